@@ -1,0 +1,174 @@
+//! The engine seam: the one narrow trait between dockjob's logic and a container engine.
+//!
+//! Owns the domain types that cross the seam ([`ContainerSpec`], [`ContainerExit`],
+//! [`EngineError`], …). It does not import bollard: only [`docker`] does, so a future
+//! Swarm adapter is a new implementation of [`PodRuntime`], not a rewrite of the controller.
+
+pub mod docker;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+
+/// Label that marks every object dockjob creates.
+pub const LABEL_MANAGED: &str = "io.dockjob.managed";
+
+/// Everything needed to create one container for one pod attempt.
+///
+/// `entrypoint: None` keeps the image's ENTRYPOINT (the engine receives `null`, not `[]`,
+/// which would drop it); `cmd: None` keeps the image's CMD, as Kubernetes' command/args table says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerSpec {
+    /// Container name (the pod name, made unique per attempt by the caller).
+    pub name: String,
+    /// Image reference as written in the pod template.
+    pub image: String,
+    /// Overrides the image ENTRYPOINT when set (`command`).
+    pub entrypoint: Option<Vec<String>>,
+    /// Overrides the image CMD when set (`args`).
+    pub cmd: Option<Vec<String>>,
+    /// `KEY=value` pairs, added to the image's environment.
+    pub env: Vec<String>,
+    /// Working directory; `None` keeps the image's.
+    pub working_dir: Option<String>,
+    /// Container hostname (Kubernetes: the pod name, or `<job>-<index>` for Indexed Jobs).
+    pub hostname: Option<String>,
+    /// Labels on the container: Kubernetes' own and dockjob's.
+    pub labels: BTreeMap<String, String>,
+    /// Memory limit in bytes (`resources.limits.memory`).
+    pub memory_bytes: Option<i64>,
+    /// CFS quota in microseconds (`resources.limits.cpu`).
+    pub cpu_quota: Option<i64>,
+    /// CFS period in microseconds.
+    pub cpu_period: Option<i64>,
+    /// Relative CPU weight (`resources.requests.cpu`).
+    pub cpu_shares: Option<i64>,
+    /// Container paths that get a fresh, empty, container-private directory (`emptyDir`).
+    pub empty_dirs: Vec<String>,
+}
+
+/// How a container ended. A non-zero exit is data, never an [`EngineError`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerExit {
+    /// Process exit code (137 after SIGKILL, …).
+    pub code: i64,
+    /// The kernel's OOM killer ended the container.
+    pub oom_killed: bool,
+    /// An error the engine reported for the container, if any.
+    pub error: Option<String>,
+}
+
+/// What an image provides that the pod mapping needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// Image ID (`sha256:…`).
+    pub id: String,
+    /// The image's ENTRYPOINT.
+    pub entrypoint: Option<Vec<String>>,
+    /// The image's CMD.
+    pub cmd: Option<Vec<String>>,
+    /// Digests under which the image was pushed or pulled (`name@sha256:…`).
+    pub repo_digests: Vec<String>,
+}
+
+/// A container found by label.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerSummary {
+    /// Container ID.
+    pub id: String,
+    /// Container name, without the leading `/`.
+    pub name: String,
+    /// All labels on the container.
+    pub labels: BTreeMap<String, String>,
+    /// Engine state: `created`, `running`, `exited`, …
+    pub state: String,
+}
+
+/// Which stream a log chunk came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// A piece of a container's output. Chunks are not line-aligned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    /// Where it was written.
+    pub stream: LogStream,
+    /// The raw bytes.
+    pub bytes: bytes::Bytes,
+}
+
+/// Engine failures, sorted by what the user can do about them.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// No engine answered. Not retryable without the user's help.
+    #[error("cannot reach the Docker engine at {endpoint}: {detail}")]
+    Unreachable {
+        /// The socket path or host that was tried.
+        endpoint: String,
+        /// What went wrong while connecting.
+        detail: String,
+    },
+    /// An image that was asked for does not exist locally.
+    #[error("image {0} not found")]
+    ImageNotFound(String),
+    /// A container that was asked for does not exist.
+    #[error("container {0} not found")]
+    ContainerNotFound(String),
+    /// The registry refused the credentials (or needs some).
+    #[error("{registry}: unauthorized: {detail}")]
+    Unauthorized {
+        /// The registry host.
+        registry: String,
+        /// The engine's message.
+        detail: String,
+    },
+    /// Any other error the engine reported, with its message.
+    #[error("{0}")]
+    Daemon(String),
+}
+
+/// The calls the Job driver makes on an engine to run pods as containers.
+///
+/// Implemented by [`docker::DockerEngine`] and, in tests, by a scripted fake.
+/// Generic use only (`Driver<E: PodRuntime>`): no boxing, no `async_trait`.
+pub trait PodRuntime: Send + Sync {
+    /// The image's metadata, or `None` when it is not present locally.
+    fn inspect_image(
+        &self,
+        image: &str,
+    ) -> impl Future<Output = Result<Option<ImageInfo>, EngineError>> + Send;
+    /// Creates a container and returns its ID.
+    fn create_container(
+        &self,
+        spec: &ContainerSpec,
+    ) -> impl Future<Output = Result<String, EngineError>> + Send;
+    /// Starts a created container.
+    fn start_container(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Waits until the container stops and says how it ended.
+    fn wait_container(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<ContainerExit, EngineError>> + Send;
+    /// Sends SIGTERM, then SIGKILL after `grace`.
+    fn stop_container(
+        &self,
+        id: &str,
+        grace: Duration,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Removes a container (forcefully) and its anonymous volumes.
+    fn remove_container(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The container's output; `follow` keeps the stream open until the container stops.
+    fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>>;
+    /// Containers (running or not) that carry every given `key=value` label.
+    fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<ContainerSummary>, EngineError>> + Send;
+}
