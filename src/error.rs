@@ -1,1 +1,91 @@
-//! placeholder
+//! Exit codes and how errors are shown to people.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0    | success |
+//! | 1    | the Job failed, lint found errors, a build step or push failed |
+//! | 2    | bad input or usage (flags, Dockerfile, job.yaml, missing file or image) |
+//! | 3    | the engine or the registry could not be reached |
+//! | 130  | interrupted (Ctrl-C) |
+
+use std::process::ExitCode;
+
+use crate::engine::EngineError;
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: it did what was asked.
+    Success,
+    /// 1: the work ran and failed (Job failed, build step failed, lint errors).
+    Failure,
+    /// 2: the input was wrong; nothing was run.
+    Usage,
+    /// 3: the engine or registry did not answer.
+    Unreachable,
+    /// 130: interrupted by the user.
+    Interrupted,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Unreachable => 3,
+            ExitStatus::Interrupted => 130,
+        })
+    }
+}
+
+/// Bad input the user can fix: a flag, a file, a reference. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+/// Makes a [`UserError`] from anything printable.
+pub fn user_error(message: impl Into<String>) -> anyhow::Error {
+    UserError(message.into()).into()
+}
+
+/// The exit status an error deserves, from the first classified error in its chain.
+pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
+    for cause in error.chain() {
+        if cause.downcast_ref::<UserError>().is_some() {
+            return ExitStatus::Usage;
+        }
+        if let Some(engine) = cause.downcast_ref::<EngineError>() {
+            return match engine {
+                EngineError::Unreachable { .. } => ExitStatus::Unreachable,
+                EngineError::ImageNotFound(_) => ExitStatus::Usage,
+                _ => ExitStatus::Failure,
+            };
+        }
+    }
+    ExitStatus::Failure
+}
+
+/// A `hint:` line for errors where the next step is not obvious.
+pub fn hint_for(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|cause| match cause.downcast_ref::<EngineError>()? {
+        EngineError::Unreachable { endpoint, .. } => Some(format!(
+            "is the Docker engine running and is {endpoint} the right endpoint? \
+             Check `systemctl status docker` (or start dockerd), the socket's permissions, \
+             and DOCKER_HOST or -H."
+        )),
+        EngineError::Unauthorized { registry, .. } => Some(format!(
+            "log in with `dockjob login {registry}` (or `docker login`), \
+             or check the credentials in your Docker config.json"
+        )),
+        _ => None,
+    })
+}
+
+/// Prints an error chain and its hint on stderr, without Rust debug output.
+pub fn report(error: &anyhow::Error) {
+    eprintln!("error: {error:#}");
+    if let Some(hint) = hint_for(error) {
+        eprintln!("hint: {hint}");
+    }
+}

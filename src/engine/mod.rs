@@ -129,6 +129,9 @@ pub enum EngineError {
         /// The engine's message.
         detail: String,
     },
+    /// A build step failed (a RUN exited non-zero, a COPY source is missing, …).
+    #[error("{0}")]
+    StepFailed(String),
     /// Any other error the engine reported, with its message.
     #[error("{0}")]
     Daemon(String),
@@ -171,4 +174,81 @@ pub trait PodRuntime: Send + Sync {
         &self,
         labels: &[(String, String)],
     ) -> impl Future<Output = Result<Vec<ContainerSummary>, EngineError>> + Send;
+}
+
+/// Credentials handed to the engine for one registry. Debug never shows the secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RegistryAuth {
+    /// User name (absent with an identity token).
+    pub username: Option<String>,
+    /// Password or access token.
+    pub password: Option<String>,
+    /// OAuth identity token (`identitytoken` in config.json).
+    pub identity_token: Option<String>,
+    /// The registry the credentials belong to (`https://index.docker.io/v1/` for Docker Hub).
+    pub server_address: String,
+}
+
+impl std::fmt::Debug for RegistryAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryAuth")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("identity_token", &self.identity_token.as_ref().map(|_| "***"))
+            .field("server_address", &self.server_address)
+            .finish()
+    }
+}
+
+/// What `POST /build` is asked to do. The context body is passed separately.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildRequest {
+    /// Path of the Dockerfile inside the context.
+    pub dockerfile: String,
+    /// The first tag; further tags are applied with `tag_image` after the build
+    /// (the engine accepts several `t=`, bollard sends one).
+    pub tag: Option<String>,
+    /// `--build-arg`s; `None` means "declared, value unset".
+    pub build_args: BTreeMap<String, Option<String>>,
+    /// `--label`s.
+    pub labels: BTreeMap<String, String>,
+    /// `--target`.
+    pub target: Option<String>,
+    /// `--no-cache`.
+    pub no_cache: bool,
+    /// `--pull`.
+    pub pull: bool,
+    /// `--network`.
+    pub network: Option<String>,
+    /// `--add-host host:ip`, comma-joined for the engine.
+    pub extra_hosts: Vec<String>,
+    /// `--platform`.
+    pub platform: Option<String>,
+}
+
+/// One item of a build's output stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildEvent {
+    /// Builder text (`Step 1/7 : FROM …`, RUN output). Not line-aligned; keep it verbatim.
+    Output(String),
+    /// A status line with an optional layer id (pull progress inside a build).
+    Status {
+        /// Layer or image id the status is about.
+        id: Option<String>,
+        /// The status text.
+        status: String,
+    },
+    /// The built image's ID (`sha256:…`).
+    ImageId(String),
+}
+
+/// One item of a push's output stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEvent {
+    /// The status text (`Pushing`, `Pushed`, `<tag>: digest: sha256:… size: N`, …).
+    pub status: String,
+    /// Bytes done so far for a layer, when the engine reports them.
+    pub current: Option<i64>,
+    /// Total bytes of the layer, when known.
+    pub total: Option<i64>,
 }

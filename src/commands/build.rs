@@ -1,0 +1,189 @@
+//! `build` and `lint`: read and check the Dockerfile, pack the context, build, tag, push.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::archive::{self, DockerfileSource};
+use crate::cli::{BuildArgs, LintArgs};
+use crate::dockerfile;
+use crate::engine::docker::DockerEngine;
+use crate::engine::BuildRequest;
+use crate::error::{user_error, ExitStatus};
+use crate::image_ref::ImageRef;
+use crate::progress::{BuildProgress, ProgressMode};
+use crate::registry::config::DockerConfig;
+
+use super::print_data;
+
+/// Builds the image, applies every tag, pushes them with `--push`.
+pub async fn build(
+    engine: &DockerEngine,
+    args: &BuildArgs,
+    progress: ProgressMode,
+) -> anyhow::Result<ExitStatus> {
+    if !args.context.is_dir() {
+        return Err(user_error(format!(
+            "{}: the build context must be a directory",
+            args.context.display()
+        )));
+    }
+    let tags = args
+        .tags
+        .iter()
+        .map(|t| ImageRef::parse(t).map_err(|e| user_error(format!("-t {t}: {e}"))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let build_args = parse_build_args(&args.build_args)?;
+    let substitutions = parse_build_contexts(&args.build_contexts)?;
+    let labels = parse_key_values("--label", &args.labels)?;
+
+    let (dockerfile_path, source) = read_dockerfile(&args.context, args.file.as_deref())?;
+    let parsed = dockerfile::parse(&source)
+        .map_err(|e| user_error(e.render(&dockerfile_path.display().to_string(), &source)))?;
+    let dockerfile = if substitutions.is_empty() {
+        DockerfileSource::Path(dockerfile_path.clone())
+    } else {
+        let rewritten = dockerfile::rewrite_from(&source, &parsed, &substitutions);
+        for (name, image) in &substitutions {
+            progress.note(&format!("using {image} for FROM {name} (--build-context)"));
+        }
+        DockerfileSource::Contents(rewritten)
+    };
+
+    let (dockerfile_name, body) = archive::context_body(&args.context, dockerfile)
+        .with_context(|| format!("packing the build context {}", args.context.display()))?;
+    let request = BuildRequest {
+        dockerfile: dockerfile_name,
+        tag: tags.first().map(ImageRef::to_string),
+        build_args,
+        labels,
+        target: args.target.clone(),
+        no_cache: args.no_cache,
+        pull: args.pull,
+        network: args.network.clone(),
+        platform: args.platform.clone(),
+        ..BuildRequest::default()
+    };
+    let mut shown = BuildProgress::new(progress, &format!("building {}", args.context.display()));
+    let result = engine
+        .build_image(&request, body, |event| shown.event(&event))
+        .await;
+    shown.finish();
+    let image_id = result.with_context(|| format!("building {}", args.context.display()))?;
+
+    for tag in tags.iter().skip(1) {
+        engine
+            .tag_image(&image_id, &tag.name_without_tag(), tag.tag().unwrap_or("latest"))
+            .await
+            .with_context(|| format!("tagging {tag}"))?;
+    }
+    if let Some(path) = &args.iidfile {
+        std::fs::write(path, &image_id)
+            .with_context(|| format!("writing the image ID to {}", path.display()))?;
+    }
+    print_data(&image_id)?;
+
+    if args.push {
+        let config = DockerConfig::load_default().context("reading the Docker credentials")?;
+        for (typed, tag) in args.tags.iter().zip(&tags) {
+            let digest = super::push::push_one(engine, &config, typed, tag, progress).await?;
+            print_data(&format!("{}@{digest}", tag.familiar()))?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Checks Dockerfiles (the full linter arrives with the Dockerfile front end).
+pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
+    let files = if args.files.is_empty() {
+        vec![PathBuf::from("Dockerfile")]
+    } else {
+        args.files.clone()
+    };
+    for file in &files {
+        let source = std::fs::read_to_string(file)
+            .map_err(|e| user_error(format!("{}: {e}", file.display())))?;
+        dockerfile::parse(&source)
+            .map_err(|e| user_error(e.render(&file.display().to_string(), &source)))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The Dockerfile's path and text: `-f` (relative to the working directory, as in the docker
+/// CLI) or `CONTEXT/Dockerfile`.
+fn read_dockerfile(context: &Path, file: Option<&Path>) -> anyhow::Result<(PathBuf, String)> {
+    let path = file.map_or_else(|| context.join("Dockerfile"), Path::to_path_buf);
+    let source = std::fs::read_to_string(&path)
+        .map_err(|e| user_error(format!("cannot read the Dockerfile {}: {e}", path.display())))?;
+    Ok((path, source))
+}
+
+/// `--build-arg K=V` and bare `K` (value from the environment, as in the docker CLI).
+fn parse_build_args(items: &[String]) -> anyhow::Result<BTreeMap<String, Option<String>>> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((key, _)) if key.is_empty() => {
+                Err(user_error(format!("--build-arg {item}: the name is empty")))
+            }
+            Some((key, value)) => Ok((key.to_string(), Some(value.to_string()))),
+            None => Ok((item.clone(), std::env::var(item).ok())),
+        })
+        .collect()
+}
+
+/// `--build-context NAME=docker-image://REF`; other sources need BuildKit and are refused.
+fn parse_build_contexts(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    items
+        .iter()
+        .map(|item| {
+            let (name, source) = item.split_once('=').ok_or_else(|| {
+                user_error(format!("--build-context {item}: expected NAME=docker-image://REF"))
+            })?;
+            let image = source.strip_prefix("docker-image://").ok_or_else(|| {
+                user_error(format!(
+                    "--build-context {item}: only docker-image:// sources are supported \
+                     by the Engine's classic builder"
+                ))
+            })?;
+            ImageRef::parse(image)
+                .map_err(|e| user_error(format!("--build-context {item}: {e}")))?;
+            Ok((name.to_string(), image.to_string()))
+        })
+        .collect()
+}
+
+fn parse_key_values(flag: &str, items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| user_error(format!("{flag} {item}: expected KEY=VALUE")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_contexts_accept_only_docker_images() {
+        let ok = parse_build_contexts(&["alpine:3.10.3=docker-image://local/alpine:1".into()])
+            .unwrap();
+        assert_eq!(ok["alpine:3.10.3"], "local/alpine:1");
+        assert!(parse_build_contexts(&["alpine=./dir".into()]).is_err());
+        assert!(parse_build_contexts(&["alpine".into()]).is_err());
+    }
+
+    #[test]
+    fn build_args_take_bare_names_from_the_environment() {
+        let args = parse_build_args(&["A=1".into(), "DOCKJOB_SURELY_UNSET_VAR".into()]).unwrap();
+        assert_eq!(args["A"], Some("1".to_string()));
+        assert_eq!(args["DOCKJOB_SURELY_UNSET_VAR"], None);
+        assert!(parse_build_args(&["=x".into()]).is_err());
+    }
+}

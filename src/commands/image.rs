@@ -1,0 +1,81 @@
+//! `image import|pull|inspect|rm`.
+
+use anyhow::Context;
+
+use crate::archive;
+use crate::cli::ImportArgs;
+use crate::engine::docker::DockerEngine;
+use crate::engine::PodRuntime;
+use crate::error::{user_error, ExitStatus};
+use crate::image_ref::ImageRef;
+use crate::progress::{ProgressMode, PushProgress};
+
+use super::print_data;
+
+/// Imports a root filesystem (directory or tar) as an image and prints its ID.
+pub async fn import(
+    engine: &DockerEngine,
+    args: &ImportArgs,
+    progress: ProgressMode,
+) -> anyhow::Result<ExitStatus> {
+    let reference = ImageRef::parse(&args.tag).map_err(|e| user_error(format!("-t {}: {e}", args.tag)))?;
+    if !args.rootfs.exists() {
+        return Err(user_error(format!(
+            "{}: no such file or directory",
+            args.rootfs.display()
+        )));
+    }
+    let body = archive::rootfs_body(&args.rootfs)
+        .with_context(|| format!("reading {}", args.rootfs.display()))?;
+    let tag = reference.tag().unwrap_or("latest");
+    let id = engine
+        .import_image(body, &reference.name_without_tag(), tag, &args.changes)
+        .await
+        .with_context(|| format!("importing {}", args.rootfs.display()))?;
+    progress.note(&format!("imported {} as {}:{tag}", args.rootfs.display(), reference.name_without_tag()));
+    print_data(&id)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Pulls an image from its registry.
+pub async fn pull(
+    engine: &DockerEngine,
+    reference: &str,
+    progress: ProgressMode,
+) -> anyhow::Result<ExitStatus> {
+    let parsed = ImageRef::parse(reference).map_err(|e| user_error(format!("{reference}: {e}")))?;
+    let mut shown = PushProgress::new(progress, reference);
+    let result = engine
+        .pull_image(&parsed.to_string(), |event| shown.event(&event))
+        .await;
+    shown.finish();
+    result.with_context(|| format!("pulling {reference}"))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Prints what the Job runner needs to know about an image, as JSON.
+pub async fn inspect(engine: &DockerEngine, reference: &str) -> anyhow::Result<ExitStatus> {
+    let Some(info) = engine.inspect_image(reference).await? else {
+        return Err(user_error(format!("no such image: {reference}")));
+    };
+    let json = serde_json::json!({
+        "Id": info.id,
+        "Entrypoint": info.entrypoint,
+        "Cmd": info.cmd,
+        "RepoDigests": info.repo_digests,
+    });
+    print_data(&serde_json::to_string_pretty(&json)?)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Removes image references.
+pub async fn remove(engine: &DockerEngine, references: &[String]) -> anyhow::Result<ExitStatus> {
+    for reference in references {
+        engine
+            .remove_image(reference)
+            .await
+            .with_context(|| format!("removing {reference}"))?;
+        print_data(&format!("Untagged: {reference}"))?;
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,1 +1,0 @@
-//! The bollard adapter (placeholder).

@@ -1,0 +1,159 @@
+//! The bollard adapter: the only module in dockjob that imports `bollard`.
+//!
+//! Owns the connection (`DOCKER_HOST`, timeouts, the `X-Registry-Auth` encoding fix) and the
+//! translation of bollard's types and errors into the engine seam's types. Nothing above this
+//! module sees a bollard type.
+
+mod images;
+mod pods;
+
+use std::time::Duration;
+
+use bollard::errors::Error as BollardError;
+use bollard::Docker;
+
+use super::EngineError;
+
+/// Where the engine is when `DOCKER_HOST` is unset.
+pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+
+/// How long a request may wait for response headers.
+///
+/// bollard's default is 120 s, and on 20.10 `/build` sends no headers until the whole context
+/// has been uploaded (moby `wrapOutputBufferedUntilRequestRead`), so a slow upload or a long
+/// quiet build would be cut off. Streams that already have headers are not limited by it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long the first ping may take before the engine counts as unreachable.
+const PING_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A connection to a Docker Engine.
+#[derive(Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    endpoint: String,
+}
+
+impl DockerEngine {
+    /// Connects to `host` (`unix:///path` or `tcp://host:port`), or to `DOCKER_HOST`, or to the
+    /// default socket, and checks that an engine answers.
+    pub async fn connect(host: Option<&str>) -> Result<Self, EngineError> {
+        let endpoint = match host {
+            Some(h) if !h.is_empty() => h.to_string(),
+            _ => std::env::var("DOCKER_HOST")
+                .ok()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| DEFAULT_SOCKET.to_string()),
+        };
+        let unreachable = |detail: String| EngineError::Unreachable {
+            endpoint: endpoint.clone(),
+            detail,
+        };
+        if let Some(path) = endpoint.strip_prefix("unix://") {
+            if !std::path::Path::new(path).exists() {
+                return Err(unreachable(format!("the socket {path} does not exist")));
+            }
+        } else if !endpoint.starts_with("tcp://") && !endpoint.starts_with("http://") {
+            return Err(unreachable(
+                "only unix:// and tcp:// endpoints are supported".to_string(),
+            ));
+        }
+        let docker = Docker::connect_with_host(&endpoint)
+            .map_err(|e| unreachable(e.to_string()))?
+            .with_timeout(PING_TIMEOUT)
+            .with_request_modifier(registry_auth_to_base64url);
+        docker
+            .ping()
+            .await
+            .map_err(|e| unreachable(describe_connect_error(&e)))?;
+        Ok(DockerEngine {
+            docker: docker.with_timeout(REQUEST_TIMEOUT),
+            endpoint,
+        })
+    }
+
+    /// The endpoint this connection talks to, for messages.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+/// Rewrites the registry headers from standard base64 to base64url.
+///
+/// bollard 0.21 encodes `X-Registry-Auth`/`X-Registry-Config` with standard base64, while the
+/// daemon decodes base64url and silently falls back to *no credentials* when that fails
+/// (moby `api/server/router/image/image_routes.go`), so a password whose JSON encodes to `+`
+/// or `/` would be pushed anonymously. Padding is the same in both alphabets.
+fn registry_auth_to_base64url(mut request: bollard::BollardRequest) -> bollard::BollardRequest {
+    for name in ["x-registry-auth", "x-registry-config"] {
+        let fixed = request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.contains(['+', '/']))
+            .map(|v| v.replace('+', "-").replace('/', "_"));
+        if let Some(value) = fixed.and_then(|v| v.parse().ok()) {
+            request.headers_mut().insert(name, value);
+        }
+    }
+    request
+}
+
+/// A short, human explanation of why the first request failed.
+fn describe_connect_error(error: &BollardError) -> String {
+    match error {
+        BollardError::RequestTimeoutError => "the engine did not answer in time".to_string(),
+        BollardError::DockerResponseServerError { message, .. } => message.clone(),
+        other => {
+            // Connection errors nest their cause (e.g. "Connection refused (os error 111)");
+            // the innermost one is what the user can act on.
+            let mut source: &dyn std::error::Error = other;
+            while let Some(next) = source.source() {
+                source = next;
+            }
+            source.to_string()
+        }
+    }
+}
+
+/// Maps a bollard error from a call about `object` to the seam's error type.
+fn engine_error(error: BollardError, object: NotFound<'_>) -> EngineError {
+    match error {
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => match object {
+            NotFound::Image(name) => EngineError::ImageNotFound(name.to_string()),
+            NotFound::Container(id) => EngineError::ContainerNotFound(id.to_string()),
+            NotFound::Other => EngineError::Daemon(message),
+        },
+        BollardError::DockerResponseServerError { message, .. } => EngineError::Daemon(message),
+        BollardError::DockerStreamError { error } => EngineError::Daemon(error),
+        other => EngineError::Daemon(describe_connect_error(&other)),
+    }
+}
+
+/// What a 404 from the engine refers to.
+#[derive(Clone, Copy)]
+enum NotFound<'a> {
+    Image(&'a str),
+    Container(&'a str),
+    Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_headers_become_base64url() {
+        let request = bollard::BollardRequest::builder()
+            .header("X-Registry-Auth", "eyJ+InA/c3M+==")
+            .header("Content-Type", "a/b+c")
+            .body(bollard::body_full(bytes::Bytes::new()))
+            .unwrap();
+        let fixed = registry_auth_to_base64url(request);
+        assert_eq!(fixed.headers()["x-registry-auth"], "eyJ-InA_c3M-==");
+        assert_eq!(fixed.headers()["content-type"], "a/b+c");
+    }
+}

@@ -1,0 +1,202 @@
+//! [`PodRuntime`] on the Docker Engine: containers for pod attempts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::errors::Error as BollardError;
+use bollard::container::LogOutput;
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+use futures_util::stream::{BoxStream, StreamExt};
+
+use super::{engine_error, DockerEngine, NotFound};
+use crate::engine::{
+    ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
+    PodRuntime,
+};
+
+impl PodRuntime for DockerEngine {
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(inspect) => {
+                let config = inspect.config.unwrap_or_default();
+                Ok(Some(ImageInfo {
+                    id: inspect.id.unwrap_or_default(),
+                    entrypoint: config.entrypoint,
+                    cmd: config.cmd,
+                    repo_digests: inspect.repo_digests.unwrap_or_default(),
+                }))
+            }
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(engine_error(e, NotFound::Image(image))),
+        }
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let response = self
+            .docker
+            .create_container(Some(options), container_body(spec))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
+        Ok(response.id)
+    }
+
+    async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(|e| engine_error(e, NotFound::Container(id)))
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
+        let mut waits = self
+            .docker
+            .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
+        while let Some(item) = waits.next().await {
+            match item {
+                // bollard turns a non-zero exit into an error; for us it is an ordinary end.
+                Ok(_) | Err(BollardError::DockerContainerWaitError { .. }) => break,
+                Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+            }
+        }
+        // The wait response lacks OOMKilled; the container's state has both.
+        let inspect = self
+            .docker
+            .inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+        let state = inspect.state.unwrap_or_default();
+        Ok(ContainerExit {
+            code: state.exit_code.unwrap_or_default(),
+            oom_killed: state.oom_killed.unwrap_or_default(),
+            error: state.error.filter(|e| !e.is_empty()),
+        })
+    }
+
+    async fn stop_container(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
+        let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(seconds).build();
+        match self.docker.stop_container(id, Some(options)).await {
+            // 304: already stopped, which is what we wanted.
+            Ok(())
+            | Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+        }
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(())
+            | Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+        }
+    }
+
+    fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .build();
+        let id = id.to_string();
+        self.docker
+            .logs(&id, Some(options))
+            .map(move |item| match item {
+                Ok(LogOutput::StdErr { message }) => Ok(LogChunk {
+                    stream: LogStream::Stderr,
+                    bytes: message,
+                }),
+                Ok(
+                    LogOutput::StdOut { message }
+                    | LogOutput::Console { message }
+                    | LogOutput::StdIn { message },
+                ) => Ok(LogChunk {
+                    stream: LogStream::Stdout,
+                    bytes: message,
+                }),
+                Err(e) => Err(engine_error(e, NotFound::Container(&id))),
+            })
+            .boxed()
+    }
+
+    async fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        )]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Other))?;
+        Ok(containers
+            .into_iter()
+            .map(|c| ContainerSummary {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_default(),
+                labels: c.labels.unwrap_or_default().into_iter().collect(),
+                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+            })
+            .collect())
+    }
+}
+
+/// The create body for one pod attempt.
+fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mounts: Vec<Mount> = spec
+        .empty_dirs
+        .iter()
+        .map(|target| Mount {
+            target: Some(target.clone()),
+            typ: Some(MountType::VOLUME),
+            ..Default::default()
+        })
+        .collect();
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        // `None` is omitted from the JSON, which the engine reads as "keep the image's"
+        // (moby daemon/commit.go merge()); `Some(vec![])` would drop the image ENTRYPOINT.
+        entrypoint: spec.entrypoint.clone(),
+        cmd: spec.cmd.clone(),
+        env: Some(spec.env.clone()),
+        working_dir: spec.working_dir.clone(),
+        hostname: spec.hostname.clone(),
+        labels: Some(spec.labels.clone().into_iter().collect()),
+        host_config: Some(HostConfig {
+            memory: spec.memory_bytes,
+            cpu_quota: spec.cpu_quota,
+            cpu_period: spec.cpu_period,
+            cpu_shares: spec.cpu_shares,
+            mounts: (!mounts.is_empty()).then_some(mounts),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,221 @@
+//! Shared helpers for the end-to-end tests: a labelled test environment on the real engine,
+//! a busybox base image imported through dockjob, and a real `docker-registry` on a free
+//! loopback port (with or without htpasswd auth).
+//!
+//! Everything a test creates carries the label `io.dockjob.test=<id>` (images inherit it from
+//! the base image) and is removed by that label when the [`TestEnv`] is dropped, even when the
+//! test fails.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+mod registry;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
+};
+use bollard::Docker;
+
+pub use registry::Registry;
+
+/// The label every test object carries.
+pub const TEST_LABEL: &str = "io.dockjob.test";
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
+/// One test's corner of the engine and of the filesystem.
+pub struct TestEnv {
+    /// Unique per test: `<name>-<pid>-<n>`, safe in image names.
+    pub id: String,
+    /// Scratch directory, removed on drop.
+    pub dir: tempfile::TempDir,
+    docker: Docker,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl TestEnv {
+    /// A fresh environment for the test `name`.
+    pub fn new(name: &str) -> Self {
+        let n = NEXT_ID.fetch_add(1, Ordering::SeqCst);
+        let id = format!("{name}-{}-{n}", std::process::id());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let docker = Docker::connect_with_defaults().expect("DOCKER_HOST or the default socket");
+        runtime
+            .block_on(docker.ping())
+            .expect("the end-to-end tests need a running Docker engine");
+        TestEnv {
+            id,
+            dir: tempfile::tempdir().expect("temp dir"),
+            docker,
+            runtime,
+        }
+    }
+
+    /// `io.dockjob.test=<id>`, for filters.
+    pub fn label(&self) -> String {
+        format!("{TEST_LABEL}={}", self.id)
+    }
+
+    /// A `dockjob` command isolated from the user's Docker config.
+    pub fn dockjob(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dockjob"));
+        command
+            .env("DOCKER_CONFIG", self.dir.path().join("docker-config"))
+            .env("DOCKJOB_STATE_DIR", self.dir.path().join("state"))
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_BACKTRACE");
+        command
+    }
+
+    /// Runs `dockjob ARGS…` and returns its output (whatever the exit status).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.dockjob().args(args).output().expect("run dockjob")
+    }
+
+    /// Like [`run`](Self::run), but fails the test unless dockjob exits 0.
+    pub fn run_ok(&self, args: &[&str]) -> Output {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "dockjob {args:?} failed with {}:\nstdout:\n{}\nstderr:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// Writes `contents` to `relative` under the scratch directory and returns its path.
+    pub fn write(&self, relative: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    /// Imports a busybox-static root filesystem as `dockjob-test/busybox-<id>:1` through
+    /// `dockjob image import`, labelled for this test, and returns the reference.
+    pub fn base_image(&self) -> String {
+        let rootfs = self.dir.path().join("rootfs");
+        make_busybox_rootfs(&rootfs);
+        let reference = format!("dockjob-test/busybox-{}:1", self.id);
+        let label_change = format!("LABEL {TEST_LABEL}={}", self.id);
+        self.run_ok(&[
+            "image",
+            "import",
+            rootfs.to_str().expect("utf-8 path"),
+            "-t",
+            &reference,
+            "-c",
+            &label_change,
+            "-c",
+            r#"CMD ["/bin/sh"]"#,
+        ]);
+        reference
+    }
+
+    /// Runs an async engine call on this environment's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The raw engine client, for checks the CLI does not offer.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Containers labelled for this test (and optionally with more `k=v` labels).
+    pub fn containers(&self, extra_labels: &[&str]) -> Vec<bollard::models::ContainerSummary> {
+        let mut labels = vec![self.label()];
+        labels.extend(extra_labels.iter().map(|l| l.to_string()));
+        let filters = HashMap::from([("label".to_string(), labels)]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        self.block_on(self.docker.list_containers(Some(options)))
+            .expect("list containers")
+    }
+
+    fn cleanup(&self) -> Result<(), bollard::errors::Error> {
+        let filters = HashMap::from([("label".to_string(), vec![self.label()])]);
+        self.block_on(async {
+            let options = ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build();
+            for container in self.docker.list_containers(Some(options)).await? {
+                let id = container.id.unwrap_or_default();
+                let remove = RemoveContainerOptionsBuilder::default()
+                    .force(true)
+                    .v(true)
+                    .build();
+                self.docker.remove_container(&id, Some(remove)).await?;
+            }
+            let options = ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build();
+            let mut images = self.docker.list_images(Some(options)).await?;
+            // Children first: an image cannot go while another image is built on it.
+            images.sort_by_key(|image| std::cmp::Reverse(image.created));
+            for image in images {
+                let remove = RemoveImageOptionsBuilder::default().force(true).build();
+                match self.docker.remove_image(&image.id, Some(remove), None).await {
+                    Ok(_)
+                    | Err(bollard::errors::Error::DockerResponseServerError {
+                        status_code: 404,
+                        ..
+                    }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if let Err(e) = self.cleanup() {
+            eprintln!("warning: cleaning up test objects labelled {}: {e}", self.label());
+        }
+    }
+}
+
+/// A minimal root filesystem: Debian's static busybox and one symlink per applet.
+pub fn make_busybox_rootfs(root: &Path) {
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "/bin/busybox is missing: install Debian's busybox-static (.ci/run does)"
+    );
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir bin");
+    std::fs::create_dir_all(root.join("tmp")).expect("mkdir tmp");
+    std::fs::copy(busybox, bin.join("busybox")).expect("copy busybox");
+    let list = Command::new(busybox).arg("--list").output().expect("busybox --list");
+    for applet in String::from_utf8_lossy(&list.stdout).lines() {
+        if applet != "busybox" && !applet.is_empty() {
+            std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink applet");
+        }
+    }
+}
+
+/// Stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
