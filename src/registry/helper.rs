@@ -88,7 +88,8 @@ struct HelperCredentials {
 /// Finds and runs credential helpers on a given search path (default: this process's `PATH`).
 ///
 /// The search path is a value, not the environment, so parallel tests can each use their own
-/// helper directory without mutating `PATH`.
+/// helper directory without mutating `PATH`. It is used only to find the helper; the helper
+/// itself runs with this process's environment.
 #[derive(Debug, Clone)]
 pub struct HelperLauncher {
     search_path: OsString,
@@ -189,13 +190,7 @@ impl HelperLauncher {
             program: program_name(program),
             source,
         };
-        let mut child = Command::new(program)
-            .arg(action)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(io_err)?;
+        let mut child = spawn(program, action).map_err(io_err)?;
         if let Some(mut stdin) = child.stdin.take() {
             // A helper may exit without reading stdin; a broken pipe then is not our error.
             let _ = stdin.write_all(input);
@@ -247,6 +242,28 @@ impl HelperOutput {
             action,
             server: server.to_owned(),
             message,
+        }
+    }
+}
+
+/// Starts `program action` with piped stdio. Retries briefly on `ETXTBSY`: a script that was
+/// just written can be briefly "busy" while another thread's fork still holds its write handle.
+fn spawn(program: &Path, action: &str) -> std::io::Result<std::process::Child> {
+    const TEXT_FILE_BUSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        let result = Command::new(program)
+            .arg(action)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        match result {
+            Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) && tries < 5 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
         }
     }
 }
