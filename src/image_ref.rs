@@ -4,6 +4,7 @@
 //! which `~/.docker/config.json` stores its credentials ([`auth_key_for_server`]).
 //!
 //! Pure: no filesystem, no network, no clock, no printing; imports no tokio and no bollard.
+//! Table tests ported from upstream live in `tests/registry_image_ref.rs`.
 //!
 //! The grammar and the normalisation rules are copied from `distribution/reference`
 //! (`regexp.go`, `reference.go`, `normalize.go`: `ParseNormalizedNamed`, `splitDockerDomain`,
@@ -387,42 +388,5 @@ pub fn auth_key_for_server(server: &str) -> String {
             DOCKER_HUB_AUTH_KEY.to_owned()
         }
         _ => host.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sample_image_is_normalised_to_docker_hub() {
-        let image = ImageRef::parse("uzimihsr/uzimihsr-sample-image:0.1").unwrap();
-        assert_eq!(image.registry(), "docker.io");
-        assert_eq!(image.repository(), "uzimihsr/uzimihsr-sample-image");
-        assert_eq!(image.tag(), Some("0.1"));
-        assert_eq!(image.familiar(), "uzimihsr/uzimihsr-sample-image:0.1");
-        assert_eq!(image.auth_key(), DOCKER_HUB_AUTH_KEY);
-        assert_eq!(
-            image.to_string(),
-            "docker.io/uzimihsr/uzimihsr-sample-image:0.1"
-        );
-    }
-
-    #[test]
-    fn local_registry_keeps_host_and_port() {
-        let image = ImageRef::parse("127.0.0.1:5000/x:1").unwrap();
-        assert_eq!(image.registry(), "127.0.0.1:5000");
-        assert_eq!(image.auth_key(), "127.0.0.1:5000");
-        assert_eq!(image.name_without_tag(), "127.0.0.1:5000/x");
-        assert_eq!(image.push_tag(), "1");
-    }
-
-    #[test]
-    fn uppercase_repository_is_rejected_with_dockers_message() {
-        let err = ImageRef::parse("uzimihsr/X").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "\"uzimihsr/X\": invalid reference format: repository name must be lowercase"
-        );
     }
 }

@@ -3,7 +3,8 @@
 
 use base64::Engine as _;
 use dockjob::registry::auth::{
-    encode_anonymous_registry_auth, encode_registry_auth, registry_auth_json,
+    encode_anonymous_registry_auth, encode_registry_auth, encode_registry_config,
+    registry_auth_json,
 };
 use dockjob::registry::credentials::Credentials;
 use serde_json::{json, Value};
@@ -103,4 +104,22 @@ fn accessors_expose_the_right_half() {
     let token = Credentials::identity_token("h", "", "t");
     assert_eq!((token.username(), token.password()), (None, None));
     assert_eq!(token.identity_token_value(), Some("t"));
+}
+
+#[test]
+fn build_registry_config_maps_each_registry_to_its_auth() {
+    let all = [
+        Credentials::basic("127.0.0.1:5000", "user", "p?ss>word~"),
+        Credentials::identity_token("https://index.docker.io/v1/", "me", "tok"),
+    ];
+    let header = encode_registry_config(&all);
+    assert!(!header.contains(['+', '/']), "{header}");
+    assert_eq!(
+        decode_header(&header),
+        json!({
+            "127.0.0.1:5000": {"username": "user", "password": "p?ss>word~", "serveraddress": "127.0.0.1:5000"},
+            "https://index.docker.io/v1/": {"identitytoken": "tok", "serveraddress": "https://index.docker.io/v1/"}
+        })
+    );
+    assert_eq!(decode_header(&encode_registry_config(&[])), json!({}));
 }
