@@ -368,3 +368,30 @@ fn parse_never_panics_on_odd_input() {
         let _ = ImageRef::parse(input);
     }
 }
+
+proptest::proptest! {
+    /// Any input: no panic; anything accepted re-parses to itself from both its full and its
+    /// familiar form (the forms Docker prints are valid input).
+    #[test]
+    fn accepted_references_round_trip(input in "[a-zA-Z0-9._:/@-]{0,40}") {
+        if let Ok(image) = ImageRef::parse(&input) {
+            let from_full = ImageRef::parse(&image.to_string());
+            let from_familiar = ImageRef::parse(&image.familiar());
+            proptest::prop_assert_eq!(from_full, Ok(image.clone()));
+            proptest::prop_assert_eq!(from_familiar, Ok(image));
+        }
+    }
+
+    /// Structured references: registry/namespace/name:tag always parse to their parts.
+    #[test]
+    fn generated_references_parse_to_their_parts(
+        host in "[a-z][a-z0-9]{0,8}\\.[a-z]{2,4}(:[0-9]{1,5})?",
+        path in "[a-z0-9]{1,8}(/[a-z0-9]{1,8}){0,2}",
+        tag in "[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}",
+    ) {
+        let image = ImageRef::parse(&format!("{host}/{path}:{tag}")).unwrap();
+        proptest::prop_assert_eq!(image.registry(), host.as_str());
+        proptest::prop_assert_eq!(image.repository(), path.as_str());
+        proptest::prop_assert_eq!(image.tag(), Some(tag.as_str()));
+    }
+}
