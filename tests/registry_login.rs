@@ -213,6 +213,29 @@ fn logout_reports_helper_failures_per_key() {
     assert!(report.helper_errors[0]
         .to_string()
         .contains("keyring is locked"));
+    assert!(
+        !report.all_failed(),
+        "the legacy spellings were erased: {report:?}"
+    );
+    assert_eq!(
+        report.keys,
+        [
+            "broken.example",
+            "http://broken.example",
+            "https://broken.example"
+        ]
+    );
+}
+
+#[test]
+fn logout_of_a_hub_alias_erases_the_index_key() {
+    let setup = Setup::new(Some(
+        r#"{"auths":{"https://index.docker.io/v1/":{"auth":"YQ=="},"docker.io":{"auth":"Yg=="}}}"#,
+    ));
+    let mut config = setup.config();
+    let report = logout_with(&mut config, "docker.io", &setup.launcher).unwrap();
+    assert_eq!(report.keys, ["https://index.docker.io/v1/", "docker.io"]);
+    assert_eq!(setup.file(), json!({"auths": {}}));
 }
 
 #[test]

@@ -110,9 +110,18 @@ pub struct LogoutReport {
     /// Whether an entry was removed from the file (a helper-backed login leaves an empty entry
     /// there, so this is also true after erasing from a helper).
     pub removed: bool,
-    /// Helper failures for individual keys; the CLI warns about them but only fails when every
-    /// key failed.
+    /// Every key that was tried (the registry's key and its legacy spellings).
+    pub keys: Vec<String>,
+    /// Helper failures for individual keys; the CLI prints `WARNING: could not erase
+    /// credentials` only when every key failed (see [`LogoutReport::all_failed`]).
     pub helper_errors: Vec<HelperError>,
+}
+
+impl LogoutReport {
+    /// Whether erasing failed for every key tried (the CLI's condition for its warning).
+    pub fn all_failed(&self) -> bool {
+        !self.keys.is_empty() && self.helper_errors.len() == self.keys.len()
+    }
 }
 
 /// Erases the credentials for `server` (empty means Docker Hub) from the file and from whichever
@@ -133,6 +142,7 @@ pub fn logout_with(
     let mut report = LogoutReport {
         host: key.clone(),
         removed: false,
+        keys: keys.clone(),
         helper_errors: Vec::new(),
     };
     let mut file_changed = false;
@@ -158,7 +168,9 @@ pub fn logout_with(
     Ok(report)
 }
 
-/// `regsToLogout` from `logout.go`, with the typed server first and duplicates dropped.
+/// `regsToLogout` from `logout.go`, normalised key first, duplicates dropped. Unlike the CLI,
+/// `docker.io` and the other Hub aliases also erase `https://index.docker.io/v1/` (the CLI's
+/// `docker logout docker.io` leaves the Hub credentials in place).
 fn logout_keys(typed: &str, key: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut push = |k: String| {
@@ -167,8 +179,8 @@ fn logout_keys(typed: &str, key: &str) -> Vec<String> {
         }
     };
     push(key.to_owned());
+    push(typed.to_owned());
     if key != DOCKER_HUB_AUTH_KEY {
-        push(typed.to_owned());
         push(format!("http://{key}"));
         push(format!("https://{key}"));
     }
