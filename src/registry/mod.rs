@@ -1,1 +1,20 @@
-//! placeholder
+//! Registry access that happens outside the engine: credentials and the retry policy for pushes.
+//!
+//! Owns `~/.docker/config.json` ([`config`]), credential resolution as the docker CLI does it
+//! ([`credentials`], with credential helpers in [`helper`]), `login`/`logout` ([`login`]), the
+//! `X-Registry-Auth` encoding ([`auth`]) and the pure retry classification ([`retry`]).
+//!
+//! Must not import bollard or tokio: the engine adapter converts [`credentials::Credentials`]
+//! into its own types, and async callers run helper processes with `spawn_blocking`.
+//!
+//! Why not the `docker_credential` crate: it treats a helper's "credentials not found" as an
+//! error (the CLI means anonymous), normalises only the config's keys so hosts with a port
+//! (`127.0.0.1:5000`) are missed, cannot write (`login`/`logout`), and ignores `credsStore`
+//! selection rules; the format is small enough to follow the CLI exactly on serde_json.
+
+pub mod auth;
+pub mod config;
+pub mod credentials;
+pub mod helper;
+pub mod login;
+pub mod retry;
