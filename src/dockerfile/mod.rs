@@ -1,1 +1,182 @@
-//! placeholder: filled by its own work item.
+//! The Dockerfile front end: parser, model, linter, diagnostics rendering and `FROM`
+//! rewriting for `--build-context`.
+//!
+//! Pure: this module imports no tokio, no bollard, no `std::fs`, no clock, and prints
+//! nothing. Callers hand it the file's text and get data back.
+//!
+//! Parsing is built on the `parse-dockerfile` crate (directives, continuations, heredocs,
+//! BOM, CRLF, exec vs shell form, flags); on top of it this module adds what that crate
+//! leaves raw or does not check: `ENV`/`LABEL`/`ARG` key/value splitting with Docker's
+//! quoting rules, flag validation, Docker's error wording, spans that include the BOM, and
+//! the checks BuildKit runs after parsing.
+
+mod convert;
+pub mod directives;
+pub mod error;
+pub mod expand;
+pub mod lint;
+pub mod model;
+pub mod position;
+pub mod render;
+pub mod rewrite;
+pub mod scope;
+mod validate;
+pub mod words;
+
+pub use error::ParseError;
+pub use model::{
+    Args, CommandForm, Directives, Dockerfile, Flag, Heredoc, Instruction, KeyValue, Keyword, Span,
+    Stage, Word,
+};
+pub use rewrite::{rewrite_from, rewrite_from_with_args};
+
+use position::LineIndex;
+
+const UTF8_BOM: &str = "\u{feff}";
+
+/// Parses a Dockerfile given as bytes; invalid UTF-8 is a syntax error at its position.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let lines = LineIndex::new(valid);
+            Err(ParseError::at(
+                &lines,
+                valid.len(),
+                "file is not valid UTF-8 text (binary file?)",
+            ))
+        }
+    }
+}
+
+/// Parses a Dockerfile. Accepts what Docker's parser accepts; anything Docker rejects
+/// before building is a [`ParseError`] with its line and column.
+pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
+    let lines = LineIndex::new(source);
+    if source.is_empty() {
+        return Err(ParseError::whole_file("the Dockerfile cannot be empty"));
+    }
+    if let Some(offset) = source.find('\0') {
+        return Err(ParseError::at(
+            &lines,
+            offset,
+            "file contains a NUL byte (binary file?)",
+        ));
+    }
+    let base = if source.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    let text = &source[base..];
+    let directives = directives::read(source, base);
+    let converter = convert::Converter {
+        source,
+        base,
+        escape: directives.escape,
+        lines: &lines,
+    };
+
+    let iter = parse_dockerfile::parse_iter(text).map_err(|e| map_error(&e, source, &lines))?;
+    let mut instructions = Vec::new();
+    for item in iter {
+        match item {
+            Ok(inst) => instructions.push(converter.instruction(&inst)?),
+            Err(e) if e.line() == 0 && instructions.is_empty() => {
+                return Err(ParseError::whole_file("file with no instructions"));
+            }
+            Err(e) if e.line() == 0 => {
+                return Err(ParseError::whole_file(
+                    "dockerfile contains no stages to build",
+                ));
+            }
+            Err(e) => return Err(map_error(&e, source, &lines)),
+        }
+    }
+    for inst in &instructions {
+        validate::instruction(inst, &lines)?;
+    }
+    let empty_continuation_lines =
+        validate::empty_continuations(source, &instructions, directives.escape);
+    Ok(Dockerfile {
+        directives,
+        instructions,
+        empty_continuation_lines,
+        lines,
+    })
+}
+
+/// Turns a `parse-dockerfile` error into ours, in Docker's words.
+fn map_error(e: &parse_dockerfile::Error, source: &str, lines: &LineIndex) -> ParseError {
+    let message = format!("{e:#}");
+    let line = e.line().max(1);
+    // parse-dockerfile 0.1.9 reports a wrong column after line 1; point at the first
+    // non-blank character of the line instead, which is where the instruction starts.
+    let text = lines.line_text(line);
+    let column = if line == 1 && e.column() > 0 {
+        e.column()
+    } else {
+        text.chars().take_while(|c| c.is_whitespace()).count() + 1
+    };
+    let message = match message.strip_prefix("unknown instruction '") {
+        Some(rest) => {
+            let word: String = text
+                .trim_start()
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            let word = if word.is_empty() {
+                rest.trim_end_matches('\'').to_owned()
+            } else {
+                word
+            };
+            format!("unknown instruction: {}", error::printable(&word))
+        }
+        None => message,
+    };
+    let _ = source;
+    ParseError {
+        line,
+        column,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = "FROM alpine:3.10.3\nMAINTAINER uzimihsr-01\nWORKDIR /uzimihsr/workdir\nENV AUTHOR uzimihsr\nENV NUMBER 777\nENTRYPOINT [\"/bin/sh\"]\nCMD [\"-c\", \"echo ${AUTHOR}\"]\n";
+
+    #[test]
+    fn parses_the_sample() {
+        let df = parse(SAMPLE).unwrap();
+        assert_eq!(df.instructions.len(), 7);
+        let stages = df.stages();
+        assert_eq!(stages.len(), 1);
+        assert_eq!(stages[0].base.value, "alpine:3.10.3");
+        let env = &df.instructions[3];
+        assert_eq!(env.key_values()[0].key, "AUTHOR");
+        assert!(env.key_values()[0].legacy);
+        assert_eq!(df.line_col(env.span.start), (4, 1));
+    }
+
+    #[test]
+    fn errors_carry_docker_wording_and_position() {
+        let e = parse("FROM a\nFORM b\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (2, 1, "unknown instruction: FORM")
+        );
+        assert_eq!(
+            parse("").unwrap_err().message,
+            "the Dockerfile cannot be empty"
+        );
+        assert_eq!(
+            parse("# just a comment\n\n").unwrap_err().message,
+            "file with no instructions"
+        );
+        assert!(parse_bytes(b"FROM a\n\xff\xfe").is_err());
+    }
+}

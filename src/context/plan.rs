@@ -1,0 +1,193 @@
+//! The walk plan of a build context: which ignore file applies, which entries the walker
+//! writes, skips or descends into, and how the Dockerfile and `.dockerignore` are always
+//! sent. Rules from docker/cli `cli/command/image/build.go` (`runBuild`),
+//! `build/dockerignore.go` (`TrimBuildFilesFromExcludes`), `build/context.go`
+//! (`AddDockerfileToBuildContext`) and moby/go-archive `archive.go` (`TarWithOptions`).
+//!
+//! Pure: no filesystem, no I/O, no randomness (the random name is a parameter).
+
+use std::path::PathBuf;
+
+use super::dockerignore::{IgnoreFile, PatternError};
+
+/// The name of the ignore file at the context root.
+pub const DOCKERIGNORE: &str = ".dockerignore";
+
+/// The Dockerfile name used when `-f` is not given (docker/cli `DefaultDockerfileName`).
+pub const DEFAULT_DOCKERFILE: &str = "Dockerfile";
+
+/// Where the Dockerfile comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerfileSource {
+    /// No `-f`: `Dockerfile` at the context root (or `dockerfile` if only that exists).
+    Default,
+    /// `-f PATH`: a relative path is relative to the current directory, as in the docker
+    /// CLI (not to the context). It may point outside the context.
+    Path(PathBuf),
+    /// `-f -`: the Dockerfile text, already read from stdin by the caller.
+    Contents(Vec<u8>),
+}
+
+/// What the walker does with one entry (moby/go-archive `TarWithOptions` walk callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkDecision {
+    /// Write the entry (and, for a directory, walk its children).
+    Include,
+    /// Excluded file: leave it out.
+    Skip,
+    /// Excluded directory with no `!` exception under it: leave out the whole subtree.
+    SkipDir,
+    /// Excluded directory that some `!dir/...` exception names: do not write the directory
+    /// entry, but walk its children (each one is decided on its own).
+    DescendOnly,
+}
+
+/// Decides one entry, `rel_path` being slash-separated and relative to the context root.
+/// An excluded directory is skipped unless a `!` pattern textually starts with `dir/`, so
+/// `!**/keep.txt` cannot rescue files below an excluded directory (as in docker).
+pub fn decide(ignore: &IgnoreFile, rel_path: &str, is_dir: bool) -> WalkDecision {
+    if !ignore.is_excluded(rel_path) {
+        return WalkDecision::Include;
+    }
+    if !is_dir {
+        return WalkDecision::Skip;
+    }
+    if ignore.has_exclusions() && ignore.has_exception_under(rel_path) {
+        WalkDecision::DescendOnly
+    } else {
+        WalkDecision::SkipDir
+    }
+}
+
+/// docker/cli `TrimBuildFilesFromExcludes`: appends `!.dockerignore` and `!<Dockerfile>`
+/// when the (deprecated, single-parent) `Matches` says they are excluded, so both are always
+/// sent. A Dockerfile from stdin is not re-included (it is added under a random name).
+pub fn keep_build_files(
+    ignore: &mut IgnoreFile,
+    dockerfile_rel: Option<&str>,
+) -> Result<(), PatternError> {
+    let next_line = ignore.lines().len() + 1;
+    if ignore.matches_single_parent(DOCKERIGNORE) {
+        ignore.push(next_line, "!.dockerignore")?;
+    }
+    if let Some(dockerfile) = dockerfile_rel {
+        if ignore.matches_single_parent(dockerfile) {
+            ignore.push(next_line + 1, &format!("!{dockerfile}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The name of a Dockerfile that is outside the context or from stdin, as docker/cli
+/// `AddDockerfileToBuildContext` names it: `.dockerfile.` and 20 hex digits. `random_hex`
+/// must hold at least 20 lowercase hex digits.
+pub fn inline_dockerfile_name(random_hex: &str) -> String {
+    let digits: String = random_hex.chars().take(20).collect();
+    format!(".dockerfile.{digits}")
+}
+
+/// The `.dockerignore` content sent in the tar when the Dockerfile was added under
+/// `inline_name`: the original content (or `.dockerignore` when there was none) followed by
+/// a newline, the name and a newline (docker/cli `AddDockerfileToBuildContext`). The daemon
+/// then hides the added Dockerfile from `COPY`.
+pub fn dockerignore_with_inline_dockerfile(original: Option<&[u8]>, inline_name: &str) -> Vec<u8> {
+    let mut out = match original {
+        Some(content) => content.to_vec(),
+        None => DOCKERIGNORE.as_bytes().to_vec(),
+    };
+    out.push(b'\n');
+    out.extend_from_slice(inline_name.as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// The BuildKit per-Dockerfile ignore file name: `<Dockerfile>.dockerignore` next to the
+/// Dockerfile (moby/buildkit `frontend/dockerfile/builder/build.go`); it takes precedence
+/// over `<context>/.dockerignore`.
+pub fn dockerfile_specific_ignore_name(dockerfile_file_name: &str) -> String {
+    format!("{dockerfile_file_name}{DOCKERIGNORE}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignore(text: &str) -> IgnoreFile {
+        IgnoreFile::parse(text).expect("valid patterns")
+    }
+
+    #[test]
+    fn excluded_dir_is_skipped_without_exception() {
+        let rules = ignore("build\n");
+        assert_eq!(decide(&rules, "build", true), WalkDecision::SkipDir);
+        assert_eq!(decide(&rules, "build.txt", false), WalkDecision::Include);
+    }
+
+    #[test]
+    fn excluded_dir_is_walked_when_an_exception_names_it() {
+        let rules = ignore("build\n!build/keep.txt\n");
+        assert_eq!(decide(&rules, "build", true), WalkDecision::DescendOnly);
+        assert_eq!(
+            decide(&rules, "build/keep.txt", false),
+            WalkDecision::Include
+        );
+        assert_eq!(decide(&rules, "build/other.txt", false), WalkDecision::Skip);
+    }
+
+    #[test]
+    fn double_star_exception_does_not_rescue_files_under_excluded_dir() {
+        let rules = ignore("vendor\n!**/keep.txt\n");
+        assert_eq!(decide(&rules, "vendor", true), WalkDecision::SkipDir);
+        // The matcher alone would re-include it; the walk never gets there.
+        assert!(!rules.is_excluded("vendor/keep.txt"));
+    }
+
+    #[test]
+    fn excluded_file_is_skipped() {
+        let rules = ignore("*.log\n");
+        assert_eq!(decide(&rules, "a.log", false), WalkDecision::Skip);
+        assert_eq!(decide(&rules, "sub/a.log", false), WalkDecision::Include);
+    }
+
+    #[test]
+    fn build_files_are_kept() {
+        let mut rules = ignore("*\n");
+        keep_build_files(&mut rules, Some("Dockerfile")).unwrap();
+        assert!(!rules.is_excluded(".dockerignore"));
+        assert!(!rules.is_excluded("Dockerfile"));
+        assert!(rules.is_excluded("other"));
+    }
+
+    #[test]
+    fn build_files_in_excluded_dir_are_kept_and_the_dir_is_walked() {
+        let mut rules = ignore("docker\n");
+        keep_build_files(&mut rules, Some("docker/app.Dockerfile")).unwrap();
+        assert_eq!(decide(&rules, "docker", true), WalkDecision::DescendOnly);
+        assert_eq!(
+            decide(&rules, "docker/app.Dockerfile", false),
+            WalkDecision::Include
+        );
+        assert_eq!(decide(&rules, "docker/secret", false), WalkDecision::Skip);
+    }
+
+    #[test]
+    fn stdin_dockerfile_adds_no_exception() {
+        let mut rules = ignore("*\n");
+        keep_build_files(&mut rules, None).unwrap();
+        assert_eq!(rules.lines(), ["*", "!.dockerignore"]);
+    }
+
+    #[test]
+    fn inline_dockerfile_is_appended_to_dockerignore() {
+        let name = inline_dockerfile_name("0123456789abcdef0123456789");
+        assert_eq!(name, ".dockerfile.0123456789abcdef0123");
+        assert_eq!(
+            dockerignore_with_inline_dockerfile(None, &name),
+            b".dockerignore\n.dockerfile.0123456789abcdef0123\n".to_vec()
+        );
+        assert_eq!(
+            dockerignore_with_inline_dockerfile(Some(b"*.md"), &name),
+            b"*.md\n.dockerfile.0123456789abcdef0123\n".to_vec()
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Checks Docker makes after parsing that `parse-dockerfile` does not: known flags and their
+//! values (moby/buildkit `frontend/dockerfile/instructions/bflag.go` and `parse.go`),
+//! `ONBUILD` limits, and where empty continuation lines are (`parser/parser.go`).
+
+use super::error::ParseError;
+use super::model::{Args, Instruction, Keyword, Span};
+use super::position::LineIndex;
+use super::words::strip_continuation;
+
+#[derive(Clone, Copy, PartialEq)]
+enum FlagKind {
+    Bool,
+    Text,
+}
+
+/// Flags each instruction declares in BuildKit's `instructions/parse.go`.
+fn known_flags(keyword: Keyword) -> &'static [(&'static str, FlagKind)] {
+    use FlagKind::{Bool, Text};
+    match keyword {
+        Keyword::From => &[("platform", Text)],
+        Keyword::Run => &[
+            ("mount", Text),
+            ("network", Text),
+            ("security", Text),
+            ("device", Text),
+        ],
+        Keyword::Copy => &[
+            ("from", Text),
+            ("chown", Text),
+            ("chmod", Text),
+            ("link", Bool),
+            ("parents", Bool),
+            ("exclude", Text),
+        ],
+        Keyword::Add => &[
+            ("chown", Text),
+            ("chmod", Text),
+            ("link", Bool),
+            ("keep-git-dir", Bool),
+            ("checksum", Text),
+            ("exclude", Text),
+            ("unpack", Bool),
+        ],
+        Keyword::Healthcheck => &[
+            ("interval", Text),
+            ("timeout", Text),
+            ("start-period", Text),
+            ("start-interval", Text),
+            ("retries", Text),
+        ],
+        _ => &[],
+    }
+}
+
+/// Rejects what BuildKit rejects when it turns the parse tree into instructions.
+pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseError> {
+    let known = known_flags(inst.keyword);
+    for flag in &inst.flags {
+        let Some(&(_, kind)) = known.iter().find(|(name, _)| *name == flag.name) else {
+            return Err(ParseError::at(
+                lines,
+                flag.span.start,
+                format!("unknown flag: {}", flag.name),
+            ));
+        };
+        match (kind, flag.value.as_deref()) {
+            (FlagKind::Text, None) => {
+                return Err(ParseError::at(
+                    lines,
+                    flag.span.start,
+                    format!("missing a value on flag: {}", flag.name),
+                ))
+            }
+            (FlagKind::Bool, Some(v))
+                if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
+            {
+                return Err(ParseError::at(
+                    lines,
+                    flag.span.start,
+                    format!("expecting boolean value for flag {}, not: {v}", flag.name),
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Args::Onbuild(inner) = &inst.args {
+        if matches!(inner.keyword, Keyword::From | Keyword::Maintainer) {
+            return Err(ParseError::at(
+                lines,
+                inner.keyword_span.start,
+                format!(
+                    "{} isn't allowed as an ONBUILD trigger",
+                    inner.keyword.as_str()
+                ),
+            ));
+        }
+        instruction(inner, lines)?;
+    }
+    if let Args::Words { words, json: true } = &inst.args {
+        if inst.keyword == Keyword::Shell && words.is_empty() {
+            return Err(ParseError::at(
+                lines,
+                inst.span.start,
+                "SHELL requires at least one argument",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// For each instruction whose continuation skips a blank line, the span of the line where
+/// BuildKit reports `NoEmptyContinuation`: the instruction's last (non-heredoc) line.
+pub fn empty_continuations(source: &str, instructions: &[Instruction], escape: char) -> Vec<Span> {
+    let mut found = Vec::new();
+    for inst in instructions {
+        let end = inst.heredocs.first().map_or(inst.span.end, |h| {
+            source[..h.span.start.min(source.len())]
+                .rfind('\n')
+                .unwrap_or(inst.span.end)
+        });
+        let start = source[..inst.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let mut pos = start;
+        let mut continuing = false;
+        let mut saw_empty = false;
+        while pos < end.min(source.len()) {
+            let line_end = source[pos..].find('\n').map_or(source.len(), |i| pos + i);
+            let line = source[pos..line_end].trim_end_matches('\r');
+            let blank = line.trim_start_matches([' ', '\t']).is_empty();
+            let comment = line.trim_start_matches([' ', '\t']).starts_with('#');
+            if continuing && blank {
+                saw_empty = true;
+            } else if !(continuing && comment) {
+                continuing = strip_continuation(line, escape).1;
+            }
+            pos = line_end + 1;
+        }
+        if saw_empty {
+            let last_line_start = source[..end.saturating_sub(1).max(start)]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            found.push(last_line_start..end);
+        }
+    }
+    found
+}
