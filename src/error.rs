@@ -68,18 +68,20 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
 
 /// A `hint:` line for errors where the next step is not obvious.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
-    error.chain().find_map(|cause| match cause.downcast_ref::<EngineError>()? {
-        EngineError::Unreachable { endpoint, .. } => Some(format!(
-            "is the Docker engine running and is {endpoint} the right endpoint? \
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<EngineError>()? {
+            EngineError::Unreachable { endpoint, .. } => Some(format!(
+                "is the Docker engine running and is {endpoint} the right endpoint? \
              Check `systemctl status docker` (or start dockerd), the socket's permissions, \
              and DOCKER_HOST or -H."
-        )),
-        EngineError::Unauthorized { registry, .. } => Some(format!(
-            "log in with `dockjob login {registry}` (or `docker login`), \
+            )),
+            EngineError::Unauthorized { registry, .. } => Some(format!(
+                "log in with `dockjob login {registry}` (or `docker login`), \
              or check the credentials in your Docker config.json"
-        )),
-        _ => None,
-    })
+            )),
+            _ => None,
+        })
 }
 
 /// Prints an error chain and its hint on stderr, without Rust debug output.

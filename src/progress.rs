@@ -120,7 +120,12 @@ impl PushProgress {
     pub fn event(&mut self, event: &PushEvent) {
         let line = match (event.current, event.total) {
             (Some(current), Some(total)) if total > 0 => {
-                format!("{} {}/{}", event.status, human_bytes(current), human_bytes(total))
+                format!(
+                    "{} {}/{}",
+                    event.status,
+                    human_bytes(current),
+                    human_bytes(total)
+                )
             }
             _ => event.status.clone(),
         };

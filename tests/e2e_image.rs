@@ -16,16 +16,33 @@ fn build_sample(env: &TestEnv, registry: &Registry) -> String {
     let remote = format!("{}/dockjob-test/sample-{}:0.1", registry.address, env.id);
     let substitute = format!("alpine:3.10.3=docker-image://{base}");
     let output = env.run_ok(&[
-        "--progress", "plain", "build", &context, "-t", &local, "-t", &remote,
-        "--build-context", &substitute,
+        "--progress",
+        "plain",
+        "build",
+        &context,
+        "-t",
+        &local,
+        "-t",
+        &remote,
+        "--build-context",
+        &substitute,
     ]);
     let image_id = stdout(&output).trim().to_string();
-    assert!(image_id.starts_with("sha256:"), "stdout should be the image ID: {image_id:?}");
-    assert!(stderr(&output).contains("Step 1/7 : FROM"), "build output is shown live");
+    assert!(
+        image_id.starts_with("sha256:"),
+        "stdout should be the image ID: {image_id:?}"
+    );
+    assert!(
+        stderr(&output).contains("Step 1/7 : FROM"),
+        "build output is shown live"
+    );
     // Both tags point at the built image.
     for reference in [&local, &remote] {
         let inspect = env.run_ok(&["image", "inspect", reference]);
-        assert!(stdout(&inspect).contains(&image_id), "{reference} is tagged");
+        assert!(
+            stdout(&inspect).contains(&image_id),
+            "{reference} is tagged"
+        );
     }
     remote
 }
@@ -35,7 +52,10 @@ fn imported_busybox_runs_as_a_base_image() {
     let env = TestEnv::new("import");
     let base = env.base_image();
     let inspect = env.run_ok(&["image", "inspect", &base]);
-    assert!(stdout(&inspect).contains(r#""/bin/sh""#), "the CMD change applies");
+    assert!(
+        stdout(&inspect).contains(r#""/bin/sh""#),
+        "the CMD change applies"
+    );
 }
 
 #[test]
@@ -60,7 +80,10 @@ fn push_with_htpasswd_auth_uses_config_json_and_refuses_a_wrong_password() {
     // decode: the push would then go out anonymously and fail (bollard's header bug).
     let password = "s3cr?t>p~ss??>>~~";
     let env = TestEnv::new("auth");
-    let registry = Registry::start(&env.dir.path().join("registry"), Some(("dockjob", password)));
+    let registry = Registry::start(
+        &env.dir.path().join("registry"),
+        Some(("dockjob", password)),
+    );
     let remote = build_sample(&env, &registry);
 
     let write_config = |secret: &str| {
@@ -68,23 +91,39 @@ fn push_with_htpasswd_auth_uses_config_json_and_refuses_a_wrong_password() {
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("dockjob:{secret}"));
         env.write(
             "docker-config/config.json",
-            &format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.address),
+            &format!(
+                r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#,
+                registry.address
+            ),
         );
     };
 
     write_config("wrong-password");
     let refused = env.run(&["--progress", "plain", "push", &remote]);
-    assert_eq!(refused.status.code(), Some(1), "stderr: {}", stderr(&refused));
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "stderr: {}",
+        stderr(&refused)
+    );
     let message = stderr(&refused);
     assert!(message.contains("unauthorized"), "{message}");
-    assert!(message.contains(&registry.address), "names the registry: {message}");
+    assert!(
+        message.contains(&registry.address),
+        "names the registry: {message}"
+    );
     assert!(!message.contains("wrong-password"), "no secret in output");
 
     write_config(password);
     let output = env.run_ok(&["--progress", "plain", "push", &remote]);
     let all = format!("{}{}", stdout(&output), stderr(&output));
     assert!(!all.contains(password), "no secret in output");
-    let digest = stdout(&output).trim().rsplit_once('@').unwrap().1.to_string();
+    let digest = stdout(&output)
+        .trim()
+        .rsplit_once('@')
+        .unwrap()
+        .1
+        .to_string();
     let served = registry.manifest_digest(&format!("dockjob-test/sample-{}", env.id), "0.1");
     assert_eq!(Some(digest), served);
 }
@@ -95,7 +134,10 @@ fn a_failing_build_step_exits_1_with_the_engine_message() {
     let base = env.base_image();
     let dockerfile = env.write("ctx/Dockerfile", &format!("FROM {base}\nRUN exit 3\n"));
     let output = env.run(&[
-        "--progress", "plain", "build", dockerfile.parent().unwrap().to_str().unwrap(),
+        "--progress",
+        "plain",
+        "build",
+        dockerfile.parent().unwrap().to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -108,21 +150,36 @@ fn a_failing_build_step_exits_1_with_the_engine_message() {
 #[test]
 fn pushing_a_tag_that_does_not_exist_locally_is_a_clear_error() {
     let env = TestEnv::new("nolocal");
-    let output = env.run(&["push", &format!("127.0.0.1:1/dockjob-test/absent-{}:9", env.id)]);
+    let output = env.run(&[
+        "push",
+        &format!("127.0.0.1:1/dockjob-test/absent-{}:9", env.id),
+    ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("does not exist locally"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not exist locally"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn an_unreachable_engine_is_one_clear_sentence_and_exit_3() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_dockjob"))
-        .args(["-H", "unix:///nonexistent/docker.sock", "image", "inspect", "x"])
+        .args([
+            "-H",
+            "unix:///nonexistent/docker.sock",
+            "image",
+            "inspect",
+            "x",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: cannot reach the Docker engine at unix:///nonexistent/docker.sock"),
+        message.starts_with(
+            "error: cannot reach the Docker engine at unix:///nonexistent/docker.sock"
+        ),
         "{message}"
     );
     assert!(message.contains("hint: "), "{message}");

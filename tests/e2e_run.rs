@@ -12,8 +12,14 @@ fn sample_image(env: &TestEnv) -> String {
     let dockerfile = env.write("sample/Dockerfile", SAMPLE_DOCKERFILE);
     let image = format!("dockjob-test/sample-{}:0.1", env.id);
     env.run_ok(&[
-        "--progress", "quiet", "build", dockerfile.parent().unwrap().to_str().unwrap(),
-        "-t", &image, "--build-context", &format!("alpine:3.10.3=docker-image://{base}"),
+        "--progress",
+        "quiet",
+        "build",
+        dockerfile.parent().unwrap().to_str().unwrap(),
+        "-t",
+        &image,
+        "--build-context",
+        &format!("alpine:3.10.3=docker-image://{base}"),
     ]);
     image
 }
@@ -32,24 +38,41 @@ fn job_yaml(env: &TestEnv, name: &str, image: &str, container: &str, backoff_lim
 fn the_sample_job_prints_777_and_exits_0() {
     let env = TestEnv::new("runsample");
     let image = sample_image(&env);
-    let manifest = job_yaml(&env, "echo-number", &image, "        args: [\"-c\", \"echo ${NUMBER}\"]\n", 1);
+    let manifest = job_yaml(
+        &env,
+        "echo-number",
+        &image,
+        "        args: [\"-c\", \"echo ${NUMBER}\"]\n",
+        1,
+    );
     let path = env.write("job.yaml", &manifest);
     let output = env.run_ok(&["run", "-f", path.to_str().unwrap()]);
     assert_eq!(stdout(&output).trim(), "777", "stderr: {}", stderr(&output));
     // As in Kubernetes, the finished pod stays (until deleted) so its logs can be read.
-    assert_eq!(env.containers(&["batch.kubernetes.io/job-name=echo-number"]).len(), 1);
+    assert_eq!(
+        env.containers(&["batch.kubernetes.io/job-name=echo-number"])
+            .len(),
+        1
+    );
 }
 
 #[test]
 fn command_replaces_the_image_entrypoint_and_cmd() {
     let env = TestEnv::new("runcommand");
     let image = sample_image(&env);
-    let container = "        command: [\"/bin/echo\"]\n        args: [\"from\", \"$(AUTHOR_NAME)\"]\n        \
+    let container =
+        "        command: [\"/bin/echo\"]\n        args: [\"from\", \"$(AUTHOR_NAME)\"]\n        \
                      env:\n        - name: AUTHOR_NAME\n          value: uzimihsr\n";
-    let path = env.write("job.yaml", &job_yaml(&env, "echo-args", &image, container, 0));
+    let path = env.write(
+        "job.yaml",
+        &job_yaml(&env, "echo-args", &image, container, 0),
+    );
     let output = env.run_ok(&["run", "--rm", "-f", path.to_str().unwrap()]);
     assert_eq!(stdout(&output).trim(), "from uzimihsr");
-    assert!(env.containers(&[]).is_empty(), "--rm removes the pods' containers");
+    assert!(
+        env.containers(&[]).is_empty(),
+        "--rm removes the pods' containers"
+    );
 }
 
 #[test]
@@ -57,12 +80,33 @@ fn a_failing_pod_is_retried_backoff_limit_times_then_the_job_fails() {
     let env = TestEnv::new("runfail");
     let image = sample_image(&env);
     let container = "        args: [\"-c\", \"echo attempt; exit 3\"]\n";
-    let path = env.write("job.yaml", &job_yaml(&env, "always-fails", &image, container, 1));
-    let output = env.run(&["run", "--backoff-scale", "0.01", "-f", path.to_str().unwrap()]);
+    let path = env.write(
+        "job.yaml",
+        &job_yaml(&env, "always-fails", &image, container, 1),
+    );
+    let output = env.run(&[
+        "run",
+        "--backoff-scale",
+        "0.01",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
-    assert_eq!(stdout(&output).matches("attempt").count(), 2, "one retry: two pods ran");
-    assert!(stderr(&output).contains("BackoffLimitExceeded"), "{}", stderr(&output));
-    assert_eq!(env.containers(&["batch.kubernetes.io/job-name=always-fails"]).len(), 2);
+    assert_eq!(
+        stdout(&output).matches("attempt").count(),
+        2,
+        "one retry: two pods ran"
+    );
+    assert!(
+        stderr(&output).contains("BackoffLimitExceeded"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        env.containers(&["batch.kubernetes.io/job-name=always-fails"])
+            .len(),
+        2
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::archive::{self, DockerfileSource};
+use crate::archive::{self, DockerfileSource, PackOptions};
 use crate::cli::{BuildArgs, LintArgs};
 use crate::dockerfile;
 use crate::engine::docker::DockerEngine;
@@ -13,7 +13,6 @@ use crate::engine::BuildRequest;
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{BuildProgress, ProgressMode};
-use crate::registry::config::DockerConfig;
 
 use super::print_data;
 
@@ -32,27 +31,36 @@ pub async fn build(
     let tags = args
         .tags
         .iter()
-        .map(|t| ImageRef::parse(t).map_err(|e| user_error(format!("-t {t}: {e}"))))
+        .map(|t| ImageRef::parse(t).map_err(|e| user_error(format!("-t: {e}"))))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let build_args = parse_build_args(&args.build_args)?;
     let substitutions = parse_build_contexts(&args.build_contexts)?;
     let labels = parse_key_values("--label", &args.labels)?;
 
-    let (dockerfile_path, source) = read_dockerfile(&args.context, args.file.as_deref())?;
-    let parsed = dockerfile::parse(&source)
-        .map_err(|e| user_error(e.render(&dockerfile_path.display().to_string(), &source)))?;
+    let (display_name, given, source) = read_dockerfile(&args.context, args.file.as_deref())?;
+    let parsed =
+        dockerfile::parse(&source).map_err(|e| user_error(e.render(&display_name, &source)))?;
     let dockerfile = if substitutions.is_empty() {
-        DockerfileSource::Path(dockerfile_path.clone())
+        given
     } else {
-        let rewritten = dockerfile::rewrite_from(&source, &parsed, &substitutions);
+        let known: BTreeMap<String, String> = build_args
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        let rewritten =
+            dockerfile::rewrite_from_with_args(&source, &parsed, &substitutions, &known);
         for (name, image) in &substitutions {
             progress.note(&format!("using {image} for FROM {name} (--build-context)"));
         }
-        DockerfileSource::Contents(rewritten)
+        DockerfileSource::Contents(rewritten.into_bytes())
     };
 
-    let (dockerfile_name, body) = archive::context_body(&args.context, dockerfile)
-        .with_context(|| format!("packing the build context {}", args.context.display()))?;
+    let context = args.context.clone();
+    let (dockerfile_name, body) = tokio::task::spawn_blocking(move || {
+        archive::context_body(&context, dockerfile, PackOptions::default())
+    })
+    .await?
+    .with_context(|| format!("packing the build context {}", args.context.display()))?;
     let request = BuildRequest {
         dockerfile: dockerfile_name,
         tag: tags.first().map(ImageRef::to_string),
@@ -74,7 +82,7 @@ pub async fn build(
 
     for tag in tags.iter().skip(1) {
         engine
-            .tag_image(&image_id, &tag.name_without_tag(), tag.tag().unwrap_or("latest"))
+            .tag_image(&image_id, &tag.name_without_tag(), tag.push_tag())
             .await
             .with_context(|| format!("tagging {tag}"))?;
     }
@@ -85,7 +93,7 @@ pub async fn build(
     print_data(&image_id)?;
 
     if args.push {
-        let config = DockerConfig::load_default().context("reading the Docker credentials")?;
+        let config = super::push::load_docker_config()?;
         for (typed, tag) in args.tags.iter().zip(&tags) {
             let digest = super::push::push_one(engine, &config, typed, tag, progress).await?;
             print_data(&format!("{}@{digest}", tag.familiar()))?;
@@ -110,13 +118,34 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// The Dockerfile's path and text: `-f` (relative to the working directory, as in the docker
-/// CLI) or `CONTEXT/Dockerfile`.
-fn read_dockerfile(context: &Path, file: Option<&Path>) -> anyhow::Result<(PathBuf, String)> {
-    let path = file.map_or_else(|| context.join("Dockerfile"), Path::to_path_buf);
-    let source = std::fs::read_to_string(&path)
-        .map_err(|e| user_error(format!("cannot read the Dockerfile {}: {e}", path.display())))?;
-    Ok((path, source))
+/// The Dockerfile's name for messages, where it comes from, and its text: `-f FILE`
+/// (relative to the working directory, as in the docker CLI), `-f -` (stdin) or
+/// `CONTEXT/Dockerfile`.
+fn read_dockerfile(
+    context: &Path,
+    file: Option<&Path>,
+) -> anyhow::Result<(String, DockerfileSource, String)> {
+    if file == Some(Path::new("-")) {
+        let mut source = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
+            .map_err(|e| user_error(format!("cannot read the Dockerfile from stdin: {e}")))?;
+        let given = DockerfileSource::Contents(source.clone().into_bytes());
+        return Ok(("<stdin>".to_string(), given, source));
+    }
+    let (path, given) = match file {
+        Some(path) => (
+            path.to_path_buf(),
+            DockerfileSource::Path(path.to_path_buf()),
+        ),
+        None => (context.join("Dockerfile"), DockerfileSource::Default),
+    };
+    let source = std::fs::read_to_string(&path).map_err(|e| {
+        user_error(format!(
+            "cannot read the Dockerfile {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok((path.display().to_string(), given, source))
 }
 
 /// `--build-arg K=V` and bare `K` (value from the environment, as in the docker CLI).
@@ -139,7 +168,9 @@ fn parse_build_contexts(items: &[String]) -> anyhow::Result<BTreeMap<String, Str
         .iter()
         .map(|item| {
             let (name, source) = item.split_once('=').ok_or_else(|| {
-                user_error(format!("--build-context {item}: expected NAME=docker-image://REF"))
+                user_error(format!(
+                    "--build-context {item}: expected NAME=docker-image://REF"
+                ))
             })?;
             let image = source.strip_prefix("docker-image://").ok_or_else(|| {
                 user_error(format!(
@@ -172,8 +203,8 @@ mod tests {
 
     #[test]
     fn build_contexts_accept_only_docker_images() {
-        let ok = parse_build_contexts(&["alpine:3.10.3=docker-image://local/alpine:1".into()])
-            .unwrap();
+        let ok =
+            parse_build_contexts(&["alpine:3.10.3=docker-image://local/alpine:1".into()]).unwrap();
         assert_eq!(ok["alpine:3.10.3"], "local/alpine:1");
         assert!(parse_build_contexts(&["alpine=./dir".into()]).is_err());
         assert!(parse_build_contexts(&["alpine".into()]).is_err());

@@ -1,6 +1,7 @@
 //! `image import|pull|inspect|rm`.
 
 use anyhow::Context;
+use futures_util::StreamExt;
 
 use crate::archive;
 use crate::cli::ImportArgs;
@@ -18,21 +19,33 @@ pub async fn import(
     args: &ImportArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
-    let reference = ImageRef::parse(&args.tag).map_err(|e| user_error(format!("-t {}: {e}", args.tag)))?;
+    let reference = ImageRef::parse(&args.tag).map_err(|e| user_error(format!("-t: {e}")))?;
     if !args.rootfs.exists() {
         return Err(user_error(format!(
             "{}: no such file or directory",
             args.rootfs.display()
         )));
     }
-    let body = archive::rootfs_body(&args.rootfs)
-        .with_context(|| format!("reading {}", args.rootfs.display()))?;
-    let tag = reference.tag().unwrap_or("latest");
+    let rootfs = args.rootfs.clone();
+    let body = tokio::task::spawn_blocking(move || -> Result<_, archive::ContextError> {
+        Ok(if rootfs.is_dir() {
+            archive::dir_body(&rootfs, archive::Compression::default())?.boxed()
+        } else {
+            archive::file_body(&rootfs)?.boxed()
+        })
+    })
+    .await?
+    .with_context(|| format!("reading {}", args.rootfs.display()))?;
+    let tag = reference.push_tag();
     let id = engine
         .import_image(body, &reference.name_without_tag(), tag, &args.changes)
         .await
         .with_context(|| format!("importing {}", args.rootfs.display()))?;
-    progress.note(&format!("imported {} as {}:{tag}", args.rootfs.display(), reference.name_without_tag()));
+    progress.note(&format!(
+        "imported {} as {}:{tag}",
+        args.rootfs.display(),
+        reference.name_without_tag()
+    ));
     print_data(&id)?;
     Ok(ExitStatus::Success)
 }
@@ -43,7 +56,7 @@ pub async fn pull(
     reference: &str,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
-    let parsed = ImageRef::parse(reference).map_err(|e| user_error(format!("{reference}: {e}")))?;
+    let parsed = ImageRef::parse(reference).map_err(|e| user_error(e.to_string()))?;
     let mut shown = PushProgress::new(progress, reference);
     let result = engine
         .pull_image(&parsed.to_string(), |event| shown.event(&event))

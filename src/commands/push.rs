@@ -3,11 +3,12 @@
 use anyhow::Context;
 
 use crate::engine::docker::DockerEngine;
-use crate::engine::{PodRuntime, RegistryAuth};
+use crate::engine::PodRuntime;
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
-use crate::registry::{config::DockerConfig, credentials};
+use crate::registry::config::{config_dir_from_env, DockerConfig};
+use crate::registry::credentials;
 
 use super::print_data;
 
@@ -19,9 +20,9 @@ pub async fn push(
 ) -> anyhow::Result<ExitStatus> {
     let parsed = references
         .iter()
-        .map(|r| ImageRef::parse(r).map_err(|e| user_error(format!("{r}: {e}"))))
+        .map(|r| ImageRef::parse(r).map_err(|e| user_error(e.to_string())))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let config = DockerConfig::load_default().context("reading the Docker credentials")?;
+    let config = load_docker_config()?;
     for (typed, reference) in references.iter().zip(&parsed) {
         let digest = push_one(engine, &config, typed, reference, progress).await?;
         print_data(&format!("{}@{digest}", reference.familiar()))?;
@@ -37,7 +38,7 @@ pub(crate) async fn push_one(
     reference: &ImageRef,
     progress: ProgressMode,
 ) -> anyhow::Result<String> {
-    let tag = reference.tag().unwrap_or("latest");
+    let tag = reference.push_tag();
     let local = format!("{}:{tag}", reference.name_without_tag());
     if engine.inspect_image(&local).await?.is_none() {
         return Err(user_error(format!(
@@ -45,13 +46,7 @@ pub(crate) async fn push_one(
         )));
     }
     let auth = credentials::resolve(config, &reference.auth_key())
-        .with_context(|| format!("looking up credentials for {}", reference.registry()))?
-        .map(|c| RegistryAuth {
-            username: c.username.clone(),
-            password: c.password.clone(),
-            identity_token: c.identity_token.clone(),
-            server_address: reference.auth_key(),
-        });
+        .with_context(|| format!("looking up credentials for {}", reference.registry()))?;
     let mut shown = PushProgress::new(progress, typed);
     let result = engine
         .push_image(
@@ -64,4 +59,10 @@ pub(crate) async fn push_one(
         .await;
     shown.finish();
     Ok(result.with_context(|| format!("pushing {typed}"))?)
+}
+
+/// The user's Docker config (`$DOCKER_CONFIG` or `~/.docker`); a missing file is an empty one.
+pub(crate) fn load_docker_config() -> anyhow::Result<DockerConfig> {
+    let dir = config_dir_from_env()?;
+    Ok(DockerConfig::load(&dir)?)
 }

@@ -176,30 +176,6 @@ pub trait PodRuntime: Send + Sync {
     ) -> impl Future<Output = Result<Vec<ContainerSummary>, EngineError>> + Send;
 }
 
-/// Credentials handed to the engine for one registry. Debug never shows the secret.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct RegistryAuth {
-    /// User name (absent with an identity token).
-    pub username: Option<String>,
-    /// Password or access token.
-    pub password: Option<String>,
-    /// OAuth identity token (`identitytoken` in config.json).
-    pub identity_token: Option<String>,
-    /// The registry the credentials belong to (`https://index.docker.io/v1/` for Docker Hub).
-    pub server_address: String,
-}
-
-impl std::fmt::Debug for RegistryAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegistryAuth")
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("identity_token", &self.identity_token.as_ref().map(|_| "***"))
-            .field("server_address", &self.server_address)
-            .finish()
-    }
-}
-
 /// What `POST /build` is asked to do. The context body is passed separately.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildRequest {

@@ -169,7 +169,11 @@ impl TestEnv {
             images.sort_by_key(|image| std::cmp::Reverse(image.created));
             for image in images {
                 let remove = RemoveImageOptionsBuilder::default().force(true).build();
-                match self.docker.remove_image(&image.id, Some(remove), None).await {
+                match self
+                    .docker
+                    .remove_image(&image.id, Some(remove), None)
+                    .await
+                {
                     Ok(_)
                     | Err(bollard::errors::Error::DockerResponseServerError {
                         status_code: 404,
@@ -186,7 +190,10 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         if let Err(e) = self.cleanup() {
-            eprintln!("warning: cleaning up test objects labelled {}: {e}", self.label());
+            eprintln!(
+                "warning: cleaning up test objects labelled {}: {e}",
+                self.label()
+            );
         }
     }
 }
@@ -202,7 +209,10 @@ pub fn make_busybox_rootfs(root: &Path) {
     std::fs::create_dir_all(&bin).expect("mkdir bin");
     std::fs::create_dir_all(root.join("tmp")).expect("mkdir tmp");
     std::fs::copy(busybox, bin.join("busybox")).expect("copy busybox");
-    let list = Command::new(busybox).arg("--list").output().expect("busybox --list");
+    let list = Command::new(busybox)
+        .arg("--list")
+        .output()
+        .expect("busybox --list");
     for applet in String::from_utf8_lossy(&list.stdout).lines() {
         if applet != "busybox" && !applet.is_empty() {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink applet");

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::{engine_error, DockerEngine, NotFound};
-use crate::engine::{BuildEvent, BuildRequest, EngineError, PushEvent, RegistryAuth};
+use crate::engine::{BuildEvent, BuildRequest, EngineError, PushEvent};
+use crate::registry::credentials::Credentials;
 
 /// A byte stream that becomes a request body (a tar, possibly gzip-compressed).
 pub trait BodyStream: Stream<Item = std::io::Result<Bytes>> + Send + 'static {}
@@ -154,7 +155,10 @@ impl DockerEngine {
 
     /// Adds the tag `repo:tag` to an existing image.
     pub async fn tag_image(&self, image: &str, repo: &str, tag: &str) -> Result<(), EngineError> {
-        let options = TagImageOptionsBuilder::default().repo(repo).tag(tag).build();
+        let options = TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag)
+            .build();
         self.docker
             .tag_image(image, Some(options))
             .await
@@ -182,16 +186,16 @@ impl DockerEngine {
         &self,
         name: &str,
         tag: &str,
-        auth: Option<&RegistryAuth>,
+        auth: Option<&Credentials>,
         registry: &str,
         mut on_event: impl FnMut(PushEvent),
     ) -> Result<String, EngineError> {
         let options = PushImageOptionsBuilder::default().tag(tag).build();
         let credentials = auth.map(|a| DockerCredentials {
-            username: a.username.clone(),
-            password: a.password.clone(),
-            identitytoken: a.identity_token.clone(),
-            serveraddress: Some(a.server_address.clone()),
+            username: a.username().map(str::to_string),
+            password: a.password().map(str::to_string),
+            identitytoken: a.identity_token_value().map(str::to_string),
+            serveraddress: Some(a.server_address().to_string()),
             ..Default::default()
         });
         let mut stream = self.docker.push_image(name, Some(options), credentials);
@@ -215,7 +219,9 @@ impl DockerEngine {
                     status_code: 404,
                     message,
                 }) => {
-                    return Err(EngineError::ImageNotFound(format!("{name}:{tag} ({message})")))
+                    return Err(EngineError::ImageNotFound(format!(
+                        "{name}:{tag} ({message})"
+                    )))
                 }
                 Err(e) => {
                     let error = engine_error(e, NotFound::Image(name));

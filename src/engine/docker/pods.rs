@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::errors::Error as BollardError;
 use bollard::container::LogOutput;
+use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -70,7 +70,10 @@ impl PodRuntime for DockerEngine {
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
             .docker
-            .inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>)
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
             .await
             .map_err(|e| engine_error(e, NotFound::Container(id)))?;
         let state = inspect.state.unwrap_or_default();
