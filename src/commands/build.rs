@@ -153,9 +153,7 @@ fn parse_build_args(items: &[String]) -> anyhow::Result<BTreeMap<String, Option<
     items
         .iter()
         .map(|item| match item.split_once('=') {
-            Some((key, _)) if key.is_empty() => {
-                Err(user_error(format!("--build-arg {item}: the name is empty")))
-            }
+            Some(("", _)) => Err(user_error(format!("--build-arg {item}: the name is empty"))),
             Some((key, value)) => Ok((key.to_string(), Some(value.to_string()))),
             None => Ok((item.clone(), std::env::var(item).ok())),
         })

@@ -58,7 +58,7 @@ pub(crate) async fn push_one(
         )
         .await;
     shown.finish();
-    Ok(result.with_context(|| format!("pushing {typed}"))?)
+    result.with_context(|| format!("pushing {typed}"))
 }
 
 /// The user's Docker config (`$DOCKER_CONFIG` or `~/.docker`); a missing file is an empty one.

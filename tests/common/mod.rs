@@ -6,7 +6,7 @@
 //! the base image) and is removed by that label when the [`TestEnv`] is dropped, even when the
 //! test fails.
 
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code, unused_imports)] // each test binary uses a different subset
 
 mod registry;
 

@@ -51,7 +51,7 @@ impl Registry {
             .arg("serve")
             .arg(&config)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(std::fs::File::create(dir.join("registry.log")).expect("registry log"))
             .spawn()
             .expect("start docker-registry (Debian package docker-registry; .ci/run installs it)");
         let registry = Registry {

@@ -60,12 +60,10 @@ impl PodRuntime for DockerEngine {
         let mut waits = self
             .docker
             .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
-        while let Some(item) = waits.next().await {
-            match item {
-                // bollard turns a non-zero exit into an error; for us it is an ordinary end.
-                Ok(_) | Err(BollardError::DockerContainerWaitError { .. }) => break,
-                Err(e) => return Err(engine_error(e, NotFound::Container(id))),
-            }
+        match waits.next().await {
+            // bollard turns a non-zero exit into an error; for us it is an ordinary end.
+            None | Some(Ok(_)) | Some(Err(BollardError::DockerContainerWaitError { .. })) => {}
+            Some(Err(e)) => return Err(engine_error(e, NotFound::Container(id))),
         }
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
