@@ -283,6 +283,11 @@ impl Dockerfile {
         stages
     }
 
+    /// The source text this was parsed from (BOM included).
+    pub fn source(&self) -> &str {
+        self.lines.text()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         self.lines.line_col(offset)

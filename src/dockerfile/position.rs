@@ -43,6 +43,11 @@ impl LineIndex {
         text.strip_suffix('\r').unwrap_or(text)
     }
 
+    /// The whole indexed text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Number of lines.
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
