@@ -104,11 +104,17 @@ const CASES: &[Case] = &[
 fn every_rule_fires_where_it_should_and_nowhere_else() {
     let mut failures = Vec::new();
     for (rule, source, lines) in CASES {
-        let df = dockerfile::parse(source).unwrap_or_else(|e| panic!("{rule}: parse failed: {e}\n{source}"));
-        let got: Vec<usize> =
-            lint::lint(&df, &lint::LintOptions::default()).iter().filter(|d| d.rule == *rule).map(|d| d.line).collect();
+        let df = dockerfile::parse(source)
+            .unwrap_or_else(|e| panic!("{rule}: parse failed: {e}\n{source}"));
+        let got: Vec<usize> = lint::lint(&df, &lint::LintOptions::default())
+            .iter()
+            .filter(|d| d.rule == *rule)
+            .map(|d| d.line)
+            .collect();
         if got != *lines {
-            failures.push(format!("{rule}: expected lines {lines:?}, got {got:?} for:\n{source}"));
+            failures.push(format!(
+                "{rule}: expected lines {lines:?}, got {got:?} for:\n{source}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -117,7 +123,9 @@ fn every_rule_fires_where_it_should_and_nowhere_else() {
 #[test]
 fn every_rule_in_the_catalogue_has_a_firing_case() {
     for info in lint::RULES {
-        let covered = CASES.iter().any(|(rule, _, lines)| *rule == info.id && !lines.is_empty())
+        let covered = CASES
+            .iter()
+            .any(|(rule, _, lines)| *rule == info.id && !lines.is_empty())
             || ["CopyIgnoredFile", "InvalidCheckDirective"].contains(&info.id);
         assert!(covered, "no firing case for {}", info.id);
     }
@@ -125,13 +133,24 @@ fn every_rule_in_the_catalogue_has_a_firing_case() {
 
 #[test]
 fn copy_ignored_file_uses_the_context_predicate() {
-    let df = dockerfile::parse("FROM a:1\nCOPY secret.txt ./app /dst/\nCOPY --from=b secret.txt /x\n").unwrap();
+    let df =
+        dockerfile::parse("FROM a:1\nCOPY secret.txt ./app /dst/\nCOPY --from=b secret.txt /x\n")
+            .unwrap();
     let ignored = |p: &str| p == "secret.txt";
-    let opts = lint::LintOptions { is_ignored: Some(&ignored), ..Default::default() };
-    let diags: Vec<_> = lint::lint(&df, &opts).into_iter().filter(|d| d.rule == "CopyIgnoredFile").collect();
+    let opts = lint::LintOptions {
+        is_ignored: Some(&ignored),
+        ..Default::default()
+    };
+    let diags: Vec<_> = lint::lint(&df, &opts)
+        .into_iter()
+        .filter(|d| d.rule == "CopyIgnoredFile")
+        .collect();
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].line, 2);
-    assert_eq!(diags[0].message, "Attempting to COPY file \"secret.txt\" that is excluded by .dockerignore");
+    assert_eq!(
+        diags[0].message,
+        "Attempting to COPY file \"secret.txt\" that is excluded by .dockerignore"
+    );
     let quiet = lint::lint(&df, &lint::LintOptions::default());
     assert!(quiet.iter().all(|d| d.rule != "CopyIgnoredFile"));
 }
@@ -139,23 +158,43 @@ fn copy_ignored_file_uses_the_context_predicate() {
 #[test]
 fn check_directive_skips_rules_and_turns_warnings_into_errors() {
     let src = "# check=skip=MaintainerDeprecated\nFROM a:1\nMAINTAINER me\nENV A b\n";
-    let diags = lint::lint(&dockerfile::parse(src).unwrap(), &lint::LintOptions::default());
+    let diags = lint::lint(
+        &dockerfile::parse(src).unwrap(),
+        &lint::LintOptions::default(),
+    );
     let rules: Vec<_> = diags.iter().map(|d| d.rule).collect();
     assert_eq!(rules, ["LegacyKeyValueFormat"]);
     assert_eq!(diags[0].severity, lint::Severity::Warning);
 
     let src = "# check=error=true\nFROM alpine\nENV A b\n";
-    let diags = lint::lint(&dockerfile::parse(src).unwrap(), &lint::LintOptions::default());
-    let legacy = diags.iter().find(|d| d.rule == "LegacyKeyValueFormat").unwrap();
+    let diags = lint::lint(
+        &dockerfile::parse(src).unwrap(),
+        &lint::LintOptions::default(),
+    );
+    let legacy = diags
+        .iter()
+        .find(|d| d.rule == "LegacyKeyValueFormat")
+        .unwrap();
     assert_eq!(legacy.severity, lint::Severity::Error);
     let dl3006 = diags.iter().find(|d| d.rule == "DL3006").unwrap();
-    assert_eq!(dl3006.severity, lint::Severity::Warning, "hadolint rules are not BuildKit checks");
+    assert_eq!(
+        dl3006.severity,
+        lint::Severity::Warning,
+        "hadolint rules are not BuildKit checks"
+    );
 
     let src = "# check=skip=all\nFROM alpine\nMAINTAINER me\n";
-    assert!(lint::lint(&dockerfile::parse(src).unwrap(), &lint::LintOptions::default()).is_empty());
+    assert!(lint::lint(
+        &dockerfile::parse(src).unwrap(),
+        &lint::LintOptions::default()
+    )
+    .is_empty());
 
     let src = "# check=bogus\nFROM a:1\n";
-    let diags = lint::lint(&dockerfile::parse(src).unwrap(), &lint::LintOptions::default());
+    let diags = lint::lint(
+        &dockerfile::parse(src).unwrap(),
+        &lint::LintOptions::default(),
+    );
     assert_eq!(diags[0].rule, "InvalidCheckDirective");
     assert_eq!(diags[0].severity, lint::Severity::Error);
     assert_eq!((diags[0].line, diags[0].column), (1, 9));
@@ -163,13 +202,19 @@ fn check_directive_skips_rules_and_turns_warnings_into_errors() {
 
 #[test]
 fn messages_use_buildkit_wording() {
-    let src = "FROM alpine:$TAG AS Build\nWORKDIR app\nENTRYPOINT run\nENV PATH=$PAHT\nARG API_KEY\n";
+    let src =
+        "FROM alpine:$TAG AS Build\nWORKDIR app\nENTRYPOINT run\nENV PATH=$PAHT\nARG API_KEY\n";
     let df = dockerfile::parse(src).unwrap();
-    let messages: Vec<String> =
-        lint::lint(&df, &lint::LintOptions { buildkit_only: true, ..Default::default() })
-            .into_iter()
-            .map(|d| format!("{}: {}", d.rule, d.message))
-            .collect();
+    let messages: Vec<String> = lint::lint(
+        &df,
+        &lint::LintOptions {
+            buildkit_only: true,
+            ..Default::default()
+        },
+    )
+    .into_iter()
+    .map(|d| format!("{}: {}", d.rule, d.message))
+    .collect();
     assert_eq!(
         messages,
         [
