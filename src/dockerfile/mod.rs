@@ -199,9 +199,25 @@ fn map_error(e: &parse_dockerfile::Error, source: &str, lines: &LineIndex) -> Pa
             } else {
                 word
             };
-            format!("unknown instruction: {}", error::printable(&word))
+            if word.eq_ignore_ascii_case("onbuild") {
+                format!("{} requires at least one argument", word.to_uppercase())
+            } else {
+                format!("unknown instruction: {}", error::printable(&word))
+            }
         }
-        None => message,
+        // Docker's wording for the same mistakes (moby/buildkit instructions/parse.go).
+        None => match message.as_str() {
+            "expected FROM" => "no build stage in current context".to_owned(),
+            "expected AS" | "expected newline or eof"
+                if text
+                    .trim_start()
+                    .get(..4)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("from")) =>
+            {
+                "FROM requires either one or three arguments".to_owned()
+            }
+            _ => message,
+        },
     };
     let _ = source;
     ParseError {

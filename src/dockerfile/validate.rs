@@ -83,6 +83,22 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
             _ => {}
         }
     }
+    if let Args::From {
+        alias: Some((_, name)),
+        ..
+    } = &inst.args
+    {
+        if !valid_stage_name(&name.value) {
+            return Err(ParseError::at(
+                lines,
+                name.span.start,
+                format!(
+                    "invalid name for build stage: {:?}, name can't start with a number or contain symbols",
+                    name.value
+                ),
+            ));
+        }
+    }
     if let Args::Onbuild(inner) = &inst.args {
         if matches!(inner.keyword, Keyword::From | Keyword::Maintainer) {
             return Err(ParseError::at(
@@ -106,6 +122,14 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
         }
     }
     Ok(())
+}
+
+/// BuildKit's `validStageName`: `^[a-z][a-z0-9-_.]*$` after lower-casing.
+fn valid_stage_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
 }
 
 /// For each instruction whose continuation skips a blank line, the span of the line where
