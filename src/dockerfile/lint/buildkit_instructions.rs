@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use super::stage_info::stages;
 use super::{buildkit_misc, LintOptions, Sink};
-use crate::dockerfile::expand::unquote;
+use crate::dockerfile::expand::{expand, unquote};
 use crate::dockerfile::model::{Args, CommandForm, Dockerfile, Instruction, Keyword, Span};
 
 /// What a stage passes on to stages built `FROM` it.
@@ -95,7 +95,9 @@ fn check(
         (Keyword::Healthcheck, _) => used_once(inst, &mut used[2], sink),
         (Keyword::Shell, _) => state.shell_set = true,
         (Keyword::Workdir, Args::Text(dir)) => {
-            let path = unquote(&dir.value, escape);
+            // BuildKit expands before checking; unknown variables expand to nothing, so
+            // `WORKDIR $HOME/app` counts as absolute, as it does in a real build.
+            let path = expand(&dir.value, escape, &|_| None).result;
             if path.starts_with('/') {
                 state.absolute_workdir = true;
             } else if !state.absolute_workdir {
