@@ -118,6 +118,24 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         "ONBUILD requires at least one argument",
     ),
     ("# escape=x\nFROM alpine\n", 1, 10, "invalid escape 'x'"),
+    (
+        "FROM alpine\nCMD [1, 2]\n",
+        2,
+        5,
+        "when using JSON array syntax, arrays must be comprised of strings only",
+    ),
+    (
+        "FROM alpine\nRUN [\"echo\", true]\n",
+        2,
+        5,
+        "when using JSON array syntax, arrays must be comprised of strings only",
+    ),
+    (
+        "FROM alpine\nHEALTHCHECK CMD\n",
+        2,
+        1,
+        "Missing command after HEALTHCHECK CMD",
+    ),
 ];
 
 #[test]

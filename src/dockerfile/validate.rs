@@ -3,7 +3,7 @@
 //! `ONBUILD` limits, and where empty continuation lines are (`parser/parser.go`).
 
 use super::error::ParseError;
-use super::model::{Args, Instruction, Keyword, Span};
+use super::model::{Args, CommandForm, Instruction, Keyword, Span};
 use super::position::LineIndex;
 use super::words::strip_continuation;
 
@@ -81,6 +81,28 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 ))
             }
             _ => {}
+        }
+    }
+    if let Args::Command(CommandForm::Shell { text, span }) = &inst.args {
+        // parseMaybeJSON: valid JSON that is not an array of strings is an error, not shell
+        // form (moby/buildkit parser/line_parsers.go, errDockerfileNotStringArray).
+        if let Ok(serde_json::Value::Array(items)) =
+            serde_json::from_str::<serde_json::Value>(text.trim())
+        {
+            if items.iter().any(|v| !v.is_string()) {
+                return Err(ParseError::at(
+                    lines,
+                    span.start,
+                    "when using JSON array syntax, arrays must be comprised of strings only",
+                ));
+            }
+        }
+        if inst.keyword == Keyword::Healthcheck && text.trim().is_empty() {
+            return Err(ParseError::at(
+                lines,
+                inst.span.start,
+                "Missing command after HEALTHCHECK CMD",
+            ));
         }
     }
     if let Args::From {
