@@ -40,7 +40,7 @@ impl Controller {
                 message,
             } => self.record_pod_event(&pod, type_, &reason, message, "kubelet", now),
             Input::Tick => {}
-            Input::SetSuspend(suspend) => self.set_suspend(suspend, now),
+            Input::SetSuspend(suspend) => self.set_suspend(suspend),
             Input::Interrupt => self.interrupted = true,
         }
         self.due_restarts(now)

@@ -76,14 +76,21 @@ impl Controller {
         }
     }
 
-    /// Suspends or resumes: `Suspended` condition, `Suspended`/`Resumed` event, and on resume
-    /// a new startTime (so activeDeadlineSeconds counts from the resume).
-    pub(super) fn set_suspend(&mut self, suspend: bool, now: Timestamp) {
-        if suspend == self.suspended {
-            return;
-        }
+    /// Records a change of `spec.suspend`; the condition follows in the next sync.
+    pub(super) fn set_suspend(&mut self, suspend: bool) {
         self.suspended = suspend;
-        if suspend {
+    }
+
+    /// After `manageJob`, as in `syncJob`: `Suspended=True` (event `Suspended`) while
+    /// suspended; on resume an existing condition turns `False` (event `Resumed`) and
+    /// startTime restarts, so activeDeadlineSeconds counts from the resume.
+    pub(super) fn update_suspended_condition(&mut self, now: Timestamp) {
+        let current = self
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Suspended")
+            .map(|c| c.status.clone());
+        if self.suspended && current.as_deref() != Some("True") {
             self.set_condition("Suspended", "True", "JobSuspended", "Job suspended", now);
             self.record_job_event(
                 EventType::Normal,
@@ -91,27 +98,10 @@ impl Controller {
                 "Job suspended".to_string(),
                 now,
             );
-        } else {
+        } else if !self.suspended && current.as_deref() == Some("True") {
             self.set_condition("Suspended", "False", "JobResumed", "Job resumed", now);
             self.record_job_event(EventType::Normal, "Resumed", "Job resumed".to_string(), now);
             self.start_time = Some(now);
-        }
-    }
-
-    /// Adds `Suspended=True` for a Job created suspended (first sync).
-    pub(super) fn ensure_suspended_condition(&mut self, now: Timestamp) {
-        let has = self
-            .conditions
-            .iter()
-            .any(|c| c.type_ == "Suspended" && c.status == "True");
-        if !has {
-            self.set_condition("Suspended", "True", "JobSuspended", "Job suspended", now);
-            self.record_job_event(
-                EventType::Normal,
-                "Suspended",
-                "Job suspended".to_string(),
-                now,
-            );
         }
     }
 

@@ -56,9 +56,9 @@ impl Controller {
             return actions;
         }
         if self.suspended {
-            self.ensure_suspended_condition(now);
             actions.extend(self.delete_active_pods(DeleteCause::Suspended, now));
             self.creation_due = None;
+            self.update_suspended_condition(now);
             return actions;
         }
         if self.start_time.is_none() {
@@ -85,6 +85,7 @@ impl Controller {
             return actions;
         }
         actions.extend(self.manage_pods(now));
+        self.update_suspended_condition(now);
         actions
     }
 

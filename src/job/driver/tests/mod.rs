@@ -2,6 +2,8 @@
 //! tokio clock, with Kubernetes' real timings.
 
 mod basics;
+mod kubelet;
+mod signals;
 
 use std::time::Duration;
 
