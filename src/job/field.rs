@@ -41,6 +41,8 @@ pub enum FieldErrorKind {
     TooMany(usize, usize),
     /// `Forbidden: detail`.
     Forbidden,
+    /// `Not found: <v>`.
+    NotFound(FieldValue),
 }
 
 /// One validation failure on one field.
@@ -76,6 +78,10 @@ impl FieldError {
     /// `Too many: n: must have at most max items`.
     pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
         Self::new(field, FieldErrorKind::TooMany(actual, max), "")
+    }
+    /// `Not found: v`.
+    pub fn not_found(field: impl Into<String>, value: FieldValue) -> Self {
+        Self::new(field, FieldErrorKind::NotFound(value), "")
     }
     /// `Forbidden: detail`.
     pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -114,6 +120,7 @@ impl FieldError {
                 with_detail(format!("Too many: {n}: must have at most {max} items"))
             }
             FieldErrorKind::Forbidden => with_detail("Forbidden".into()),
+            FieldErrorKind::NotFound(v) => with_detail(format!("Not found: {v}")),
         }
     }
 }
@@ -179,6 +186,16 @@ pub enum JobInputError {
         name: String,
         /// Every cause, in validation order.
         causes: Vec<FieldError>,
+    },
+    /// A valid Job that uses something dockjob cannot run.
+    #[error("{origin}: job {name:?}: {message}")]
+    Unsupported {
+        /// File name (or `-`).
+        origin: String,
+        /// `metadata.name` of the Job.
+        name: String,
+        /// What is not supported, and what to do instead.
+        message: String,
     },
     /// Reading the input failed (file I/O only).
     #[error("{origin}: {message}")]

@@ -77,6 +77,18 @@ fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String
             causes,
         });
     }
+    let containers = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .map_or(0, |p| p.containers.len());
+    if containers > 1 {
+        return Err(JobInputError::Unsupported {
+            origin: origin.to_string(),
+            name: job.metadata.name.clone().unwrap_or_default(),
+            message: format!("the pod template has {containers} containers; dockjob runs pods with exactly one container (sidecars are not supported)"),
+        });
+    }
     Ok(ignored_field_warnings(job))
 }
 

@@ -17,6 +17,9 @@ pub fn validate_job(job: &Job) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let name = job.metadata.name.as_deref().unwrap_or("");
     validate_name(name, &mut errs);
+    if let Some(labels) = job.metadata.labels.as_ref() {
+        pod_template::validate_label_values(labels, "metadata.labels", &mut errs);
+    }
     let Some(spec) = job.spec.as_ref() else {
         errs.push(FieldError::required("spec", ""));
         return errs;

@@ -89,6 +89,112 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                 if env.name.is_empty() {
                     errs.push(FieldError::required(format!("{path}.env[{j}].name"), ""));
                 }
+                let field_ref = env.value_from.as_ref().and_then(|f| f.field_ref.as_ref());
+                if let Some(field_ref) = field_ref {
+                    validate_field_path(
+                        &field_ref.field_path,
+                        &format!("{path}.env[{j}].valueFrom.fieldRef.fieldPath"),
+                        errs,
+                    );
+                }
+            }
+            validate_resources(c, &path, errs);
+            let volumes: Vec<&str> = pod
+                .volumes
+                .iter()
+                .flatten()
+                .map(|v| v.name.as_str())
+                .collect();
+            for (j, mount) in c.volume_mounts.iter().flatten().enumerate() {
+                if !volumes.contains(&mount.name.as_str()) {
+                    errs.push(FieldError::not_found(
+                        format!("{path}.volumeMounts[{j}].name"),
+                        FieldValue::Str(mount.name.clone()),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// fieldRef paths the API server accepts for env (`validEnvDownwardAPIFieldPathExpressions`).
+fn validate_field_path(field_path: &str, path: &str, errs: &mut Vec<FieldError>) {
+    const SUPPORTED: [&str; 9] = [
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "spec.nodeName",
+        "spec.serviceAccountName",
+        "status.hostIP",
+        "status.hostIPs",
+        "status.podIP",
+        "status.podIPs",
+    ];
+    let subscripted = ["metadata.labels[", "metadata.annotations["]
+        .iter()
+        .any(|p| field_path.starts_with(p) && field_path.ends_with(']'));
+    if !subscripted && !SUPPORTED.contains(&field_path) {
+        errs.push(FieldError::not_supported(path, field_path, &SUPPORTED));
+    }
+}
+
+/// Quantities must parse; a request may not exceed its limit (core `ValidateResourceRequirements`).
+fn validate_resources(
+    c: &k8s_openapi::api::core::v1::Container,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    use super::super::quantity::parse_scaled;
+    let Some(resources) = c.resources.as_ref() else {
+        return;
+    };
+    let mut parsed = BTreeMap::new();
+    for (kind, map) in [
+        ("limits", &resources.limits),
+        ("requests", &resources.requests),
+    ] {
+        for (name, quantity) in map.iter().flatten() {
+            let field = format!("{path}.resources.{kind}.{name}");
+            match parse_scaled(&quantity.0, 1000) {
+                Ok(v) if v < 0 => errs.push(FieldError::invalid(
+                    field,
+                    FieldValue::Str(quantity.0.clone()),
+                    "must be greater than or equal to 0",
+                )),
+                Ok(v) => {
+                    parsed.insert((kind, name.clone()), v);
+                }
+                Err(msg) => errs.push(FieldError::invalid(
+                    field,
+                    FieldValue::Str(quantity.0.clone()),
+                    msg,
+                )),
+            }
+        }
+    }
+    for ((kind, name), request) in &parsed {
+        if *kind != "requests" {
+            continue;
+        }
+        if let Some(limit) = parsed.get(&("limits", name.clone())) {
+            if request > limit {
+                let shown = resources
+                    .requests
+                    .as_ref()
+                    .and_then(|r| r.get(name))
+                    .map(|q| q.0.clone())
+                    .unwrap_or_default();
+                let limit_text = resources
+                    .limits
+                    .as_ref()
+                    .and_then(|r| r.get(name))
+                    .map(|q| q.0.clone())
+                    .unwrap_or_default();
+                errs.push(FieldError::invalid(
+                    format!("{path}.resources.requests"),
+                    FieldValue::Str(shown),
+                    format!("must be less than or equal to {name} limit of {limit_text}"),
+                ));
             }
         }
     }

@@ -266,13 +266,15 @@ fn validate_exit_code_values(
         ));
     }
     let mut ordered = true;
+    let mut seen = std::collections::BTreeSet::new();
     for (i, v) in values.iter().enumerate() {
-        if i > 0 && values[i - 1] == *v {
+        if !seen.insert(*v) {
             errs.push(FieldError::duplicate(
                 format!("{path}.values[{i}]"),
                 FieldValue::Int((*v).into()),
             ));
-        } else if i > 0 && values[i - 1] > *v {
+        }
+        if i > 0 && values[i - 1] > *v {
             ordered = false;
         }
         if operator == "In" && *v == 0 {
@@ -299,7 +301,7 @@ pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
     if !is_indexed(spec) {
         errs.push(FieldError::invalid(
             "spec.successPolicy",
-            FieldValue::Raw(format!("{policy:?}")),
+            FieldValue::Raw(serde_json::to_string(policy).unwrap_or_default()),
             "requires indexed completion mode",
         ));
         return;
