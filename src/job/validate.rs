@@ -24,7 +24,9 @@ pub fn validate_job(job: &Job) -> Vec<FieldError> {
         errs.push(FieldError::required("spec", ""));
         return errs;
     };
-    validate_spec(spec, name, &mut errs);
+    policies::validate_indexed_name(spec, name, &mut errs);
+    validate_spec(spec, &mut errs);
+    policies::validate_selector(spec, &mut errs);
     errs
 }
 
@@ -45,7 +47,8 @@ fn validate_name(name: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_spec(spec: &JobSpec, name: &str, errs: &mut Vec<FieldError>) {
+/// `validateJobSpec`, in its order.
+fn validate_spec(spec: &JobSpec, errs: &mut Vec<FieldError>) {
     for (field, value) in [
         ("spec.parallelism", spec.parallelism.map(i64::from)),
         ("spec.completions", spec.completions.map(i64::from)),
@@ -72,13 +75,12 @@ fn validate_spec(spec: &JobSpec, name: &str, errs: &mut Vec<FieldError>) {
             ));
         }
     }
-    policies::validate_completion_mode(spec, name, errs);
-    policies::validate_per_index(spec, errs);
-    policies::validate_selector(spec, errs);
-    pod_template::validate_template(spec, errs);
+    policies::validate_modes(spec, errs);
     policies::validate_pod_failure_policy(spec, errs);
     policies::validate_success_policy(spec, errs);
     policies::validate_replacement_policy(spec, errs);
+    pod_template::validate_template(spec, errs);
+    pod_template::validate_restart_policy(spec, errs);
 }
 
 /// The DNS-1123 subdomain rule (apimachinery `IsDNS1123Subdomain`), or `None` when it holds.

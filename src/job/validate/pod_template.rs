@@ -25,25 +25,14 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
         errs.push(FieldError::required(format!("{TEMPLATE}.containers"), ""));
         return;
     };
-    match pod.restart_policy.as_deref().unwrap_or("") {
-        "OnFailure" | "Never" => {}
-        // `Always` is the pod default, so an omitted restartPolicy lands here too.
-        "" | "Always" => errs.push(FieldError::required(
+    // Pod-level validation (`validateRestartPolicy`) knows Always as well.
+    let policy = pod.restart_policy.as_deref().unwrap_or("");
+    if !matches!(policy, "" | "Always" | "OnFailure" | "Never") {
+        errs.push(FieldError::not_supported(
             format!("{TEMPLATE}.restartPolicy"),
-            "valid values: \"OnFailure\", \"Never\"",
-        )),
-        other => {
-            errs.push(FieldError::not_supported(
-                format!("{TEMPLATE}.restartPolicy"),
-                other,
-                &["Always", "OnFailure", "Never"],
-            ));
-            errs.push(FieldError::not_supported(
-                format!("{TEMPLATE}.restartPolicy"),
-                other,
-                &["OnFailure", "Never"],
-            ));
-        }
+            policy,
+            &["Always", "OnFailure", "Never"],
+        ));
     }
     if pod.containers.is_empty() {
         errs.push(FieldError::required(format!("{TEMPLATE}.containers"), ""));
@@ -197,6 +186,38 @@ fn validate_resources(
                 ));
             }
         }
+    }
+}
+
+/// The Job-level restartPolicy chain at the end of `validateJobSpec`.
+pub(super) fn validate_restart_policy(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let policy = spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|p| p.restart_policy.as_deref())
+        .unwrap_or("");
+    let field = format!("{TEMPLATE}.restartPolicy");
+    match policy {
+        // `Always` is the pod default, so an omitted restartPolicy lands here too.
+        "" | "Always" => errs.push(FieldError::required(
+            field,
+            "valid values: \"OnFailure\", \"Never\"",
+        )),
+        "OnFailure" | "Never" => {
+            if spec.pod_failure_policy.is_some() && policy != "Never" {
+                errs.push(FieldError::invalid(
+                    field,
+                    FieldValue::Str(policy.to_string()),
+                    "only \"Never\" is supported when podFailurePolicy is specified",
+                ));
+            }
+        }
+        other => errs.push(FieldError::not_supported(
+            field,
+            other,
+            &["OnFailure", "Never"],
+        )),
     }
 }
 

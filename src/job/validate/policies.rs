@@ -19,7 +19,29 @@ fn is_indexed(spec: &JobSpec) -> bool {
     spec.completion_mode.as_deref() == Some("Indexed")
 }
 
-pub(super) fn validate_completion_mode(spec: &JobSpec, name: &str, errs: &mut Vec<FieldError>) {
+/// `metadata.name` must leave room for the last index in pod hostnames (`ValidateJob`).
+pub(super) fn validate_indexed_name(spec: &JobSpec, name: &str, errs: &mut Vec<FieldError>) {
+    let Some(completions) = spec.completions.filter(|c| is_indexed(spec) && *c > 0) else {
+        return;
+    };
+    let host = format!("{name}-{}", completions - 1);
+    if !name.is_empty() && !is_dns1123_label(&host) {
+        errs.push(FieldError::invalid(
+            "metadata.name",
+            FieldValue::Str(name.to_string()),
+            format!("will not able to create pod with invalid DNS label: {host}"),
+        ));
+    }
+}
+
+/// completionMode and the per-index limits, in `validateJobSpec`'s order.
+pub(super) fn validate_modes(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    if spec.max_failed_indexes.is_some() && spec.backoff_limit_per_index.is_none() {
+        errs.push(FieldError::required(
+            "spec.backoffLimitPerIndex",
+            "when maxFailedIndexes is specified",
+        ));
+    }
     let mode = spec.completion_mode.as_deref().unwrap_or("NonIndexed");
     if !matches!(mode, "NonIndexed" | "Indexed") {
         errs.push(FieldError::not_supported(
@@ -27,40 +49,39 @@ pub(super) fn validate_completion_mode(spec: &JobSpec, name: &str, errs: &mut Ve
             mode,
             &["NonIndexed", "Indexed"],
         ));
-        return;
     }
-    if mode != "Indexed" {
-        return;
-    }
-    match spec.completions {
-        None => errs.push(FieldError::required(
-            "spec.completions",
-            "when completion mode is Indexed",
-        )),
-        Some(completions) if completions > 0 => {
-            // The last pod's hostname must be a DNS label.
-            let host = format!("{name}-{}", completions - 1);
-            if !name.is_empty() && !is_dns1123_label(&host) {
+    if mode == "Indexed" {
+        if spec.completions.is_none() {
+            errs.push(FieldError::required(
+                "spec.completions",
+                "when completion mode is Indexed",
+            ));
+        }
+        if let Some(p) = spec.parallelism.filter(|p| *p > MAX_PARALLELISM_INDEXED) {
+            errs.push(FieldError::invalid(
+                "spec.parallelism",
+                FieldValue::Int(p.into()),
+                format!("must be less than or equal to {MAX_PARALLELISM_INDEXED} when completion mode is Indexed"),
+            ));
+        }
+        if let Some(max) = spec.max_failed_indexes {
+            if spec.completions.is_some_and(|c| max > c) {
                 errs.push(FieldError::invalid(
-                    "metadata.name",
-                    FieldValue::Str(name.to_string()),
-                    format!("will not able to create pod with invalid DNS label: {host}"),
+                    "spec.maxFailedIndexes",
+                    FieldValue::Int(max.into()),
+                    "must be less than or equal to completions",
+                ));
+            }
+            if max > MAX_FAILED_INDEXES_LIMIT {
+                errs.push(FieldError::invalid(
+                    "spec.maxFailedIndexes",
+                    FieldValue::Int(max.into()),
+                    format!("must be less than or equal to {MAX_FAILED_INDEXES_LIMIT}"),
                 ));
             }
         }
-        Some(_) => {}
     }
-    if let Some(p) = spec.parallelism.filter(|p| *p > MAX_PARALLELISM_INDEXED) {
-        errs.push(FieldError::invalid(
-            "spec.parallelism",
-            FieldValue::Int(p.into()),
-            format!("must be less than or equal to {MAX_PARALLELISM_INDEXED} when completion mode is Indexed"),
-        ));
-    }
-}
-
-pub(super) fn validate_per_index(spec: &JobSpec, errs: &mut Vec<FieldError>) {
-    if !is_indexed(spec) {
+    if mode == "NonIndexed" {
         for (field, value) in [
             ("spec.backoffLimitPerIndex", spec.backoff_limit_per_index),
             ("spec.maxFailedIndexes", spec.max_failed_indexes),
@@ -73,30 +94,6 @@ pub(super) fn validate_per_index(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                 ));
             }
         }
-        return;
-    }
-    let Some(max) = spec.max_failed_indexes else {
-        return;
-    };
-    if spec.backoff_limit_per_index.is_none() {
-        errs.push(FieldError::required(
-            "spec.backoffLimitPerIndex",
-            "when maxFailedIndexes is specified",
-        ));
-    }
-    if max > MAX_FAILED_INDEXES_LIMIT {
-        errs.push(FieldError::invalid(
-            "spec.maxFailedIndexes",
-            FieldValue::Int(max.into()),
-            format!("must be less than or equal to {MAX_FAILED_INDEXES_LIMIT}"),
-        ));
-    }
-    if spec.completions.is_some_and(|c| max > c) {
-        errs.push(FieldError::invalid(
-            "spec.maxFailedIndexes",
-            FieldValue::Int(max.into()),
-            "must be less than or equal to completions",
-        ));
     }
 }
 
@@ -141,19 +138,6 @@ pub(super) fn validate_pod_failure_policy(spec: &JobSpec, errs: &mut Vec<FieldEr
     let Some(policy) = spec.pod_failure_policy.as_ref() else {
         return;
     };
-    let restart = spec
-        .template
-        .spec
-        .as_ref()
-        .and_then(|p| p.restart_policy.as_deref())
-        .unwrap_or("");
-    if restart == "OnFailure" {
-        errs.push(FieldError::invalid(
-            "spec.template.spec.restartPolicy",
-            FieldValue::Str(restart.into()),
-            "only \"Never\" is supported when podFailurePolicy is specified",
-        ));
-    }
     if policy.rules.len() > MAX_RULES {
         errs.push(FieldError::too_many(
             "spec.podFailurePolicy.rules",
@@ -216,15 +200,6 @@ pub(super) fn validate_pod_failure_policy(spec: &JobSpec, errs: &mut Vec<FieldEr
             continue;
         };
         let path = format!("{path}.onExitCodes");
-        if let Some(name) = codes.container_name.as_deref() {
-            if !container_names.contains(&name) {
-                errs.push(FieldError::invalid(
-                    format!("{path}.containerName"),
-                    FieldValue::Str(name.into()),
-                    "must be one of the container or initContainer names in the pod template",
-                ));
-            }
-        }
         match codes.operator.as_str() {
             "In" | "NotIn" => {}
             "" => errs.push(FieldError::required(
@@ -236,6 +211,15 @@ pub(super) fn validate_pod_failure_policy(spec: &JobSpec, errs: &mut Vec<FieldEr
                 other,
                 &["In", "NotIn"],
             )),
+        }
+        if let Some(name) = codes.container_name.as_deref() {
+            if !container_names.contains(&name) {
+                errs.push(FieldError::invalid(
+                    format!("{path}.containerName"),
+                    FieldValue::Str(name.into()),
+                    "must be one of the container or initContainer names in the pod template",
+                ));
+            }
         }
         validate_exit_code_values(&codes.values, &codes.operator, &path, errs);
     }
@@ -257,8 +241,7 @@ fn validate_exit_code_values(
             go_slice(values),
             "at least one value is required",
         ));
-    }
-    if values.len() > MAX_EXIT_CODES {
+    } else if values.len() > MAX_EXIT_CODES {
         errs.push(FieldError::too_many(
             format!("{path}.values"),
             values.len(),
@@ -268,6 +251,13 @@ fn validate_exit_code_values(
     let mut ordered = true;
     let mut seen = std::collections::BTreeSet::new();
     for (i, v) in values.iter().enumerate() {
+        if operator == "In" && *v == 0 {
+            errs.push(FieldError::invalid(
+                format!("{path}.values[{i}]"),
+                FieldValue::Int(0),
+                "must not be 0 for the In operator",
+            ));
+        }
         if !seen.insert(*v) {
             errs.push(FieldError::duplicate(
                 format!("{path}.values[{i}]"),
@@ -276,13 +266,6 @@ fn validate_exit_code_values(
         }
         if i > 0 && values[i - 1] > *v {
             ordered = false;
-        }
-        if operator == "In" && *v == 0 {
-            errs.push(FieldError::invalid(
-                format!("{path}.values[{i}]"),
-                FieldValue::Int(0),
-                "must not be 0 for the In operator",
-            ));
         }
     }
     if !ordered {
