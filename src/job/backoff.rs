@@ -63,7 +63,7 @@ fn scaled(delay: Duration, scale: f64) -> Duration {
     if !scale.is_finite() || scale < 0.0 {
         return delay;
     }
-    Duration::from_secs_f64(delay.as_secs_f64() * scale)
+    Duration::try_from_secs_f64(delay.as_secs_f64() * scale).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -92,5 +92,6 @@ mod tests {
     fn scale_shortens_delays() {
         assert_eq!(pod_failure_delay(2, 0.01), Duration::from_millis(200));
         assert_eq!(pod_failure_delay(2, f64::NAN), Duration::from_secs(20));
+        assert_eq!(pod_failure_delay(2, 1e300), Duration::MAX);
     }
 }

@@ -122,7 +122,8 @@ impl Controller {
             // In-place restart after the kubelet backoff; it resets once the previous exit is
             // more than 2 × the cap in the past (flowcontrol `hasExpired`).
             let max = container_restart_delay(u32::MAX, scale);
-            let expired = previous_exit.is_some_and(|t| time::since(now, t) > max * 2);
+            let expired =
+                previous_exit.is_some_and(|t| time::since(now, t) > max.saturating_mul(2));
             pod.backoff_steps = if expired { 1 } else { pod.backoff_steps + 1 };
             pod.retry_due = Some(time::add(
                 now,

@@ -155,7 +155,9 @@ impl Controller {
             .filter(|p| p.deleting.is_none())
             .filter_map(|p| p.retry_due);
         let deadline = match (self.plan.active_deadline, self.start_time) {
-            (Some(d), Some(start)) if !self.suspended && self.finishing.is_none() => {
+            (Some(d), Some(start))
+                if !self.suspended && !self.interrupted && self.finishing.is_none() =>
+            {
                 Some(time::add(start, d))
             }
             _ => None,

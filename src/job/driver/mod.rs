@@ -21,7 +21,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, LogStream, PodRuntime}
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
 };
-pub use output::{PlainOutput, Progress, RunOutput};
+pub use output::{PlainOutput, Progress, RunOutput, TerminalOutput};
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
@@ -185,7 +185,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             if self.ctl.outcome().is_some() {
                 break;
             }
-            if self.ctl.is_suspended() && self.live.iter().all(|c| c.exited) {
+            if self.ctl.is_suspended()
+                && self
+                    .live
+                    .iter()
+                    .all(|c| c.exited && c.pending_exit.is_none())
+            {
                 self.out.status(&format!(
                     "job.batch/{} is suspended: no pods run until it is resumed",
                     self.ctl.job().metadata.name.as_deref().unwrap_or("")

@@ -84,3 +84,104 @@ impl<O: Write, E: Write> RunOutput for PlainOutput<O, E> {
         }
     }
 }
+
+/// A terminal: a progress bar for completions at the bottom, logs and status lines above it
+/// (indicatif's `suspend` keeps them from tearing the bar).
+pub struct TerminalOutput {
+    bar: indicatif::ProgressBar,
+    prefix: bool,
+}
+
+impl TerminalOutput {
+    /// A bar on stderr; `prefix` adds `[pod/NAME] ` to log lines.
+    pub fn new(prefix: bool) -> Self {
+        let bar = indicatif::ProgressBar::new(1);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} completions {pos}/{len} [{bar:30}] {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Self { bar, prefix }
+    }
+}
+
+impl RunOutput for TerminalOutput {
+    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
+        let prefix = if self.prefix {
+            format!("[pod/{pod}] ")
+        } else {
+            String::new()
+        };
+        self.bar.suspend(|| {
+            let result = match stream {
+                LogStream::Stdout => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(prefix.as_bytes())
+                        .and_then(|()| out.write_all(line))
+                        .and_then(|()| out.write_all(b"\n"))
+                        .and_then(|()| out.flush())
+                }
+                LogStream::Stderr => {
+                    let mut err = std::io::stderr().lock();
+                    err.write_all(prefix.as_bytes())
+                        .and_then(|()| err.write_all(line))
+                        .and_then(|()| err.write_all(b"\n"))
+                }
+            };
+            // A closed pipe must not abort the run.
+            drop(result);
+        });
+    }
+
+    fn status(&mut self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    fn progress(&mut self, progress: &Progress) {
+        self.bar
+            .set_length(progress.completions.unwrap_or(1).max(0) as u64);
+        self.bar.set_position(progress.succeeded.max(0) as u64);
+        self.bar.set_message(format!(
+            "active {}, failed {}",
+            progress.active, progress.failed
+        ));
+    }
+}
+
+impl Drop for TerminalOutput {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_output_prefixes_logs_and_prints_progress_once_per_change() {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        {
+            let mut out = PlainOutput::new(&mut stdout, &mut stderr, true);
+            out.pod_log("pi-x2b4c", LogStream::Stdout, b"3.14");
+            out.pod_log("pi-x2b4c", LogStream::Stderr, b"warn");
+            let p = Progress {
+                succeeded: 0,
+                completions: Some(2),
+                active: 1,
+                failed: 0,
+            };
+            out.progress(&p);
+            out.progress(&Progress { active: 2, ..p });
+            out.progress(&Progress { succeeded: 1, ..p });
+            out.status("pod/pi-x2b4c Completed");
+        }
+        assert_eq!(String::from_utf8(stdout).unwrap(), "[pod/pi-x2b4c] 3.14\n");
+        assert_eq!(
+            String::from_utf8(stderr).unwrap(),
+            "[pod/pi-x2b4c] warn\ncompletions: 0/2\ncompletions: 1/2\npod/pi-x2b4c Completed\n"
+        );
+    }
+}
