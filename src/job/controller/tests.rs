@@ -421,3 +421,52 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn fail_index_marks_the_index_failed_without_retry() {
+    let spec = "  completions: 2\n  parallelism: 2\n  completionMode: Indexed\n  backoffLimitPerIndex: 3\n  podFailurePolicy:\n    rules:\n    - action: FailIndex\n      onExitCodes: {operator: In, values: [7]}\n";
+    let (mut c, actions) = controller(&job(spec, "Never"));
+    let pods = created(&actions);
+    let actions = exit(&mut c, &pods[0], 7, 1);
+    assert!(
+        created(&actions).is_empty(),
+        "a FailIndex'd index is not retried"
+    );
+    assert_eq!(c.next_wakeup(), None);
+    assert_eq!(c.status().failed_indexes.as_deref(), Some("0"));
+    exit(&mut c, &pods[1], 0, 2);
+    assert_eq!(c.outcome().unwrap().reason, "FailedIndexes");
+    assert_eq!(c.status().completed_indexes.as_deref(), Some("1"));
+}
+
+#[test]
+fn pods_convert_to_kubernetes_pod_objects() {
+    let (mut c, actions) = controller(&job("  backoffLimit: 3\n", "OnFailure"));
+    let name = created(&actions).remove(0);
+    start(&mut c, &name, 1);
+    exit(&mut c, &name, 2, 4);
+    let pod = c.pod(&name).unwrap().to_pod(c.job());
+    assert_eq!(pod.metadata.name.as_deref(), Some(name.as_str()));
+    let owner = &pod.metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str(), owner.controller),
+        ("Job", "j", Some(true))
+    );
+    let status = pod.status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    let container = &status.container_statuses.unwrap()[0];
+    assert_eq!(container.restart_count, 0);
+    let state = container.state.as_ref().unwrap();
+    assert_eq!(
+        state.waiting.as_ref().unwrap().reason.as_deref(),
+        Some("CrashLoopBackOff")
+    );
+    let last = container
+        .last_state
+        .as_ref()
+        .unwrap()
+        .terminated
+        .as_ref()
+        .unwrap();
+    assert_eq!((last.exit_code, last.reason.as_deref()), (2, Some("Error")));
+}
