@@ -219,7 +219,8 @@ fn edge_case_tree(root: &Path) {
         "\u{feff}# a comment: not a pattern\n  # not a comment either\n**/*.tmp\nnode_modules\n\
          !node_modules/keep-me/**\ndocs/*\n!docs/README.md\n.git\n*.md\n!KEEP.md\nbuild/\n\
          !build/out/app\nsecret*\n!secret-public\n/abs-style\n./dot-style\na/b/../c\nvendor\n\
-         !**/keep.txt\n[Ll]ogs\ndata/**/cache\nDockerfile\r\n\n   \n",
+         !**/keep.txt\n[Ll]ogs\ndata/**/cache\nDockerfile\r\n\n   \n**/*.cfg\n!cfgdir\n\
+         !deep/1/2\n",
     );
     for file in [
         ".env",
@@ -265,6 +266,10 @@ fn edge_case_tree(root: &Path) {
         "a(b)c+d.txt",
         "brackets[1].txt",
         "exec.sh",
+        "cfgdir/x.cfg",
+        "other/y.cfg",
+        "top.cfg",
+        "deep/1/2/z.tmp",
     ] {
         write(root, file, &format!("content of {file}\n"));
     }
@@ -343,6 +348,8 @@ fn edge_case_tree_matches_the_docker_cli() {
         );
     }
     for gone in [
+        "ctx/cfgdir/x.cfg",
+        "ctx/deep/1/2/3/4/5/file.tmp",
         "ctx/Dockerfile",
         "ctx/vendor",
         "ctx/README.md",

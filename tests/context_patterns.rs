@@ -4,7 +4,7 @@
 
 use dockjob::context::dockerignore::PatternErrorReason;
 use dockjob::context::pattern::{compile_to_go_regex, MatchType};
-use dockjob::context::IgnoreFile;
+use dockjob::context::{IgnoreFile, ParentMatches};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Expect {
@@ -152,6 +152,50 @@ fn matches_or_parent_matches_vectors() {
     }
     for (patterns, text, expect) in MULTI {
         let got = compile(patterns).matches_or_parent_matches(text);
+        assert_eq!(got, *expect != Fail, "patterns={patterns:?} text={text:?}");
+    }
+}
+
+/// `MatchesUsingParentResults` subtest: the parents are matched first and their results
+/// handed down, as the walker does.
+#[test]
+fn matches_using_parent_results_vectors() {
+    let check = |file: &IgnoreFile, text: &str| {
+        let parent = dockjob::context::gopath::dir(text);
+        let mut info = ParentMatches::default();
+        if parent != "." {
+            let parts: Vec<&str> = parent.split('/').collect();
+            for depth in 1..=parts.len() {
+                info = file
+                    .matches_using_parent_results(&parts[..depth].join("/"), &info)
+                    .1;
+            }
+        }
+        file.matches_using_parent_results(text, &info).0
+    };
+    for (pattern, text, expect) in MATCHES {
+        let got = check(&compile(&[pattern]), text);
+        assert_eq!(got, *expect != Fail, "pattern={pattern:?} text={text:?}");
+    }
+    for (patterns, text, expect) in MULTI {
+        let got = check(&compile(patterns), text);
+        assert_eq!(got, *expect != Fail, "patterns={patterns:?} text={text:?}");
+    }
+}
+
+/// `MatchesUsingParentResultsNoContext` subtest: no parent information at all.
+#[test]
+fn matches_using_parent_results_without_context_vectors() {
+    for (pattern, text, expect) in MATCHES {
+        let got = compile(&[pattern])
+            .matches_using_parent_results(text, &ParentMatches::default())
+            .0;
+        assert_eq!(got, *expect != Fail, "pattern={pattern:?} text={text:?}");
+    }
+    for (patterns, text, expect) in MULTI {
+        let got = compile(patterns)
+            .matches_using_parent_results(text, &ParentMatches::default())
+            .0;
         assert_eq!(got, *expect != Fail, "patterns={patterns:?} text={text:?}");
     }
 }

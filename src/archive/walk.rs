@@ -8,7 +8,7 @@ use std::io;
 use std::path::Path;
 
 use crate::context::plan::{self, WalkDecision};
-use crate::context::IgnoreFile;
+use crate::context::{IgnoreFile, ParentMatches};
 
 use super::ContextError;
 
@@ -30,12 +30,19 @@ pub fn walk(
     ignore: Option<&IgnoreFile>,
     visit: &mut dyn FnMut(Entry<'_>) -> Result<(), ContextError>,
 ) -> Result<(), ContextError> {
-    walk_dir(root, Path::new(""), ignore, visit)
+    walk_dir(
+        root,
+        Path::new(""),
+        &ParentMatches::default(),
+        ignore,
+        visit,
+    )
 }
 
 fn walk_dir(
     root: &Path,
     rel_dir: &Path,
+    parent: &ParentMatches,
     ignore: Option<&IgnoreFile>,
     visit: &mut dyn FnMut(Entry<'_>) -> Result<(), ContextError>,
 ) -> Result<(), ContextError> {
@@ -48,13 +55,13 @@ fn walk_dir(
             Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
             Err(source) => return Err(ContextError::Stat { path: abs, source }),
         };
-        let decision = match ignore {
-            Some(rules) => plan::decide(rules, &rel.to_string_lossy(), meta.is_dir()),
-            None => WalkDecision::Include,
+        let (decision, info) = match ignore {
+            Some(rules) => plan::decide(rules, &rel.to_string_lossy(), meta.is_dir(), parent),
+            None => (WalkDecision::Include, ParentMatches::default()),
         };
         match decision {
             WalkDecision::Skip | WalkDecision::SkipDir => {}
-            WalkDecision::DescendOnly => walk_dir(root, &rel, ignore, visit)?,
+            WalkDecision::DescendOnly => walk_dir(root, &rel, &info, ignore, visit)?,
             WalkDecision::Include => {
                 visit(Entry {
                     abs: &abs,
@@ -62,7 +69,7 @@ fn walk_dir(
                     meta: &meta,
                 })?;
                 if meta.is_dir() {
-                    walk_dir(root, &rel, ignore, visit)?;
+                    walk_dir(root, &rel, &info, ignore, visit)?;
                 }
             }
         }

@@ -40,6 +40,12 @@ pub enum PatternErrorReason {
     },
 }
 
+/// Per-pattern results of a directory, handed to its children during a walk
+/// (patternmatcher `MatchInfo`). The default value means "no information" (a root-level
+/// entry, or a path checked on its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParentMatches(Vec<bool>);
+
 /// A parsed ignore file: its patterns in file order.
 #[derive(Debug, Clone, Default)]
 pub struct IgnoreFile {
@@ -170,6 +176,39 @@ impl IgnoreFile {
     /// patternmatcher.go `MatchesOrParentMatches` on a path used as given.
     pub fn matches_or_parent_matches(&self, path: &str) -> bool {
         self.last_match_wins(|pattern| pattern.matches_self_or_parent(path))
+    }
+
+    /// patternmatcher.go `MatchesUsingParentResults`, what moby/go-archive `TarWithOptions`
+    /// (the docker CLI's context tar) and BuildKit's fsutil walker use: a pattern the parent
+    /// directory matched still applies; otherwise only `path` itself is tried (and its
+    /// parents only when `parent` carries no information). It differs from
+    /// [`IgnoreFile::matches_or_parent_matches`] when a pattern was not evaluated for the
+    /// parent (e.g. `**/*.cfg` then `!dir` still excludes `dir/x.cfg`).
+    pub fn matches_using_parent_results(
+        &self,
+        path: &str,
+        parent: &ParentMatches,
+    ) -> (bool, ParentMatches) {
+        let mut matched = false;
+        let mut info = vec![false; self.patterns.len()];
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            let mut hit = parent.0.get(index).copied().unwrap_or(false);
+            if !hit {
+                if pattern.is_exclusion() != matched {
+                    continue;
+                }
+                hit = if parent.0.is_empty() {
+                    pattern.matches_self_or_parent(path)
+                } else {
+                    pattern.matches(path)
+                };
+            }
+            info[index] = hit;
+            if hit {
+                matched = !pattern.is_exclusion();
+            }
+        }
+        (matched, ParentMatches(info))
     }
 
     /// patternmatcher.go `MatchesExact`: no parent matching.

@@ -11,5 +11,5 @@ pub mod gopath;
 pub mod pattern;
 pub mod plan;
 
-pub use dockerignore::{IgnoreFile, PatternError};
+pub use dockerignore::{IgnoreFile, ParentMatches, PatternError};
 pub use plan::{DockerfileSource, WalkDecision};

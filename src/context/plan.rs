@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::dockerignore::{IgnoreFile, PatternError};
+use super::dockerignore::{IgnoreFile, ParentMatches, PatternError};
 
 /// The name of the ignore file at the context root.
 pub const DOCKERIGNORE: &str = ".dockerignore";
@@ -42,21 +42,29 @@ pub enum WalkDecision {
     DescendOnly,
 }
 
-/// Decides one entry, `rel_path` being slash-separated and relative to the context root.
-/// An excluded directory is skipped unless a `!` pattern textually starts with `dir/`, so
-/// `!**/keep.txt` cannot rescue files below an excluded directory (as in docker).
-pub fn decide(ignore: &IgnoreFile, rel_path: &str, is_dir: bool) -> WalkDecision {
-    if !ignore.is_excluded(rel_path) {
-        return WalkDecision::Include;
-    }
-    if !is_dir {
-        return WalkDecision::Skip;
-    }
-    if ignore.has_exclusions() && ignore.has_exception_under(rel_path) {
+/// Decides one entry, `rel_path` being slash-separated and relative to the context root,
+/// with the match results of its parent directory (default for a root-level entry); returns
+/// the results to hand to its children. Matching is `MatchesUsingParentResults`, as in
+/// moby/go-archive `TarWithOptions`. An excluded directory is skipped unless a `!` pattern
+/// textually starts with `dir/`, so `!**/keep.txt` cannot rescue files below an excluded
+/// directory (as in docker).
+pub fn decide(
+    ignore: &IgnoreFile,
+    rel_path: &str,
+    is_dir: bool,
+    parent: &ParentMatches,
+) -> (WalkDecision, ParentMatches) {
+    let (excluded, info) = ignore.matches_using_parent_results(rel_path, parent);
+    let decision = if !excluded {
+        WalkDecision::Include
+    } else if !is_dir {
+        WalkDecision::Skip
+    } else if ignore.has_exclusions() && ignore.has_exception_under(rel_path) {
         WalkDecision::DescendOnly
     } else {
         WalkDecision::SkipDir
-    }
+    };
+    (decision, info)
 }
 
 /// docker/cli `TrimBuildFilesFromExcludes`: appends `!.dockerignore` and `!<Dockerfile>`
@@ -116,37 +124,63 @@ mod tests {
         IgnoreFile::parse(text).expect("valid patterns")
     }
 
+    /// Decides `path` the way the walker reaches it: every parent directory first.
+    fn walk_to(rules: &IgnoreFile, path: &str, is_dir: bool) -> WalkDecision {
+        let mut parent = ParentMatches::default();
+        let parts: Vec<&str> = path.split('/').collect();
+        for depth in 1..parts.len() {
+            let (_, info) = decide(rules, &parts[..depth].join("/"), true, &parent);
+            parent = info;
+        }
+        decide(rules, path, is_dir, &parent).0
+    }
+
     #[test]
     fn excluded_dir_is_skipped_without_exception() {
         let rules = ignore("build\n");
-        assert_eq!(decide(&rules, "build", true), WalkDecision::SkipDir);
-        assert_eq!(decide(&rules, "build.txt", false), WalkDecision::Include);
+        assert_eq!(walk_to(&rules, "build", true), WalkDecision::SkipDir);
+        assert_eq!(walk_to(&rules, "build.txt", false), WalkDecision::Include);
     }
 
     #[test]
     fn excluded_dir_is_walked_when_an_exception_names_it() {
         let rules = ignore("build\n!build/keep.txt\n");
-        assert_eq!(decide(&rules, "build", true), WalkDecision::DescendOnly);
+        assert_eq!(walk_to(&rules, "build", true), WalkDecision::DescendOnly);
         assert_eq!(
-            decide(&rules, "build/keep.txt", false),
+            walk_to(&rules, "build/keep.txt", false),
             WalkDecision::Include
         );
-        assert_eq!(decide(&rules, "build/other.txt", false), WalkDecision::Skip);
+        assert_eq!(
+            walk_to(&rules, "build/other.txt", false),
+            WalkDecision::Skip
+        );
     }
 
     #[test]
     fn double_star_exception_does_not_rescue_files_under_excluded_dir() {
         let rules = ignore("vendor\n!**/keep.txt\n");
-        assert_eq!(decide(&rules, "vendor", true), WalkDecision::SkipDir);
+        assert_eq!(walk_to(&rules, "vendor", true), WalkDecision::SkipDir);
         // The matcher alone would re-include it; the walk never gets there.
         assert!(!rules.is_excluded("vendor/keep.txt"));
     }
 
     #[test]
+    fn a_pattern_not_evaluated_for_the_parent_is_not_applied_through_it() {
+        // go-archive: `**/*.cfg` matches dir/x.cfg; `!dir` is then tried on dir/x.cfg only.
+        let rules = ignore("**/*.cfg\n!dir\n");
+        assert_eq!(walk_to(&rules, "dir", true), WalkDecision::Include);
+        assert_eq!(walk_to(&rules, "dir/x.cfg", false), WalkDecision::Skip);
+        assert!(
+            !rules.is_excluded("dir/x.cfg"),
+            "MatchesOrParentMatches differs here"
+        );
+    }
+
+    #[test]
     fn excluded_file_is_skipped() {
         let rules = ignore("*.log\n");
-        assert_eq!(decide(&rules, "a.log", false), WalkDecision::Skip);
-        assert_eq!(decide(&rules, "sub/a.log", false), WalkDecision::Include);
+        assert_eq!(walk_to(&rules, "a.log", false), WalkDecision::Skip);
+        assert_eq!(walk_to(&rules, "sub/a.log", false), WalkDecision::Include);
     }
 
     #[test]
@@ -162,12 +196,12 @@ mod tests {
     fn build_files_in_excluded_dir_are_kept_and_the_dir_is_walked() {
         let mut rules = ignore("docker\n");
         keep_build_files(&mut rules, Some("docker/app.Dockerfile")).unwrap();
-        assert_eq!(decide(&rules, "docker", true), WalkDecision::DescendOnly);
+        assert_eq!(walk_to(&rules, "docker", true), WalkDecision::DescendOnly);
         assert_eq!(
-            decide(&rules, "docker/app.Dockerfile", false),
+            walk_to(&rules, "docker/app.Dockerfile", false),
             WalkDecision::Include
         );
-        assert_eq!(decide(&rules, "docker/secret", false), WalkDecision::Skip);
+        assert_eq!(walk_to(&rules, "docker/secret", false), WalkDecision::Skip);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use parse_dockerfile as pd;
 
 use super::error::ParseError;
 use super::expand::unquote;
+use super::heredoc;
 use super::model::{Args, CommandForm, Flag, Heredoc, Instruction, Keyword, Span, Word};
 use super::position::LineIndex;
 use super::words::{key_values, Logical};
@@ -15,6 +16,8 @@ pub(crate) struct Converter<'s> {
     pub base: usize,
     pub escape: char,
     pub lines: &'s LineIndex,
+    /// Heredocs found before parsing (spans already include the BOM offset).
+    pub heredocs: &'s [heredoc::Found],
 }
 
 impl Converter<'_> {
@@ -299,8 +302,37 @@ impl Converter<'_> {
             args,
             heredocs,
         };
+        self.attach_heredocs(&mut inst);
         inst.span.end = end_of(&inst);
         Ok(inst)
+    }
+
+    /// Moves the heredocs whose `<<` marker lies in this instruction onto it; for
+    /// `COPY`/`ADD` the marker is not a source path.
+    fn attach_heredocs(&self, inst: &mut Instruction) {
+        if !matches!(inst.keyword, Keyword::Run | Keyword::Copy | Keyword::Add) {
+            return;
+        }
+        let range = inst.keyword_span.start..end_of(inst);
+        let mine: Vec<&heredoc::Found> = self
+            .heredocs
+            .iter()
+            .filter(|h| range.contains(&h.marker.start))
+            .collect();
+        if mine.is_empty() {
+            return;
+        }
+        if let Args::Copy { sources, .. } = &mut inst.args {
+            sources.retain(|w| !mine.iter().any(|h| h.marker == w.span));
+        }
+        inst.heredocs = mine
+            .iter()
+            .map(|h| Heredoc {
+                body: h.body.clone(),
+                expand: h.expand,
+                span: h.span.clone(),
+            })
+            .collect();
     }
 
     fn copy_sources(

@@ -14,6 +14,7 @@ mod convert;
 pub mod directives;
 pub mod error;
 pub mod expand;
+pub mod heredoc;
 pub mod lint;
 pub mod model;
 pub mod position;
@@ -71,18 +72,39 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
     };
     let text = &source[base..];
     let directives = directives::read(source, base);
+    let plan = heredoc::plan(text, directives.escape).map_err(|u| {
+        let message = format!("unterminated heredoc: no line closes it with {:?}", u.name);
+        ParseError::at(&lines, base + u.at, message)
+    })?;
+    let heredocs: Vec<heredoc::Found> = plan
+        .found
+        .iter()
+        .cloned()
+        .map(|mut h| {
+            h.marker = h.marker.start + base..h.marker.end + base;
+            h.span = h.span.start + base..h.span.end + base;
+            h
+        })
+        .collect();
     let converter = convert::Converter {
         source,
         base,
         escape: directives.escape,
         lines: &lines,
+        heredocs: &heredocs,
     };
 
-    let iter = parse_dockerfile::parse_iter(text).map_err(|e| map_error(&e, source, &lines))?;
+    // parse-dockerfile 0.1.9 rejects `ENTRYPOINT []`, which Docker accepts (it resets the
+    // entrypoint). Parse a same-length stand-in (`""`) and restore the exec form afterwards.
+    let patched = patch_empty_entrypoints(&plan.patched);
+    let iter = parse_dockerfile::parse_iter(&patched).map_err(|e| map_error(&e, source, &lines))?;
     let mut instructions = Vec::new();
     for item in iter {
         match item {
-            Ok(inst) => instructions.push(converter.instruction(&inst)?),
+            Ok(inst) => instructions.push(restore_empty_entrypoint(
+                converter.instruction(&inst)?,
+                source,
+            )),
             Err(e) if e.line() == 0 && instructions.is_empty() => {
                 return Err(ParseError::whole_file("file with no instructions"));
             }
@@ -107,10 +129,56 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
     })
 }
 
+/// Replaces the `[]` of every `ENTRYPOINT []` line with `""` (same length, so spans hold).
+fn patch_empty_entrypoints(text: &str) -> std::borrow::Cow<'_, str> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?mi)^([ \t]*(?:onbuild[ \t]+)?entrypoint[ \t]*)\[([ \t]*)\]([ \t]*\r?)$",
+        )
+        .expect("static regex")
+    });
+    re.replace_all(text, "$1\"$2\"$3")
+}
+
+/// Turns the stand-in shell form of a patched `ENTRYPOINT []` back into an empty exec form.
+fn restore_empty_entrypoint(mut inst: Instruction, source: &str) -> Instruction {
+    if let Args::Onbuild(inner) = inst.args {
+        inst.args = Args::Onbuild(Box::new(restore_empty_entrypoint(*inner, source)));
+        return inst;
+    }
+    if let Args::Command(CommandForm::Shell { span, .. }) = &inst.args {
+        if inst.keyword == Keyword::Entrypoint && source[span.clone()].starts_with('[') {
+            inst.args = Args::Command(CommandForm::Exec {
+                args: Vec::new(),
+                span: span.clone(),
+            });
+        }
+    }
+    inst
+}
+
 /// Turns a `parse-dockerfile` error into ours, in Docker's words.
 fn map_error(e: &parse_dockerfile::Error, source: &str, lines: &LineIndex) -> ParseError {
     let message = format!("{e:#}");
     let line = e.line().max(1);
+    if let Some(rest) = message.strip_prefix("expected end of here-document (") {
+        let delim = rest.split(')').next().unwrap_or("");
+        // Point at the `<<DELIM` that opened it: the last line before `line` mentioning it.
+        let opener = (1..=line.min(lines.line_count())).rev().find_map(|l| {
+            let text = lines.line_text(l);
+            let at = text.find("<<")?;
+            text[at..]
+                .contains(delim)
+                .then(|| (l, text[..at].chars().count() + 1))
+        });
+        let (line, column) = opener.unwrap_or((line, 1));
+        return ParseError {
+            line,
+            column,
+            message: format!("unterminated here-document: no line closes it with {delim:?}"),
+        };
+    }
     // parse-dockerfile 0.1.9 reports a wrong column after line 1; point at the first
     // non-blank character of the line instead, which is where the instruction starts.
     let text = lines.line_text(line);
@@ -131,9 +199,25 @@ fn map_error(e: &parse_dockerfile::Error, source: &str, lines: &LineIndex) -> Pa
             } else {
                 word
             };
-            format!("unknown instruction: {}", error::printable(&word))
+            if word.eq_ignore_ascii_case("onbuild") {
+                format!("{} requires at least one argument", word.to_uppercase())
+            } else {
+                format!("unknown instruction: {}", error::printable(&word))
+            }
         }
-        None => message,
+        // Docker's wording for the same mistakes (moby/buildkit instructions/parse.go).
+        None => match message.as_str() {
+            "expected FROM" => "no build stage in current context".to_owned(),
+            "expected AS" | "expected newline or eof"
+                if text
+                    .trim_start()
+                    .get(..4)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("from")) =>
+            {
+                "FROM requires either one or three arguments".to_owned()
+            }
+            _ => message,
+        },
     };
     let _ = source;
     ParseError {

@@ -283,6 +283,24 @@ impl Dockerfile {
         stages
     }
 
+    /// Each stage's base image with global `ARG`s expanded (defaults, overridden by
+    /// `build_args`), in stage order — what `FROM` will actually pull or reference.
+    pub fn stage_bases(
+        &self,
+        build_args: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<String> {
+        let scope = super::scope::global_scope(self, build_args);
+        self.stages()
+            .iter()
+            .map(|s| scope.expand(&s.base.value, self.directives.escape).result)
+            .collect()
+    }
+
+    /// The source text this was parsed from (BOM included).
+    pub fn source(&self) -> &str {
+        self.lines.text()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         self.lines.line_col(offset)

@@ -26,7 +26,14 @@ impl LineIndex {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_starts.partition_point(|&s| s <= offset);
         let start = self.line_starts[line - 1];
-        let column = self.text[start..offset].chars().count() + 1;
+        // A BOM is invisible: it does not count as a column.
+        let before = &self.text[start..offset];
+        let column = before
+            .strip_prefix('\u{feff}')
+            .unwrap_or(before)
+            .chars()
+            .count()
+            + 1;
         (line, column)
     }
 
@@ -40,7 +47,13 @@ impl LineIndex {
             .get(line)
             .map_or(self.text.len(), |&e| e - 1);
         let text = &self.text[start..end.max(start)];
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         text.strip_suffix('\r').unwrap_or(text)
+    }
+
+    /// The whole indexed text.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Number of lines.

@@ -124,6 +124,17 @@ mod tests {
     }
 
     #[test]
+    fn stage_bases_expand_global_args() {
+        let src = "ARG TAG=3.10.3\nFROM alpine:${TAG} AS a\nFROM a\n";
+        let df = parse(src).unwrap();
+        assert_eq!(df.stage_bases(&BTreeMap::new()), ["alpine:3.10.3", "a"]);
+        assert_eq!(
+            df.stage_bases(&subs(&[("TAG", "3.11")])),
+            ["alpine:3.11", "a"]
+        );
+    }
+
+    #[test]
     fn keeps_crlf_and_bom_bytes() {
         let src = "\u{feff}FROM alpine:3.10.3\r\nRUN true\r\n";
         let df = parse(src).unwrap();

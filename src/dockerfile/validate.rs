@@ -3,7 +3,7 @@
 //! `ONBUILD` limits, and where empty continuation lines are (`parser/parser.go`).
 
 use super::error::ParseError;
-use super::model::{Args, Instruction, Keyword, Span};
+use super::model::{Args, CommandForm, Instruction, Keyword, Span};
 use super::position::LineIndex;
 use super::words::strip_continuation;
 
@@ -83,6 +83,44 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
             _ => {}
         }
     }
+    if let Args::Command(CommandForm::Shell { text, span }) = &inst.args {
+        // parseMaybeJSON: valid JSON that is not an array of strings is an error, not shell
+        // form (moby/buildkit parser/line_parsers.go, errDockerfileNotStringArray).
+        if let Ok(serde_json::Value::Array(items)) =
+            serde_json::from_str::<serde_json::Value>(text.trim())
+        {
+            if items.iter().any(|v| !v.is_string()) {
+                return Err(ParseError::at(
+                    lines,
+                    span.start,
+                    "when using JSON array syntax, arrays must be comprised of strings only",
+                ));
+            }
+        }
+        if inst.keyword == Keyword::Healthcheck && text.trim().is_empty() {
+            return Err(ParseError::at(
+                lines,
+                inst.span.start,
+                "Missing command after HEALTHCHECK CMD",
+            ));
+        }
+    }
+    if let Args::From {
+        alias: Some((_, name)),
+        ..
+    } = &inst.args
+    {
+        if !valid_stage_name(&name.value) {
+            return Err(ParseError::at(
+                lines,
+                name.span.start,
+                format!(
+                    "invalid name for build stage: {:?}, name can't start with a number or contain symbols",
+                    name.value
+                ),
+            ));
+        }
+    }
     if let Args::Onbuild(inner) = &inst.args {
         if matches!(inner.keyword, Keyword::From | Keyword::Maintainer) {
             return Err(ParseError::at(
@@ -106,6 +144,14 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
         }
     }
     Ok(())
+}
+
+/// BuildKit's `validStageName`: `^[a-z][a-z0-9-_.]*$` after lower-casing.
+fn valid_stage_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
 }
 
 /// For each instruction whose continuation skips a blank line, the span of the line where

@@ -241,8 +241,11 @@ pub fn key_values(
         let key_len = logical.text[word.start..word.end]
             .find('=')
             .unwrap_or(word.end - word.start);
+        // ENV and LABEL keys go through the shell lexer like values (quotes removed);
+        // ARG names are taken as written.
+        let key = if is_arg { key.to_owned() } else { unquote(key) };
         pairs.push(KeyValue {
-            key: key.to_owned(),
+            key,
             value: raw_value.as_deref().map(unquote),
             raw_value,
             span: logical.span(word.start, word.end),

@@ -147,6 +147,10 @@ pub trait PodRuntime: Send + Sync {
         &self,
         image: &str,
     ) -> impl Future<Output = Result<Option<ImageInfo>, EngineError>> + Send;
+    /// Pulls an image from its registry (imagePullPolicy `Always`, or `IfNotPresent` when the
+    /// image is missing). Fails with [`EngineError::ImageNotFound`] when the registry has no
+    /// such image, [`EngineError::Unauthorized`] when it refuses the credentials.
+    fn pull_image(&self, image: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Creates a container and returns its ID.
     fn create_container(
         &self,

@@ -1,0 +1,175 @@
+//! BuildKit checks on instructions inside stages: `MaintainerDeprecated`,
+//! `LegacyKeyValueFormat`, `JSONArgsRecommended`, `WorkdirRelativePath`,
+//! `MultipleInstructionsDisallowed`, `SecretsUsedInArgOrEnv`.
+//!
+//! From moby/buildkit `frontend/dockerfile/instructions/parse.go` (`parseMaintainer`) and
+//! `dockerfile2llb/convert.go` (`dispatchEnv`, `dispatchLabel`, `dispatchCmd`,
+//! `dispatchEntrypoint`, `dispatchWorkdir`, `validateUsedOnce`, `validateNoSecretKey`).
+//! Every finding is reported on the instruction's first line, as BuildKit does.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+use super::stage_info::stages;
+use super::{buildkit_misc, LintOptions, Sink};
+use crate::dockerfile::expand::{expand, unquote};
+use crate::dockerfile::model::{Args, CommandForm, Dockerfile, Instruction, Keyword, Span};
+
+/// What a stage passes on to stages built `FROM` it.
+#[derive(Debug, Clone, Default)]
+struct StageState {
+    shell_set: bool,
+    absolute_workdir: bool,
+}
+
+pub(super) fn run(df: &Dockerfile, opts: &LintOptions<'_>, sink: &mut Sink<'_>) {
+    let (infos, _) = stages(df);
+    let mut states: Vec<StageState> = Vec::with_capacity(infos.len());
+    for info in &infos {
+        let mut state = info
+            .parent
+            .and_then(|p| states.get(p).cloned())
+            .unwrap_or_default();
+        let mut used_once: [Option<Span>; 3] = [None, None, None];
+        for inst in info.stage.instructions {
+            check(df, inst, &mut state, &mut used_once, sink);
+            buildkit_misc::instruction(df, inst, opts, sink);
+        }
+        states.push(state);
+    }
+    buildkit_misc::file(df, sink);
+}
+
+fn check(
+    df: &Dockerfile,
+    inst: &Instruction,
+    state: &mut StageState,
+    used: &mut [Option<Span>; 3],
+    sink: &mut Sink<'_>,
+) {
+    let escape = df.directives.escape;
+    let name = &inst.keyword_text;
+    match (&inst.keyword, &inst.args) {
+        (Keyword::Maintainer, Args::Text(who)) => {
+            let author = unquote(&who.value, escape).replace('"', "\\\"");
+            sink.report(
+                "MaintainerDeprecated",
+                inst.span.clone(),
+                "Maintainer instruction is deprecated in favor of using label".to_owned(),
+                Some(format!(
+                    "LABEL org.opencontainers.image.authors=\"{author}\""
+                )),
+            );
+        }
+        (Keyword::Env | Keyword::Label, Args::KeyValues(kvs)) => {
+            for kv in kvs.iter().filter(|kv| kv.legacy) {
+                let value = kv.value.as_deref().unwrap_or_default();
+                sink.report(
+                    "LegacyKeyValueFormat",
+                    inst.span.clone(),
+                    format!("\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"),
+                    Some(format!("{name} {}={}", kv.key, shell_quote(value))),
+                );
+            }
+            if inst.keyword == Keyword::Env {
+                kvs.iter().for_each(|kv| secret(inst, "ENV", &kv.key, sink));
+            }
+        }
+        (Keyword::Arg, Args::KeyValues(kvs)) => {
+            kvs.iter().for_each(|kv| secret(inst, "ARG", &kv.key, sink))
+        }
+        (Keyword::Cmd | Keyword::Entrypoint, Args::Command(form)) => {
+            let slot = if inst.keyword == Keyword::Cmd { 0 } else { 1 };
+            used_once(inst, &mut used[slot], sink);
+            if let CommandForm::Shell { text, .. } = form {
+                if !state.shell_set {
+                    sink.report(
+                        "JSONArgsRecommended",
+                        inst.span.clone(),
+                        format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
+                        Some(format!("{name} {}", exec_form_hint(text))),
+                    );
+                }
+            }
+        }
+        (Keyword::Healthcheck, _) => used_once(inst, &mut used[2], sink),
+        (Keyword::Shell, _) => state.shell_set = true,
+        (Keyword::Workdir, Args::Text(dir)) => {
+            // BuildKit expands before checking; unknown variables expand to nothing, so
+            // `WORKDIR $HOME/app` counts as absolute, as it does in a real build.
+            let path = expand(&dir.value, escape, &|_| None).result;
+            if path.starts_with('/') {
+                state.absolute_workdir = true;
+            } else if !state.absolute_workdir {
+                sink.report(
+                    "WorkdirRelativePath",
+                    inst.span.clone(),
+                    format!("Relative workdir {path:?} can have unexpected results if the base image changes"),
+                    Some(format!("{name} /{}", path.trim_start_matches("./"))),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `validateUsedOnce`: BuildKit reports the *previous* one, since that is the one ignored.
+fn used_once(inst: &Instruction, previous: &mut Option<Span>, sink: &mut Sink<'_>) {
+    if let Some(prev) = previous.replace(inst.span.clone()) {
+        sink.report(
+            "MultipleInstructionsDisallowed",
+            prev,
+            format!(
+                "Multiple {} instructions should not be used in the same stage because only the last one will be used",
+                inst.keyword_text
+            ),
+            Some(format!("remove this {}; only the last one in the stage takes effect", inst.keyword_text)),
+        );
+    }
+}
+
+fn secret(inst: &Instruction, kind: &str, key: &str, sink: &mut Sink<'_>) {
+    static DENY: OnceLock<Regex> = OnceLock::new();
+    static ALLOW: OnceLock<Regex> = OnceLock::new();
+    let deny = DENY.get_or_init(|| {
+        Regex::new(r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)")
+            .expect("static regex")
+    });
+    let allow = ALLOW.get_or_init(|| {
+        Regex::new(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)").expect("static regex")
+    });
+    if deny.is_match(key) && !allow.is_match(key) {
+        sink.report(
+            "SecretsUsedInArgOrEnv",
+            inst.span.clone(),
+            format!("Do not use ARG or ENV instructions for sensitive data ({kind} {key:?})"),
+            Some(format!(
+                "pass it at build time with RUN --mount=type=secret,id={} instead",
+                key.to_lowercase()
+            )),
+        );
+    }
+}
+
+/// Quotes a value for a `key=value` hint when it needs it.
+fn shell_quote(value: &str) -> String {
+    if !value.is_empty() && !value.contains(|c: char| c.is_whitespace() || "\"'\\".contains(c)) {
+        return value.to_owned();
+    }
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The exec form for a shell-form command: a plain word list when no shell feature is used.
+fn exec_form_hint(text: &str) -> String {
+    let plain = !text.contains(|c: char| "$|&;<>()`'\"\\*?~{}[]#".contains(c));
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let parts: Vec<String> = if plain {
+        text.split_whitespace().map(quote).collect()
+    } else {
+        ["/bin/sh", "-c", text.trim()]
+            .iter()
+            .map(|s| quote(s))
+            .collect()
+    };
+    format!("[{}]", parts.join(", "))
+}

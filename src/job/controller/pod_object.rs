@@ -1,0 +1,108 @@
+//! A [`PodRecord`] as a `core/v1` Pod (metadata, spec from the template, status with
+//! container states), for stores and kubectl-style renderers.
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+    ContainerStatus, Pod, PodStatus,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
+
+use super::types::{PodPhase, PodRecord, Termination};
+use crate::job::pod::{pod_annotations, pod_labels, template_container};
+
+impl PodRecord {
+    /// This pod as the API server would return it.
+    pub fn to_pod(&self, job: &Job) -> Pod {
+        let mut spec = job
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.clone())
+            .unwrap_or_default();
+        let job_name = job.metadata.name.clone().unwrap_or_default();
+        if let Some(i) = self.index {
+            spec.hostname = Some(format!("{job_name}-{i}"));
+        }
+        let container = template_container(job);
+        let container_status = ContainerStatus {
+            name: container.map(|c| c.name.clone()).unwrap_or_default(),
+            image: container.and_then(|c| c.image.clone()).unwrap_or_default(),
+            ready: self.phase == PodPhase::Running && self.running_since.is_some(),
+            restart_count: i32::try_from(self.restart_count).unwrap_or(i32::MAX),
+            started: Some(self.running_since.is_some()),
+            state: Some(self.container_state()),
+            // In CrashLoopBackOff the exit just seen is already the "last state".
+            last_state: match (&self.waiting_reason, &self.terminated) {
+                (Some(_), Some(t)) => Some(t),
+                _ => self.last_termination.as_ref(),
+            }
+            .map(|t| ContainerState {
+                terminated: Some(terminated(t)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Pod {
+            metadata: ObjectMeta {
+                name: Some(self.name.clone()),
+                namespace: job.metadata.namespace.clone(),
+                uid: Some(self.uid.clone()),
+                labels: Some(pod_labels(job, self.index)),
+                annotations: Some(pod_annotations(job, self.index)),
+                creation_timestamp: Some(Time(self.created)),
+                deletion_timestamp: self.deleting.map(|(at, _)| Time(at)),
+                owner_references: Some(vec![OwnerReference {
+                    api_version: "batch/v1".to_string(),
+                    kind: "Job".to_string(),
+                    name: job_name,
+                    uid: job.metadata.uid.clone().unwrap_or_default(),
+                    controller: Some(true),
+                    block_owner_deletion: Some(true),
+                }]),
+                ..Default::default()
+            },
+            spec: Some(spec),
+            status: Some(PodStatus {
+                phase: Some(self.phase.as_str().to_string()),
+                start_time: Some(Time(self.created)),
+                container_statuses: Some(vec![container_status]),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn container_state(&self) -> ContainerState {
+        if let Some(reason) = self.waiting_reason.as_ref() {
+            return ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: Some(reason.clone()),
+                    message: self.waiting_message.clone(),
+                }),
+                ..Default::default()
+            };
+        }
+        if let Some(t) = self.terminated.as_ref() {
+            return ContainerState {
+                terminated: Some(terminated(t)),
+                ..Default::default()
+            };
+        }
+        ContainerState {
+            running: Some(ContainerStateRunning {
+                started_at: self.running_since.map(Time),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+fn terminated(t: &Termination) -> ContainerStateTerminated {
+    ContainerStateTerminated {
+        exit_code: i32::try_from(t.exit_code).unwrap_or(-1),
+        reason: Some(t.reason.clone()),
+        message: t.message.clone(),
+        started_at: t.started_at.map(Time),
+        finished_at: Some(Time(t.finished_at)),
+        ..Default::default()
+    }
+}

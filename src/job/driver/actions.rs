@@ -1,0 +1,175 @@
+//! Turning controller [`Action`]s into engine calls: image policy, create, start, logs, wait,
+//! stop. Failures the kubelet would absorb become pod states (inputs), not errors.
+
+use futures_util::stream::{self, StreamExt};
+
+use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
+use crate::engine::{ContainerExit, EngineError, PodRuntime};
+use crate::job::controller::{Action, EventType, Input};
+use crate::job::pod::{container_spec, pull_policy, PodIdentity};
+
+impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    pub(super) async fn execute(&mut self, action: Action) -> Result<Option<Input>, DriverError> {
+        match action {
+            Action::CreatePod { pod } => self.start_pod(&pod, 0).await,
+            Action::StartContainer { pod, restart } => self.start_pod(&pod, restart).await,
+            Action::StopPod { pod, grace } => {
+                let running = self.live.iter().find(|c| c.pod == pod && !c.exited);
+                let Some(c) = running else {
+                    return Ok(Some(Input::PodRemoved { pod }));
+                };
+                let (engine, id) = (self.engine, c.id.clone());
+                self.stops.push(Box::pin(async move {
+                    let r = engine.stop_container(&id, grace).await;
+                    (id, r)
+                }));
+                Ok(None)
+            }
+        }
+    }
+
+    async fn start_pod(&mut self, pod: &str, restart: u32) -> Result<Option<Input>, DriverError> {
+        let Some(record) = self.ctl.pod(pod).cloned() else {
+            return Ok(None);
+        };
+        let identity = PodIdentity {
+            name: record.name.clone(),
+            uid: record.uid.clone(),
+            index: record.index,
+            restart,
+        };
+        let spec = container_spec(self.ctl.job(), &identity);
+        if let Some(waiting) = self.ensure_image(pod, &spec.image).await? {
+            return Ok(Some(waiting));
+        }
+        let id = match self.engine.create_container(&spec).await {
+            Ok(id) => id,
+            Err(e) if is_fatal(&e) => return Err(e.into()),
+            Err(e) => {
+                let reason = match e {
+                    EngineError::ImageNotFound(_) => "ErrImagePull",
+                    _ => "CreateContainerError",
+                };
+                return Ok(Some(waiting(pod, reason, e.to_string())));
+            }
+        };
+        let mut live = Live {
+            pod: pod.to_string(),
+            restart,
+            id: id.clone(),
+            exited: false,
+            logs_done: false,
+            pending_exit: None,
+            removed: false,
+        };
+        if let Err(e) = self.engine.start_container(&id).await {
+            if is_fatal(&e) {
+                return Err(e.into());
+            }
+            // containerd reports a start failure as a terminated container, exit 128.
+            live.exited = true;
+            live.logs_done = true;
+            let exit = ContainerExit {
+                code: 128,
+                oom_killed: false,
+                error: Some(e.to_string()),
+            };
+            live.pending_exit = Some((exit, self.clock.now(), tokio::time::Instant::now()));
+            self.live.push(live);
+            return Ok(None);
+        }
+        self.live.push(live);
+        let logs = self
+            .engine
+            .logs(&id, true)
+            .map({
+                let id = id.clone();
+                move |chunk| (id.clone(), LogItem::Chunk(chunk))
+            })
+            .chain(stream::once({
+                let id = id.clone();
+                async move { (id, LogItem::End) }
+            }))
+            .boxed();
+        self.logs.push(logs);
+        let engine = self.engine;
+        self.waits.push(Box::pin(async move {
+            let r = engine.wait_container(&id).await;
+            (id, r)
+        }));
+        Ok(Some(Input::ContainerStarted {
+            pod: pod.to_string(),
+        }))
+    }
+
+    /// imagePullPolicy as the kubelet applies it (`pkg/kubelet/images/image_manager.go`).
+    /// Returns a waiting input when the container cannot be created yet.
+    async fn ensure_image(&mut self, pod: &str, image: &str) -> Result<Option<Input>, DriverError> {
+        let policy = pull_policy(self.ctl.job()).to_string();
+        let present = match self.engine.inspect_image(image).await {
+            Ok(found) => found.is_some(),
+            Err(e) if is_fatal(&e) => return Err(e.into()),
+            Err(_) => false,
+        };
+        let now = self.clock.now();
+        let mut event = |reason: &str, message: String| {
+            self.ctl
+                .record_pod_event(pod, EventType::Normal, reason, message, "kubelet", now);
+        };
+        match (policy.as_str(), present) {
+            ("Never", false) => Ok(Some(waiting(
+                pod,
+                "ErrImageNeverPull",
+                format!("Container image {image:?} is not present with pull policy of Never"),
+            ))),
+            ("IfNotPresent" | "Never", true) => {
+                event(
+                    "Pulled",
+                    format!("Container image {image:?} already present on machine"),
+                );
+                Ok(None)
+            }
+            _ => {
+                event("Pulling", format!("Pulling image {image:?}"));
+                let started = tokio::time::Instant::now();
+                match self.engine.pull_image(image).await {
+                    Ok(()) => {
+                        let took = started.elapsed().as_secs_f64();
+                        let message = format!("Successfully pulled image {image:?} in {took:.3}s");
+                        let now = self.clock.now();
+                        self.ctl.record_pod_event(
+                            pod,
+                            EventType::Normal,
+                            "Pulled",
+                            message,
+                            "kubelet",
+                            now,
+                        );
+                        Ok(None)
+                    }
+                    Err(e) if is_fatal(&e) => Err(e.into()),
+                    Err(e) => {
+                        let hint = if policy == "Always" && present {
+                            " (the image exists locally; imagePullPolicy: IfNotPresent would use it)"
+                        } else {
+                            ""
+                        };
+                        Ok(Some(waiting(
+                            pod,
+                            "ErrImagePull",
+                            format!("Failed to pull image {image:?}: {e}{hint}"),
+                        )))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn waiting(pod: &str, reason: &str, message: String) -> Input {
+    Input::ContainerWaiting {
+        pod: pod.to_string(),
+        reason: reason.to_string(),
+        message,
+    }
+}

@@ -1,0 +1,542 @@
+//! The one async part of the Job module: runs a [`Controller`] against a [`PodRuntime`].
+//!
+//! A loop over container exits, log lines, stop completions, the controller's next wake-up
+//! and Ctrl-C; each result becomes an [`Input`], each [`Action`] an engine call. All waiting
+//! uses `tokio::time`, so tests run whole backoff ladders on a paused clock.
+
+mod actions;
+pub mod output;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, FuturesUnordered, SelectAll, StreamExt};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::jiff::Timestamp;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::engine::{ContainerExit, EngineError, LogChunk, LogStream, PodRuntime};
+use crate::job::controller::{
+    time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
+};
+pub use output::{PlainOutput, Progress, RunOutput, TerminalOutput};
+
+/// How long exit reports wait for the container's log stream to end, so a pod's last
+/// lines are printed before its status line.
+const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
+
+/// Options of a foreground run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Remove the Job's containers when the run ends (`--rm`).
+    pub rm: bool,
+    /// Multiplies the pod-failure and container-restart backoff (`--backoff-scale`, 1.0 = Kubernetes).
+    pub backoff_scale: f64,
+    /// Number of Ctrl-C presses so far: 1 stops pods gracefully, 2 kills them.
+    pub interrupts: Option<watch::Receiver<u32>>,
+    /// Seed for pod names and UIDs; `None` picks a random one.
+    pub seed: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            rm: false,
+            backoff_scale: 1.0,
+            interrupts: None,
+            seed: None,
+        }
+    }
+}
+
+/// A container created for a pod during the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunContainer {
+    /// Pod name.
+    pub pod: String,
+    /// Restart number inside the pod.
+    pub restart: u32,
+    /// Engine container ID.
+    pub id: String,
+    /// Whether `--rm` or the TTL removed it.
+    pub removed: bool,
+}
+
+/// Everything a finished run knows, for the caller and a later store.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    /// How it ended.
+    pub outcome: JobOutcome,
+    /// The Job with its final `status`.
+    pub job: Job,
+    /// Events, oldest first.
+    pub events: Vec<JobEvent>,
+    /// Pods, oldest first.
+    pub pods: Vec<PodRecord>,
+    /// Containers created, in order.
+    pub containers: Vec<RunContainer>,
+}
+
+/// A run that could not continue.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The engine failed in a way the Job cannot absorb (unreachable, …).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// Runs `job` (loaded by [`crate::job::load`]) in the foreground until it is Complete or
+/// Failed (or interrupted), streaming logs and status to `out`.
+pub async fn run_foreground<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    let clock = Clock {
+        wall: wall_clock_now(),
+        mono: Instant::now(),
+    };
+    let config = ControllerConfig {
+        backoff_scale: opts.backoff_scale,
+        seed: opts.seed.unwrap_or_else(rand::random),
+    };
+    let (controller, actions) = Controller::new(job, config, clock.now());
+    let mut driver = Driver {
+        engine,
+        ctl: controller,
+        clock,
+        out,
+        opts,
+        live: Vec::new(),
+        buffers: HashMap::new(),
+        waits: FuturesUnordered::new(),
+        stops: FuturesUnordered::new(),
+        logs: SelectAll::new(),
+        events_seen: 0,
+        last_progress: None,
+    };
+    driver.run_actions(actions).await?;
+    driver.main_loop().await
+}
+
+/// Wall-clock time derived from tokio's (pausable) clock.
+struct Clock {
+    wall: Timestamp,
+    mono: Instant,
+}
+
+impl Clock {
+    fn now(&self) -> Timestamp {
+        time::add(self.wall, self.mono.elapsed())
+    }
+
+    fn instant(&self, t: Timestamp) -> Instant {
+        self.mono + time::since(t, self.wall)
+    }
+}
+
+/// A container the driver watches.
+struct Live {
+    pod: String,
+    restart: u32,
+    id: String,
+    exited: bool,
+    logs_done: bool,
+    /// Exit seen but not yet reported (waiting for the log stream to end).
+    pending_exit: Option<(ContainerExit, Timestamp, Instant)>,
+    removed: bool,
+}
+
+enum LogItem {
+    Chunk(Result<LogChunk, EngineError>),
+    End,
+}
+
+enum Wake {
+    Exit(String, Result<ContainerExit, EngineError>),
+    Stopped(String, Result<(), EngineError>),
+    Log(String, LogItem),
+    Timer,
+    Interrupt(u32),
+}
+
+struct Driver<'a, E: PodRuntime, O: RunOutput> {
+    engine: &'a E,
+    ctl: Controller,
+    clock: Clock,
+    out: &'a mut O,
+    opts: RunOptions,
+    live: Vec<Live>,
+    buffers: HashMap<(String, bool), Vec<u8>>,
+    waits: FuturesUnordered<BoxFuture<'a, (String, Result<ContainerExit, EngineError>)>>,
+    stops: FuturesUnordered<BoxFuture<'a, (String, Result<(), EngineError>)>>,
+    logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
+    events_seen: usize,
+    last_progress: Option<Progress>,
+}
+
+impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    async fn main_loop(mut self) -> Result<JobRun, DriverError> {
+        loop {
+            self.report();
+            if self.ctl.outcome().is_some() {
+                break;
+            }
+            if self.ctl.is_suspended()
+                && self
+                    .live
+                    .iter()
+                    .all(|c| c.exited && c.pending_exit.is_none())
+            {
+                self.out.status(&format!(
+                    "job.batch/{} is suspended: no pods run until it is resumed",
+                    self.ctl.job().metadata.name.as_deref().unwrap_or("")
+                ));
+                return Ok(self
+                    .finish(JobOutcome {
+                        kind: OutcomeKind::Suspended,
+                        reason: "JobSuspended".to_string(),
+                        message: "Job suspended".to_string(),
+                    })
+                    .await);
+            }
+            match self.next_wake().await {
+                Wake::Exit(id, result) => self.on_exit(&id, result)?,
+                Wake::Stopped(id, result) => {
+                    if let Err(e) = result {
+                        if is_fatal(&e) {
+                            return Err(e.into());
+                        }
+                        self.out
+                            .status(&format!("warning: stopping container {id}: {e}"));
+                    }
+                }
+                Wake::Log(id, item) => self.on_log(&id, item),
+                Wake::Timer => {}
+                Wake::Interrupt(count) => self.on_interrupt(count).await?,
+            }
+            self.deliver_exits().await?;
+            let now = self.clock.now();
+            if self.ctl.next_wakeup().is_some_and(|t| t <= now) {
+                let actions = self.ctl.step(Input::Tick, now);
+                self.run_actions(actions).await?;
+            }
+        }
+        let outcome = self.ctl.outcome().cloned().unwrap_or_else(|| JobOutcome {
+            kind: OutcomeKind::Interrupted,
+            reason: "Interrupted".to_string(),
+            message: String::new(),
+        });
+        Ok(self.finish(outcome).await)
+    }
+
+    async fn next_wake(&mut self) -> Wake {
+        let mut deadline = self.ctl.next_wakeup().map(|t| self.clock.instant(t));
+        for c in &self.live {
+            if let Some((_, _, until)) = c.pending_exit {
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
+        }
+        let timer = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        let interrupts = self.opts.interrupts.as_mut();
+        let interrupt = async {
+            match interrupts {
+                Some(rx) => match rx.changed().await {
+                    Ok(()) => *rx.borrow_and_update(),
+                    Err(_) => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            Some((id, r)) = self.waits.next() => Wake::Exit(id, r),
+            Some((id, r)) = self.stops.next() => Wake::Stopped(id, r),
+            Some((id, item)) = self.logs.next() => Wake::Log(id, item),
+            count = interrupt => Wake::Interrupt(count),
+            () = timer => Wake::Timer,
+        }
+    }
+
+    fn on_exit(
+        &mut self,
+        id: &str,
+        result: Result<ContainerExit, EngineError>,
+    ) -> Result<(), DriverError> {
+        let exit = match result {
+            Ok(exit) => exit,
+            Err(e) if is_fatal(&e) => return Err(e.into()),
+            Err(e) => ContainerExit {
+                code: 137,
+                oom_killed: false,
+                error: Some(format!("container vanished: {e}")),
+            },
+        };
+        let now = self.clock.now();
+        if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
+            c.exited = true;
+            c.pending_exit = Some((exit, now, Instant::now() + LOG_DRAIN_WAIT));
+        }
+        Ok(())
+    }
+
+    fn on_log(&mut self, id: &str, item: LogItem) {
+        let Some(pod) = self.live.iter().find(|c| c.id == id).map(|c| c.pod.clone()) else {
+            return;
+        };
+        match item {
+            LogItem::Chunk(Ok(chunk)) => {
+                let is_err = chunk.stream == LogStream::Stderr;
+                let buffer = self.buffers.entry((id.to_string(), is_err)).or_default();
+                buffer.extend_from_slice(&chunk.bytes);
+                while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buffer.drain(..=pos).collect();
+                    self.out
+                        .pod_log(&pod, chunk.stream, &line[..line.len() - 1]);
+                }
+            }
+            LogItem::Chunk(Err(e)) => self.out.status(&format!("warning: logs of pod/{pod}: {e}")),
+            LogItem::End => {
+                for (is_err, stream) in [(false, LogStream::Stdout), (true, LogStream::Stderr)] {
+                    if let Some(rest) = self.buffers.remove(&(id.to_string(), is_err)) {
+                        if !rest.is_empty() {
+                            self.out.pod_log(&pod, stream, &rest);
+                        }
+                    }
+                }
+                if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
+                    c.logs_done = true;
+                }
+            }
+        }
+    }
+
+    /// Reports exits whose logs are drained (or waited long enough) to the controller.
+    async fn deliver_exits(&mut self) -> Result<(), DriverError> {
+        let now_instant = Instant::now();
+        let ready: Vec<(String, ContainerExit, Timestamp)> = self
+            .live
+            .iter_mut()
+            .filter(|c| {
+                c.pending_exit
+                    .as_ref()
+                    .is_some_and(|(_, _, until)| c.logs_done || *until <= now_instant)
+            })
+            .filter_map(|c| c.pending_exit.take().map(|(e, t, _)| (c.pod.clone(), e, t)))
+            .collect();
+        for (pod, exit, at) in ready {
+            let actions = self.ctl.step(
+                Input::ContainerExited {
+                    pod: pod.clone(),
+                    exit: exit.clone(),
+                },
+                at,
+            );
+            self.pod_end_line(&pod, &exit);
+            self.run_actions(actions).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_interrupt(&mut self, count: u32) -> Result<(), DriverError> {
+        if count <= 1 {
+            let running = self.live.iter().filter(|c| !c.exited).count();
+            self.out.status(&format!(
+                "Interrupted: stopping {running} pod(s) gracefully (grace period {}s); press Ctrl-C again to kill them now",
+                self.ctl.grace_period().as_secs()
+            ));
+            let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+            return self.run_actions(actions).await;
+        }
+        self.out.status("Killing pods now");
+        let engine = self.engine;
+        for c in self.live.iter().filter(|c| !c.exited) {
+            let id = c.id.clone();
+            self.stops.push(Box::pin(async move {
+                let r = engine.stop_container(&id, Duration::ZERO).await;
+                (id, r)
+            }));
+        }
+        let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+        self.run_actions(actions).await
+    }
+
+    /// Forwards new events and prints the status lines worth showing.
+    fn report(&mut self) {
+        let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
+        self.events_seen = self.ctl.events().len();
+        for event in &events {
+            self.out.event(event);
+            match (event.object_kind, event.reason.as_str()) {
+                ("Job", "SuccessfulCreate") => {
+                    let pod = event.message.trim_start_matches("Created pod: ");
+                    self.out.status(&format!("pod/{pod} created"));
+                }
+                (
+                    "Pod",
+                    "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError" | "BackOff",
+                ) => {
+                    self.out.status(&format!(
+                        "pod/{} {}: {}",
+                        event.object_name, event.reason, event.message
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let status = self.ctl.status();
+        let progress = Progress {
+            succeeded: status.succeeded.unwrap_or(0),
+            completions: self.ctl.job().spec.as_ref().and_then(|s| s.completions),
+            active: status.active.unwrap_or(0),
+            failed: status.failed.unwrap_or(0),
+        };
+        if self.last_progress != Some(progress) {
+            self.last_progress = Some(progress);
+            self.out.progress(&progress);
+        }
+    }
+
+    fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {
+        let reason = crate::job::pod::exit_reason(exit);
+        let mut line = match reason {
+            "Completed" => format!("pod/{pod} Completed"),
+            "StartError" => format!(
+                "pod/{pod} StartError: {}",
+                exit.error.as_deref().unwrap_or("")
+            ),
+            _ => format!("pod/{pod} {reason} (exit code {})", exit.code),
+        };
+        let now = self.clock.now();
+        if let Some(record) = self.ctl.pod(pod) {
+            if let Some(due) = record.retry_due.filter(|_| !record.phase.is_terminal()) {
+                line.push_str(&format!(
+                    "; restarting in {} (CrashLoopBackOff)",
+                    human_secs(time::since(due, now))
+                ));
+            }
+        }
+        if let Some(due) = self.ctl.creation_due().filter(|d| *d > now) {
+            line.push_str(&format!(
+                "; next pod in {} (backoff)",
+                human_secs(time::since(due, now))
+            ));
+        }
+        self.out.status(&line);
+    }
+
+    async fn finish(mut self, outcome: JobOutcome) -> JobRun {
+        // Let followed log streams end so the last lines are printed.
+        let drain = async {
+            while let Some((id, item)) = self.logs.next().await {
+                self.on_log(&id, item);
+            }
+        };
+        let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
+        self.report();
+        let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
+        let condition = match outcome.kind {
+            OutcomeKind::Complete => "Complete",
+            OutcomeKind::Failed => "Failed",
+            OutcomeKind::Interrupted => "Interrupted",
+            OutcomeKind::Suspended => "Suspended",
+        };
+        if outcome.kind != OutcomeKind::Suspended {
+            self.out.status(&format!(
+                "job.batch/{name} {condition}: {}: {}",
+                outcome.reason, outcome.message
+            ));
+        }
+        let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
+        if self.opts.rm || ttl_due {
+            let mut removed = 0;
+            for c in &mut self.live {
+                match self.engine.remove_container(&c.id).await {
+                    Ok(()) => {
+                        c.removed = true;
+                        removed += 1;
+                    }
+                    Err(e) => self
+                        .out
+                        .status(&format!("warning: removing container {}: {e}", c.id)),
+                }
+            }
+            let why = if self.opts.rm {
+                "--rm"
+            } else {
+                "ttlSecondsAfterFinished"
+            };
+            self.out
+                .status(&format!("removed {removed} container(s) ({why})"));
+        }
+        let mut job = self.ctl.job().clone();
+        job.status = Some(self.ctl.status());
+        JobRun {
+            outcome,
+            job,
+            events: self.ctl.events().to_vec(),
+            pods: self.ctl.pods().to_vec(),
+            containers: self
+                .live
+                .iter()
+                .map(|c| RunContainer {
+                    pod: c.pod.clone(),
+                    restart: c.restart,
+                    id: c.id.clone(),
+                    removed: c.removed,
+                })
+                .collect(),
+        }
+    }
+
+    async fn run_actions(&mut self, actions: Vec<Action>) -> Result<(), DriverError> {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            if let Some(input) = self.execute(action).await? {
+                let more = self.ctl.step(input, self.clock.now());
+                queue.extend(more);
+            }
+        }
+        self.report();
+        Ok(())
+    }
+}
+
+/// The system clock as a Kubernetes timestamp (read once per run).
+fn wall_clock_now() -> Timestamp {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
+    let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
+    Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Errors that end the run instead of becoming pod states.
+fn is_fatal(e: &EngineError) -> bool {
+    matches!(e, EngineError::Unreachable { .. })
+}
+
+/// `10s`, `1m30s`, `250ms` for short waits.
+fn human_secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

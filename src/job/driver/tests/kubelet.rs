@@ -1,0 +1,226 @@
+//! OnFailure restarts, Indexed pods, images, OOM and start errors through the driver.
+
+use std::time::Duration;
+
+use super::*;
+use crate::job::controller::OutcomeKind;
+use crate::job::fake_engine::Script;
+
+#[tokio::test(start_paused = true)]
+async fn on_failure_restarts_are_new_containers_10s_then_20s_apart() {
+    let engine = engine_with_image(Script::Exit {
+        after: Duration::ZERO,
+        code: 1,
+        oom_killed: false,
+        logs: vec!["boom".into()],
+    });
+    let yaml = manifest(
+        "crash",
+        "  backoffLimit: 2\n",
+        "      restartPolicy: OnFailure\n",
+        "",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
+    assert_eq!(run.pods.len(), 1);
+    let pod = &run.pods[0].name;
+    let names: Vec<String> = engine.created().into_iter().map(|(_, s)| s.name).collect();
+    assert_eq!(
+        names,
+        vec![pod.clone(), format!("{pod}.1"), format!("{pod}.2")]
+    );
+    assert_eq!(gaps_secs(&creation_times(&engine)), vec![10, 20]);
+    assert_eq!(run.pods[0].restart_count, 2);
+    assert!(
+        out.stderr.iter().any(|l| l
+            == &format!("pod/{pod} Error (exit code 1); restarting in 10s (CrashLoopBackOff)")),
+        "{:?}",
+        out.stderr
+    );
+    // Every run's logs were streamed and each container is kept for `logs --previous`.
+    assert!(out.stdout.iter().filter(|l| l.ends_with("boom")).count() >= 2);
+    assert_eq!(engine.remaining().len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn indexed_job_each_pod_sees_its_index() {
+    let engine = FakeEngine::new(|spec| {
+        let index = spec
+            .env
+            .iter()
+            .find_map(|e| e.strip_prefix("JOB_COMPLETION_INDEX="))
+            .unwrap_or("?");
+        Script::print(&format!("index {index}"), 5)
+    });
+    engine.add_image("busybox:1.36", None, None);
+    let yaml = manifest(
+        "idx",
+        "  completions: 3\n  parallelism: 2\n  completionMode: Indexed\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(run.outcome.kind, OutcomeKind::Complete);
+    let created = engine.created();
+    let hosts: Vec<_> = created
+        .iter()
+        .map(|(_, s)| s.hostname.clone().unwrap())
+        .collect();
+    assert_eq!(hosts, vec!["idx-0", "idx-1", "idx-2"]);
+    assert_eq!(
+        creation_times(&engine),
+        vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(5)]
+    );
+    let mut lines: Vec<String> = out
+        .stdout
+        .iter()
+        .map(|l| l.split("] ").nth(1).unwrap().to_string())
+        .collect();
+    lines.sort();
+    assert_eq!(lines, vec!["index 0", "index 1", "index 2"]);
+    assert_eq!(
+        run.job.status.unwrap().completed_indexes.as_deref(),
+        Some("0-2")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pod_failure_policy_fail_job_on_exit_42_through_the_driver() {
+    let engine = engine_with_image(Script::exit(42, 1));
+    let spec = "  podFailurePolicy:\n    rules:\n    - action: FailJob\n      onExitCodes: {containerName: main, operator: In, values: [42]}\n";
+    let (run, _) = run(
+        &engine,
+        manifest("pfp", spec, "      restartPolicy: Never\n", "").as_str(),
+        RunOptions::default(),
+    )
+    .await;
+    assert_eq!(run.outcome.kind, OutcomeKind::Failed);
+    assert_eq!(run.outcome.reason, "PodFailurePolicy");
+    assert_eq!(
+        engine.created().len(),
+        1,
+        "FailJob ends the job without retries"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn oom_killed_pod_is_reported() {
+    let engine = engine_with_image(Script::Exit {
+        after: Duration::from_secs(1),
+        code: 137,
+        oom_killed: true,
+        logs: vec![],
+    });
+    let yaml = manifest(
+        "oom",
+        "  backoffLimit: 0\n",
+        "      restartPolicy: Never\n",
+        "        resources: {limits: {memory: 8Mi}}\n",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let pod = &run.pods[0].name;
+    assert!(
+        out.stderr
+            .contains(&format!("pod/{pod} OOMKilled (exit code 137)")),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(engine.created()[0].1.memory_bytes, Some(8 * 1024 * 1024));
+    assert_eq!(run.pods[0].terminated.as_ref().unwrap().reason, "OOMKilled");
+    assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_pull_policy_with_a_missing_image_waits_with_err_image_never_pull() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    let yaml = manifest(
+        "np",
+        "  activeDeadlineSeconds: 30\n",
+        "      restartPolicy: Never\n",
+        "        imagePullPolicy: Never\n",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert!(engine.created().is_empty());
+    let pod = &run.pods[0].name;
+    let line = format!("pod/{pod} ErrImageNeverPull: Container image \"busybox:1.36\" is not present with pull policy of Never");
+    assert!(out.stderr.contains(&line), "{:?}", out.stderr);
+    assert_eq!(
+        run.pods[0].waiting_reason.as_deref(),
+        Some("ErrImageNeverPull")
+    );
+    assert_eq!(run.outcome.reason, "DeadlineExceeded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn always_pulls_and_if_not_present_uses_the_local_image() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    engine.allow_pull("busybox");
+    let yaml =
+        manifest("pull", "", "      restartPolicy: Never\n", "").replace("busybox:1.36", "busybox");
+    let (pulled, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(pulled.outcome.kind, OutcomeKind::Complete);
+    assert!(engine
+        .calls()
+        .iter()
+        .any(|(_, c)| *c == Call::Pull("busybox".into())));
+    assert!(pulled
+        .events
+        .iter()
+        .any(|e| e.reason == "Pulling" && e.message == "Pulling image \"busybox\""));
+
+    let engine = engine_with_image(Script::exit(0, 1));
+    let (local, _) = run(
+        &engine,
+        manifest("local", "", "      restartPolicy: Never\n", "").as_str(),
+        RunOptions::default(),
+    )
+    .await;
+    assert!(!engine
+        .calls()
+        .iter()
+        .any(|(_, c)| matches!(c, Call::Pull(_))));
+    assert!(local
+        .events
+        .iter()
+        .any(|e| e.message == "Container image \"busybox:1.36\" already present on machine"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_error_is_a_failed_pod_with_exit_128() {
+    let engine = engine_with_image(Script::StartFails(
+        "exec: \"nope\": executable file not found in $PATH".into(),
+    ));
+    let yaml = manifest(
+        "start",
+        "  backoffLimit: 0\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let pod = &run.pods[0].name;
+    assert!(
+        out.stderr
+            .iter()
+            .any(|l| l.starts_with(&format!("pod/{pod} StartError: exec"))),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(run.pods[0].terminated.as_ref().unwrap().exit_code, 128);
+    assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ttl_zero_removes_the_containers_when_the_job_finishes() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "ttl",
+        "  ttlSecondsAfterFinished: 0\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (_, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert!(engine.remaining().is_empty());
+    assert!(out
+        .stderr
+        .contains(&"removed 1 container(s) (ttlSecondsAfterFinished)".to_string()));
+}

@@ -1,0 +1,109 @@
+//! Scenario tests: the driver and controller against the scripted fake engine on a paused
+//! tokio clock, with Kubernetes' real timings.
+
+mod basics;
+mod kubelet;
+mod signals;
+
+use std::time::Duration;
+
+use crate::engine::LogStream;
+use crate::job::controller::JobEvent;
+use crate::job::driver::{run_foreground, JobRun, Progress, RunOptions, RunOutput};
+use crate::job::fake_engine::{Call, FakeEngine};
+use crate::job::load::load_jobs_with_rng;
+use rand::SeedableRng;
+
+/// Everything a run printed.
+#[derive(Default)]
+pub(super) struct Captured {
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+    pub events: Vec<JobEvent>,
+}
+
+impl RunOutput for Captured {
+    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
+        let line = format!("[{pod}] {}", String::from_utf8_lossy(line));
+        match stream {
+            LogStream::Stdout => self.stdout.push(line),
+            LogStream::Stderr => self.stderr.push(line),
+        }
+    }
+    fn status(&mut self, line: &str) {
+        self.stderr.push(line.to_string());
+    }
+    fn progress(&mut self, _progress: &Progress) {}
+    fn event(&mut self, event: &JobEvent) {
+        self.events.push(event.clone());
+    }
+}
+
+/// A Job manifest with the given spec lines and container lines (restartPolicy included by caller).
+pub(super) fn manifest(name: &str, spec: &str, pod: &str, container: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n{pod}      containers:\n      - name: main\n        image: busybox:1.36\n{container}"
+    )
+}
+
+pub(super) async fn run(engine: &FakeEngine, yaml: &str, opts: RunOptions) -> (JobRun, Captured) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
+        .expect("valid manifest")
+        .remove(0)
+        .job;
+    let mut out = Captured::default();
+    let opts = RunOptions {
+        seed: Some(5),
+        ..opts
+    };
+    let run = tokio::time::timeout(
+        Duration::from_secs(24 * 3600),
+        run_foreground(engine, job, opts, &mut out),
+    )
+    .await
+    .expect("the run never finished: likely deadlocked waiting on the engine")
+    .expect("no engine error");
+    (run, out)
+}
+
+/// Times (since the fake was built) at which containers were created.
+pub(super) fn creation_times(engine: &FakeEngine) -> Vec<Duration> {
+    engine.created().into_iter().map(|(t, _)| t).collect()
+}
+
+/// Gaps between consecutive creations, in whole seconds.
+pub(super) fn gaps_secs(times: &[Duration]) -> Vec<u64> {
+    times.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect()
+}
+
+pub(super) fn engine_with_image(script: crate::job::fake_engine::Script) -> FakeEngine {
+    let engine = FakeEngine::with_script(script);
+    engine.add_image("busybox:1.36", None, Some(&["sh"]));
+    engine
+}
+
+pub(super) fn condition_summary(run: &JobRun) -> Vec<(String, String, String)> {
+    run.job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            (
+                c.type_,
+                c.reason.unwrap_or_default(),
+                c.message.unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+pub(super) fn stops(engine: &FakeEngine) -> Vec<Duration> {
+    engine
+        .calls()
+        .into_iter()
+        .filter_map(|(t, c)| matches!(c, Call::Stop(..)).then_some(t))
+        .collect()
+}

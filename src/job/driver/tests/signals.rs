@@ -1,0 +1,91 @@
+//! Ctrl-C: once stops pods gracefully, twice kills them at once.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::*;
+use crate::job::controller::OutcomeKind;
+use crate::job::fake_engine::Script;
+
+fn stubborn() -> FakeEngine {
+    engine_with_image(Script::Hang {
+        logs: vec![],
+        ignore_sigterm: true,
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_ctrl_c_stops_pods_with_the_grace_period() {
+    let engine = engine_with_image(Script::hang());
+    let (tx, rx) = watch::channel(0u32);
+    let yaml = manifest(
+        "int",
+        "  parallelism: 2\n  completions: 2\n",
+        "      restartPolicy: Never\n      terminationGracePeriodSeconds: 7\n",
+        "",
+    );
+    let opts = RunOptions {
+        interrupts: Some(rx),
+        ..RunOptions::default()
+    };
+    let press = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        tx.send_replace(1);
+    };
+    let ((run, out), ()) = tokio::join!(run(&engine, yaml.as_str(), opts), press);
+    assert_eq!(run.outcome.kind, OutcomeKind::Interrupted);
+    let graces: Vec<Duration> = engine
+        .calls()
+        .into_iter()
+        .filter_map(|(_, c)| match c {
+            Call::Stop(_, g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(graces, vec![Duration::from_secs(7); 2]);
+    assert!(
+        out.stderr
+            .iter()
+            .any(|l| l.starts_with("Interrupted: stopping 2 pod(s) gracefully")),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(
+        run.job.status.unwrap().failed,
+        None,
+        "interrupted pods are not counted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn second_ctrl_c_kills_at_once() {
+    let engine = stubborn();
+    let (tx, rx) = watch::channel(0u32);
+    let yaml = manifest("kill", "", "      restartPolicy: Never\n", "");
+    let opts = RunOptions {
+        interrupts: Some(rx),
+        ..RunOptions::default()
+    };
+    let presses = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        tx.send_replace(1);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        tx.send_replace(2);
+    };
+    let started = tokio::time::Instant::now();
+    let ((run, out), ()) = tokio::join!(run(&engine, yaml.as_str(), opts), presses);
+    assert_eq!(run.outcome.kind, OutcomeKind::Interrupted);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "did not wait for the 30s grace period"
+    );
+    assert!(out.stderr.contains(&"Killing pods now".to_string()));
+    let pod = &run.pods[0].name;
+    assert!(
+        out.stderr
+            .contains(&format!("pod/{pod} Error (exit code 137)")),
+        "{:?}",
+        out.stderr
+    );
+}

@@ -1,0 +1,388 @@
+//! A scripted, recording [`PodRuntime`] for tests: each created container follows a
+//! [`Script`] (exit after a delay, hang until stopped, fail to start), on tokio's clock, so
+//! scenarios run on a paused clock. Every call is recorded with its (virtual) time.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::engine::{
+    ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
+    PodRuntime,
+};
+
+/// How one container behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Script {
+    /// Prints `logs` on stdout, then exits with `code` after `after`.
+    Exit {
+        /// Run time.
+        after: Duration,
+        /// Exit code.
+        code: i64,
+        /// Whether the exit is an OOM kill.
+        oom_killed: bool,
+        /// Lines printed on stdout.
+        logs: Vec<String>,
+    },
+    /// Runs until stopped; exits 143 on SIGTERM, or only 137 at SIGKILL when `ignore_sigterm`.
+    Hang {
+        /// Lines printed on stdout.
+        logs: Vec<String>,
+        /// Keep running after SIGTERM until the grace period ends.
+        ignore_sigterm: bool,
+    },
+    /// `start_container` fails with this message.
+    StartFails(String),
+}
+
+impl Script {
+    /// Exits with `code` after `secs` seconds, printing nothing.
+    pub fn exit(code: i64, secs: u64) -> Self {
+        Script::Exit {
+            after: Duration::from_secs(secs),
+            code,
+            oom_killed: false,
+            logs: Vec::new(),
+        }
+    }
+
+    /// Prints `line` and exits 0 after `secs` seconds.
+    pub fn print(line: &str, secs: u64) -> Self {
+        Script::Exit {
+            after: Duration::from_secs(secs),
+            code: 0,
+            oom_killed: false,
+            logs: vec![line.to_string()],
+        }
+    }
+
+    /// Runs until stopped, honouring SIGTERM.
+    pub fn hang() -> Self {
+        Script::Hang {
+            logs: Vec::new(),
+            ignore_sigterm: false,
+        }
+    }
+}
+
+/// One recorded engine call, with the virtual time since the fake was built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `pull_image`.
+    Pull(String),
+    /// `create_container` with the spec it got.
+    Create(Box<ContainerSpec>),
+    /// `start_container`.
+    Start(String),
+    /// `stop_container` with its grace period.
+    Stop(String, Duration),
+    /// `remove_container`.
+    Remove(String),
+}
+
+type Chooser = dyn Fn(&ContainerSpec) -> Script + Send + Sync;
+
+struct Container {
+    spec: ContainerSpec,
+    script: Script,
+    started: Option<Instant>,
+    exit_tx: watch::Sender<Option<ContainerExit>>,
+    removed: bool,
+}
+
+struct State {
+    images: BTreeMap<String, ImageInfo>,
+    pullable: BTreeSet<String>,
+    queue: VecDeque<Script>,
+    containers: BTreeMap<String, Container>,
+    calls: Vec<(Duration, Call)>,
+}
+
+/// The scripted engine. Clone-free: share it by reference.
+pub struct FakeEngine {
+    state: Mutex<State>,
+    chooser: Arc<Chooser>,
+    epoch: Instant,
+}
+
+impl FakeEngine {
+    /// An engine whose containers follow `chooser` unless a queued script comes first.
+    pub fn new(chooser: impl Fn(&ContainerSpec) -> Script + Send + Sync + 'static) -> Self {
+        Self {
+            state: Mutex::new(State {
+                images: BTreeMap::new(),
+                pullable: BTreeSet::new(),
+                queue: VecDeque::new(),
+                containers: BTreeMap::new(),
+                calls: Vec::new(),
+            }),
+            chooser: Arc::new(chooser),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// An engine whose containers all behave like `script` unless a queued script comes first.
+    pub fn with_script(script: Script) -> Self {
+        Self::new(move |_| script.clone())
+    }
+
+    /// Queues scripts for the next containers, in creation order.
+    pub fn queue(&self, scripts: impl IntoIterator<Item = Script>) -> &Self {
+        self.lock().queue.extend(scripts);
+        self
+    }
+
+    /// Makes an image present locally.
+    pub fn add_image(
+        &self,
+        name: &str,
+        entrypoint: Option<&[&str]>,
+        cmd: Option<&[&str]>,
+    ) -> &Self {
+        let to_vec = |v: Option<&[&str]>| v.map(|v| v.iter().map(|s| s.to_string()).collect());
+        self.lock().images.insert(
+            name.to_string(),
+            ImageInfo {
+                id: format!("sha256:{:064x}", name.len()),
+                entrypoint: to_vec(entrypoint),
+                cmd: to_vec(cmd),
+                repo_digests: Vec::new(),
+            },
+        );
+        self
+    }
+
+    /// Lets `pull_image` succeed for `name` (the image then becomes present).
+    pub fn allow_pull(&self, name: &str) -> &Self {
+        self.lock().pullable.insert(name.to_string());
+        self
+    }
+
+    /// Every call so far with its virtual time since the fake was built.
+    pub fn calls(&self) -> Vec<(Duration, Call)> {
+        self.lock().calls.clone()
+    }
+
+    /// Specs of created containers with their creation times, in order.
+    pub fn created(&self) -> Vec<(Duration, ContainerSpec)> {
+        self.calls()
+            .into_iter()
+            .filter_map(|(t, c)| match c {
+                Call::Create(spec) => Some((t, *spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Names of containers not removed yet.
+    pub fn remaining(&self) -> Vec<String> {
+        let state = self.lock();
+        state
+            .containers
+            .values()
+            .filter(|c| !c.removed)
+            .map(|c| c.spec.name.clone())
+            .collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn record(&self, call: Call) {
+        let at = self.epoch.elapsed();
+        self.lock().calls.push((at, call));
+    }
+}
+
+impl PodRuntime for FakeEngine {
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
+        Ok(self.lock().images.get(image).cloned())
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
+        self.record(Call::Pull(image.to_string()));
+        let mut state = self.lock();
+        if !state.pullable.contains(image) {
+            return Err(EngineError::ImageNotFound(image.to_string()));
+        }
+        state.images.entry(image.to_string()).or_default();
+        Ok(())
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        self.record(Call::Create(Box::new(spec.clone())));
+        let mut state = self.lock();
+        if !state.images.contains_key(&spec.image) {
+            return Err(EngineError::ImageNotFound(spec.image.clone()));
+        }
+        let script = state
+            .queue
+            .pop_front()
+            .unwrap_or_else(|| (self.chooser)(spec));
+        let id = format!("{:012x}", state.containers.len() + 1);
+        let (exit_tx, _) = watch::channel(None);
+        state.containers.insert(
+            id.clone(),
+            Container {
+                spec: spec.clone(),
+                script,
+                started: None,
+                exit_tx,
+                removed: false,
+            },
+        );
+        Ok(id)
+    }
+
+    async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        self.record(Call::Start(id.to_string()));
+        let mut state = self.lock();
+        let c = state
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| EngineError::ContainerNotFound(id.to_string()))?;
+        if let Script::StartFails(message) = &c.script {
+            return Err(EngineError::Daemon(message.clone()));
+        }
+        c.started = Some(Instant::now());
+        Ok(())
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
+        let (script, started, mut rx) = {
+            let state = self.lock();
+            let c = state
+                .containers
+                .get(id)
+                .ok_or_else(|| EngineError::ContainerNotFound(id.to_string()))?;
+            (c.script.clone(), c.started, c.exit_tx.subscribe())
+        };
+        let natural = match (&script, started) {
+            (Script::Exit { after, .. }, Some(t)) => Some(t + *after),
+            _ => None,
+        };
+        let stopped = async {
+            loop {
+                if let Some(exit) = rx.borrow_and_update().clone() {
+                    return exit;
+                }
+                if rx.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        match (natural, script) {
+            (
+                Some(at),
+                Script::Exit {
+                    code, oom_killed, ..
+                },
+            ) => tokio::select! {
+                _ = tokio::time::sleep_until(at) => {
+                    let exit = ContainerExit { code, oom_killed, error: None };
+                    if let Some(c) = self.lock().containers.get(id) {
+                        c.exit_tx.send_replace(Some(exit.clone()));
+                    }
+                    Ok(exit)
+                }
+                exit = stopped => Ok(exit),
+            },
+            _ => Ok(stopped.await),
+        }
+    }
+
+    async fn stop_container(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
+        self.record(Call::Stop(id.to_string(), grace));
+        let (tx, ignore_sigterm) = {
+            let state = self.lock();
+            let c = state
+                .containers
+                .get(id)
+                .ok_or_else(|| EngineError::ContainerNotFound(id.to_string()))?;
+            let ignore = matches!(
+                c.script,
+                Script::Hang {
+                    ignore_sigterm: true,
+                    ..
+                }
+            );
+            (c.exit_tx.clone(), ignore)
+        };
+        if tx.borrow().is_some() {
+            return Ok(());
+        }
+        let code = if ignore_sigterm && !grace.is_zero() {
+            tokio::time::sleep(grace).await;
+            137
+        } else if grace.is_zero() {
+            137
+        } else {
+            143
+        };
+        if tx.borrow().is_none() {
+            tx.send_replace(Some(ContainerExit {
+                code,
+                oom_killed: false,
+                error: None,
+            }));
+        }
+        Ok(())
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        self.record(Call::Remove(id.to_string()));
+        let mut state = self.lock();
+        let c = state
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| EngineError::ContainerNotFound(id.to_string()))?;
+        c.removed = true;
+        Ok(())
+    }
+
+    fn logs(&self, id: &str, _follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
+        let lines = match self.lock().containers.get(id).map(|c| c.script.clone()) {
+            Some(Script::Exit { logs, .. } | Script::Hang { logs, .. }) => logs,
+            _ => Vec::new(),
+        };
+        stream::iter(lines.into_iter().map(|line| {
+            Ok(LogChunk {
+                stream: LogStream::Stdout,
+                bytes: bytes::Bytes::from(format!("{line}\n")),
+            })
+        }))
+        .boxed()
+    }
+
+    async fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let state = self.lock();
+        Ok(state
+            .containers
+            .iter()
+            .filter(|(_, c)| !c.removed)
+            .filter(|(_, c)| labels.iter().all(|(k, v)| c.spec.labels.get(k) == Some(v)))
+            .map(|(id, c)| ContainerSummary {
+                id: id.clone(),
+                name: c.spec.name.clone(),
+                labels: c.spec.labels.clone(),
+                state: if c.exit_tx.borrow().is_some() {
+                    "exited"
+                } else {
+                    "running"
+                }
+                .to_string(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,273 @@
+//! Field errors with the API server's wording, and the error type of Job input.
+//!
+//! Formats follow apimachinery `pkg/util/validation/field/errors.go` (`ErrorBody`) and kubectl
+//! `pkg/cmd/util/helpers.go` (`checkErr`, `MultilineError`). Pure: no I/O.
+
+use std::fmt;
+
+/// A value shown in an `Invalid value: …` body, printed the way Go's `%#v`/`%d` would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A string, printed quoted (`"Foo"`).
+    Str(String),
+    /// A number, printed bare.
+    Int(i64),
+    /// Already formatted (Go syntax for structs and slices).
+    Raw(String),
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Str(s) => write!(f, "{}", go_quote(s)),
+            FieldValue::Int(n) => write!(f, "{n}"),
+            FieldValue::Raw(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The kind of a field error, with what its body needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    /// `Required value[: detail]`.
+    Required,
+    /// `Invalid value: <v>: detail`.
+    Invalid(FieldValue),
+    /// `Unsupported value: "x": supported values: "a", "b"`.
+    NotSupported(FieldValue, Vec<String>),
+    /// `Duplicate value: v`.
+    Duplicate(FieldValue),
+    /// `Too many: <n>: must have at most <max> items`.
+    TooMany(usize, usize),
+    /// `Forbidden: detail`.
+    Forbidden,
+    /// `Not found: <v>`.
+    NotFound(FieldValue),
+}
+
+/// One validation failure on one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Field path, e.g. `spec.template.spec.restartPolicy`.
+    pub field: String,
+    /// What is wrong.
+    pub kind: FieldErrorKind,
+    /// Extra text after the body, may be empty.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// `Required value: detail`.
+    pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(field, FieldErrorKind::Required, detail)
+    }
+    /// `Invalid value: v: detail`.
+    pub fn invalid(field: impl Into<String>, value: FieldValue, detail: impl Into<String>) -> Self {
+        Self::new(field, FieldErrorKind::Invalid(value), detail)
+    }
+    /// `Unsupported value: "v": supported values: …`.
+    pub fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Self {
+        let supported = supported.iter().map(|s| s.to_string()).collect();
+        let kind = FieldErrorKind::NotSupported(FieldValue::Str(value.to_string()), supported);
+        Self::new(field, kind, "")
+    }
+    /// `Duplicate value: v`.
+    pub fn duplicate(field: impl Into<String>, value: FieldValue) -> Self {
+        Self::new(field, FieldErrorKind::Duplicate(value), "")
+    }
+    /// `Too many: n: must have at most max items`.
+    pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
+        Self::new(field, FieldErrorKind::TooMany(actual, max), "")
+    }
+    /// `Not found: v`.
+    pub fn not_found(field: impl Into<String>, value: FieldValue) -> Self {
+        Self::new(field, FieldErrorKind::NotFound(value), "")
+    }
+    /// `Forbidden: detail`.
+    pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(field, FieldErrorKind::Forbidden, detail)
+    }
+
+    fn new(field: impl Into<String>, kind: FieldErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The message without the field (`field.Error.ErrorBody`).
+    pub fn body(&self) -> String {
+        let with_detail = |head: String| {
+            if self.detail.is_empty() {
+                head
+            } else {
+                format!("{head}: {}", self.detail)
+            }
+        };
+        match &self.kind {
+            FieldErrorKind::Required => with_detail("Required value".into()),
+            FieldErrorKind::Invalid(v) => with_detail(format!("Invalid value: {v}")),
+            FieldErrorKind::NotSupported(v, supported) => {
+                let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+                with_detail(format!(
+                    "Unsupported value: {v}: supported values: {}",
+                    list.join(", ")
+                ))
+            }
+            FieldErrorKind::Duplicate(v) => with_detail(format!("Duplicate value: {v}")),
+            FieldErrorKind::TooMany(n, max) => {
+                with_detail(format!("Too many: {n}: must have at most {max} items"))
+            }
+            FieldErrorKind::Forbidden => with_detail("Forbidden".into()),
+            FieldErrorKind::NotFound(v) => with_detail(format!("Not found: {v}")),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.body())
+    }
+}
+
+/// Quotes like Go's `%q` for the printable strings manifests contain.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Why a manifest could not be turned into a runnable Job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobInputError {
+    /// The YAML could not be parsed or does not fit the Job schema.
+    #[error("{origin}: {message}")]
+    Yaml {
+        /// File name (or `-`).
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A document is not a `batch/v1` Job.
+    #[error("{origin}: document {document} is {found}: dockjob runs only apiVersion \"batch/v1\", kind \"Job\"")]
+    WrongKind {
+        /// File name (or `-`).
+        origin: String,
+        /// 1-based document number.
+        document: usize,
+        /// What the document declares, e.g. `apiVersion "v1", kind "Pod"`.
+        found: String,
+    },
+    /// The input holds no document at all.
+    #[error("{origin}: no Job found (the input is empty)")]
+    Empty {
+        /// File name (or `-`).
+        origin: String,
+    },
+    /// The API server's validation refused the Job.
+    #[error("{}", invalid_message(name, causes))]
+    Invalid {
+        /// File name (or `-`).
+        origin: String,
+        /// `metadata.name` of the Job.
+        name: String,
+        /// Every cause, in validation order.
+        causes: Vec<FieldError>,
+    },
+    /// A valid Job that uses something dockjob cannot run.
+    #[error("{origin}: job {name:?}: {message}")]
+    Unsupported {
+        /// File name (or `-`).
+        origin: String,
+        /// `metadata.name` of the Job.
+        name: String,
+        /// What is not supported, and what to do instead.
+        message: String,
+    },
+    /// Reading the input failed (file I/O only).
+    #[error("{origin}: {message}")]
+    Read {
+        /// The path that was read.
+        origin: String,
+        /// The OS error.
+        message: String,
+    },
+}
+
+/// kubectl's `The Job "x" is invalid: …` text; several causes become `* field: body` bullets
+/// after a first line that ends in `": "` (kubectl `MultilineError`). Duplicates are collapsed.
+fn invalid_message(name: &str, causes: &[FieldError]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for cause in causes {
+        let line = cause.to_string();
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    let prefix = format!("The Job {} is invalid: ", go_quote(name));
+    match lines.as_slice() {
+        [one] => format!("{prefix}{one}"),
+        _ => {
+            let bullets: Vec<String> = lines.iter().map(|l| format!("* {l}")).collect();
+            format!("{prefix}\n{}", bullets.join("\n"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_single_and_multi_cause_format() {
+        let restart = FieldError::required(
+            "spec.template.spec.restartPolicy",
+            "valid values: \"OnFailure\", \"Never\"",
+        );
+        let err = JobInputError::Invalid {
+            origin: "job.yaml".into(),
+            name: "x".into(),
+            causes: vec![restart.clone()],
+        };
+        assert_eq!(
+            err.to_string(),
+            "The Job \"x\" is invalid: spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""
+        );
+        let negative = FieldError::invalid(
+            "spec.parallelism",
+            FieldValue::Int(-1),
+            "must be greater than or equal to 0",
+        );
+        let err = JobInputError::Invalid {
+            origin: "job.yaml".into(),
+            name: "x".into(),
+            causes: vec![restart.clone(), negative, restart],
+        };
+        assert_eq!(
+            err.to_string(),
+            "The Job \"x\" is invalid: \n* spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"\n* spec.parallelism: Invalid value: -1: must be greater than or equal to 0"
+        );
+    }
+
+    #[test]
+    fn not_supported_body() {
+        let e = FieldError::not_supported("spec.completionMode", "X", &["NonIndexed", "Indexed"]);
+        assert_eq!(
+            e.to_string(),
+            "spec.completionMode: Unsupported value: \"X\": supported values: \"NonIndexed\", \"Indexed\""
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Reading `batch/v1` Job manifests: YAML documents → defaulted, admitted, validated
+//! [`Job`]s plus warnings. Pure: takes text, returns data (file reading is in [`super::input`]).
+
+use k8s_openapi::api::batch::v1::Job;
+use rand::Rng;
+use serde::Deserialize;
+
+use super::defaults::{admit, apply_defaults};
+use super::field::JobInputError;
+use super::names::random_uid;
+use super::validate::{ignored_field_warnings, validate_job};
+
+/// A Job ready to run: defaults applied, UID and selector assigned, validation passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedJob {
+    /// The Job as the API server would store it.
+    pub job: Job,
+    /// One line per ignored or dubious field, kubectl-style (`Warning: …` is added by the printer).
+    pub warnings: Vec<String>,
+}
+
+/// Parses every YAML document of `source` (named `origin` in messages) as a Job.
+///
+/// Empty documents are skipped; any other `apiVersion`/`kind` is refused. The first invalid
+/// Job stops loading (its error lists every cause).
+pub fn load_jobs(source: &str, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
+    load_jobs_with_rng(source, origin, &mut rand::rng())
+}
+
+/// [`load_jobs`] with the randomness for UIDs supplied (tests seed it).
+pub fn load_jobs_with_rng(
+    source: &str,
+    origin: &str,
+    rng: &mut impl Rng,
+) -> Result<Vec<LoadedJob>, JobInputError> {
+    let yaml_error = |e: serde_yaml_ng::Error| JobInputError::Yaml {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    };
+    // First pass: untyped, to check kinds and skip empty documents.
+    let mut wanted = Vec::new();
+    for (i, document) in serde_yaml_ng::Deserializer::from_str(source).enumerate() {
+        let value = serde_yaml_ng::Value::deserialize(document).map_err(yaml_error)?;
+        if value.is_null() {
+            wanted.push(false);
+            continue;
+        }
+        check_kind(&value, origin, i + 1)?;
+        wanted.push(true);
+    }
+    // Second pass: typed, straight from the text so errors keep their line and column.
+    let mut jobs = Vec::new();
+    for (document, wanted) in serde_yaml_ng::Deserializer::from_str(source).zip(wanted) {
+        if !wanted {
+            continue;
+        }
+        let mut job = Job::deserialize(document).map_err(yaml_error)?;
+        jobs.push(prepare(&mut job, origin, rng).map(|warnings| LoadedJob { job, warnings })?);
+    }
+    if jobs.is_empty() {
+        return Err(JobInputError::Empty {
+            origin: origin.to_string(),
+        });
+    }
+    Ok(jobs)
+}
+
+/// Defaults, admission and validation of one decoded Job, as the API server's create path.
+fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String>, JobInputError> {
+    apply_defaults(job);
+    admit(job, random_uid(rng));
+    let causes = validate_job(job);
+    if !causes.is_empty() {
+        return Err(JobInputError::Invalid {
+            origin: origin.to_string(),
+            name: job.metadata.name.clone().unwrap_or_default(),
+            causes,
+        });
+    }
+    let containers = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .map_or(0, |p| p.containers.len());
+    if containers > 1 {
+        return Err(JobInputError::Unsupported {
+            origin: origin.to_string(),
+            name: job.metadata.name.clone().unwrap_or_default(),
+            message: format!("the pod template has {containers} containers; dockjob runs pods with exactly one container (sidecars are not supported)"),
+        });
+    }
+    Ok(ignored_field_warnings(job))
+}
+
+fn check_kind(
+    value: &serde_yaml_ng::Value,
+    origin: &str,
+    document: usize,
+) -> Result<(), JobInputError> {
+    let api_version = value.get("apiVersion").and_then(|v| v.as_str());
+    let kind = value.get("kind").and_then(|v| v.as_str());
+    if api_version == Some("batch/v1") && kind == Some("Job") {
+        return Ok(());
+    }
+    let show = |v: Option<&str>| v.map_or("missing".to_string(), super::field::go_quote);
+    Err(JobInputError::WrongKind {
+        origin: origin.to_string(),
+        document,
+        found: format!("apiVersion {}, kind {}", show(api_version), show(kind)),
+    })
+}

@@ -1,0 +1,275 @@
+//! Pod template → [`ContainerSpec`]: command/args against the image, `$(VAR)` expansion, env
+//! and `fieldRef`, workingDir, resources, emptyDir volumes, hostname and labels.
+//!
+//! Sources: kubelet `pkg/kubelet/kubelet_pods.go` (`makeEnvironmentVariables`,
+//! `podFieldSelectorRuntimeValue`), `pkg/kubelet/container/helpers.go`
+//! (`ExpandContainerCommandAndArgs`), `pkg/kubelet/kuberuntime/helpers_linux.go`, and
+//! kubernetes `pkg/controller/job/indexed_job_utils.go`. Pure: no engine calls, no I/O.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Container, EnvVar};
+
+use super::defaults::LABEL_COMPLETION_INDEX;
+use super::expansion::expand;
+use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
+use crate::engine::{ContainerExit, ContainerSpec, LABEL_MANAGED};
+
+/// dockjob's label with the pod name.
+pub const LABEL_POD: &str = "io.dockjob.pod";
+/// dockjob's label with the pod's namespace.
+pub const LABEL_NAMESPACE: &str = "io.dockjob.namespace";
+/// dockjob's label with the pod's UID.
+pub const LABEL_POD_UID: &str = "io.dockjob.pod-uid";
+/// dockjob's label with the container name from the pod template.
+pub const LABEL_CONTAINER: &str = "io.dockjob.container";
+/// dockjob's label with the container's restart number inside the pod (0 for the first run).
+pub const LABEL_RESTART: &str = "io.dockjob.restart";
+/// Environment variable with the index of an Indexed Job's pod.
+pub const ENV_COMPLETION_INDEX: &str = "JOB_COMPLETION_INDEX";
+
+/// Which pod (and which run of its container) a container is created for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodIdentity {
+    /// Pod name (`<job>-xxxxx` or `<job>-<i>-xxxxx`).
+    pub name: String,
+    /// Pod UID.
+    pub uid: String,
+    /// Completion index of an Indexed Job's pod.
+    pub index: Option<i32>,
+    /// How many times the container was restarted in place before this run.
+    pub restart: u32,
+}
+
+/// The pod's labels: the template's (with the generated controller labels) plus the
+/// completion index label for Indexed Jobs.
+pub fn pod_labels(job: &Job, index: Option<i32>) -> BTreeMap<String, String> {
+    let mut labels = template_map(job, |m| m.labels.as_ref());
+    if let Some(i) = index {
+        labels.insert(LABEL_COMPLETION_INDEX.to_string(), i.to_string());
+    }
+    labels
+}
+
+/// The pod's annotations: the template's plus the completion index for Indexed Jobs.
+pub fn pod_annotations(job: &Job, index: Option<i32>) -> BTreeMap<String, String> {
+    let mut annotations = template_map(job, |m| m.annotations.as_ref());
+    if let Some(i) = index {
+        annotations.insert(LABEL_COMPLETION_INDEX.to_string(), i.to_string());
+    }
+    annotations
+}
+
+fn template_map(
+    job: &Job,
+    pick: impl Fn(
+        &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    ) -> Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    job.spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(pick)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The (single) container of the pod template. Loading guarantees there is one.
+pub fn template_container(job: &Job) -> Option<&Container> {
+    job.spec
+        .as_ref()?
+        .template
+        .spec
+        .as_ref()?
+        .containers
+        .first()
+}
+
+/// The engine container for one run of a pod's container.
+pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
+    let Some(container) = template_container(job) else {
+        return ContainerSpec::default();
+    };
+    let job_name = job.metadata.name.as_deref().unwrap_or("");
+    let namespace = job.metadata.namespace.as_deref().unwrap_or("default");
+    let labels = pod_labels(job, pod.index);
+    let annotations = pod_annotations(job, pod.index);
+    let field = |path: &str| -> String {
+        match path {
+            "metadata.name" => pod.name.clone(),
+            "metadata.namespace" => namespace.to_string(),
+            "metadata.uid" => pod.uid.clone(),
+            "spec.serviceAccountName" => String::new(),
+            _ => subscript(path, "metadata.labels")
+                .map(|k| labels.get(k).cloned().unwrap_or_default())
+                .or_else(|| {
+                    subscript(path, "metadata.annotations")
+                        .map(|k| annotations.get(k).cloned().unwrap_or_default())
+                })
+                .unwrap_or_default(),
+        }
+    };
+
+    let mut env_vars: Vec<EnvVar> = container.env.clone().unwrap_or_default();
+    // addCompletionIndexEnvVariable: appended unless the template already sets it.
+    if let Some(i) = pod.index {
+        if !env_vars.iter().any(|e| e.name == ENV_COMPLETION_INDEX) {
+            env_vars.push(EnvVar {
+                name: ENV_COMPLETION_INDEX.to_string(),
+                value: Some(i.to_string()),
+                value_from: None,
+            });
+        }
+    }
+    let resolved = resolve_env(&env_vars, field);
+    let lookup = |name: &str| {
+        resolved
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let expand_all = |list: &Option<Vec<String>>| -> Option<Vec<String>> {
+        // `command: []` counts as unset, so the image ENTRYPOINT is kept (engine gets null).
+        list.as_ref()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.iter().map(|s| expand(s, lookup)).collect())
+    };
+
+    let mut container_labels = labels.clone();
+    container_labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
+    container_labels.insert(LABEL_POD.to_string(), pod.name.clone());
+    container_labels.insert(LABEL_NAMESPACE.to_string(), namespace.to_string());
+    container_labels.insert(LABEL_POD_UID.to_string(), pod.uid.clone());
+    container_labels.insert(LABEL_CONTAINER.to_string(), container.name.clone());
+    container_labels.insert(LABEL_RESTART.to_string(), pod.restart.to_string());
+
+    let limits = container.resources.as_ref().and_then(|r| r.limits.as_ref());
+    let requests = container
+        .resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref());
+    let quantity = |map: Option<
+        &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >,
+                    key: &str,
+                    parse: fn(&str) -> Result<i64, String>| {
+        map.and_then(|m| m.get(key)).and_then(|q| parse(&q.0).ok())
+    };
+    let limit_cpu = quantity(limits, "cpu", milli_cpu);
+    // The API server defaults requests to limits when only limits are given.
+    let request_cpu = quantity(requests, "cpu", milli_cpu).or(limit_cpu);
+    let quota = limit_cpu.and_then(cpu_quota);
+
+    ContainerSpec {
+        name: container_name(&pod.name, pod.restart),
+        image: container.image.clone().unwrap_or_default(),
+        entrypoint: expand_all(&container.command),
+        cmd: expand_all(&container.args),
+        env: resolved.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        working_dir: container.working_dir.clone().filter(|w| !w.is_empty()),
+        hostname: Some(match pod.index {
+            Some(i) => format!("{job_name}-{i}"),
+            None => pod.name.clone(),
+        }),
+        labels: container_labels,
+        memory_bytes: quantity(limits, "memory", memory_bytes).filter(|m| *m > 0),
+        cpu_quota: quota,
+        cpu_period: quota.map(|_| CPU_PERIOD_US),
+        cpu_shares: Some(cpu_shares(request_cpu)),
+        empty_dirs: empty_dir_mounts(job, container),
+    }
+}
+
+/// Engine container name of a pod's container run: the pod name, then `<pod>.<restart>`.
+pub fn container_name(pod: &str, restart: u32) -> String {
+    if restart == 0 {
+        pod.to_string()
+    } else {
+        format!("{pod}.{restart}")
+    }
+}
+
+/// `makeEnvironmentVariables`: each value is expanded against the variables defined before it;
+/// `fieldRef` values come from `field`. Other `valueFrom` sources are skipped (warned at load).
+fn resolve_env(env: &[EnvVar], field: impl Fn(&str) -> String) -> Vec<(String, String)> {
+    let mut resolved: Vec<(String, String)> = Vec::new();
+    for var in env {
+        let value = if let Some(value) = var.value.as_deref().filter(|v| !v.is_empty()) {
+            expand(value, |name| {
+                resolved
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        } else if let Some(field_ref) = var.value_from.as_ref().and_then(|f| f.field_ref.as_ref()) {
+            field(&field_ref.field_path)
+        } else if var.value_from.is_some() {
+            continue;
+        } else {
+            String::new()
+        };
+        resolved.retain(|(k, _)| k != &var.name);
+        resolved.push((var.name.clone(), value));
+    }
+    resolved
+}
+
+/// `metadata.labels['key']` → `key`.
+fn subscript<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(prefix)?;
+    let inner = rest.strip_prefix('[')?.strip_suffix(']')?;
+    inner
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+}
+
+/// Mount paths of the container's volumeMounts that refer to emptyDir volumes.
+fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
+    let volumes = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .and_then(|p| p.volumes.as_ref());
+    let is_empty_dir = |name: &str| {
+        volumes
+            .into_iter()
+            .flatten()
+            .any(|v| v.name == name && v.empty_dir.is_some())
+    };
+    container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .filter(|m| is_empty_dir(&m.name))
+        .map(|m| m.mount_path.clone())
+        .collect()
+}
+
+/// The kubelet/CRI reason for a terminated container: `OOMKilled`, `Completed` or `Error`
+/// (containerd `completeExitReason`, `errorExitReason`, `oomExitReason`).
+pub fn exit_reason(exit: &ContainerExit) -> &'static str {
+    if exit.code == 128 && exit.error.is_some() {
+        // The runtime could not start the process (containerd `errorStartReason`).
+        "StartError"
+    } else if exit.oom_killed {
+        "OOMKilled"
+    } else if exit.code == 0 {
+        "Completed"
+    } else {
+        "Error"
+    }
+}
+
+/// The image pull policy of the template's container (defaulted at load).
+pub fn pull_policy(job: &Job) -> &str {
+    template_container(job)
+        .and_then(|c| c.image_pull_policy.as_deref())
+        .unwrap_or("IfNotPresent")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,352 @@
+//! Validation of completion mode, per-index limits, selector, podFailurePolicy,
+//! successPolicy and podReplacementPolicy, with kubernetes
+//! `pkg/apis/batch/validation/validation.go` messages.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::JobSpec;
+
+use super::super::field::{FieldError, FieldValue};
+use super::super::indexes::parse_indexes;
+use super::is_dns1123_label;
+
+const MAX_PARALLELISM_INDEXED: i32 = 100_000;
+const MAX_FAILED_INDEXES_LIMIT: i32 = 100_000;
+const MAX_RULES: usize = 20;
+const MAX_EXIT_CODES: usize = 255;
+
+fn is_indexed(spec: &JobSpec) -> bool {
+    spec.completion_mode.as_deref() == Some("Indexed")
+}
+
+/// `metadata.name` must leave room for the last index in pod hostnames (`ValidateJob`).
+pub(super) fn validate_indexed_name(spec: &JobSpec, name: &str, errs: &mut Vec<FieldError>) {
+    let Some(completions) = spec.completions.filter(|c| is_indexed(spec) && *c > 0) else {
+        return;
+    };
+    let host = format!("{name}-{}", completions - 1);
+    if !name.is_empty() && !is_dns1123_label(&host) {
+        errs.push(FieldError::invalid(
+            "metadata.name",
+            FieldValue::Str(name.to_string()),
+            format!("will not able to create pod with invalid DNS label: {host}"),
+        ));
+    }
+}
+
+/// completionMode and the per-index limits, in `validateJobSpec`'s order.
+pub(super) fn validate_modes(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    if spec.max_failed_indexes.is_some() && spec.backoff_limit_per_index.is_none() {
+        errs.push(FieldError::required(
+            "spec.backoffLimitPerIndex",
+            "when maxFailedIndexes is specified",
+        ));
+    }
+    let mode = spec.completion_mode.as_deref().unwrap_or("NonIndexed");
+    if !matches!(mode, "NonIndexed" | "Indexed") {
+        errs.push(FieldError::not_supported(
+            "spec.completionMode",
+            mode,
+            &["NonIndexed", "Indexed"],
+        ));
+    }
+    if mode == "Indexed" {
+        if spec.completions.is_none() {
+            errs.push(FieldError::required(
+                "spec.completions",
+                "when completion mode is Indexed",
+            ));
+        }
+        if let Some(p) = spec.parallelism.filter(|p| *p > MAX_PARALLELISM_INDEXED) {
+            errs.push(FieldError::invalid(
+                "spec.parallelism",
+                FieldValue::Int(p.into()),
+                format!("must be less than or equal to {MAX_PARALLELISM_INDEXED} when completion mode is Indexed"),
+            ));
+        }
+        if let Some(max) = spec.max_failed_indexes {
+            if spec.completions.is_some_and(|c| max > c) {
+                errs.push(FieldError::invalid(
+                    "spec.maxFailedIndexes",
+                    FieldValue::Int(max.into()),
+                    "must be less than or equal to completions",
+                ));
+            }
+            if max > MAX_FAILED_INDEXES_LIMIT {
+                errs.push(FieldError::invalid(
+                    "spec.maxFailedIndexes",
+                    FieldValue::Int(max.into()),
+                    format!("must be less than or equal to {MAX_FAILED_INDEXES_LIMIT}"),
+                ));
+            }
+        }
+    }
+    if mode == "NonIndexed" {
+        for (field, value) in [
+            ("spec.backoffLimitPerIndex", spec.backoff_limit_per_index),
+            ("spec.maxFailedIndexes", spec.max_failed_indexes),
+        ] {
+            if let Some(v) = value {
+                errs.push(FieldError::invalid(
+                    field,
+                    FieldValue::Int(v.into()),
+                    "requires indexed completion mode",
+                ));
+            }
+        }
+    }
+}
+
+pub(super) fn validate_selector(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let Some(selector) = spec.selector.as_ref() else {
+        errs.push(FieldError::required("spec.selector", ""));
+        return;
+    };
+    let empty = BTreeMap::new();
+    let labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.as_ref())
+        .unwrap_or(&empty);
+    let matches_labels = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let matches_expressions = selector.match_expressions.iter().flatten().all(|e| {
+        let values = e.values.as_deref().unwrap_or(&[]);
+        match e.operator.as_str() {
+            "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
+            "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
+            "Exists" => labels.contains_key(&e.key),
+            "DoesNotExist" => !labels.contains_key(&e.key),
+            _ => false,
+        }
+    });
+    if !(matches_labels && matches_expressions) {
+        let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+        errs.push(FieldError::invalid(
+            "spec.template.metadata.labels",
+            FieldValue::Raw(format!("map[string]string{{{}}}", shown.join(", "))),
+            "`selector` does not match template `labels`",
+        ));
+    }
+}
+
+pub(super) fn validate_pod_failure_policy(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let Some(policy) = spec.pod_failure_policy.as_ref() else {
+        return;
+    };
+    if policy.rules.len() > MAX_RULES {
+        errs.push(FieldError::too_many(
+            "spec.podFailurePolicy.rules",
+            policy.rules.len(),
+            MAX_RULES,
+        ));
+    }
+    let container_names: Vec<&str> = spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|p| {
+            p.containers
+                .iter()
+                .chain(p.init_containers.iter().flatten())
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let path = format!("spec.podFailurePolicy.rules[{i}]");
+        match rule.action.as_str() {
+            "" => errs.push(FieldError::required(
+                format!("{path}.action"),
+                "valid values: [\"Count\" \"FailIndex\" \"FailJob\" \"Ignore\"]",
+            )),
+            "Count" | "FailJob" | "Ignore" => {}
+            "FailIndex" => {
+                if spec.backoff_limit_per_index.is_none() {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.action"),
+                        FieldValue::Str("FailIndex".into()),
+                        "requires the backoffLimitPerIndex to be set",
+                    ));
+                }
+            }
+            other => errs.push(FieldError::not_supported(
+                format!("{path}.action"),
+                other,
+                &["Count", "FailIndex", "FailJob", "Ignore"],
+            )),
+        }
+        match (&rule.on_exit_codes, &rule.on_pod_conditions) {
+            (Some(_), Some(conds)) if !conds.is_empty() => errs.push(FieldError::invalid(
+                path.clone(),
+                FieldValue::Raw(
+                    "specifying both OnExitCodes and OnPodConditions is not supported".into(),
+                ),
+                "",
+            )),
+            (None, None) => errs.push(FieldError::invalid(
+                path.clone(),
+                FieldValue::Raw(
+                    "specifying one of OnExitCodes and OnPodConditions is required".into(),
+                ),
+                "",
+            )),
+            _ => {}
+        }
+        let Some(codes) = rule.on_exit_codes.as_ref() else {
+            continue;
+        };
+        let path = format!("{path}.onExitCodes");
+        match codes.operator.as_str() {
+            "In" | "NotIn" => {}
+            "" => errs.push(FieldError::required(
+                format!("{path}.operator"),
+                "valid values: [\"In\" \"NotIn\"]",
+            )),
+            other => errs.push(FieldError::not_supported(
+                format!("{path}.operator"),
+                other,
+                &["In", "NotIn"],
+            )),
+        }
+        if let Some(name) = codes.container_name.as_deref() {
+            if !container_names.contains(&name) {
+                errs.push(FieldError::invalid(
+                    format!("{path}.containerName"),
+                    FieldValue::Str(name.into()),
+                    "must be one of the container or initContainer names in the pod template",
+                ));
+            }
+        }
+        validate_exit_code_values(&codes.values, &codes.operator, &path, errs);
+    }
+}
+
+fn validate_exit_code_values(
+    values: &[i32],
+    operator: &str,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    let go_slice = |v: &[i32]| {
+        let items: Vec<String> = v.iter().map(i32::to_string).collect();
+        FieldValue::Raw(format!("[]int32{{{}}}", items.join(", ")))
+    };
+    if values.is_empty() {
+        errs.push(FieldError::invalid(
+            format!("{path}.values"),
+            go_slice(values),
+            "at least one value is required",
+        ));
+    } else if values.len() > MAX_EXIT_CODES {
+        errs.push(FieldError::too_many(
+            format!("{path}.values"),
+            values.len(),
+            MAX_EXIT_CODES,
+        ));
+    }
+    let mut ordered = true;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, v) in values.iter().enumerate() {
+        if operator == "In" && *v == 0 {
+            errs.push(FieldError::invalid(
+                format!("{path}.values[{i}]"),
+                FieldValue::Int(0),
+                "must not be 0 for the In operator",
+            ));
+        }
+        if !seen.insert(*v) {
+            errs.push(FieldError::duplicate(
+                format!("{path}.values[{i}]"),
+                FieldValue::Int((*v).into()),
+            ));
+        }
+        if i > 0 && values[i - 1] > *v {
+            ordered = false;
+        }
+    }
+    if !ordered {
+        errs.push(FieldError::invalid(
+            format!("{path}.values"),
+            go_slice(values),
+            "must be ordered",
+        ));
+    }
+}
+
+pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let Some(policy) = spec.success_policy.as_ref() else {
+        return;
+    };
+    if !is_indexed(spec) {
+        errs.push(FieldError::invalid(
+            "spec.successPolicy",
+            FieldValue::Raw(serde_json::to_string(policy).unwrap_or_default()),
+            "requires indexed completion mode",
+        ));
+        return;
+    }
+    if policy.rules.is_empty() {
+        errs.push(FieldError::required(
+            "spec.successPolicy.rules",
+            "at least one rules must be specified when the successPolicy is specified",
+        ));
+    }
+    let completions = spec.completions.unwrap_or(0);
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let path = format!("spec.successPolicy.rules[{i}]");
+        if rule.succeeded_count.is_none() && rule.succeeded_indexes.is_none() {
+            errs.push(FieldError::required(
+                path.clone(),
+                "at least one of succeededCount or succeededIndexes must be specified",
+            ));
+        }
+        let mut index_count = None;
+        if let Some(text) = rule.succeeded_indexes.as_deref() {
+            match parse_indexes(text, completions) {
+                Ok(set) => index_count = Some(set.len()),
+                Err(msg) => errs.push(FieldError::invalid(
+                    format!("{path}.succeededIndexes"),
+                    FieldValue::Str(text.into()),
+                    format!("error parsing succeededIndexes: {msg}"),
+                )),
+            }
+        }
+        if let Some(count) = rule.succeeded_count {
+            let field = format!("{path}.succeededCount");
+            if count < 0 {
+                errs.push(FieldError::invalid(
+                    field,
+                    FieldValue::Int(count.into()),
+                    "must be greater than or equal to 0",
+                ));
+            } else if count > completions {
+                errs.push(FieldError::invalid(field, FieldValue::Int(count.into()), format!("must be less than or equal to {completions} (the number of specified completions)")));
+            } else if let Some(n) = index_count.filter(|n| count as usize > *n) {
+                errs.push(FieldError::invalid(field, FieldValue::Int(count.into()), format!("must be less than or equal to {n} (the number of indexes in the specified succeededIndexes field)")));
+            }
+        }
+    }
+}
+
+pub(super) fn validate_replacement_policy(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let policy = spec.pod_replacement_policy.as_deref().unwrap_or("");
+    if spec.pod_failure_policy.is_some() {
+        if policy != "Failed" {
+            errs.push(FieldError::not_supported(
+                "spec.podReplacementPolicy",
+                policy,
+                &["Failed"],
+            ));
+        }
+    } else if !matches!(policy, "Failed" | "TerminatingOrFailed") {
+        errs.push(FieldError::not_supported(
+            "spec.podReplacementPolicy",
+            policy,
+            &["Failed", "TerminatingOrFailed"],
+        ));
+    }
+}
