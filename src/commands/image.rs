@@ -59,7 +59,7 @@ pub async fn pull(
     let parsed = ImageRef::parse(reference).map_err(|e| user_error(e.to_string()))?;
     let mut shown = PushProgress::new(progress, reference);
     let result = engine
-        .pull_image(&parsed.to_string(), |event| shown.event(&event))
+        .pull_image_with_progress(&parsed.to_string(), |event| shown.event(&event))
         .await;
     shown.finish();
     result.with_context(|| format!("pulling {reference}"))?;

@@ -1,15 +1,83 @@
-//! `run`: a Job in the foreground.
+//! `run`: Jobs in the foreground, with Ctrl-C stopping pods gracefully (twice: at once).
+
+use tokio::sync::watch;
 
 use crate::cli::RunArgs;
 use crate::engine::docker::DockerEngine;
-use crate::error::ExitStatus;
+use crate::error::{user_error, ExitStatus};
+use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
+use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
 
-/// Runs the Job in `args.file` to its end.
+/// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
-    _engine: &DockerEngine,
-    _args: &RunArgs,
-    _progress: ProgressMode,
+    engine: &DockerEngine,
+    args: &RunArgs,
+    progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("interim: wired when the controller lands")
+    if !(args.backoff_scale.is_finite() && args.backoff_scale > 0.0) {
+        return Err(user_error(format!(
+            "--backoff-scale {}: must be a positive number",
+            args.backoff_scale
+        )));
+    }
+    let path = args.file.to_string_lossy().into_owned();
+    let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
+        .await?
+        .map_err(|e| user_error(e.to_string()))?;
+    let interrupts = watch_interrupts(progress);
+    let mut status = ExitStatus::Success;
+    for job in loaded {
+        for warning in &job.warnings {
+            eprintln!("Warning: {warning}");
+        }
+        let options = RunOptions {
+            rm: args.rm,
+            backoff_scale: args.backoff_scale,
+            interrupts: Some(interrupts.clone()),
+            seed: None,
+        };
+        let run = if progress == ProgressMode::Tty {
+            run_foreground(
+                engine,
+                job.job,
+                options,
+                &mut TerminalOutput::new(args.prefix),
+            )
+            .await
+        } else {
+            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr(), args.prefix);
+            run_foreground(engine, job.job, options, &mut out).await
+        }?;
+        let this = match run.outcome.kind {
+            OutcomeKind::Complete | OutcomeKind::Suspended => ExitStatus::Success,
+            OutcomeKind::Failed => ExitStatus::Failure,
+            OutcomeKind::Interrupted => return Ok(ExitStatus::Interrupted),
+        };
+        if this != ExitStatus::Success {
+            status = this;
+        }
+    }
+    Ok(status)
+}
+
+/// Counts Ctrl-C presses: the driver stops pods gracefully on the first and kills them on the
+/// second.
+fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
+    let (sender, receiver) = watch::channel(0);
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            let presses = *sender.borrow() + 1;
+            match presses {
+                1 => progress.note(
+                    "interrupted: stopping the pods gracefully (press Ctrl-C again to kill them)",
+                ),
+                _ => progress.note("interrupted again: killing the pods"),
+            }
+            if sender.send(presses).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
 }

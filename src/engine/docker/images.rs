@@ -129,8 +129,9 @@ impl DockerEngine {
         image_id.ok_or_else(|| EngineError::Daemon("the build ended without an image ID".into()))
     }
 
-    /// Pulls `reference` (with its tag; a reference without one means `latest`).
-    pub async fn pull_image(
+    /// Pulls `reference` (with its tag; a reference without one means `latest`),
+    /// reporting progress to `on_event`.
+    pub async fn pull_image_with_progress(
         &self,
         reference: &str,
         mut on_event: impl FnMut(PushEvent),

@@ -37,6 +37,10 @@ impl PodRuntime for DockerEngine {
         }
     }
 
+    async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
+        self.pull_image_with_progress(image, |_| {}).await
+    }
+
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
