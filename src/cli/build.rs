@@ -20,9 +20,12 @@ pub struct BuildArgs {
     /// Replace the image of a matching FROM: NAME=docker-image://REF (as buildx does)
     #[arg(long = "build-context", value_name = "NAME=docker-image://REF")]
     pub build_contexts: Vec<String>,
-    /// Set metadata on the image (K=V)
+    /// Set metadata on the image (K=V); overrides the default OCI labels
     #[arg(long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Do not add the org.opencontainers.image.* labels (created, revision, source, version)
+    #[arg(long)]
+    pub no_oci_labels: bool,
     /// Build this stage and stop
     #[arg(long)]
     pub target: Option<String>,
@@ -35,12 +38,21 @@ pub struct BuildArgs {
     /// Networking mode for RUN instructions
     #[arg(long)]
     pub network: Option<String>,
+    /// Add a custom host-to-IP mapping for RUN (host:ip)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_hosts: Vec<String>,
     /// Target platform (os/arch[/variant])
     #[arg(long)]
     pub platform: Option<String>,
     /// Write the image ID to this file
     #[arg(long, value_name = "FILE")]
     pub iidfile: Option<PathBuf>,
+    /// Write buildx-style build metadata (JSON) to this file
+    #[arg(long, value_name = "FILE")]
+    pub metadata_file: Option<PathBuf>,
+    /// Print only the image ID (same as --progress quiet)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// Push every tag after the build
     #[arg(long)]
     pub push: bool,

@@ -9,6 +9,7 @@ use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
 use crate::registry::config::{config_dir_from_env, DockerConfig};
 use crate::registry::credentials;
+use crate::registry::retry::{self, retry_notice, RetryDecision, RetryPolicy};
 
 use super::print_data;
 
@@ -47,18 +48,42 @@ pub(crate) async fn push_one(
     }
     let auth = credentials::resolve(config, &reference.auth_key())
         .with_context(|| format!("looking up credentials for {}", reference.registry()))?;
-    let mut shown = PushProgress::new(progress, typed);
-    let result = engine
-        .push_image(
-            &reference.name_without_tag(),
-            tag,
-            auth.as_ref(),
-            reference.registry(),
-            |event| shown.event(&event),
-        )
-        .await;
-    shown.finish();
-    result.with_context(|| format!("pushing {typed}"))
+    // dockerd retries single layer uploads but not a whole push (moby#48214); transient
+    // failures of the push as a whole are retried here with capped exponential backoff.
+    let policy = RetryPolicy::default();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut shown = PushProgress::new(progress, typed);
+        let result = engine
+            .push_image(
+                &reference.name_without_tag(),
+                tag,
+                auth.as_ref(),
+                reference.registry(),
+                |event| shown.event(&event),
+            )
+            .await;
+        shown.finish();
+        let error = match result {
+            Ok(digest) => return Ok(digest),
+            Err(error) => error,
+        };
+        let message = error.to_string();
+        match policy.decide(attempts, retry::classify(&message, None), None) {
+            RetryDecision::RetryAfter(delay) => {
+                let what = format!("push of {typed}");
+                eprintln!(
+                    "{}",
+                    retry_notice(&what, delay, attempts + 1, &policy, &message)
+                );
+                tokio::time::sleep(delay).await;
+            }
+            RetryDecision::GiveUp => {
+                return Err(anyhow::Error::new(error).context(format!("pushing {typed}")))
+            }
+        }
+    }
 }
 
 /// The user's Docker config (`$DOCKER_CONFIG` or `~/.docker`); a missing file is an empty one.
