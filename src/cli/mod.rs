@@ -51,7 +51,7 @@ pub enum ProgressArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build an image from a Dockerfile and a context directory
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Push images to a registry and print NAME:TAG@sha256:…
     Push(PushArgs),
     /// Check Dockerfiles for mistakes before building
