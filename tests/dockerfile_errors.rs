@@ -185,3 +185,17 @@ fn rendered_errors_show_the_line_and_a_caret() {
     let e = dockerfile::parse(source).unwrap_err();
     insta::assert_snapshot!("error_unterminated_heredoc", e.render("Dockerfile", source));
 }
+
+#[test]
+fn onbuild_heredoc_markers_are_plain_words() {
+    // Docker finds no heredoc on ONBUILD lines: `<<EOF` is a word, the next line an instruction.
+    let df = dockerfile::parse("FROM a\nONBUILD COPY <<EOF /x\nRUN true\n").unwrap();
+    let dockerfile::Args::Onbuild(inner) = &df.instructions[1].args else {
+        panic!("not ONBUILD")
+    };
+    let dockerfile::Args::Copy { sources, .. } = &inner.args else {
+        panic!("not COPY")
+    };
+    assert_eq!(sources[0].value, "<<EOF");
+    assert_eq!(df.instructions.len(), 3);
+}
