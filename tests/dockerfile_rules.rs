@@ -24,6 +24,7 @@ const CASES: &[Case] = &[
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR /app\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1 AS base\nWORKDIR /app\nFROM base\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR $HOME/app\n", &[]),
+    ("WorkdirRelativePath", "FROM a:1\nWORKDIR app\nWORKDIR src\n", &[2]),
     // StageNameCasing
     ("StageNameCasing", "FROM a:1 AS Builder\n", &[1]),
     ("StageNameCasing", "FROM a:1 AS builder\n", &[]),
