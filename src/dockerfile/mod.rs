@@ -4,11 +4,26 @@
 //! Pure: this module imports no tokio, no bollard, no `std::fs`, no clock, and prints
 //! nothing. Callers hand it the file's text and get data back.
 //!
-//! Parsing is built on the `parse-dockerfile` crate (directives, continuations, heredocs,
-//! BOM, CRLF, exec vs shell form, flags); on top of it this module adds what that crate
-//! leaves raw or does not check: `ENV`/`LABEL`/`ARG` key/value splitting with Docker's
-//! quoting rules, flag validation, Docker's error wording, spans that include the BOM, and
-//! the checks BuildKit runs after parsing.
+//! Parsing is built on the `parse-dockerfile` crate (directives, continuations, BOM, CRLF,
+//! exec vs shell form, flags, typed instructions). On top of it this module adds what that
+//! crate leaves raw, gets wrong, or does not check:
+//! - here-documents anywhere on a `RUN`/`COPY`/`ADD` line, several per line ([`heredoc`]);
+//! - `ENV`/`LABEL`/`ARG` key/value splitting with Docker's quoting rules ([`words`]);
+//! - `ENTRYPOINT []` (accepted by Docker, rejected by the crate);
+//! - flag validation, stage-name validation, JSON-array-of-strings, Docker's error wording
+//!   and correct columns ([`ParseError`]);
+//! - spans into the original text (BOM included), so `FROM` rewriting keeps every other byte.
+//!
+//! ```
+//! use dockjob::dockerfile::{self, lint, render};
+//!
+//! let source = "FROM alpine:3.10.3\nMAINTAINER me\n";
+//! let df = dockerfile::parse(source).expect("valid Dockerfile");
+//! let diags = lint::lint(&df, &lint::LintOptions::default());
+//! assert_eq!((diags[0].rule, diags[0].line), ("MaintainerDeprecated", 2));
+//! let text = render::text("Dockerfile", source, &diags);
+//! assert!(text.starts_with("Dockerfile:2:1: warning[MaintainerDeprecated]"));
+//! ```
 
 mod convert;
 pub mod directives;
