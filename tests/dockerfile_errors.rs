@@ -5,17 +5,34 @@ use dockjob::dockerfile;
 
 /// (source, line, column, message)
 const ERRORS: &[(&str, usize, usize, &str)] = &[
-    ("FROM alpine\nFORM x\n", 2, 1, "unknown instruction: FORM"),
+    (
+        "FROM alpine\nFORM x\n",
+        2,
+        1,
+        "unknown instruction: FORM (did you mean FROM?)",
+    ),
     (
         "FROM alpine\n  COPPY a b\n",
         2,
         3,
-        "unknown instruction: COPPY",
+        "unknown instruction: COPPY (did you mean COPY?)",
+    ),
+    (
+        "FROM alpine\nfrobnicate\n",
+        2,
+        1,
+        "unknown instruction: frobnicate",
+    ),
+    (
+        "FROM alpine\nSHELL /bin/sh -c\n",
+        2,
+        7,
+        "expected JSON array",
     ),
     (
         "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"\n",
         2,
-        1,
+        7,
         "invalid JSON",
     ),
     (

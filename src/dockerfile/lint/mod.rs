@@ -15,7 +15,7 @@ mod reference;
 mod rules;
 mod shell;
 mod stage_info;
-mod suggest;
+pub(crate) mod suggest;
 mod undefined_var;
 
 pub use check_directive::CheckDirective;
