@@ -100,6 +100,7 @@ const CASES: &[Case] = &[
     ("DL4006", "FROM a:1\nRUN wget -O - https://x | tar xz\n", &[2]),
     ("DL4006", "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN wget -O - https://x | tar xz\n", &[]),
     ("DL4006", "FROM a:1\nRUN a || b\nRUN echo 'a|b'\n", &[]),
+    ("DL4006", "FROM a:1\nRUN set -euo pipefail; curl -s x | sh\n", &[]),
 ];
 
 #[test]
