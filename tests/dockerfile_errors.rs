@@ -216,3 +216,15 @@ fn onbuild_heredoc_markers_are_plain_words() {
     assert_eq!(sources[0].value, "<<EOF");
     assert_eq!(df.instructions.len(), 3);
 }
+
+#[test]
+fn empty_continuation_before_a_multibyte_last_character_does_not_panic() {
+    let source = "FROM a\nRUN echo \\\n\n  caf\u{e9}\n";
+    let df = dockerfile::parse(source).unwrap();
+    let diags = dockjob::dockerfile::lint::lint(&df, &Default::default());
+    let empty = diags
+        .iter()
+        .find(|d| d.rule == "NoEmptyContinuation")
+        .unwrap();
+    assert_eq!(empty.line, 4);
+}
