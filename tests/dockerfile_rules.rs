@@ -152,7 +152,7 @@ fn copy_ignored_file_uses_the_context_predicate() {
     assert_eq!(diags[0].line, 2);
     assert_eq!(
         diags[0].message,
-        "Attempting to COPY file \"secret.txt\" that is excluded by .dockerignore"
+        "Attempting to Copy file \"secret.txt\" that is excluded by .dockerignore"
     );
     let quiet = lint::lint(&df, &lint::LintOptions::default());
     assert!(quiet.iter().all(|d| d.rule != "CopyIgnoredFile"));
