@@ -107,7 +107,7 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         "FROM alpine\nENV\n",
         2,
         1,
-        "ENV instruction requires at least one argument",
+        "ENV requires at least one argument",
     ),
     (
         "FROM alpine\nENV ONLYKEY\n",
@@ -126,7 +126,7 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         "FROM alpine\nCOPY onlyone\n",
         2,
         1,
-        "COPY instruction requires at least two arguments",
+        "COPY requires at least two arguments, but only one was provided. Destination could not be determined.",
     ),
     (
         "FROM alpine\nONBUILD\n",

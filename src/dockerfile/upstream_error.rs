@@ -74,7 +74,7 @@ pub fn translate(e: &parse_dockerfile::Error, lines: &LineIndex) -> ParseError {
                 column = after_keyword + bracket.unwrap_or(blank) + 1;
                 message
             }
-            _ => message,
+            _ => argument_count(&message).unwrap_or(message),
         }
     };
     ParseError {
@@ -82,6 +82,18 @@ pub fn translate(e: &parse_dockerfile::Error, lines: &LineIndex) -> ParseError {
         column,
         message,
     }
+}
+
+/// BuildKit's `errAtLeastOneArgument`, `errExactlyOneArgument` and
+/// `errNoDestinationArgument` wording for the crate's argument-count errors.
+fn argument_count(message: &str) -> Option<String> {
+    let (keyword, rest) = message.split_once(" instruction requires ")?;
+    Some(match rest {
+        "at least two arguments" => format!(
+            "{keyword} requires at least two arguments, but only one was provided. Destination could not be determined."
+        ),
+        _ => format!("{keyword} requires {rest}"),
+    })
 }
 
 /// `unknown instruction: FORM (did you mean FROM?)`, with the suggestion in the word's case.
