@@ -98,6 +98,7 @@ fn ctx_listing(image: &str, id: &str) -> BTreeMap<String, Node> {
     );
     let mut listing = BTreeMap::new();
     let mut archive = tar::Archive::new(exported.stdout.as_slice());
+    let random_name = regex::bytes::Regex::new(r"\.dockerfile\.[0-9a-f]{20}").unwrap();
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
         let path = entry
@@ -118,7 +119,6 @@ fn ctx_listing(image: &str, id: &str) -> BTreeMap<String, Node> {
         std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
         if path == "ctx/.dockerignore" {
             // Both clients append their own random `.dockerfile.<20 hex>` name.
-            let random_name = regex::bytes::Regex::new(r"\.dockerfile\.[0-9a-f]{20}").unwrap();
             content = random_name
                 .replace_all(&content, &b".dockerfile.RANDOM"[..])
                 .into_owned();
