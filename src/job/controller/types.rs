@@ -239,6 +239,18 @@ pub enum OutcomeKind {
     Suspended,
 }
 
+impl OutcomeKind {
+    /// The process exit code `dockjob run` uses: 0 Complete, 1 Failed, 130 interrupted
+    /// (128 + SIGINT), 0 for a suspended Job (nothing failed; nothing ran).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OutcomeKind::Complete | OutcomeKind::Suspended => 0,
+            OutcomeKind::Failed => 1,
+            OutcomeKind::Interrupted => 130,
+        }
+    }
+}
+
 /// The final condition with its reason and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobOutcome {

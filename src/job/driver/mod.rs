@@ -35,7 +35,8 @@ pub struct RunOptions {
     pub rm: bool,
     /// Multiplies the pod-failure and container-restart backoff (`--backoff-scale`, 1.0 = Kubernetes).
     pub backoff_scale: f64,
-    /// Number of Ctrl-C presses so far: 1 stops pods gracefully, 2 kills them.
+    /// Number of Ctrl-C presses so far (create it with `watch::channel(0)` and send 1, 2, …):
+    /// the first stops pods gracefully (terminationGracePeriodSeconds), the second kills them.
     pub interrupts: Option<watch::Receiver<u32>>,
     /// Seed for pod names and UIDs; `None` picks a random one.
     pub seed: Option<u64>,
