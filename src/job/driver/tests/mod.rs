@@ -3,6 +3,7 @@
 
 mod basics;
 mod kubelet;
+mod parallel;
 mod signals;
 
 use std::time::Duration;
