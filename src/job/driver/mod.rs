@@ -31,6 +31,8 @@ const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
 /// Options of a foreground run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// Prefix each log line with `[pod/NAME] ` (`--prefix`).
+    pub prefix: bool,
     /// Remove the Job's containers when the run ends (`--rm`).
     pub rm: bool,
     /// Multiplies the pod-failure and container-restart backoff (`--backoff-scale`, 1.0 = Kubernetes).
@@ -45,6 +47,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
+            prefix: false,
             rm: false,
             backoff_scale: 1.0,
             interrupts: None,
@@ -299,9 +302,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 let buffer = self.buffers.entry((id.to_string(), is_err)).or_default();
                 buffer.extend_from_slice(&chunk.bytes);
                 while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..=pos).collect();
-                    self.out
-                        .pod_log(&pod, chunk.stream, &line[..line.len() - 1]);
+                    let line: Vec<u8> = buffer.drain(..pos).collect();
+                    buffer.drain(..1);
+                    let line = prefixed(self.opts.prefix, &pod, line);
+                    self.out.pod_log(&pod, chunk.stream, &line);
                 }
             }
             LogItem::Chunk(Err(e)) => self.out.status(&format!("warning: logs of pod/{pod}: {e}")),
@@ -309,7 +313,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 for (is_err, stream) in [(false, LogStream::Stdout), (true, LogStream::Stderr)] {
                     if let Some(rest) = self.buffers.remove(&(id.to_string(), is_err)) {
                         if !rest.is_empty() {
-                            self.out.pod_log(&pod, stream, &rest);
+                            let line = prefixed(self.opts.prefix, &pod, rest);
+                            self.out.pod_log(&pod, stream, &line);
                         }
                     }
                 }
@@ -391,6 +396,16 @@ fn wall_clock_now() -> Timestamp {
     let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
     let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
     Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// `[pod/NAME] line` when `prefix` is set (kubectl logs `--prefix` style).
+fn prefixed(prefix: bool, pod: &str, line: Vec<u8>) -> Vec<u8> {
+    if !prefix {
+        return line;
+    }
+    let mut out = format!("[pod/{pod}] ").into_bytes();
+    out.extend_from_slice(&line);
+    out
 }
 
 /// Errors that end the run instead of becoming pod states.
