@@ -82,6 +82,9 @@ pub struct JobRun {
     pub pods: Vec<PodRecord>,
     /// Containers created, in order.
     pub containers: Vec<RunContainer>,
+    /// When `ttlSecondsAfterFinished` allows deleting the Job and its containers; a run
+    /// removes them itself only when that time has already come (TTL 0).
+    pub ttl_expires_at: Option<Timestamp>,
 }
 
 /// A run that could not continue.

@@ -21,10 +21,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                     let pod = event.message.trim_start_matches("Created pod: ");
                     self.out.status(&format!("pod/{pod} created"));
                 }
-                (
-                    "Pod",
-                    "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError" | "BackOff",
-                ) => {
+                ("Pod", "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError") => {
                     self.out.status(&format!(
                         "pod/{} {}: {}",
                         event.object_name, event.reason, event.message
@@ -125,6 +122,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             job,
             events: self.ctl.events().to_vec(),
             pods: self.ctl.pods().to_vec(),
+            ttl_expires_at: self.ctl.ttl_expiry(),
             containers: self
                 .live
                 .iter()
