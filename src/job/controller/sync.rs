@@ -288,9 +288,11 @@ impl Controller {
 
     pub(super) fn delete_pod(&mut self, name: &str, cause: DeleteCause, now: Timestamp) -> Action {
         let grace = self.plan.grace;
+        let mut running = false;
         if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
             pod.deleting = Some((now, cause));
             pod.retry_due = None;
+            running = pod.running_since.is_some();
         }
         self.record_job_event(
             EventType::Normal,
@@ -298,6 +300,10 @@ impl Controller {
             format!("Deleted pod: {name}"),
             now,
         );
+        if running {
+            let message = format!("Stopping container {}", self.plan.container);
+            self.record_pod_event(name, EventType::Normal, "Killing", message, "kubelet", now);
+        }
         Action::StopPod {
             pod: name.to_string(),
             grace,

@@ -141,15 +141,16 @@ fn on_failure_restarts_in_place_until_restarts_reach_backoff_limit() {
     start(&mut c, &pod, 11);
     exit(&mut c, &pod, 1, 12);
     assert_eq!(c.next_wakeup(), Some(t(32)), "second kubelet delay is 20s");
-    let actions = c.step(Input::Tick, t(32));
     assert_eq!(
-        actions[0],
-        Action::StartContainer {
+        c.step(Input::Tick, t(32)),
+        vec![Action::StartContainer {
             pod: pod.clone(),
             restart: 2
-        }
+        }]
     );
-    assert!(matches!(&actions[1], Action::StopPod { pod: p, .. } if *p == pod));
+    // restartCount reaches 2 once the new container exists: then the job controller acts.
+    let actions = c.step(Input::ContainerStarted { pod: pod.clone() }, t(32));
+    assert!(matches!(&actions[..], [Action::StopPod { pod: p, .. }] if *p == pod));
     assert_eq!(
         reasons(&c),
         vec![(
@@ -185,6 +186,7 @@ fn kubelet_restart_backoff_caps_at_300s() {
         c.step(Input::Tick, t(now));
     }
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300, 300]);
+    start(&mut c, &pod, now);
     assert_eq!(c.pod(&pod).unwrap().restart_count, 8);
 }
 
