@@ -235,7 +235,8 @@ pub enum OutcomeKind {
     Failed,
     /// The user interrupted the run before the Job finished.
     Interrupted,
-    /// The Job is suspended (`spec.suspend: true`): no pod runs until it is resumed.
+    /// The Job cannot progress without an edit: suspended (`spec.suspend: true`) or
+    /// `spec.parallelism: 0`. Kubernetes would wait; a foreground run returns.
     Suspended,
 }
 

@@ -193,23 +193,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             if self.ctl.outcome().is_some() {
                 break;
             }
-            if self.ctl.is_suspended()
-                && self
-                    .live
-                    .iter()
-                    .all(|c| c.exited && c.pending_exit.is_none())
-            {
-                self.out.status(&format!(
-                    "job.batch/{} is suspended: no pods run until it is resumed",
-                    self.ctl.job().metadata.name.as_deref().unwrap_or("")
-                ));
-                return Ok(self
-                    .finish(JobOutcome {
-                        kind: OutcomeKind::Suspended,
-                        reason: "JobSuspended".to_string(),
-                        message: "Job suspended".to_string(),
-                    })
-                    .await);
+            if let Some(outcome) = self.idle_outcome() {
+                return Ok(self.finish(outcome).await);
             }
             match self.next_wake().await {
                 Wake::Exit(id, result) => self.on_exit(&id, result)?,
@@ -239,6 +224,43 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             message: String::new(),
         });
         Ok(self.finish(outcome).await)
+    }
+
+    /// A Job that can never change again without a spec update (suspended, or parallelism
+    /// 0): Kubernetes would wait for an edit; a foreground run says so and returns.
+    fn idle_outcome(&mut self) -> Option<JobOutcome> {
+        let quiet = self
+            .live
+            .iter()
+            .all(|c| c.exited && c.pending_exit.is_none())
+            && self.stops.is_empty()
+            && self.ctl.next_wakeup().is_none();
+        if !quiet {
+            return None;
+        }
+        let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
+        let parallelism = self.ctl.job().spec.as_ref().and_then(|s| s.parallelism);
+        let (reason, message, line) = if self.ctl.is_suspended() {
+            (
+                "JobSuspended",
+                "Job suspended",
+                format!("job.batch/{name} is suspended: no pods run until it is resumed"),
+            )
+        } else if parallelism == Some(0) {
+            (
+                "ParallelismZero",
+                "spec.parallelism is 0",
+                format!("job.batch/{name} has parallelism 0: no pods run until it is raised"),
+            )
+        } else {
+            return None;
+        };
+        self.out.status(&line);
+        Some(JobOutcome {
+            kind: OutcomeKind::Suspended,
+            reason: reason.to_string(),
+            message: message.to_string(),
+        })
     }
 
     async fn next_wake(&mut self) -> Wake {

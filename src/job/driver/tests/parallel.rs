@@ -120,3 +120,38 @@ async fn per_index_backoff_retries_each_index_on_its_own_clock() {
         (Some("0"), Some("1"))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn parallelism_zero_returns_instead_of_waiting_forever() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "zero",
+        "  completions: 2\n  parallelism: 0\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(
+        (run.outcome.kind, run.outcome.reason.as_str()),
+        (OutcomeKind::Suspended, "ParallelismZero")
+    );
+    assert!(engine.created().is_empty());
+    assert!(out
+        .stderr
+        .iter()
+        .any(|l| l.ends_with("has parallelism 0: no pods run until it is raised")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn zero_completions_complete_at_once() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "none",
+        "  completions: 0\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(run.outcome.kind, OutcomeKind::Complete);
+    assert!(engine.created().is_empty());
+}
