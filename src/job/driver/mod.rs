@@ -5,6 +5,7 @@
 //! uses `tokio::time`, so tests run whole backoff ladders on a paused clock.
 
 mod actions;
+mod logs;
 pub mod output;
 mod report;
 
@@ -18,7 +19,7 @@ use k8s_openapi::jiff::Timestamp;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::engine::{ContainerExit, EngineError, LogChunk, LogStream, PodRuntime};
+use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
 };
@@ -317,39 +318,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         Ok(())
     }
 
-    fn on_log(&mut self, id: &str, item: LogItem) {
-        let Some(pod) = self.live.iter().find(|c| c.id == id).map(|c| c.pod.clone()) else {
-            return;
-        };
-        match item {
-            LogItem::Chunk(Ok(chunk)) => {
-                let is_err = chunk.stream == LogStream::Stderr;
-                let buffer = self.buffers.entry((id.to_string(), is_err)).or_default();
-                buffer.extend_from_slice(&chunk.bytes);
-                while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..pos).collect();
-                    buffer.drain(..1);
-                    let line = prefixed(self.opts.prefix, &pod, line);
-                    self.out.pod_log(&pod, chunk.stream, &line);
-                }
-            }
-            LogItem::Chunk(Err(e)) => self.out.status(&format!("warning: logs of pod/{pod}: {e}")),
-            LogItem::End => {
-                for (is_err, stream) in [(false, LogStream::Stdout), (true, LogStream::Stderr)] {
-                    if let Some(rest) = self.buffers.remove(&(id.to_string(), is_err)) {
-                        if !rest.is_empty() {
-                            let line = prefixed(self.opts.prefix, &pod, rest);
-                            self.out.pod_log(&pod, stream, &line);
-                        }
-                    }
-                }
-                if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
-                    c.logs_done = true;
-                }
-            }
-        }
-    }
-
     /// Reports exits whose logs are drained (or waited long enough) to the controller.
     async fn deliver_exits(&mut self) -> Result<(), DriverError> {
         let now_instant = Instant::now();
@@ -421,16 +389,6 @@ fn wall_clock_now() -> Timestamp {
     let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
     let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
     Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-/// `[pod/NAME] line` when `prefix` is set (kubectl logs `--prefix` style).
-fn prefixed(prefix: bool, pod: &str, line: Vec<u8>) -> Vec<u8> {
-    if !prefix {
-        return line;
-    }
-    let mut out = format!("[pod/{pod}] ").into_bytes();
-    out.extend_from_slice(&line);
-    out
 }
 
 /// Errors that end the run instead of becoming pod states.
