@@ -8,6 +8,7 @@
 //! the size of the tree. Owns the filesystem I/O; the rules come from [`crate::context`].
 //! Must not import bollard (the engine adapter turns the stream into a body).
 
+mod gzip;
 mod sink;
 mod tar_writer;
 mod walk;
@@ -23,7 +24,7 @@ use futures_util::Stream;
 use crate::context::plan::{self, DOCKERIGNORE};
 use crate::context::{IgnoreFile, PatternError};
 
-pub use crate::context::DockerfileSource;
+pub use crate::context::{BuildContext, DockerfileSource};
 pub use sink::{Compression, CHANNEL_SLOTS, CHUNK_SIZE};
 
 /// Why the context could not be prepared or packed. Every variant names the path involved.
@@ -127,21 +128,6 @@ impl Default for PackOptions {
     }
 }
 
-/// A build context resolved from the command line: what will be sent and under which names.
-#[derive(Debug, Clone)]
-pub struct PreparedContext {
-    /// The context directory, absolute with symlinks resolved (as docker/cli does).
-    pub root: PathBuf,
-    /// The value for `?dockerfile=`: slash path relative to the context, or the
-    /// `.dockerfile.<hex>` name of a Dockerfile added to the archive.
-    pub dockerfile_name: String,
-    /// The ignore file that applies, if any (`<Dockerfile>.dockerignore` first).
-    pub ignore_file: Option<PathBuf>,
-    ignore: IgnoreFile,
-    dockerignore_override: Option<Vec<u8>>,
-    inline_dockerfile: Option<Vec<u8>>,
-}
-
 /// Resolves the context directory, the Dockerfile and the ignore file, the way docker/cli
 /// `GetContextFromLocalDir`, `getDockerfileRelPath` and `runBuild` do; BuildKit's
 /// `<Dockerfile>.dockerignore` next to the Dockerfile takes precedence over
@@ -151,7 +137,7 @@ pub struct PreparedContext {
 pub fn prepare_context(
     context_dir: &Path,
     dockerfile: &DockerfileSource,
-) -> Result<PreparedContext, ContextError> {
+) -> Result<BuildContext, ContextError> {
     let context_error = |source| ContextError::ContextDir {
         path: context_dir.to_path_buf(),
         source,
@@ -248,7 +234,7 @@ pub fn prepare_context(
             )
         }
     };
-    Ok(PreparedContext {
+    Ok(BuildContext {
         root,
         dockerfile_name,
         ignore_file,
@@ -277,32 +263,27 @@ fn random_hex() -> String {
         .collect()
 }
 
-impl PreparedContext {
-    /// The ignore rules used for the walk (after `!.dockerignore` / `!<Dockerfile>` were
-    /// appended).
-    pub fn ignore(&self) -> &IgnoreFile {
-        &self.ignore
-    }
+/// Walks once and fails on the first file that would be sent but cannot be opened
+/// (docker/cli `ValidateContextDirectory`, restricted to what is really sent).
+pub fn check_readable(context: &BuildContext) -> Result<(), ContextError> {
+    walk::check_readable(&context.root, Some(&context.ignore))
+}
 
-    /// Walks once and fails on the first file that would be sent but cannot be opened.
-    pub fn check_readable(&self) -> Result<(), ContextError> {
-        walk::check_readable(&self.root, Some(&self.ignore))
-    }
-
-    /// Starts packing on a new thread and returns the body stream.
-    pub fn into_body(
-        self,
-        compression: Compression,
-    ) -> Result<impl Stream<Item = BodyItem> + Send + 'static, ContextError> {
-        spawn_packer(compression, move |writer, abandoned| {
-            let mut tar = tar_writer::TarWriter::new(writer, self.dockerignore_override, abandoned);
-            walk::walk(&self.root, Some(&self.ignore), &mut |entry| tar.add(entry))?;
-            if let Some(content) = &self.inline_dockerfile {
-                tar.add_generated(&self.dockerfile_name, content)?;
-            }
-            tar.finish()
-        })
-    }
+/// Starts packing `context` on a new thread and returns the body stream.
+pub fn pack_context(
+    context: BuildContext,
+    compression: Compression,
+) -> Result<impl Stream<Item = BodyItem> + Send + 'static, ContextError> {
+    spawn_packer(compression, move |writer, abandoned| {
+        let mut tar = tar_writer::TarWriter::new(writer, context.dockerignore_override, abandoned);
+        walk::walk(&context.root, Some(&context.ignore), &mut |entry| {
+            tar.add(entry)
+        })?;
+        if let Some(content) = &context.inline_dockerfile {
+            tar.add_generated(&context.dockerfile_name, content)?;
+        }
+        tar.finish()
+    })
 }
 
 /// The build context body for `POST /build`: returns the `dockerfile=` value and the
@@ -314,12 +295,12 @@ pub fn context_body(
     dockerfile: DockerfileSource,
     options: PackOptions,
 ) -> Result<(String, impl Stream<Item = BodyItem> + Send + 'static), ContextError> {
-    let prepared = prepare_context(context_dir, &dockerfile)?;
+    let context = prepare_context(context_dir, &dockerfile)?;
     if options.check_readable_first {
-        prepared.check_readable()?;
+        check_readable(&context)?;
     }
-    let name = prepared.dockerfile_name.clone();
-    Ok((name, prepared.into_body(options.compression)?))
+    let name = context.dockerfile_name.clone();
+    Ok((name, pack_context(context, options.compression)?))
 }
 
 /// A root filesystem directory as a tar body (for `docker image import`): every entry,

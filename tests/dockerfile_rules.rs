@@ -24,6 +24,7 @@ const CASES: &[Case] = &[
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR /app\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1 AS base\nWORKDIR /app\nFROM base\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR $HOME/app\n", &[]),
+    ("WorkdirRelativePath", "FROM a:1\nWORKDIR app\nWORKDIR src\n", &[2]),
     // StageNameCasing
     ("StageNameCasing", "FROM a:1 AS Builder\n", &[1]),
     ("StageNameCasing", "FROM a:1 AS builder\n", &[]),
@@ -99,6 +100,7 @@ const CASES: &[Case] = &[
     ("DL4006", "FROM a:1\nRUN wget -O - https://x | tar xz\n", &[2]),
     ("DL4006", "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN wget -O - https://x | tar xz\n", &[]),
     ("DL4006", "FROM a:1\nRUN a || b\nRUN echo 'a|b'\n", &[]),
+    ("DL4006", "FROM a:1\nRUN set -euo pipefail; curl -s x | sh\n", &[]),
 ];
 
 #[test]
@@ -150,7 +152,7 @@ fn copy_ignored_file_uses_the_context_predicate() {
     assert_eq!(diags[0].line, 2);
     assert_eq!(
         diags[0].message,
-        "Attempting to COPY file \"secret.txt\" that is excluded by .dockerignore"
+        "Attempting to Copy file \"secret.txt\" that is excluded by .dockerignore"
     );
     let quiet = lint::lint(&df, &lint::LintOptions::default());
     assert!(quiet.iter().all(|d| d.rule != "CopyIgnoredFile"));

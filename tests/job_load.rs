@@ -234,3 +234,17 @@ fn multi_container_pods_are_refused_with_a_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn generate_name_gets_a_random_suffix() {
+    let yaml = job("", "      restartPolicy: Never\n", "")
+        .replace("  name: x\n", "  generateName: batch-\n");
+    let loaded = load_jobs(&yaml, "job.yaml").unwrap();
+    let name = loaded[0].job.metadata.name.clone().unwrap();
+    assert!(
+        regex::Regex::new("^batch-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+            .unwrap()
+            .is_match(&name),
+        "{name}"
+    );
+}

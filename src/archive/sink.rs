@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use flate2::write::GzEncoder;
 use futures_util::Stream;
 use tokio::sync::mpsc;
+
+use super::gzip::AdaptiveGzip;
 
 /// Size of one chunk sent to the engine.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -99,7 +100,9 @@ impl Write for ChunkWriter {
 pub enum Compression {
     /// Plain tar (what `docker build` sends without `--compress`).
     None,
-    /// gzip at this level (0–9); the engine detects gzip by its magic bytes.
+    /// gzip at this level (1–9), adaptive: 1 MiB segments that deflate saves less than
+    /// 3 % on are stored instead (see `archive::gzip`); the engine detects gzip by its magic
+    /// bytes.
     Gzip {
         /// flate2 level: 1 is fastest, 9 smallest.
         level: u32,
@@ -119,7 +122,7 @@ pub enum Output {
     /// No compression.
     Plain(ChunkWriter),
     /// gzip.
-    Gzip(GzEncoder<ChunkWriter>),
+    Gzip(AdaptiveGzip<ChunkWriter>),
     /// Swallows everything (a placeholder once the real output was taken back).
     Discard,
 }
@@ -129,10 +132,7 @@ impl Output {
     pub fn new(writer: ChunkWriter, compression: Compression) -> Output {
         match compression {
             Compression::None => Output::Plain(writer),
-            Compression::Gzip { level } => Output::Gzip(GzEncoder::new(
-                writer,
-                flate2::Compression::new(level.min(9)),
-            )),
+            Compression::Gzip { level } => Output::Gzip(AdaptiveGzip::new(writer, level)),
         }
     }
 

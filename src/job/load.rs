@@ -68,6 +68,13 @@ pub fn load_jobs_with_rng(
 /// Defaults, admission and validation of one decoded Job, as the API server's create path.
 fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String>, JobInputError> {
     apply_defaults(job);
+    // generateName: the API server appends 5 random characters (apiserver `names.SimpleNameGenerator`).
+    let generate = job.metadata.generate_name.clone().filter(|g| !g.is_empty());
+    if job.metadata.name.as_deref().unwrap_or("").is_empty() {
+        if let Some(prefix) = generate {
+            job.metadata.name = Some(super::names::generate_name(&prefix, rng));
+        }
+    }
     admit(job, random_uid(rng));
     let causes = validate_job(job);
     if !causes.is_empty() {

@@ -252,7 +252,7 @@ fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
 /// The kubelet/CRI reason for a terminated container: `OOMKilled`, `Completed` or `Error`
 /// (containerd `completeExitReason`, `errorExitReason`, `oomExitReason`).
 pub fn exit_reason(exit: &ContainerExit) -> &'static str {
-    if exit.code == 128 && exit.error.is_some() {
+    if exit.code == 128 && exit.error.as_deref().is_some_and(|e| !e.is_empty()) {
         // The runtime could not start the process (containerd `errorStartReason`).
         "StartError"
     } else if exit.oom_killed {

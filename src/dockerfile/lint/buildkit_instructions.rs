@@ -19,7 +19,8 @@ use crate::dockerfile::model::{Args, CommandForm, Dockerfile, Instruction, Keywo
 #[derive(Debug, Clone, Default)]
 struct StageState {
     shell_set: bool,
-    absolute_workdir: bool,
+    /// A WORKDIR was set in this stage or a stage it builds on (`dispatchState.workdirSet`).
+    workdir_set: bool,
 }
 
 pub(super) fn run(df: &Dockerfile, opts: &LintOptions<'_>, sink: &mut Sink<'_>) {
@@ -98,9 +99,9 @@ fn check(
             // BuildKit expands before checking; unknown variables expand to nothing, so
             // `WORKDIR $HOME/app` counts as absolute, as it does in a real build.
             let path = expand(&dir.value, escape, &|_| None).result;
-            if path.starts_with('/') {
-                state.absolute_workdir = true;
-            } else if !state.absolute_workdir {
+            // Only the first WORKDIR is checked: fixing it fixes the later relative ones.
+            let first = !std::mem::replace(&mut state.workdir_set, true);
+            if first && !path.starts_with('/') {
                 sink.report(
                     "WorkdirRelativePath",
                     inst.span.clone(),

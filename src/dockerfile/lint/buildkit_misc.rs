@@ -29,36 +29,64 @@ pub(super) fn instruction(
             }
         }
         (Keyword::Copy | Keyword::Add, Args::Copy { sources, .. }) => {
+            // The caller passes a predicate only when a .dockerignore exists; like BuildKit,
+            // it should answer false throughout when that file has `!` exclusions.
             let Some(is_ignored) = opts.is_ignored else {
                 return;
             };
             if inst.flag("from").is_some() {
                 return;
             }
+            // validateCopySourcePath (moby/buildkit dockerfile2llb/validations.go).
+            let cmd = if inst.keyword == Keyword::Add {
+                "Add"
+            } else {
+                "Copy"
+            };
             for source in sources {
                 let path = unquote(&source.value, escape);
                 if path.contains("://") || path.starts_with("git@") {
                     continue;
                 }
-                let clean = path.trim_start_matches('/').trim_start_matches("./");
-                let clean = if clean.is_empty() { "." } else { clean };
-                if is_ignored(clean) {
-                    sink.report(
-                        "CopyIgnoredFile",
-                        sink.pick(&inst.span, &source.span),
-                        format!(
-                            "Attempting to {} file {path:?} that is excluded by .dockerignore",
-                            inst.keyword_text
-                        ),
-                        Some(format!(
-                            "remove {path:?} from .dockerignore, or do not {} it",
-                            inst.keyword_text
-                        )),
-                    );
+                let clean = clean_path(&path);
+                let relative = clean.trim_start_matches('/');
+                // "." and "/" are the context root, not paths that can be excluded.
+                if relative.is_empty() || relative == "." || !is_ignored(relative) {
+                    continue;
                 }
+                sink.report(
+                    "CopyIgnoredFile",
+                    sink.pick(&inst.span, &source.span),
+                    format!("Attempting to {cmd} file {clean:?} that is excluded by .dockerignore"),
+                    Some(format!(
+                        "remove {clean:?} from .dockerignore, or do not {cmd} it"
+                    )),
+                );
             }
         }
         _ => {}
+    }
+}
+
+/// Go's `path.Clean`: no `.` segments, `..` resolved, no trailing or doubled slashes.
+fn clean_path(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
     }
 }
 
@@ -138,5 +166,19 @@ pub(super) fn file(df: &Dockerfile, sink: &mut Sink<'_>) {
             format!("Command '{name}' should match the case of the command majority ({casing})"),
             Some(fixed),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+
+    #[test]
+    fn cleans_like_go_path_clean() {
+        assert_eq!(clean_path("./a/b/"), "a/b");
+        assert_eq!(clean_path("/a/../b"), "/b");
+        assert_eq!(clean_path("a/../../b"), "../b");
+        assert_eq!(clean_path("./"), ".");
+        assert_eq!(clean_path("/"), "/");
     }
 }

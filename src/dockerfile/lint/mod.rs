@@ -15,7 +15,7 @@ mod reference;
 mod rules;
 mod shell;
 mod stage_info;
-mod suggest;
+pub(crate) mod suggest;
 mod undefined_var;
 
 pub use check_directive::CheckDirective;
@@ -28,6 +28,9 @@ use super::model::{Dockerfile, Span};
 #[derive(Default, Clone, Copy)]
 pub struct LintOptions<'a> {
     /// "This context path is excluded by `.dockerignore`" — enables `CopyIgnoredFile`.
+    /// Paths are relative to the context, cleaned, without a leading `/`. As in BuildKit,
+    /// pass `None` (or answer `false`) when the `.dockerignore` has `!` exclusions: the
+    /// check cannot be decided statically then.
     pub is_ignored: Option<&'a dyn Fn(&str) -> bool>,
     /// Skip the hadolint-style rules (BuildKit's checks only).
     pub buildkit_only: bool,

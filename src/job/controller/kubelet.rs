@@ -54,6 +54,7 @@ impl Controller {
         if pod.phase.is_terminal() {
             return;
         }
+        promote_restart(pod);
         pod.phase = PodPhase::Running;
         pod.running_since = Some(now);
         pod.waiting_reason = None;
@@ -99,6 +100,8 @@ impl Controller {
         if pod.phase.is_terminal() {
             return;
         }
+        // A restart whose container failed to start still counts as a restart.
+        promote_restart(pod);
         let reason = exit_reason(exit).to_string();
         let termination = Termination {
             exit_code: exit.code,
@@ -165,15 +168,11 @@ impl Controller {
                 continue;
             }
             pod.retry_due = None;
-            if pod.terminated.is_some() {
-                // A new container: the restart count goes up when it is created.
-                pod.last_termination = pod.terminated.take();
-                pod.restart_count += 1;
-            }
+            let restart = pod.restart_count + u32::from(pod.terminated.is_some());
             pod.waiting_reason = Some("ContainerCreating".to_string());
             actions.push(Action::StartContainer {
                 pod: pod.name.clone(),
-                restart: pod.restart_count,
+                restart,
             });
         }
         actions
@@ -199,5 +198,15 @@ impl Controller {
             source,
             time: now,
         });
+    }
+}
+
+/// The kubelet counts a restart once the new container exists: the previous run becomes
+/// `lastState` and `restartCount` goes up.
+fn promote_restart(pod: &mut super::PodRecord) {
+    let restarting = pod.waiting_reason.as_deref() == Some("ContainerCreating");
+    if restarting && pod.terminated.is_some() {
+        pod.last_termination = pod.terminated.take();
+        pod.restart_count += 1;
     }
 }

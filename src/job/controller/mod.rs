@@ -6,6 +6,7 @@
 //! in-place restarts. Pure: no tokio, no engine, no clock (time is a parameter), no printing.
 
 mod kubelet;
+mod manage;
 mod pod_object;
 mod policy;
 mod status;

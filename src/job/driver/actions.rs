@@ -79,6 +79,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             return Ok(None);
         }
         self.live.push(live);
+        if restart > 0 {
+            self.out
+                .status(&format!("pod/{pod} restarted (restart {restart})"));
+        }
         let logs = self
             .engine
             .logs(&id, true)

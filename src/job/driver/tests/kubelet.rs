@@ -71,11 +71,7 @@ async fn indexed_job_each_pod_sees_its_index() {
         creation_times(&engine),
         vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(5)]
     );
-    let mut lines: Vec<String> = out
-        .stdout
-        .iter()
-        .map(|l| l.split("] ").nth(1).unwrap().to_string())
-        .collect();
+    let mut lines = out.stdout.clone();
     lines.sort();
     assert_eq!(lines, vec!["index 0", "index 1", "index 2"]);
     assert_eq!(
