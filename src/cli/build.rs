@@ -56,6 +56,9 @@ pub struct BuildArgs {
     /// Push every tag after the build
     #[arg(long)]
     pub push: bool,
+    /// Only lint the Dockerfile (exit 1 on any warning or error); build nothing
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `dockjob push`.
@@ -72,4 +75,31 @@ pub struct LintArgs {
     /// Dockerfiles to check [default: ./Dockerfile]
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Build context whose .dockerignore enables CopyIgnoredFile [default: the file's directory]
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+/// `lint --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// `file:line:col`, the source line with a caret, and a hint.
+    Text,
+    /// A JSON array with one report per file.
+    Json,
+}
+
+/// `lint --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 only for errors (syntax errors, `# check=error=true`).
+    Error,
+    /// Exit 1 for warnings too.
+    Warning,
 }

@@ -7,7 +7,7 @@ mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use build::{BuildArgs, LintArgs, PushArgs};
+pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs};
 pub use run::RunArgs;
 

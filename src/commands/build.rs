@@ -1,13 +1,13 @@
-//! `build` and `lint`: read and check the Dockerfile, pack the context, build, tag, push.
+//! `build`: read and lint the Dockerfile, pack the context, build, tag, push.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 
 use crate::archive::{self, DockerfileSource, PackOptions};
 use crate::build_metadata::{default_oci_labels, metadata_document, GitFacts};
-use crate::cli::{BuildArgs, LintArgs};
+use crate::cli::BuildArgs;
 use crate::dockerfile;
 use crate::engine::docker::DockerEngine;
 use crate::engine::BuildRequest;
@@ -53,6 +53,16 @@ pub async fn build(
     let (display_name, given, source) = read_dockerfile(&args.context, args.file.as_deref())?;
     let parsed =
         dockerfile::parse(&source).map_err(|e| user_error(e.render(&display_name, &source)))?;
+    let quiet = progress == ProgressMode::Quiet;
+    let has_findings =
+        super::lint::lint_before_build(&display_name, &source, &parsed, &args.context, quiet)?;
+    if args.check {
+        return Ok(if has_findings {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        });
+    }
     let dockerfile = if substitutions.is_empty() {
         given
     } else {
@@ -141,22 +151,6 @@ fn git_facts(context: &Path) -> GitFacts {
         revision: git(&["rev-parse", "HEAD"]),
         remote_url: git(&["remote", "get-url", "origin"]),
     }
-}
-
-/// Checks Dockerfiles (the full linter arrives with the Dockerfile front end).
-pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
-    let files = if args.files.is_empty() {
-        vec![PathBuf::from("Dockerfile")]
-    } else {
-        args.files.clone()
-    };
-    for file in &files {
-        let source = std::fs::read_to_string(file)
-            .map_err(|e| user_error(format!("{}: {e}", file.display())))?;
-        dockerfile::parse(&source)
-            .map_err(|e| user_error(e.render(&file.display().to_string(), &source)))?;
-    }
-    Ok(ExitStatus::Success)
 }
 
 /// The Dockerfile's name for messages, where it comes from, and its text: `-f FILE`

@@ -3,6 +3,7 @@
 
 mod build;
 mod image;
+mod lint;
 mod push;
 mod run;
 
@@ -16,7 +17,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     let progress = ProgressMode::resolve(cli.global.progress);
     let host = cli.global.host.as_deref();
     match cli.command {
-        Command::Lint(args) => build::lint(&args),
+        Command::Lint(args) => lint::lint(&args),
         Command::Build(args) => build::build(&connect(host).await?, &args, progress).await,
         Command::Push(args) => push::push(&connect(host).await?, &args.refs, progress).await,
         Command::Image(args) => {

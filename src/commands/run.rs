@@ -35,18 +35,13 @@ pub async fn run(
             rm: args.rm,
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
-            seed: None,
+            prefix: args.prefix,
+            ..RunOptions::default()
         };
         let run = if progress == ProgressMode::Tty {
-            run_foreground(
-                engine,
-                job.job,
-                options,
-                &mut TerminalOutput::new(args.prefix),
-            )
-            .await
+            run_foreground(engine, job.job, options, &mut TerminalOutput::new()).await
         } else {
-            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr(), args.prefix);
+            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
             run_foreground(engine, job.job, options, &mut out).await
         }?;
         let this = match run.outcome.kind {
