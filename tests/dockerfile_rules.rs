@@ -221,8 +221,8 @@ fn messages_use_buildkit_wording() {
     assert_eq!(
         messages,
         [
-            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "InvalidDefaultArgInFrom: Default value for ARG alpine:$TAG results in empty or invalid base image name",
+            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "StageNameCasing: Stage name 'Build' should be lowercase",
             "WorkdirRelativePath: Relative workdir \"app\" can have unexpected results if the base image changes",
             "JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals",

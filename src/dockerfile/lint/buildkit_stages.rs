@@ -69,7 +69,7 @@ fn names(info: &StageInfo<'_>, seen: &mut BTreeSet<String>, sink: &mut Sink<'_>)
     if RESERVED.contains(&lower.as_str()) {
         sink.report(
             "ReservedStageName",
-            at.clone(),
+            sink.pick(&at, &name.span),
             format!("Stage name should not use the same name as reserved stage {lower:?}"),
             Some("choose another stage name".to_owned()),
         );
@@ -77,7 +77,7 @@ fn names(info: &StageInfo<'_>, seen: &mut BTreeSet<String>, sink: &mut Sink<'_>)
     if !seen.insert(lower.clone()) {
         sink.report(
             "DuplicateStageName",
-            at,
+            sink.pick(&at, &name.span),
             format!("Duplicate stage name {lower:?}, stage names should be unique"),
             Some("rename one of the stages".to_owned()),
         );
@@ -141,6 +141,8 @@ fn undeclared(
             }
             None => format!("declare ARG {name}=<default> before the first FROM"),
         };
-        sink.report("UndefinedArgInFrom", at.clone(), message, Some(hint));
+        let span = super::variable_span(sink.source(), &at, name)
+            .map_or(at.clone(), |v| sink.pick(&at, &v));
+        sink.report("UndefinedArgInFrom", span, message, Some(hint));
     }
 }
