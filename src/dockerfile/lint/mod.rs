@@ -122,7 +122,8 @@ pub fn lint(df: &Dockerfile, opts: &LintOptions<'_>) -> Vec<Diagnostic> {
         Ok(check) => check,
         Err(message) => {
             let span = df.directives.check_span.clone().unwrap_or(0..0);
-            sink.report(check_directive::RULE_ID, span, message, None);
+            let hint = "# check=skip=<Rule>[,<Rule>...]|all;error=true|false".to_owned();
+            sink.report(check_directive::RULE_ID, span, message, Some(hint));
             CheckDirective::default()
         }
     };
