@@ -79,6 +79,9 @@ const CASES: &[Case] = &[
     ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=${TARGETPLATFORM} alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
+    // FromPlatformFlagConstDisallowed
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1\nFROM --platform=linux/arm64 alpine:1 AS build\n", &[1, 2]),
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1 AS build-amd64\nFROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
     // DL3006 / DL3007
     ("DL3006", "FROM alpine\nFROM alpine:3 AS b\nFROM b\nFROM scratch\n", &[1]),
     ("DL3006", "FROM ghcr.io/o/img@sha256:0123456789abcdef0123456789abcdef\nFROM localhost:5000/x:1\n", &[]),

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::stage_info::{stages, StageInfo};
-use super::{reference, suggest, Sink};
+use super::{platform, reference, suggest, Sink};
 use crate::dockerfile::model::Dockerfile;
 use crate::dockerfile::scope::Scope;
 
@@ -118,6 +118,17 @@ fn from_args(df: &Dockerfile, info: &StageInfo<'_>, scope: &Scope, sink: &mut Si
             sink.pick(&from.span, &platform.span),
             format!("Setting platform to predefined {value} in FROM is redundant as this is the default behavior"),
             Some(format!("remove --platform={value}")),
+        );
+    }
+    // reportConstPlatformDisallowed: only when no variable was involved at all.
+    let constant = expanded.matched.is_empty() && expanded.unmatched.is_empty();
+    let name = info.name.as_deref().unwrap_or("");
+    if constant && platform::const_platform_disallowed(name, &expanded.result) {
+        sink.report(
+            "FromPlatformFlagConstDisallowed",
+            sink.pick(&from.span, &platform.span),
+            format!("FROM --platform flag should not use constant value {:?}", expanded.result),
+            Some("use --platform=$BUILDPLATFORM (or $TARGETPLATFORM), or name the stage after the platform".to_owned()),
         );
     }
 }

@@ -11,6 +11,7 @@ mod buildkit_stages;
 mod check_directive;
 mod diagnostic;
 mod hadolint;
+mod platform;
 mod reference;
 mod rules;
 mod shell;
