@@ -71,7 +71,7 @@ fn leading_odd_space(line: &str) -> Option<usize> {
     let end = line
         .find(|c: char| !c.is_whitespace())
         .unwrap_or(line.len());
-    line[..end].chars().any(|c| !c.is_ascii()).then_some(end)
+    (!line[..end].is_ascii()).then_some(end)
 }
 
 #[cfg(test)]
