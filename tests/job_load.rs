@@ -248,3 +248,23 @@ fn generate_name_gets_a_random_suffix() {
         "{name}"
     );
 }
+
+#[test]
+fn misspelt_fields_are_refused_like_strict_field_validation() {
+    let yaml = job(
+        "",
+        "      restartpolicy: Never\n",
+        "        imagePullPolicy: IfNotPresent\n        comand: [sh]\n",
+    );
+    assert_eq!(
+        error_of(&yaml),
+        "Error from server (BadRequest): error when creating \"job.yaml\": Job in version \"v1\" cannot be handled as a Job: strict decoding error: unknown field \"spec.template.spec.containers[0].comand\", unknown field \"spec.template.spec.restartpolicy\""
+    );
+    // Nulls, empty maps, numbers for quantities and labels survive the round trip.
+    let fine = job(
+        "",
+        "      restartPolicy: Never\n      volumes: null\n",
+        "        resources: {limits: {cpu: 1, memory: 64Mi}, requests: {}}\n        env: []\n",
+    );
+    assert!(load_jobs(&fine, "job.yaml").is_ok(), "{}", error_of(&fine));
+}

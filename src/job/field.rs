@@ -171,6 +171,14 @@ pub enum JobInputError {
         /// What the document declares, e.g. `apiVersion "v1", kind "Pod"`.
         found: String,
     },
+    /// Fields the Job schema does not know (kubectl's strict field validation).
+    #[error("Error from server (BadRequest): error when creating {origin:?}: Job in version \"v1\" cannot be handled as a Job: strict decoding error: {}", unknown_list(fields))]
+    UnknownFields {
+        /// File name (or `-`).
+        origin: String,
+        /// Dotted paths of the unknown fields.
+        fields: Vec<String>,
+    },
     /// The input holds no document at all.
     #[error("{origin}: no Job found (the input is empty)")]
     Empty {
@@ -205,6 +213,14 @@ pub enum JobInputError {
         /// The OS error.
         message: String,
     },
+}
+
+fn unknown_list(fields: &[String]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| format!("unknown field {}", go_quote(f)))
+        .collect();
+    parts.join(", ")
 }
 
 /// kubectl's `The Job "x" is invalid: …` text; several causes become `* field: body` bullets

@@ -56,6 +56,7 @@ pub mod load;
 pub mod names;
 pub mod pod;
 pub mod quantity;
+pub mod strict;
 pub mod validate;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};
