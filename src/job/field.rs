@@ -43,6 +43,8 @@ pub enum FieldErrorKind {
     Forbidden,
     /// `Not found: <v>`.
     NotFound(FieldValue),
+    /// `Too long: may not be more than <n> bytes`.
+    TooLong(usize),
 }
 
 /// One validation failure on one field.
@@ -78,6 +80,10 @@ impl FieldError {
     /// `Too many: n: must have at most max items`.
     pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
         Self::new(field, FieldErrorKind::TooMany(actual, max), "")
+    }
+    /// `Too long: may not be more than n bytes`.
+    pub fn new_too_long(field: impl Into<String>, max: usize) -> Self {
+        Self::new(field, FieldErrorKind::TooLong(max), "")
     }
     /// `Not found: v`.
     pub fn not_found(field: impl Into<String>, value: FieldValue) -> Self {
@@ -121,6 +127,9 @@ impl FieldError {
             }
             FieldErrorKind::Forbidden => with_detail("Forbidden".into()),
             FieldErrorKind::NotFound(v) => with_detail(format!("Not found: {v}")),
+            FieldErrorKind::TooLong(n) => {
+                with_detail(format!("Too long: may not be more than {n} bytes"))
+            }
         }
     }
 }
