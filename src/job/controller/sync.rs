@@ -48,7 +48,7 @@ impl Controller {
                 self.outcome = Some(JobOutcome {
                     kind: OutcomeKind::Interrupted,
                     reason: "Interrupted".to_string(),
-                    message: format!("Run interrupted; {stopped} running pod(s) stopped"),
+                    message: format!("{stopped} running pod(s) stopped"),
                 });
             }
             return actions;

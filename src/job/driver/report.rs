@@ -81,17 +81,25 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
         self.report();
         let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
-        let condition = match outcome.kind {
-            OutcomeKind::Complete => "Complete",
-            OutcomeKind::Failed => "Failed",
-            OutcomeKind::Interrupted => "Interrupted",
-            OutcomeKind::Suspended => "Suspended",
-        };
-        if outcome.kind != OutcomeKind::Suspended {
-            self.out.status(&format!(
-                "job.batch/{name} {condition}: {}: {}",
-                outcome.reason, outcome.message
-            ));
+        match outcome.kind {
+            OutcomeKind::Complete | OutcomeKind::Failed => {
+                let condition = if outcome.kind == OutcomeKind::Complete {
+                    "Complete"
+                } else {
+                    "Failed"
+                };
+                self.out.status(&format!(
+                    "job.batch/{name} {condition}: {}: {}",
+                    outcome.reason, outcome.message
+                ));
+            }
+            OutcomeKind::Interrupted => {
+                self.out.status(&format!(
+                    "job.batch/{name} interrupted: {}",
+                    outcome.message
+                ));
+            }
+            OutcomeKind::Suspended => {}
         }
         let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
         if self.opts.rm || ttl_due {
