@@ -147,14 +147,37 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
 
 /// `10s`, `1m30s`, `250ms` for short waits.
 fn human_secs(d: Duration) -> String {
+    // Delays are measured from the exit, a few milliseconds back: 999ms reads as 1s.
     let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
+    if ms < 950 {
+        return format!("{}ms", (ms + 5) / 10 * 10);
     }
     let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
     match (s / 60, s % 60) {
         (0, s) => format!("{s}s"),
         (m, 0) => format!("{m}m"),
         (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_secs;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_read_naturally() {
+        let ms = |n| human_secs(Duration::from_millis(n));
+        assert_eq!(
+            [
+                ms(98),
+                ms(999),
+                ms(10_000),
+                ms(19_996),
+                ms(90_000),
+                ms(600_000)
+            ],
+            ["100ms", "1s", "10s", "20s", "1m30s", "10m"]
+        );
     }
 }
