@@ -76,6 +76,23 @@ fn pack_directory_from_env() {
             bytes
         }
     });
+    if upload {
+        // Remove what this run built (the label is set on the image by the build options).
+        let listed = std::process::Command::new("docker")
+            .args(["images", "-q", "--filter", "label=io.dockjob.test=measure"])
+            .output()
+            .expect("docker images");
+        let ids = String::from_utf8_lossy(&listed.stdout)
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>();
+        if !ids.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(["rmi", "-f"])
+                .args(&ids)
+                .output();
+        }
+    }
     eprintln!(
         "MEASURE: pre-check {:.2}s, total {:.2}s, {} compressed bytes streamed{}",
         checked.as_secs_f64(),

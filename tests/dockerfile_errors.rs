@@ -228,3 +228,10 @@ fn empty_continuation_before_a_multibyte_last_character_does_not_panic() {
         .unwrap();
     assert_eq!(empty.line, 4);
 }
+
+#[test]
+fn unicode_indentation_is_whitespace_as_in_docker() {
+    let df = dockerfile::parse("FROM a\n\u{a0}\u{a0}RUN echo hi\n").unwrap();
+    assert_eq!(df.instructions[1].keyword_text, "RUN");
+    assert_eq!(df.line_col(df.instructions[1].span.start), (2, 3));
+}

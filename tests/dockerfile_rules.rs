@@ -79,6 +79,9 @@ const CASES: &[Case] = &[
     ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=${TARGETPLATFORM} alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
+    // FromPlatformFlagConstDisallowed
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1\nFROM --platform=linux/arm64 alpine:1 AS build\n", &[1, 2]),
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1 AS build-amd64\nFROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
     // DL3006 / DL3007
     ("DL3006", "FROM alpine\nFROM alpine:3 AS b\nFROM b\nFROM scratch\n", &[1]),
     ("DL3006", "FROM ghcr.io/o/img@sha256:0123456789abcdef0123456789abcdef\nFROM localhost:5000/x:1\n", &[]),
@@ -221,8 +224,8 @@ fn messages_use_buildkit_wording() {
     assert_eq!(
         messages,
         [
-            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "InvalidDefaultArgInFrom: Default value for ARG alpine:$TAG results in empty or invalid base image name",
+            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "StageNameCasing: Stage name 'Build' should be lowercase",
             "WorkdirRelativePath: Relative workdir \"app\" can have unexpected results if the base image changes",
             "JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals",

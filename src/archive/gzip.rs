@@ -1,9 +1,10 @@
 //! gzip that never costs more than it saves on incompressible data: the stream is cut into
 //! 1 MiB segments, each written as its own gzip member (RFC 1952 allows concatenated
-//! members; Go's `gzip.Reader`, which dockerd uses, reads them as one stream). A segment is
-//! deflated; if that saves less than 3 %, it is written as stored (uncompressed) deflate
-//! blocks instead, and the next segments are stored without trying until the next probe.
-//! Random or already-compressed files then cost a CRC and a copy instead of a deflate pass.
+//! members; Go's `gzip.Reader`, which dockerd uses, reads them as one stream). The first
+//! 64 KiB of a segment are deflated as a probe; if that saves less than 3 %, the segment is
+//! written as stored (uncompressed) deflate blocks, otherwise it is deflated (and still
+//! stored if the whole segment turns out incompressible). Random or already-compressed
+//! files then cost a CRC, a copy and a small probe instead of a full deflate pass.
 
 use std::io::{self, Write};
 
@@ -13,9 +14,8 @@ use flate2::Crc;
 /// Input bytes per gzip member.
 pub const SEGMENT: usize = 1024 * 1024;
 
-/// After an incompressible segment, this many segments are stored before deflate is tried
-/// again.
-const PROBE_INTERVAL: u32 = 15;
+/// Bytes of each segment deflated to decide whether the segment is worth deflating.
+const PROBE: usize = 64 * 1024;
 
 /// Largest stored deflate block (its length field is 16 bits).
 const STORED_BLOCK: usize = 65_535;
@@ -26,7 +26,6 @@ pub struct AdaptiveGzip<W: Write> {
     level: flate2::Compression,
     segment: Vec<u8>,
     deflated: Vec<u8>,
-    store_next: u32,
     members: u64,
 }
 
@@ -38,7 +37,6 @@ impl<W: Write> AdaptiveGzip<W> {
             level: flate2::Compression::new(level.min(9)),
             segment: Vec::with_capacity(SEGMENT),
             deflated: Vec::with_capacity(SEGMENT),
-            store_next: 0,
             members: 0,
         }
     }
@@ -54,24 +52,29 @@ impl<W: Write> AdaptiveGzip<W> {
 
     fn emit_segment(&mut self) -> io::Result<()> {
         self.members += 1;
-        if self.store_next > 0 {
-            self.store_next -= 1;
-            write_stored_member(&mut self.inner, &self.segment)?;
+        let segment = &self.segment;
+        let probe = &segment[..PROBE.min(segment.len())];
+        let mut worth_it = deflate_member(&mut self.deflated, self.level, probe)?;
+        if worth_it && probe.len() < segment.len() {
+            worth_it = deflate_member(&mut self.deflated, self.level, segment)?;
+        }
+        if worth_it {
+            self.inner.write_all(&self.deflated)?;
         } else {
-            self.deflated.clear();
-            let mut encoder = GzEncoder::new(&mut self.deflated, self.level);
-            encoder.write_all(&self.segment)?;
-            encoder.finish()?;
-            if self.deflated.len() as u64 * 100 > self.segment.len() as u64 * 97 {
-                self.store_next = PROBE_INTERVAL;
-                write_stored_member(&mut self.inner, &self.segment)?;
-            } else {
-                self.inner.write_all(&self.deflated)?;
-            }
+            write_stored_member(&mut self.inner, segment)?;
         }
         self.segment.clear();
         Ok(())
     }
+}
+
+/// Deflates `data` as a whole gzip member into `out`; true if that saved at least 3 %.
+fn deflate_member(out: &mut Vec<u8>, level: flate2::Compression, data: &[u8]) -> io::Result<bool> {
+    out.clear();
+    let mut encoder = GzEncoder::new(&mut *out, level);
+    encoder.write_all(data)?;
+    encoder.finish()?;
+    Ok(out.len() as u64 * 100 <= data.len() as u64 * 97)
 }
 
 impl<W: Write> Write for AdaptiveGzip<W> {

@@ -32,6 +32,7 @@ pub mod expand;
 pub mod heredoc;
 pub mod lint;
 pub mod model;
+mod patch;
 pub mod position;
 pub mod render;
 pub mod rewrite;
@@ -110,15 +111,16 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
         heredocs: &heredocs,
     };
 
-    // parse-dockerfile 0.1.9 rejects `ENTRYPOINT []`, which Docker accepts (it resets the
-    // entrypoint). Parse a same-length stand-in (`""`) and restore the exec form afterwards.
-    let patched = patch_empty_entrypoints(&plan.patched);
+    // parse-dockerfile 0.1.9 rejects `ENTRYPOINT []` and lines indented with Unicode spaces,
+    // which Docker accepts: give it same-length stand-ins (see `patch`).
+    let entrypoints = patch::empty_entrypoints(&plan.patched);
+    let patched = patch::leading_unicode_spaces(&entrypoints);
     let iter = parse_dockerfile::parse_iter(&patched)
         .map_err(|e| upstream_error::translate(&e, &lines))?;
     let mut instructions = Vec::new();
     for item in iter {
         match item {
-            Ok(inst) => instructions.push(restore_empty_entrypoint(
+            Ok(inst) => instructions.push(patch::restore_empty_entrypoint(
                 converter.instruction(&inst)?,
                 source,
             )),
@@ -144,35 +146,6 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
         empty_continuation_lines,
         lines,
     })
-}
-
-/// Replaces the `[]` of every `ENTRYPOINT []` line with `""` (same length, so spans hold).
-fn patch_empty_entrypoints(text: &str) -> std::borrow::Cow<'_, str> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?mi)^([ \t]*(?:onbuild[ \t]+)?entrypoint[ \t]*)\[([ \t]*)\]([ \t]*\r?)$",
-        )
-        .expect("static regex")
-    });
-    re.replace_all(text, "$1\"$2\"$3")
-}
-
-/// Turns the stand-in shell form of a patched `ENTRYPOINT []` back into an empty exec form.
-fn restore_empty_entrypoint(mut inst: Instruction, source: &str) -> Instruction {
-    if let Args::Onbuild(inner) = inst.args {
-        inst.args = Args::Onbuild(Box::new(restore_empty_entrypoint(*inner, source)));
-        return inst;
-    }
-    if let Args::Command(CommandForm::Shell { span, .. }) = &inst.args {
-        if inst.keyword == Keyword::Entrypoint && source[span.clone()].starts_with('[') {
-            inst.args = Args::Command(CommandForm::Exec {
-                args: Vec::new(),
-                span: span.clone(),
-            });
-        }
-    }
-    inst
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Container, EnvVar};
 
-use super::defaults::LABEL_COMPLETION_INDEX;
+use super::defaults::{LABEL_COMPLETION_INDEX, LABEL_CONTROLLER_UID, LABEL_JOB_NAME};
 use super::expansion::expand;
 use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
 use crate::engine::{ContainerExit, ContainerSpec, LABEL_MANAGED};
@@ -138,6 +138,16 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
     };
 
     let mut container_labels = labels.clone();
+    // With manualSelector the template may lack them; containers always carry them.
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    for (key, value) in [
+        (LABEL_JOB_NAME, job_name),
+        (LABEL_CONTROLLER_UID, uid.as_str()),
+    ] {
+        container_labels
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
     container_labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
     container_labels.insert(LABEL_POD.to_string(), pod.name.clone());
     container_labels.insert(LABEL_NAMESPACE.to_string(), namespace.to_string());

@@ -8,7 +8,7 @@
 
 use super::{LintOptions, Sink};
 use crate::dockerfile::expand::unquote;
-use crate::dockerfile::model::{Args, Dockerfile, Instruction, Keyword};
+use crate::dockerfile::model::{Args, Dockerfile, Instruction, Keyword, Span};
 
 /// Per-instruction checks.
 pub(super) fn instruction(
@@ -25,7 +25,7 @@ pub(super) fn instruction(
                 if raw.contains('$') {
                     continue; // depends on variables we cannot know offline
                 }
-                expose(inst, &raw, sink);
+                expose(inst, &word.span, &raw, sink);
             }
         }
         (Keyword::Copy | Keyword::Add, Args::Copy { sources, .. }) => {
@@ -91,7 +91,8 @@ fn clean_path(path: &str) -> String {
 }
 
 /// `parsePort`: `[ip:][hostPort:]containerPort[/proto]`.
-fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
+fn expose(inst: &Instruction, word: &Span, raw: &str, sink: &mut Sink<'_>) {
+    let at = sink.pick(&inst.span, word);
     let parts: Vec<&str> = raw.split(':').collect();
     let container = parts[parts.len() - 1];
     let (ip, host) = match parts.len() {
@@ -103,7 +104,7 @@ fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
     if proto != proto.to_lowercase() {
         sink.report(
             "ExposeProtoCasing",
-            inst.span.clone(),
+            at.clone(),
             format!("Defined protocol '{raw}' in EXPOSE instruction should be lowercase"),
             Some(format!("{} {}", inst.keyword_text, raw.to_lowercase())),
         );
@@ -112,7 +113,7 @@ fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
         let port = container.to_lowercase();
         sink.report(
             "ExposeInvalidFormat",
-            inst.span.clone(),
+            at,
             format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{raw}'"),
             Some(format!("{} {port} (publish host ports at run time instead)", inst.keyword_text)),
         );

@@ -186,6 +186,8 @@ fn report(
             }
             None => format!("declare it first with ARG {name} or ENV {name}=<value>"),
         };
-        sink.report("UndefinedVar", inst.span.clone(), message, Some(hint));
+        let span = super::variable_span(sink.source(), &inst.span, &name)
+            .map_or(inst.span.clone(), |v| sink.pick(&inst.span, &v));
+        sink.report("UndefinedVar", span, message, Some(hint));
     }
 }

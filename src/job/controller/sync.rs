@@ -35,7 +35,7 @@ impl Controller {
         if self.outcome.is_some() {
             return Vec::new();
         }
-        self.count_finished_pods(now);
+        self.count_finished_pods();
         let mut actions = Vec::new();
         if self.interrupted && self.finishing.is_none() {
             actions.extend(self.delete_active_pods(DeleteCause::Interrupted, now));
@@ -48,7 +48,7 @@ impl Controller {
                 self.outcome = Some(JobOutcome {
                     kind: OutcomeKind::Interrupted,
                     reason: "Interrupted".to_string(),
-                    message: format!("Run interrupted; {stopped} running pod(s) stopped"),
+                    message: format!("{stopped} running pod(s) stopped"),
                 });
             }
             return actions;
@@ -77,7 +77,7 @@ impl Controller {
             self.creation_due = None;
             actions.extend(self.delete_active_pods(DeleteCause::JobFinished, now));
             if self.all_pods_terminated() {
-                self.count_finished_pods(now);
+                self.count_finished_pods();
                 self.apply_terminal_condition(now);
             }
             return actions;
@@ -92,7 +92,7 @@ impl Controller {
     }
 
     /// Adds finished pods to the counters once, evaluating podFailurePolicy and per-index limits.
-    fn count_finished_pods(&mut self, _now: Timestamp) {
+    fn count_finished_pods(&mut self) {
         for i in 0..self.pods.len() {
             let pod = &self.pods[i];
             if pod.counted || !pod.phase.is_terminal() {
@@ -205,7 +205,7 @@ impl Controller {
     }
 
     fn success_check(&mut self) -> Option<Finish> {
-        if let Some((index, _)) = self.match_success_policy() {
+        if let Some(index) = self.match_success_policy() {
             return Some(Finish {
                 failed: false,
                 reason: "SuccessPolicy".to_string(),

@@ -81,17 +81,25 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
         self.report();
         let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
-        let condition = match outcome.kind {
-            OutcomeKind::Complete => "Complete",
-            OutcomeKind::Failed => "Failed",
-            OutcomeKind::Interrupted => "Interrupted",
-            OutcomeKind::Suspended => "Suspended",
-        };
-        if outcome.kind != OutcomeKind::Suspended {
-            self.out.status(&format!(
-                "job.batch/{name} {condition}: {}: {}",
-                outcome.reason, outcome.message
-            ));
+        match outcome.kind {
+            OutcomeKind::Complete | OutcomeKind::Failed => {
+                let condition = if outcome.kind == OutcomeKind::Complete {
+                    "Complete"
+                } else {
+                    "Failed"
+                };
+                self.out.status(&format!(
+                    "job.batch/{name} {condition}: {}: {}",
+                    outcome.reason, outcome.message
+                ));
+            }
+            OutcomeKind::Interrupted => {
+                self.out.status(&format!(
+                    "job.batch/{name} interrupted: {}",
+                    outcome.message
+                ));
+            }
+            OutcomeKind::Suspended => {}
         }
         let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
         if self.opts.rm || ttl_due {
@@ -139,14 +147,37 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
 
 /// `10s`, `1m30s`, `250ms` for short waits.
 fn human_secs(d: Duration) -> String {
+    // Delays are measured from the exit, a few milliseconds back: 999ms reads as 1s.
     let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
+    if ms < 950 {
+        return format!("{}ms", (ms + 5) / 10 * 10);
     }
     let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
     match (s / 60, s % 60) {
         (0, s) => format!("{s}s"),
         (m, 0) => format!("{m}m"),
         (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_secs;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_read_naturally() {
+        let ms = |n| human_secs(Duration::from_millis(n));
+        assert_eq!(
+            [
+                ms(98),
+                ms(999),
+                ms(10_000),
+                ms(19_996),
+                ms(90_000),
+                ms(600_000)
+            ],
+            ["100ms", "1s", "10s", "20s", "1m30s", "10m"]
+        );
     }
 }
