@@ -235,3 +235,9 @@ fn unicode_indentation_is_whitespace_as_in_docker() {
     assert_eq!(df.instructions[1].keyword_text, "RUN");
     assert_eq!(df.line_col(df.instructions[1].span.start), (2, 3));
 }
+
+#[test]
+fn the_first_error_in_the_file_is_reported() {
+    let e = dockerfile::parse("FROM a\nCOPY --bogus a b\nRUN x\nFORM y\n").unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (2, "unknown flag: bogus"));
+}

@@ -120,10 +120,13 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
     let mut instructions = Vec::new();
     for item in iter {
         match item {
-            Ok(inst) => instructions.push(patch::restore_empty_entrypoint(
-                converter.instruction(&inst)?,
-                source,
-            )),
+            Ok(inst) => {
+                let inst = patch::restore_empty_entrypoint(converter.instruction(&inst)?, source);
+                // Checked as they come, so the first error in the file is the one reported,
+                // as BuildKit reports the first instruction it cannot accept.
+                validate::instruction(&inst, &lines)?;
+                instructions.push(inst);
+            }
             Err(e) if e.line() == 0 && instructions.is_empty() => {
                 return Err(ParseError::whole_file("file with no instructions"));
             }
@@ -134,9 +137,6 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
             }
             Err(e) => return Err(upstream_error::translate(&e, &lines)),
         }
-    }
-    for inst in &instructions {
-        validate::instruction(inst, &lines)?;
     }
     let empty_continuation_lines =
         validate::empty_continuations(source, &instructions, directives.escape);
