@@ -7,6 +7,7 @@
 //! continuation warning, reported on the instruction's last line).
 
 use super::{LintOptions, Sink};
+use crate::context::gopath;
 use crate::dockerfile::expand::unquote;
 use crate::dockerfile::model::{Args, Dockerfile, Instruction, Keyword, Span};
 
@@ -48,7 +49,7 @@ pub(super) fn instruction(
                 if path.contains("://") || path.starts_with("git@") {
                     continue;
                 }
-                let clean = clean_path(&path);
+                let clean = gopath::clean(&path);
                 let relative = clean.trim_start_matches('/');
                 // "." and "/" are the context root, not paths that can be excluded.
                 if relative.is_empty() || relative == "." || !is_ignored(relative) {
@@ -65,28 +66,6 @@ pub(super) fn instruction(
             }
         }
         _ => {}
-    }
-}
-
-/// Go's `path.Clean`: no `.` segments, `..` resolved, no trailing or doubled slashes.
-fn clean_path(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
     }
 }
 
@@ -167,19 +146,5 @@ pub(super) fn file(df: &Dockerfile, sink: &mut Sink<'_>) {
             format!("Command '{name}' should match the case of the command majority ({casing})"),
             Some(fixed),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clean_path;
-
-    #[test]
-    fn cleans_like_go_path_clean() {
-        assert_eq!(clean_path("./a/b/"), "a/b");
-        assert_eq!(clean_path("/a/../b"), "/b");
-        assert_eq!(clean_path("a/../../b"), "../b");
-        assert_eq!(clean_path("./"), ".");
-        assert_eq!(clean_path("/"), "/");
     }
 }

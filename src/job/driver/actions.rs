@@ -15,7 +15,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             Action::StartContainer { pod, restart } => self.start_pod(&pod, restart).await,
             Action::StopPod { pod, grace } => {
                 // An exit that is seen but not yet reported will end the pod by itself.
-                if self.live.iter().any(|c| c.pod == pod && c.pending_exit.is_some()) {
+                if self
+                    .live
+                    .iter()
+                    .any(|c| c.pod == pod && c.pending_exit.is_some())
+                {
                     return Ok(None);
                 }
                 let running = self.live.iter().find(|c| c.pod == pod && !c.exited);
