@@ -82,9 +82,27 @@ impl Controller {
             now,
             container_restart_delay(pod.backoff_steps, scale),
         ));
-        pod.waiting_reason = Some(reason.clone());
-        pod.waiting_message = Some(message.clone());
-        self.record_pod_event(name, EventType::Warning, &reason, message, "kubelet", now);
+        // Kubelet events (`pkg/kubelet/images/image_manager.go`, `kuberuntime_container.go`):
+        // a failed pull is `Failed`, then the pod waits in ImagePullBackOff.
+        let (waiting, event_reason, event_message) = match reason.as_str() {
+            "ErrImagePull" => ("ImagePullBackOff", "Failed", message.clone()),
+            "ErrImageNeverPull" => ("ErrImageNeverPull", "ErrImageNeverPull", message.clone()),
+            other => (other, "Failed", format!("Error: {message}")),
+        };
+        pod.waiting_reason = Some(waiting.to_string());
+        pod.waiting_message = Some(message);
+        self.record_pod_event(
+            name,
+            EventType::Warning,
+            event_reason,
+            event_message,
+            "kubelet",
+            now,
+        );
+        if reason == "ErrImagePull" {
+            let message = format!("Back-off pulling image {:?}", self.plan.image);
+            self.record_pod_event(name, EventType::Normal, "BackOff", message, "kubelet", now);
+        }
     }
 
     fn container_exited(&mut self, name: &str, exit: &ContainerExit, now: Timestamp) {

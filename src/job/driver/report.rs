@@ -16,18 +16,9 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         self.events_seen = self.ctl.events().len();
         for event in &events {
             self.out.event(event);
-            match (event.object_kind, event.reason.as_str()) {
-                ("Job", "SuccessfulCreate") => {
-                    let pod = event.message.trim_start_matches("Created pod: ");
-                    self.out.status(&format!("pod/{pod} created"));
-                }
-                ("Pod", "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError") => {
-                    self.out.status(&format!(
-                        "pod/{} {}: {}",
-                        event.object_name, event.reason, event.message
-                    ));
-                }
-                _ => {}
+            if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
+                let pod = event.message.trim_start_matches("Created pod: ");
+                self.out.status(&format!("pod/{pod} created"));
             }
         }
         let status = self.ctl.status();
