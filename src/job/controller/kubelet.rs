@@ -128,7 +128,11 @@ impl Controller {
             started_at: pod.running_since.take(),
             finished_at: now,
         };
-        let previous_exit = pod.terminated.as_ref().map(|t| t.finished_at);
+        let previous_exit = pod
+            .terminated
+            .as_ref()
+            .or(pod.last_termination.as_ref())
+            .map(|t| t.finished_at);
         pod.terminated = Some(termination);
         let mut backoff_message = None;
         if pod.deleting.is_some() || exit.code == 0 || !on_failure {
