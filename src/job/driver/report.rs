@@ -111,8 +111,10 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             } else {
                 "ttlSecondsAfterFinished"
             };
-            self.out
-                .status(&format!("removed {removed} container(s) ({why})"));
+            if removed > 0 {
+                self.out
+                    .status(&format!("removed {removed} container(s) ({why})"));
+            }
         }
         let mut job = self.ctl.job().clone();
         job.status = Some(self.ctl.status());
