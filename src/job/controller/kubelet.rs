@@ -214,10 +214,10 @@ impl Controller {
             type_,
             reason: reason.to_string(),
             message,
-            object_kind: "Pod",
+            object_kind: "Pod".to_string(),
             object_name: pod.to_string(),
             namespace: self.plan.namespace.clone(),
-            source,
+            source: source.to_string(),
             time: now,
         });
     }
