@@ -301,3 +301,19 @@ fn selectors_and_managed_by_follow_the_api_server() {
     assert!(err.contains("spec.maxFailedIndexes: Required value: must be specified when completions is above 100000"), "{err}");
     assert!(err.contains("spec.parallelism: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index"), "{err}");
 }
+
+#[test]
+fn json_manifests_and_read_errors() {
+    let json = r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox:1.36"}]}}}}"#;
+    assert_eq!(load_jobs(json, "job.json").unwrap().len(), 1);
+    let missing = load_path("/nonexistent/job.yaml").unwrap_err().to_string();
+    assert!(
+        missing.starts_with("/nonexistent/job.yaml: No such file"),
+        "{missing}"
+    );
+    let empty_dir = tempfile::tempdir().unwrap();
+    let err = load_path(empty_dir.path().to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.ends_with("no Job found (the input is empty)"), "{err}");
+}

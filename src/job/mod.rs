@@ -36,8 +36,9 @@
 //! # Where dockjob differs from a cluster
 //!
 //! - One container per pod; init containers and sidecars are refused or ignored (warned).
-//! - `emptyDir` is a fresh anonymous volume per container run: it does not survive an
-//!   in-place restart as it would in a pod.
+//! - `emptyDir` volumes are whatever the engine adapter makes of
+//!   [`crate::engine::ContainerSpec::empty_dirs`] (the pod UID is on every container as the
+//!   `io.dockjob.pod-uid` label, so an adapter can share one volume across restarts).
 //! - `ttlSecondsAfterFinished: 0` removes the containers when `run` ends; a longer TTL is
 //!   reported in [`driver::JobRun::ttl_expires_at`] for a store-backed controller to honour.
 //! - A container exit is also recorded as an event (`ContainerDied`, kubernetes#123176).

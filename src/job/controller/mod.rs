@@ -60,6 +60,7 @@ struct Plan {
     active_deadline: Option<Duration>,
     grace: Duration,
     container: String,
+    image: String,
     ttl: Option<Duration>,
 }
 
@@ -240,6 +241,11 @@ impl Plan {
                 .containers
                 .first()
                 .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            image: pod
+                .containers
+                .first()
+                .and_then(|c| c.image.clone())
                 .unwrap_or_default(),
             ttl: spec.ttl_seconds_after_finished.map(|s| secs(s.into())),
         }

@@ -321,10 +321,10 @@ impl Controller {
             type_,
             reason: reason.to_string(),
             message,
-            object_kind: "Job",
+            object_kind: "Job".to_string(),
             object_name: self.plan.name.clone(),
             namespace: self.plan.namespace.clone(),
-            source: "job-controller",
+            source: "job-controller".to_string(),
             time: now,
         });
     }

@@ -142,13 +142,13 @@ pub struct JobEvent {
     /// Human message.
     pub message: String,
     /// Kind of the involved object: `Job` or `Pod`.
-    pub object_kind: &'static str,
+    pub object_kind: String,
     /// Name of the involved object.
     pub object_name: String,
     /// Namespace of the involved object.
     pub namespace: String,
     /// Reporting component (`job-controller`, `kubelet`, `dockjob`).
-    pub source: &'static str,
+    pub source: String,
     /// When it happened.
     pub time: Timestamp,
 }

@@ -11,8 +11,8 @@ use crate::job::pod::{container_spec, pull_policy, PodIdentity};
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     pub(super) async fn execute(&mut self, action: Action) -> Result<Option<Input>, DriverError> {
         match action {
-            Action::CreatePod { pod } => self.start_pod(&pod, 0).await,
-            Action::StartContainer { pod, restart } => self.start_pod(&pod, restart).await,
+            Action::CreatePod { pod } => self.start_and_show(&pod, 0).await,
+            Action::StartContainer { pod, restart } => self.start_and_show(&pod, restart).await,
             Action::StopPod { pod, grace } => {
                 // An exit that is seen but not yet reported will end the pod by itself.
                 if self
@@ -34,6 +34,22 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 Ok(None)
             }
         }
+    }
+
+    /// Starts the pod's container; a pod left waiting gets a status line with the reason.
+    async fn start_and_show(
+        &mut self,
+        pod: &str,
+        restart: u32,
+    ) -> Result<Option<Input>, DriverError> {
+        let input = self.start_pod(pod, restart).await?;
+        if let Some(Input::ContainerWaiting {
+            reason, message, ..
+        }) = &input
+        {
+            self.out.status(&format!("pod/{pod} {reason}: {message}"));
+        }
+        Ok(input)
     }
 
     async fn start_pod(&mut self, pod: &str, restart: u32) -> Result<Option<Input>, DriverError> {

@@ -16,18 +16,9 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         self.events_seen = self.ctl.events().len();
         for event in &events {
             self.out.event(event);
-            match (event.object_kind, event.reason.as_str()) {
-                ("Job", "SuccessfulCreate") => {
-                    let pod = event.message.trim_start_matches("Created pod: ");
-                    self.out.status(&format!("pod/{pod} created"));
-                }
-                ("Pod", "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError") => {
-                    self.out.status(&format!(
-                        "pod/{} {}: {}",
-                        event.object_name, event.reason, event.message
-                    ));
-                }
-                _ => {}
+            if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
+                let pod = event.message.trim_start_matches("Created pod: ");
+                self.out.status(&format!("pod/{pod} created"));
             }
         }
         let status = self.ctl.status();
@@ -120,8 +111,10 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             } else {
                 "ttlSecondsAfterFinished"
             };
-            self.out
-                .status(&format!("removed {removed} container(s) ({why})"));
+            if removed > 0 {
+                self.out
+                    .status(&format!("removed {removed} container(s) ({why})"));
+            }
         }
         let mut job = self.ctl.job().clone();
         job.status = Some(self.ctl.status());

@@ -129,3 +129,26 @@ fn fail_index_marks_the_index_failed_without_retry() {
     assert_eq!(c.outcome().unwrap().reason, "FailedIndexes");
     assert_eq!(c.status().completed_indexes.as_deref(), Some("1"));
 }
+
+#[test]
+fn indexed_without_per_index_limit_uses_the_job_wide_backoff() {
+    let (mut c, actions) = controller(&job(
+        "  completions: 2\n  parallelism: 1\n  completionMode: Indexed\n",
+        "Never",
+    ));
+    let first = created(&actions).remove(0);
+    assert!(created(&exit(&mut c, &first, 1, 5)).is_empty());
+    assert_eq!(c.next_wakeup(), Some(t(15)));
+    let retry = created(&c.step(Input::Tick, t(15))).remove(0);
+    assert_eq!(
+        c.pod(&retry).unwrap().index,
+        Some(0),
+        "the lowest pending index again"
+    );
+    assert_eq!(c.status().failed, Some(1));
+    assert_eq!(
+        c.status().failed_indexes,
+        None,
+        "failedIndexes exists only with backoffLimitPerIndex"
+    );
+}

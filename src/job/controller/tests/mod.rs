@@ -306,3 +306,20 @@ fn pods_convert_to_kubernetes_pod_objects() {
         .unwrap();
     assert_eq!((last.exit_code, last.reason.as_deref()), (2, Some("Error")));
 }
+
+#[test]
+fn kubelet_backoff_resets_after_ten_quiet_minutes() {
+    let (mut c, actions) = controller(&job("  backoffLimit: 10\n", "OnFailure"));
+    let pod = created(&actions).remove(0);
+    start(&mut c, &pod, 0);
+    exit(&mut c, &pod, 1, 1);
+    c.step(Input::Tick, t(11));
+    start(&mut c, &pod, 11);
+    exit(&mut c, &pod, 1, 12);
+    assert_eq!(c.next_wakeup(), Some(t(32)), "second exit in a row: 20s");
+    c.step(Input::Tick, t(32));
+    start(&mut c, &pod, 32);
+    // Runs for more than 2 × 300s before failing again: back to the first step.
+    exit(&mut c, &pod, 1, 700);
+    assert_eq!(c.next_wakeup(), Some(t(710)));
+}
