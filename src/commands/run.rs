@@ -1,4 +1,5 @@
-//! `run`: Jobs in the foreground, with Ctrl-C stopping pods gracefully (twice: at once).
+//! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
+//! once).
 
 use tokio::sync::watch;
 
@@ -8,6 +9,8 @@ use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
+
+use super::signals::{StopSignal, StopSignals};
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
@@ -25,7 +28,7 @@ pub async fn run(
     let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
-    let interrupts = watch_interrupts(progress);
+    let interrupts = watch_interrupts(progress)?;
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
@@ -61,16 +64,20 @@ pub async fn run(
     Ok(status)
 }
 
-/// Counts Ctrl-C presses: the driver stops pods gracefully on the first and kills them on the
-/// second.
-fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
+/// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
+/// stops pods gracefully on the first and kills them on the second.
+fn watch_interrupts(progress: ProgressMode) -> anyhow::Result<watch::Receiver<u32>> {
+    let mut signals = StopSignals::install()?;
     let (sender, receiver) = watch::channel(0);
     tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while let Some(stop) = signals.recv().await {
             let presses = *sender.borrow() + 1;
-            match presses {
-                1 => progress.note(
+            match (presses, stop) {
+                (1, StopSignal::Interrupt) => progress.note(
                     "interrupted: stopping the pods gracefully (press Ctrl-C again to kill them)",
+                ),
+                (1, StopSignal::Terminate) => progress.note(
+                    "SIGTERM: stopping the pods gracefully (a second SIGTERM or Ctrl-C kills them)",
                 ),
                 _ => progress.note("interrupted again: killing the pods"),
             }
@@ -79,5 +86,5 @@ fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
             }
         }
     });
-    receiver
+    Ok(receiver)
 }
