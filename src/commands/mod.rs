@@ -6,7 +6,7 @@ mod image;
 mod login;
 mod push;
 mod run;
-pub mod signals;
+mod signals;
 
 use crate::cli::{Cli, Command, ImageCommand};
 use crate::engine::docker::DockerEngine;
