@@ -67,6 +67,9 @@ pub struct PushArgs {
     /// Images to push (NAME[:TAG])
     #[arg(value_name = "REF", required = true)]
     pub refs: Vec<String>,
+    /// Also write the NAME:TAG@sha256:… lines to this file (for release pipelines)
+    #[arg(long = "digest-file", value_name = "FILE")]
+    pub digest_file: Option<PathBuf>,
 }
 
 /// `dockjob lint`.

@@ -3,12 +3,14 @@
 
 mod build;
 mod image;
+mod login;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs};
+pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
 
 /// Build and push images through the Docker Engine API, and run Kubernetes Jobs locally.
@@ -60,4 +62,8 @@ pub enum Command {
     Image(ImageArgs),
     /// Run a Kubernetes Job manifest in the foreground on the local engine
     Run(RunArgs),
+    /// Check credentials with a registry and store them where the docker CLI reads them
+    Login(LoginArgs),
+    /// Remove a registry's stored credentials
+    Logout(LogoutArgs),
 }

@@ -4,8 +4,10 @@
 mod build;
 mod image;
 mod lint;
+mod login;
 mod push;
 mod run;
+mod signals;
 
 use crate::cli::{Cli, Command, ImageCommand};
 use crate::engine::docker::DockerEngine;
@@ -16,10 +18,17 @@ use crate::progress::ProgressMode;
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     let progress = ProgressMode::resolve(cli.global.progress);
     let host = cli.global.host.as_deref();
+    // `run` stops its pods gracefully on the first signal; every other verb exits at once.
+    if !matches!(cli.command, Command::Run(_)) {
+        signals::exit_on_stop_signal()?;
+    }
     match cli.command {
         Command::Lint(args) => lint::lint(&args),
         Command::Build(args) => build::build(&connect(host).await?, &args, progress).await,
-        Command::Push(args) => push::push(&connect(host).await?, &args.refs, progress).await,
+        Command::Push(args) => {
+            let engine = connect(host).await?;
+            push::push(&engine, &args.refs, args.digest_file.as_deref(), progress).await
+        }
         Command::Image(args) => {
             let engine = connect(host).await?;
             match args.command {
@@ -30,6 +39,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             }
         }
         Command::Run(args) => run::run(&connect(host).await?, &args, progress).await,
+        Command::Login(args) => login::login(&args).await,
+        Command::Logout(args) => login::logout(&args).await,
     }
 }
 

@@ -1,5 +1,7 @@
 //! `push`: send local images to their registries with the user's Docker credentials.
 
+use std::path::Path;
+
 use anyhow::Context;
 
 use crate::engine::docker::DockerEngine;
@@ -13,10 +15,12 @@ use crate::registry::retry::{self, retry_notice, RetryDecision, RetryPolicy};
 
 use super::print_data;
 
-/// Pushes each reference and prints `NAME:TAG@sha256:…` for it.
+/// Pushes each reference and prints `NAME:TAG@sha256:…` for it; with `digest_file`, the same
+/// lines also go to that file (rewritten after each push, so it lists what did get pushed).
 pub async fn push(
     engine: &DockerEngine,
     references: &[String],
+    digest_file: Option<&Path>,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
     let parsed = references
@@ -24,9 +28,17 @@ pub async fn push(
         .map(|r| ImageRef::parse(r).map_err(|e| user_error(e.to_string())))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let config = load_docker_config()?;
+    let mut pushed = String::new();
     for (typed, reference) in references.iter().zip(&parsed) {
         let digest = push_one(engine, &config, typed, reference, progress).await?;
-        print_data(&format!("{}@{digest}", reference.familiar()))?;
+        let line = format!("{}@{digest}", reference.familiar());
+        if let Some(file) = digest_file {
+            pushed.push_str(&line);
+            pushed.push('\n');
+            std::fs::write(file, &pushed)
+                .with_context(|| format!("writing --digest-file {}", file.display()))?;
+        }
+        print_data(&line)?;
     }
     Ok(ExitStatus::Success)
 }

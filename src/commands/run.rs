@@ -1,4 +1,5 @@
-//! `run`: Jobs in the foreground, with Ctrl-C stopping pods gracefully (twice: at once).
+//! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
+//! once).
 
 use tokio::sync::watch;
 
@@ -8,6 +9,8 @@ use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
+
+use super::signals::StopSignals;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
@@ -25,7 +28,7 @@ pub async fn run(
     let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
-    let interrupts = watch_interrupts(progress);
+    let interrupts = watch_interrupts()?;
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
@@ -56,23 +59,19 @@ pub async fn run(
     Ok(status)
 }
 
-/// Counts Ctrl-C presses: the driver stops pods gracefully on the first and kills them on the
-/// second.
-fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
+/// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
+/// stops pods gracefully on the first and kills them on the second.
+fn watch_interrupts() -> anyhow::Result<watch::Receiver<u32>> {
+    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
+    let mut signals = StopSignals::install()?;
     let (sender, receiver) = watch::channel(0);
     tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while signals.recv().await.is_some() {
             let presses = *sender.borrow() + 1;
-            match presses {
-                1 => progress.note(
-                    "interrupted: stopping the pods gracefully (press Ctrl-C again to kill them)",
-                ),
-                _ => progress.note("interrupted again: killing the pods"),
-            }
             if sender.send(presses).is_err() {
                 break;
             }
         }
     });
-    receiver
+    Ok(receiver)
 }

@@ -11,12 +11,13 @@
 //!
 //! ```no_run
 //! # async fn demo<E: dockjob::engine::PodRuntime>(engine: &E) -> anyhow::Result<u8> {
-//! use dockjob::job::driver::{ctrl_c_presses, run_foreground, PlainOutput, RunOptions};
+//! use dockjob::job::driver::{run_foreground, PlainOutput, RunOptions};
 //! let loaded = dockjob::job::input::load_path("job.yaml")?;
 //! for warning in &loaded[0].warnings {
 //!     eprintln!("Warning: {warning}");
 //! }
-//! let opts = RunOptions { interrupts: Some(ctrl_c_presses()), ..RunOptions::default() };
+//! // `dockjob run` passes a counter of SIGINT/SIGTERM in `interrupts`.
+//! let opts = RunOptions::default();
 //! let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
 //! let run = run_foreground(engine, loaded[0].job.clone(), opts, &mut out).await?;
 //! Ok(run.outcome.kind.exit_code())

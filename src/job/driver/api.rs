@@ -36,22 +36,6 @@ impl Default for RunOptions {
     }
 }
 
-/// Counts Ctrl-C presses for [`RunOptions::interrupts`]: spawns a task on the current
-/// tokio runtime that listens for SIGINT for as long as the receiver lives.
-pub fn ctrl_c_presses() -> watch::Receiver<u32> {
-    let (tx, rx) = watch::channel(0u32);
-    tokio::spawn(async move {
-        let mut presses = 0u32;
-        while tokio::signal::ctrl_c().await.is_ok() {
-            presses = presses.saturating_add(1);
-            if tx.send(presses).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 /// A container created for a pod during the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunContainer {

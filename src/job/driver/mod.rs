@@ -23,7 +23,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
-pub use api::{ctrl_c_presses, DriverError, JobRun, RunContainer, RunOptions};
+pub use api::{DriverError, JobRun, RunContainer, RunOptions};
 pub use output::{PlainOutput, Progress, RunOutput, TerminalOutput};
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
