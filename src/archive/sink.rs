@@ -1,7 +1,8 @@
 //! The bounded pipe between the packing thread and the async upload: a `Write` that cuts
 //! the tar(+gzip) output into 64 KiB `Bytes` chunks and hands them over a tokio channel of
-//! a few slots, so at most `CHANNEL_SLOTS + 1` chunks exist at any time whatever the
-//! context size (the packing thread blocks while the engine is slow).
+//! a few slots, so at most `CHANNEL_SLOTS + 1` chunks (plus the gzip writer's two 1 MiB
+//! segment buffers) exist at any time whatever the context size: the packing thread blocks
+//! while the engine is slow.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
