@@ -1,7 +1,8 @@
 //! The bounded pipe between the packing thread and the async upload: a `Write` that cuts
 //! the tar(+gzip) output into 64 KiB `Bytes` chunks and hands them over a tokio channel of
-//! a few slots, so at most `CHANNEL_SLOTS + 1` chunks exist at any time whatever the
-//! context size (the packing thread blocks while the engine is slow).
+//! a few slots, so at most `CHANNEL_SLOTS + 1` chunks (plus the gzip writer's two 1 MiB
+//! segment buffers) exist at any time whatever the context size: the packing thread blocks
+//! while the engine is slow.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,8 +111,10 @@ pub enum Compression {
 }
 
 impl Default for Compression {
-    /// gzip level 1: the context is compressed while it streams, at a level fast enough
-    /// not to be the bottleneck of a local upload.
+    /// gzip level 1, compressed while it streams. Measured on this project's 2-core test
+    /// machine, a local engine spends more time inflating than the unix socket saves: for a
+    /// context of source-like text, plain tar beats gzip on wall time; on a remote engine
+    /// (TCP/SSH) gzip wins. Callers choose per engine.
     fn default() -> Self {
         Compression::Gzip { level: 1 }
     }
