@@ -25,7 +25,7 @@ use futures_util::Stream;
 
 pub use crate::context::{BuildContext, DockerfileSource};
 pub use error::ContextError;
-pub use resolve::prepare_context;
+pub use resolve::{ignore_file_for, prepare_context};
 pub use sink::{Compression, CHANNEL_SLOTS, CHUNK_SIZE};
 
 /// The body stream: chunks of tar (gzip-compressed unless asked otherwise); an error

@@ -5,8 +5,11 @@
 //! | 0    | success |
 //! | 1    | the Job failed, lint found errors, a build step or push failed |
 //! | 2    | bad input or usage (flags, Dockerfile, job.yaml, missing file or image) |
-//! | 3    | the engine or the registry could not be reached |
-//! | 130  | interrupted (Ctrl-C) |
+//! | 3    | the engine (or, for `login`, the registry) could not be reached |
+//! | 130  | interrupted (Ctrl-C; `run` also after SIGTERM once its pods are stopped) |
+//! | 143  | terminated by SIGTERM (every command but `run`) |
+//!
+//! A closed stdout (`dockjob … | head`) is success, as in ripgrep.
 
 use std::process::ExitCode;
 
@@ -43,6 +46,11 @@ impl From<ExitStatus> for ExitCode {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
+
+/// Stdout was closed by its reader: `main` treats this as success.
+#[derive(Debug, thiserror::Error)]
+#[error("stdout is closed")]
+pub struct StdoutClosed;
 
 /// Makes a [`UserError`] from anything printable.
 pub fn user_error(message: impl Into<String>) -> anyhow::Error {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dockjob::cli::Cli;
-use dockjob::error::{exit_status_for, report, ExitStatus};
+use dockjob::error::{exit_status_for, report, ExitStatus, StdoutClosed};
 
 fn main() -> ExitCode {
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
@@ -20,21 +20,13 @@ fn main() -> ExitCode {
             return ExitStatus::Failure.into();
         }
     };
+    // `dockjob … | head` closes stdout early: that is success, not an error (as in ripgrep).
     match runtime.block_on(dockjob::commands::dispatch(cli)) {
         Ok(status) => status.into(),
-        Err(error) if is_broken_pipe(&error) => ExitStatus::Success.into(),
+        Err(error) if error.downcast_ref::<StdoutClosed>().is_some() => ExitStatus::Success.into(),
         Err(error) => {
             report(&error);
             exit_status_for(&error).into()
         }
     }
-}
-
-/// `dockjob … | head` closes stdout early; that is success, not an error (as in ripgrep).
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -45,12 +45,15 @@ fn pack_directory_from_env() {
         .enable_all()
         .build()
         .unwrap();
-    let sent = runtime.block_on(async move {
+    // One label value per run, so that two runs never remove each other's images.
+    let run_label = format!("measure-{}", std::process::id());
+    let label_filter = format!("label=io.dockjob.test={run_label}");
+    let sent = runtime.block_on(async {
         if upload {
             let docker = bollard::Docker::connect_with_local_defaults()
                 .unwrap()
                 .with_timeout(std::time::Duration::from_secs(3600));
-            let labels = HashMap::from([("io.dockjob.test", "measure")]);
+            let labels = HashMap::from([("io.dockjob.test", run_label.as_str())]);
             let options = bollard::query_parameters::BuildImageOptionsBuilder::new()
                 .dockerfile(&name)
                 .labels(&labels)
@@ -79,7 +82,7 @@ fn pack_directory_from_env() {
     if upload {
         // Remove what this run built (the label is set on the image by the build options).
         let listed = std::process::Command::new("docker")
-            .args(["images", "-q", "--filter", "label=io.dockjob.test=measure"])
+            .args(["images", "-q", "--filter", &label_filter])
             .output()
             .expect("docker images");
         let ids = String::from_utf8_lossy(&listed.stdout)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use dockjob::job::field::JobInputError;
 use dockjob::job::input::load_path;
-use dockjob::job::load::load_jobs;
+use dockjob::job::load_jobs;
 
 fn fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,7 +1,7 @@
 //! Credential resolution in the docker CLI's order, against temp-dir configs and a fake
 //! `docker-credential-test` helper on a private search path.
 
-#[path = "registry_fake_helper.rs"]
+#[path = "common/fake_credential_helper.rs"]
 mod fake_helper;
 
 use std::fs;

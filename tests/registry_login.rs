@@ -1,7 +1,7 @@
 //! `login`/`logout` write what the docker CLI writes, to the file or through a `credsStore`
 //! helper (the fake `docker-credential-test` on a private search path).
 
-#[path = "registry_fake_helper.rs"]
+#[path = "common/fake_credential_helper.rs"]
 mod fake_helper;
 
 use std::fs;

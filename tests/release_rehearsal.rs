@@ -16,7 +16,10 @@ fn rehearse_release_pushes_checks_and_cleans_up() {
     let out = env.dir.path().join("release");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rehearse-release");
     let mut command = Command::new(&script);
-    command.arg(&out).env_remove("DOCKER_CONFIG");
+    command
+        .arg(&out)
+        .env_remove("DOCKER_CONFIG")
+        .env("DOCKJOB_TEST_LABEL", env.label());
     // Run it as from a shell: the variables cargo sets for tests (CARGO_MANIFEST_DIR, …) would
     // change the release build's fingerprints (build scripts watch some) and force rebuilds.
     for (name, _) in std::env::vars_os() {

@@ -67,15 +67,8 @@ pub fn prepare_context(
         inline = Some(content.clone());
     }
 
-    let specific = given.as_ref().and_then(|path| {
-        let name = path.file_name()?.to_string_lossy().into_owned();
-        let candidate = path.with_file_name(plan::dockerfile_specific_ignore_name(&name));
-        candidate.is_file().then_some(candidate)
-    });
-    let root_ignore = root.join(DOCKERIGNORE);
-    let ignore_file = specific
-        .clone()
-        .or_else(|| root_ignore.exists().then_some(root_ignore));
+    let specific = given.as_deref().and_then(dockerfile_specific_ignore_file);
+    let ignore_file = ignore_file_for(&root, given.as_deref());
     let ignore_text = match &ignore_file {
         Some(path) => Some(
             std::fs::read(path).map_err(|source| ContextError::IgnoreFileRead {
@@ -122,6 +115,21 @@ pub fn prepare_context(
         dockerignore_override,
         inline_dockerfile: inline,
     })
+}
+
+/// The ignore file that applies to a build of `root` with the Dockerfile at `dockerfile`:
+/// BuildKit's `<Dockerfile>.dockerignore` next to the Dockerfile first, else
+/// `<root>/.dockerignore`, else none.
+pub fn ignore_file_for(root: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
+    dockerfile
+        .and_then(dockerfile_specific_ignore_file)
+        .or_else(|| Some(root.join(DOCKERIGNORE)).filter(|p| p.exists()))
+}
+
+fn dockerfile_specific_ignore_file(dockerfile: &Path) -> Option<PathBuf> {
+    let name = dockerfile.file_name()?.to_string_lossy().into_owned();
+    let candidate = dockerfile.with_file_name(plan::dockerfile_specific_ignore_name(&name));
+    candidate.is_file().then_some(candidate)
 }
 
 /// docker/cli `getDockerfileRelPath`: `Dockerfile`, or `dockerfile` if only that exists.

@@ -20,7 +20,7 @@ pub enum ImageCommand {
     /// Show an image's ID, ENTRYPOINT, CMD and digests as JSON; exit 2 when it is absent
     Inspect(RefArgs),
     /// Remove image references
-    Rm(RefsArgs),
+    Rm(RmArgs),
 }
 
 /// One image reference.
@@ -29,6 +29,17 @@ pub struct RefArgs {
     /// The image (NAME[:TAG] or NAME@DIGEST)
     #[arg(value_name = "REF")]
     pub reference: String,
+}
+
+/// `dockjob image rm`.
+#[derive(Debug, clap::Args)]
+pub struct RmArgs {
+    /// The images (NAME[:TAG] or ID)
+    #[arg(value_name = "REF", required = true)]
+    pub references: Vec<String>,
+    /// Remove an image ID with several tags, or one a stopped container uses (as `docker rmi -f`)
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 /// Several image references.

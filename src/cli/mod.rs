@@ -9,7 +9,7 @@ mod run;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
-pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs};
+pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
 

@@ -9,7 +9,6 @@ use crate::archive::{self, DockerfileSource, PackOptions};
 use crate::build_metadata::{default_oci_labels, metadata_document, GitFacts};
 use crate::cli::BuildArgs;
 use crate::dockerfile;
-use crate::engine::docker::DockerEngine;
 use crate::engine::BuildRequest;
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
@@ -17,9 +16,10 @@ use crate::progress::{BuildProgress, ProgressMode};
 
 use super::print_data;
 
-/// Builds the image, applies every tag, pushes them with `--push`.
+/// Lints, then (unless `--check`) connects to `host`, builds the image, applies every tag and
+/// pushes them with `--push`. Nothing reaches the engine before the input is checked.
 pub async fn build(
-    engine: &DockerEngine,
+    host: Option<&str>,
     args: &BuildArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
@@ -37,8 +37,13 @@ pub async fn build(
     let tags = args
         .tags
         .iter()
-        .map(|t| ImageRef::parse(t).map_err(|e| user_error(format!("-t: {e}"))))
+        .map(|t| parse_tag(t))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.push && tags.is_empty() {
+        return Err(user_error(
+            "--push needs at least one -t NAME[:TAG] to push",
+        ));
+    }
     let build_args = parse_build_args(&args.build_args)?;
     let substitutions = parse_build_contexts(&args.build_contexts)?;
     let mut labels = if args.no_oci_labels {
@@ -53,9 +58,21 @@ pub async fn build(
     let (display_name, given, source) = read_dockerfile(&args.context, args.file.as_deref())?;
     let parsed =
         dockerfile::parse(&source).map_err(|e| user_error(e.render(&display_name, &source)))?;
-    let quiet = progress == ProgressMode::Quiet;
-    let has_findings =
-        super::lint::lint_before_build(&display_name, &source, &parsed, &args.context, quiet)?;
+    // `--check` asked for the findings: show them even with -q.
+    let quiet = progress == ProgressMode::Quiet && !args.check;
+    let dockerfile_path = match &given {
+        DockerfileSource::Default => Some(args.context.join("Dockerfile")),
+        DockerfileSource::Path(path) => Some(path.clone()),
+        DockerfileSource::Contents(_) => None,
+    };
+    let has_findings = super::lint::lint_before_build(
+        &display_name,
+        &source,
+        &parsed,
+        &args.context,
+        dockerfile_path.as_deref(),
+        quiet,
+    )?;
     if args.check {
         return Ok(if has_findings {
             ExitStatus::Failure
@@ -78,6 +95,7 @@ pub async fn build(
         DockerfileSource::Contents(rewritten.into_bytes())
     };
 
+    let engine = &super::connect(host).await?;
     let context = args.context.clone();
     let (dockerfile_name, body) = tokio::task::spawn_blocking(move || {
         archive::context_body(&context, dockerfile, PackOptions::default())
@@ -181,6 +199,17 @@ fn read_dockerfile(
         ))
     })?;
     Ok((path.display().to_string(), given, source))
+}
+
+/// A `-t` value: a name with an optional tag, never a digest (as `docker build` says).
+pub(crate) fn parse_tag(text: &str) -> anyhow::Result<ImageRef> {
+    let reference = ImageRef::parse(text).map_err(|e| user_error(format!("-t: {e}")))?;
+    if reference.digest().is_some() {
+        return Err(user_error(format!(
+            "-t {text}: a tag cannot include a digest (use NAME[:TAG])"
+        )));
+    }
+    Ok(reference)
 }
 
 /// `--build-arg K=V` and bare `K` (value from the environment, as in the docker CLI).

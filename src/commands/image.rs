@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use crate::archive;
 use crate::cli::ImportArgs;
 use crate::engine::docker::DockerEngine;
-use crate::engine::PodRuntime;
+use crate::engine::{EngineError, PodRuntime};
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
@@ -19,7 +19,7 @@ pub async fn import(
     args: &ImportArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
-    let reference = ImageRef::parse(&args.tag).map_err(|e| user_error(format!("-t: {e}")))?;
+    let reference = super::build::parse_tag(&args.tag)?;
     if !args.rootfs.exists() {
         return Err(user_error(format!(
             "{}: no such file or directory",
@@ -81,14 +81,23 @@ pub async fn inspect(engine: &DockerEngine, reference: &str) -> anyhow::Result<E
     Ok(ExitStatus::Success)
 }
 
-/// Removes image references.
-pub async fn remove(engine: &DockerEngine, references: &[String]) -> anyhow::Result<ExitStatus> {
+/// Removes image references; like `docker rmi`, a missing one is an error (exit 2) after
+/// the others are removed.
+pub async fn remove(
+    engine: &DockerEngine,
+    references: &[String],
+    force: bool,
+) -> anyhow::Result<ExitStatus> {
+    let mut missing = Vec::new();
     for reference in references {
-        engine
-            .remove_image(reference)
-            .await
-            .with_context(|| format!("removing {reference}"))?;
-        print_data(&format!("Untagged: {reference}"))?;
+        match engine.remove_image(reference, force).await {
+            Ok(()) => print_data(&format!("Untagged: {reference}"))?,
+            Err(EngineError::ImageNotFound(_)) => missing.push(reference.as_str()),
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("removing {reference}"))),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(user_error(format!("no such image: {}", missing.join(", "))));
     }
     Ok(ExitStatus::Success)
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::archive::ignore_file_for;
 use crate::cli::{FailOn, LintArgs, LintFormat};
 use crate::context::dockerignore::IgnoreFile;
 use crate::dockerfile::lint::{lint as lint_dockerfile, Diagnostic, LintOptions, Severity};
@@ -42,7 +43,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
             .context
             .clone()
             .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-        let diags = lint_in_context(&parsed, &context);
+        let diags = lint_in_context(&parsed, &context, Some(file));
         failed |= diags.iter().any(|d| d.severity >= threshold);
         match args.format {
             LintFormat::Text => {
@@ -74,9 +75,10 @@ pub fn lint_before_build(
     source: &str,
     parsed: &Dockerfile,
     context: &Path,
+    dockerfile: Option<&Path>,
     quiet: bool,
 ) -> anyhow::Result<bool> {
-    let diags = lint_in_context(parsed, context);
+    let diags = lint_in_context(parsed, context, dockerfile);
     if !quiet && !diags.is_empty() {
         eprint!("{}", render::text(name, source, &diags));
     }
@@ -92,11 +94,16 @@ pub fn lint_before_build(
     Ok(diags.iter().any(|d| d.severity >= Severity::Warning))
 }
 
-/// Runs the linter with the context's `.dockerignore` (for `CopyIgnoredFile`). As in
-/// BuildKit, the check is skipped when the file has `!` exceptions or does not parse.
-fn lint_in_context(parsed: &Dockerfile, context: &Path) -> Vec<Diagnostic> {
-    let ignore = std::fs::read_to_string(context.join(".dockerignore"))
-        .ok()
+/// Runs the linter with the ignore file the build would use (for `CopyIgnoredFile`):
+/// `<Dockerfile>.dockerignore`, else the context's `.dockerignore`. As in BuildKit, the check
+/// is skipped when that file has `!` exceptions or does not parse.
+fn lint_in_context(
+    parsed: &Dockerfile,
+    context: &Path,
+    dockerfile: Option<&Path>,
+) -> Vec<Diagnostic> {
+    let ignore = ignore_file_for(context, dockerfile)
+        .and_then(|path| std::fs::read_to_string(path).ok())
         .and_then(|text| IgnoreFile::parse(&text).ok())
         .filter(|ignore| !ignore.has_exclusions());
     let is_ignored = ignore

@@ -11,7 +11,7 @@ mod signals;
 
 use crate::cli::{Cli, Command, ImageCommand};
 use crate::engine::docker::DockerEngine;
-use crate::error::ExitStatus;
+use crate::error::{ExitStatus, StdoutClosed};
 use crate::progress::ProgressMode;
 
 /// Runs the command the user asked for.
@@ -24,7 +24,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
     match cli.command {
         Command::Lint(args) => lint::lint(&args),
-        Command::Build(args) => build::build(&connect(host).await?, &args, progress).await,
+        Command::Build(args) => build::build(host, &args, progress).await,
         Command::Push(args) => {
             let engine = connect(host).await?;
             push::push(&engine, &args.refs, args.digest_file.as_deref(), progress).await
@@ -35,7 +35,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
                 ImageCommand::Import(args) => image::import(&engine, &args, progress).await,
                 ImageCommand::Pull(args) => image::pull(&engine, &args.reference, progress).await,
                 ImageCommand::Inspect(args) => image::inspect(&engine, &args.reference).await,
-                ImageCommand::Rm(args) => image::remove(&engine, &args.references).await,
+                ImageCommand::Rm(args) => {
+                    image::remove(&engine, &args.references, args.force).await
+                }
             }
         }
         Command::Run(args) => run::run(&connect(host).await?, &args, progress).await,
@@ -48,11 +50,15 @@ async fn connect(host: Option<&str>) -> anyhow::Result<DockerEngine> {
     Ok(DockerEngine::connect(host).await?)
 }
 
-/// Writes one line of data to stdout; a closed pipe surfaces as an error `main` treats as success.
+/// Writes one line of data to stdout; a closed pipe becomes [`StdoutClosed`], which `main`
+/// treats as success.
 fn print_data(line: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    stdout.flush()?;
-    Ok(())
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => anyhow::Error::new(StdoutClosed),
+            _ => anyhow::Error::new(e).context("writing to stdout"),
+        })
 }

@@ -25,7 +25,7 @@ pub async fn push(
 ) -> anyhow::Result<ExitStatus> {
     let parsed = references
         .iter()
-        .map(|r| ImageRef::parse(r).map_err(|e| user_error(e.to_string())))
+        .map(|r| parse_pushable(r))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let config = load_docker_config()?;
     let mut pushed = String::new();
@@ -96,6 +96,17 @@ pub(crate) async fn push_one(
             }
         }
     }
+}
+
+/// A reference that can be pushed: a tag, not a digest (`docker push` refuses those too).
+fn parse_pushable(text: &str) -> anyhow::Result<ImageRef> {
+    let reference = ImageRef::parse(text).map_err(|e| user_error(e.to_string()))?;
+    if reference.digest().is_some() {
+        return Err(user_error(format!(
+            "{text}: cannot push a digest reference (push NAME:TAG)"
+        )));
+    }
+    Ok(reference)
 }
 
 /// The user's Docker config (`$DOCKER_CONFIG` or `~/.docker`); a missing file is an empty one.

@@ -41,11 +41,19 @@ pub async fn run(
             prefix: args.prefix,
             ..RunOptions::default()
         };
-        let run = if progress == ProgressMode::Tty {
-            run_foreground(engine, job.job, options, &mut TerminalOutput::new()).await
-        } else {
-            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
-            run_foreground(engine, job.job, options, &mut out).await
+        let run = match progress {
+            ProgressMode::Tty => {
+                run_foreground(engine, job.job, options, &mut TerminalOutput::new()).await
+            }
+            ProgressMode::Plain => {
+                let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
+                run_foreground(engine, job.job, options, &mut out).await
+            }
+            // Pod logs only: the status lines and the final condition are left out.
+            ProgressMode::Quiet => {
+                let mut out = PlainOutput::new(std::io::stdout(), std::io::sink());
+                run_foreground(engine, job.job, options, &mut out).await
+            }
         }?;
         let this = match run.outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Suspended => ExitStatus::Success,

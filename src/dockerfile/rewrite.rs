@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::image_ref::ImageRef;
+
 use super::model::{Dockerfile, Span};
 use super::scope::global_scope;
 
@@ -60,24 +62,19 @@ pub fn rewrite_from_with_args(
     out
 }
 
-/// Docker's familiar form of an image name: no `docker.io/library/`, no `:latest`.
+/// Docker's familiar form of an image name without a `:latest` tag, so that `alpine`,
+/// `alpine:latest` and `docker.io/library/alpine` compare equal; a name that does not parse
+/// is compared as written.
 pub fn familiar(name: &str) -> String {
-    let mut name = name.trim();
-    for prefix in ["docker.io/", "index.docker.io/", "registry-1.docker.io/"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            name = rest;
-            break;
-        }
-    }
-    let name = name
-        .strip_prefix("library/")
-        .filter(|rest| !rest.contains('/'))
-        .unwrap_or(name);
-    let name = match name.strip_suffix(":latest") {
-        Some(rest) if !rest.contains('@') => rest,
-        _ => name,
+    let name = name.trim();
+    let Ok(reference) = ImageRef::parse(name) else {
+        return name.to_owned();
     };
-    name.to_owned()
+    let familiar = reference.familiar();
+    match familiar.strip_suffix(":latest") {
+        Some(rest) if reference.digest().is_none() => rest.to_owned(),
+        _ => familiar,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,12 @@ use std::io::Read;
 use std::path::Path;
 
 use super::field::JobInputError;
-use super::load::{load_jobs, LoadedJob};
+use super::load::{load_jobs_with_rng, LoadedJob};
+
+/// [`load_jobs_with_rng`] with UIDs from the operating system's randomness.
+pub fn load_jobs(source: &str, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
+    load_jobs_with_rng(source, origin, &mut rand::rng())
+}
 
 /// Loads every Job from `path` (`-` reads stdin).
 pub fn load_path(path: &str) -> Result<Vec<LoadedJob>, JobInputError> {

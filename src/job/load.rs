@@ -19,15 +19,12 @@ pub struct LoadedJob {
     pub warnings: Vec<String>,
 }
 
-/// Parses every YAML document of `source` (named `origin` in messages) as a Job.
+/// Parses every YAML document of `source` (named `origin` in messages) as a Job, drawing
+/// UIDs from `rng` (the caller owns the randomness: [`super::input::load_jobs`] seeds it from
+/// the OS, tests seed it fixed).
 ///
 /// Empty documents are skipped; any other `apiVersion`/`kind` is refused. The first invalid
 /// Job stops loading (its error lists every cause).
-pub fn load_jobs(source: &str, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
-    load_jobs_with_rng(source, origin, &mut rand::rng())
-}
-
-/// [`load_jobs`] with the randomness for UIDs supplied (tests seed it).
 pub fn load_jobs_with_rng(
     source: &str,
     origin: &str,

@@ -63,4 +63,5 @@ pub mod validate;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};
 pub use field::JobInputError;
-pub use load::{load_jobs, LoadedJob};
+pub use input::load_jobs;
+pub use load::LoadedJob;

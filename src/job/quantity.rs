@@ -97,20 +97,48 @@ pub fn cpu_quota(milli_cpu: i64) -> Option<i64> {
     if milli_cpu <= 0 {
         return None;
     }
-    Some((milli_cpu * CPU_PERIOD_US / MILLI_CPU_TO_CPU).max(MIN_CPU_QUOTA_US))
+    // Saturating: a huge limit in a job.yaml must not overflow (it would panic in debug
+    // builds and wrap in release ones).
+    Some((milli_cpu.saturating_mul(CPU_PERIOD_US) / MILLI_CPU_TO_CPU).max(MIN_CPU_QUOTA_US))
 }
 
-/// CPU shares for a CPU request (`MilliCPUToShares`): no request or 0 gives the minimum 2.
+/// CPU shares for a CPU request (`MilliCPUToShares`): no request or 0 gives the minimum 2,
+/// and the kernel's maximum 262144 (`MaxShares`) caps it.
 pub fn cpu_shares(milli_cpu: Option<i64>) -> i64 {
     match milli_cpu {
-        Some(m) if m > 0 => (m * SHARES_PER_CPU / MILLI_CPU_TO_CPU).max(MIN_CPU_SHARES),
+        Some(m) if m > 0 => (m.saturating_mul(SHARES_PER_CPU) / MILLI_CPU_TO_CPU)
+            .clamp(MIN_CPU_SHARES, MAX_CPU_SHARES),
         _ => MIN_CPU_SHARES,
     }
 }
 
+/// kubelet `MaxShares` (pkg/kubelet/cm/helpers_linux.go): the kernel refuses more.
+const MAX_CPU_SHARES: i64 = 262_144;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression (review): `cpu: "1e12"` overflowed and panicked; `requests.cpu: "300"`
+    // gave 307200 shares, which runc refuses.
+    #[test]
+    fn huge_cpu_quantities_saturate_and_shares_are_capped() {
+        let huge = milli_cpu("1e12").unwrap();
+        assert!(cpu_quota(huge).unwrap() > 0);
+        assert_eq!(cpu_shares(Some(huge)), 262_144);
+        assert_eq!(cpu_shares(Some(300_000)), 262_144);
+        assert_eq!(cpu_shares(Some(250)), 256);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_quantity_text_panics(text in "[-+]?[0-9.]{0,30}([eE][-+]?[0-9]{0,4})?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m|n|u)?") {
+            if let Ok(m) = milli_cpu(&text) {
+                let _ = (cpu_quota(m), cpu_shares(Some(m)));
+            }
+            let _ = memory_bytes(&text);
+        }
+    }
 
     #[test]
     fn memory_quantities() {

@@ -22,7 +22,6 @@ pub(super) fn run(df: &Dockerfile, sink: &mut Sink<'_>) {
     for (i, info) in infos.iter().enumerate() {
         if info.parent.is_none() {
             base_image(
-                df,
                 info.stage.from,
                 &info.stage.base.value,
                 &info.stage.base.span,
@@ -53,14 +52,13 @@ pub(super) fn run(df: &Dockerfile, sink: &mut Sink<'_>) {
     }
 }
 
-fn base_image(df: &Dockerfile, from: &Instruction, image: &str, span: &Span, sink: &mut Sink<'_>) {
+fn base_image(from: &Instruction, image: &str, span: &Span, sink: &mut Sink<'_>) {
     if image.contains('$') || image.eq_ignore_ascii_case("scratch") || image.contains('@') {
         return;
     }
     let name_end = image.rfind('/').map_or(0, |i| i + 1);
     let tag = image[name_end..].split_once(':').map(|(_, t)| t);
     let at = sink.pick(&from.span, span);
-    let _ = df;
     match tag {
         None => sink.report(
             "DL3006",

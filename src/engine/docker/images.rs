@@ -167,16 +167,15 @@ impl DockerEngine {
             .map_err(|e| engine_error(e, NotFound::Image(image)))
     }
 
-    /// Removes an image reference (and the image when it was the last one).
-    pub async fn remove_image(&self, image: &str) -> Result<(), EngineError> {
-        let options = RemoveImageOptionsBuilder::default().force(true).build();
-        match self.docker.remove_image(image, Some(options), None).await {
-            Ok(_)
-            | Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
-            Err(e) => Err(engine_error(e, NotFound::Image(image))),
-        }
+    /// Removes an image reference (and the image when it was the last one), as `docker rmi`
+    /// does: without `force`, an image ID with several tags or one a container uses stays.
+    pub async fn remove_image(&self, image: &str, force: bool) -> Result<(), EngineError> {
+        let options = RemoveImageOptionsBuilder::default().force(force).build();
+        self.docker
+            .remove_image(image, Some(options), None)
+            .await
+            .map(drop)
+            .map_err(|e| engine_error(e, NotFound::Image(image)))
     }
 
     /// Pushes `name:tag` (name without tag, as the engine wants it) with `auth`, reporting
