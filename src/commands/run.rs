@@ -2,15 +2,18 @@
 
 use tokio::sync::watch;
 
-use crate::cli::RunArgs;
+use super::controller::store_foreground_job;
+use crate::cli::{GlobalArgs, RunArgs};
 use crate::engine::docker::DockerEngine;
 use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
+use crate::store::StoreRecorder;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
+    global: &GlobalArgs,
     engine: &DockerEngine,
     args: &RunArgs,
     progress: ProgressMode,
@@ -25,12 +28,15 @@ pub async fn run(
     let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
-    let interrupts = watch_interrupts(progress);
+    let (interrupt_sender, interrupts) = watch_interrupts(progress);
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
             eprintln!("Warning: {warning}");
         }
+        // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
+        let mut manifest = job.job;
+        let foreground = store_foreground_job(global, &mut manifest, interrupt_sender.clone())?;
         let options = RunOptions {
             rm: args.rm,
             backoff_scale: args.backoff_scale,
@@ -38,17 +44,15 @@ pub async fn run(
             seed: None,
         };
         let run = if progress == ProgressMode::Tty {
-            run_foreground(
-                engine,
-                job.job,
-                options,
-                &mut TerminalOutput::new(args.prefix),
-            )
-            .await
+            let mut out = TerminalOutput::new(args.prefix);
+            let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
+            run_foreground(engine, manifest, options, &mut out).await
         } else {
             let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr(), args.prefix);
-            run_foreground(engine, job.job, options, &mut out).await
+            let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
+            run_foreground(engine, manifest, options, &mut out).await
         }?;
+        drop(foreground);
         let this = match run.outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Suspended => ExitStatus::Success,
             OutcomeKind::Failed => ExitStatus::Failure,
@@ -63,8 +67,9 @@ pub async fn run(
 
 /// Counts Ctrl-C presses: the driver stops pods gracefully on the first and kills them on the
 /// second.
-fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
+fn watch_interrupts(progress: ProgressMode) -> (watch::Sender<u32>, watch::Receiver<u32>) {
     let (sender, receiver) = watch::channel(0);
+    let returned = sender.clone();
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
             let presses = *sender.borrow() + 1;
@@ -79,5 +84,5 @@ fn watch_interrupts(progress: ProgressMode) -> watch::Receiver<u32> {
             }
         }
     });
-    receiver
+    (returned, receiver)
 }

@@ -12,6 +12,7 @@ mod jobs;
 mod lease;
 pub mod objects;
 mod pods;
+mod recorder;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,7 +21,8 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use jobs::{ApplyOutcome, StoredJob};
 pub use lease::Lease;
-pub use pods::StoredPod;
+pub use pods::{pod_object, PodAttempt, StoredPod};
+pub use recorder::StoreRecorder;
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "dockjob.db";

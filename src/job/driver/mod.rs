@@ -21,7 +21,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, LogStream, PodRuntime}
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
 };
-pub use output::{PlainOutput, Progress, RunOutput, TerminalOutput};
+pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
@@ -402,6 +402,22 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             self.last_progress = Some(progress);
             self.out.progress(&progress);
         }
+        let containers: Vec<RunContainer> = self
+            .live
+            .iter()
+            .map(|c| RunContainer {
+                pod: c.pod.clone(),
+                restart: c.restart,
+                id: c.id.clone(),
+                removed: c.removed,
+            })
+            .collect();
+        self.out.snapshot(&Snapshot {
+            job: self.ctl.job(),
+            status: &status,
+            pods: self.ctl.pods(),
+            containers: &containers,
+        });
     }
 
     fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {
