@@ -88,7 +88,7 @@ pub(crate) fn fetch(
         }
         Kind::Event => {
             let events: Vec<Event> = store
-                .list_events(ns, None)?
+                .list_events_by_name(ns)?
                 .into_iter()
                 .map(|e| e.to_event())
                 .filter(|e| {

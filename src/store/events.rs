@@ -124,4 +124,15 @@ impl Store {
             })
             .collect())
     }
+
+    /// Events of a namespace (`None`: all) in the API server's list order: by namespace,
+    /// then name (`<object>.<time>`), not by time.
+    pub fn list_events_by_name(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let mut rows = self.list_events(namespace, None)?;
+        rows.sort_by_key(|e| (e.namespace.clone(), e.name()));
+        Ok(rows)
+    }
 }

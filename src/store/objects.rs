@@ -112,11 +112,18 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// As a `core/v1` Event (`<object>.<hex>` name, like the API server's).
+    /// The event's name as the recorder makes it: `<object>.<hex UnixNano>` (the row id is
+    /// added to the nanoseconds so events recorded in the same instant stay distinct).
+    pub fn name(&self) -> String {
+        let nanos = self.first_seen.as_nanosecond() + i128::from(self.id);
+        format!("{}.{:x}", self.object_name, nanos)
+    }
+
+    /// As a `core/v1` Event.
     pub fn to_event(&self) -> Event {
         Event {
             metadata: ObjectMeta {
-                name: Some(format!("{}.{:x}", self.object_name, self.id)),
+                name: Some(self.name()),
                 namespace: Some(self.namespace.clone()),
                 creation_timestamp: Some(Time(self.first_seen)),
                 ..Default::default()

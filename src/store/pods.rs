@@ -116,8 +116,8 @@ impl Store {
         })
     }
 
-    /// Pods (latest attempt each) of a namespace (`None`: all) and optionally one Job, oldest
-    /// first.
+    /// Pods (latest attempt each) of a namespace (`None`: all) and optionally one Job, in
+    /// the API server's order (namespace, name).
     pub fn list_pods(
         &self,
         namespace: Option<&str>,
@@ -133,7 +133,7 @@ impl Store {
                  WHERE (?1 IS NULL OR p.namespace = ?1) AND (?2 IS NULL OR p.job_uid = ?2)
                    AND p.attempt = (SELECT MAX(attempt) FROM pods m
                                     WHERE m.namespace = p.namespace AND m.name = p.name)
-                 ORDER BY p.namespace, p.created_at, p.name",
+                 ORDER BY p.namespace, p.name",
             )
             .map_err(|e| self.sqlite(e))?;
         type Row = (String, String, i64, Option<String>, Option<String>);
