@@ -14,10 +14,10 @@ use tokio::sync::watch;
 use super::state::{now, open_store};
 use crate::cli::{ControllerArgs, GlobalArgs};
 use crate::engine::docker::DockerEngine;
-use crate::engine::PodRuntime;
+use crate::engine::{EngineError, PodRuntime};
 use crate::error::ExitStatus;
 use crate::job::controller::time;
-use crate::job::driver::{run_foreground, PlainOutput, RunOptions};
+use crate::job::driver::{resume_foreground, run_foreground, DriverError, PlainOutput, RunOptions};
 use crate::store::{state_dir, Store, StoreRecorder, StoredJob};
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
@@ -149,19 +149,15 @@ pub async fn run_controller(
     let result = if is_finished(&stored) {
         Ok(())
     } else {
-        let options = RunOptions {
-            rm: false,
-            backoff_scale: args.backoff_scale,
-            interrupts: Some(interrupts.clone()),
-            seed: None,
-        };
-        let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr(), false);
-        let recorder_store = Store::open(&dir)?;
-        let mut recorder = StoreRecorder::new(recorder_store, &mut plain);
-        run_foreground(&engine, stored.job.clone(), options, &mut recorder)
-            .await
-            .map(|_| ())
-            .map_err(anyhow::Error::from)
+        drive(
+            global,
+            &dir,
+            &engine,
+            stored.job.clone(),
+            args,
+            interrupts.clone(),
+        )
+        .await
     };
     if let Err(e) = &result {
         eprintln!("{}: job.batch/{name}: {e:#}", now());
@@ -176,6 +172,68 @@ pub async fn run_controller(
     store.release_lease(&args.uid, &holder)?;
     eprintln!("{}: controller for job.batch/{name} done", now());
     Ok(ExitStatus::Success)
+}
+
+/// Runs the Job, or resumes it from its input log when a controller ran it before; when the
+/// engine goes away (restart), waits for it and resumes again.
+async fn drive(
+    global: &GlobalArgs,
+    dir: &Path,
+    first_engine: &DockerEngine,
+    job: k8s_openapi::api::batch::v1::Job,
+    args: &ControllerArgs,
+    interrupts: watch::Receiver<u32>,
+) -> anyhow::Result<()> {
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let mut engine: Option<DockerEngine> = None;
+    loop {
+        let current = engine.as_ref().unwrap_or(first_engine);
+        let options = RunOptions {
+            rm: false,
+            backoff_scale: args.backoff_scale,
+            interrupts: Some(interrupts.clone()),
+            seed: None,
+        };
+        let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr(), false);
+        let mut recorder = StoreRecorder::new(Store::open(dir)?, &mut plain);
+        let replay = Store::open(dir)?.replay(&uid)?;
+        let result = match replay {
+            Some(replay) => {
+                eprintln!(
+                    "{}: resuming: replaying {} inputs and adopting the Job's containers",
+                    now(),
+                    replay.inputs.len()
+                );
+                resume_foreground(current, job.clone(), options, replay, &mut recorder).await
+            }
+            None => run_foreground(current, job.clone(), options, &mut recorder).await,
+        };
+        match result {
+            Ok(_) => return Ok(()),
+            Err(DriverError::Engine(EngineError::Unreachable { .. }))
+                if *interrupts.borrow() == 0 =>
+            {
+                eprintln!(
+                    "{}: the engine went away; waiting for it to come back",
+                    now()
+                );
+                engine = Some(reconnect(global).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Waits until the engine answers again.
+async fn reconnect(global: &GlobalArgs) -> DockerEngine {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Ok(engine) = DockerEngine::connect(global.host.as_deref()).await {
+            if engine.list_containers(&[]).await.is_ok() {
+                return engine;
+            }
+        }
+    }
 }
 
 /// Renews the lease; asks the driver to kill the pods when the Job is deleted or the lease lost.

@@ -8,6 +8,7 @@
 //! `spawn_blocking` or keep calls short.
 
 mod events;
+mod inputs;
 mod jobs;
 mod lease;
 pub mod objects;
@@ -82,6 +83,16 @@ const MIGRATIONS: &[&str] = &[
         holder     TEXT NOT NULL,
         pid        INTEGER NOT NULL,
         renewed_at TEXT NOT NULL
+    );",
+    // 2: the controller's input log, replayed by a new controller after a crash.
+    "ALTER TABLE jobs ADD COLUMN controller_seed TEXT;
+    ALTER TABLE jobs ADD COLUMN controller_started TEXT;
+    CREATE TABLE controller_inputs (
+        job_uid TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        input   TEXT NOT NULL,
+        PRIMARY KEY (job_uid, seq)
     );",
 ];
 

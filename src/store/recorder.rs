@@ -2,8 +2,10 @@
 //! Job's status, pods and events to the store after each controller step, so `get`,
 //! `describe` and `logs` see a Job while it runs.
 
+use k8s_openapi::jiff::Timestamp;
+
 use crate::engine::LogStream;
-use crate::job::controller::JobEvent;
+use crate::job::controller::{Input, JobEvent};
 use crate::job::driver::{Progress, RunOutput, Snapshot};
 
 use super::pods::PodAttempt;
@@ -14,6 +16,8 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     store: Store,
     inner: &'a mut O,
     pending_events: Vec<JobEvent>,
+    pending_inputs: Vec<(Input, Timestamp)>,
+    started: Option<(Timestamp, u64)>,
     last_written: String,
     warned: bool,
 }
@@ -25,8 +29,20 @@ impl<'a, O: RunOutput> StoreRecorder<'a, O> {
             store,
             inner,
             pending_events: Vec::new(),
+            pending_inputs: Vec::new(),
+            started: None,
             last_written: String::new(),
             warned: false,
+        }
+    }
+}
+
+impl<O: RunOutput> StoreRecorder<'_, O> {
+    fn warn(&mut self, e: &super::StoreError) {
+        if !self.warned {
+            self.warned = true;
+            self.inner
+                .status(&format!("warning: saving the Job's state: {e}"));
         }
     }
 }
@@ -69,7 +85,28 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
         self.inner.event(event);
     }
 
+    fn controller_started(&mut self, at: Timestamp, seed: u64) {
+        self.started = Some((at, seed));
+        self.inner.controller_started(at, seed);
+    }
+
+    fn controller_input(&mut self, input: &Input, at: Timestamp) {
+        self.pending_inputs.push((input.clone(), at));
+        self.inner.controller_input(input, at);
+    }
+
     fn snapshot(&mut self, snapshot: &Snapshot<'_>) {
+        // The input log first: a state saved without its inputs would be replayed short.
+        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
+        let logged = match self.started.take() {
+            Some((at, seed)) => self.store.start_input_log(&uid, at, seed),
+            None => Ok(()),
+        }
+        .and_then(|()| self.store.append_inputs(&uid, &self.pending_inputs));
+        match logged {
+            Ok(()) => self.pending_inputs.clear(),
+            Err(e) => self.warn(&e),
+        }
         let attempts = attempts(snapshot);
         // Change detection only; never shown.
         let fingerprint = format!("{:?}{attempts:?}", snapshot.status);
@@ -84,11 +121,7 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
             Ok(()) => self.last_written = fingerprint,
             Err(e) => {
                 self.pending_events = events;
-                if !self.warned {
-                    self.warned = true;
-                    self.inner
-                        .status(&format!("warning: saving the Job's state: {e}"));
-                }
+                self.warn(&e);
             }
         }
         self.inner.snapshot(snapshot);

@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod output;
+mod resume;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
 };
 pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
+pub use resume::{resume_foreground, Replay};
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
@@ -103,7 +105,9 @@ pub async fn run_foreground<E: PodRuntime>(
         backoff_scale: opts.backoff_scale,
         seed: opts.seed.unwrap_or_else(rand::random),
     };
-    let (controller, actions) = Controller::new(job, config, clock.now());
+    let started = clock.now();
+    let (controller, actions) = Controller::new(job, config, started);
+    out.controller_started(started, config.seed);
     let mut driver = Driver {
         engine,
         ctl: controller,
@@ -117,6 +121,7 @@ pub async fn run_foreground<E: PodRuntime>(
         logs: SelectAll::new(),
         events_seen: 0,
         last_progress: None,
+        adoptable: Vec::new(),
     };
     driver.run_actions(actions).await?;
     driver.main_loop().await
@@ -176,6 +181,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
     last_progress: Option<Progress>,
+    /// Containers found when resuming that belong to pods not created yet in the replayed
+    /// state (created just before a crash): (pod, restart, container id).
+    adoptable: Vec<(String, u32, String)>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -221,7 +229,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             self.deliver_exits().await?;
             let now = self.clock.now();
             if self.ctl.next_wakeup().is_some_and(|t| t <= now) {
-                let actions = self.ctl.step(Input::Tick, now);
+                let actions = self.step(Input::Tick, now);
                 self.run_actions(actions).await?;
             }
         }
@@ -332,7 +340,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             .filter_map(|c| c.pending_exit.take().map(|(e, t, _)| (c.pod.clone(), e, t)))
             .collect();
         for (pod, exit, at) in ready {
-            let actions = self.ctl.step(
+            let actions = self.step(
                 Input::ContainerExited {
                     pod: pod.clone(),
                     exit: exit.clone(),
@@ -352,7 +360,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 "Interrupted: stopping {running} pod(s) gracefully (grace period {}s); press Ctrl-C again to kill them now",
                 self.ctl.grace_period().as_secs()
             ));
-            let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+            let actions = self.step(Input::Interrupt, self.clock.now());
             return self.run_actions(actions).await;
         }
         self.out.status("Killing pods now");
@@ -364,7 +372,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 (id, r)
             }));
         }
-        let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+        let actions = self.step(Input::Interrupt, self.clock.now());
         self.run_actions(actions).await
     }
 
@@ -512,11 +520,17 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         }
     }
 
+    /// Applies an input, telling the output first (stores log inputs for replay).
+    fn step(&mut self, input: Input, now: Timestamp) -> Vec<Action> {
+        self.out.controller_input(&input, now);
+        self.ctl.step(input, now)
+    }
+
     async fn run_actions(&mut self, actions: Vec<Action>) -> Result<(), DriverError> {
         let mut queue: std::collections::VecDeque<Action> = actions.into();
         while let Some(action) = queue.pop_front() {
             if let Some(input) = self.execute(action).await? {
-                let more = self.ctl.step(input, self.clock.now());
+                let more = self.step(input, self.clock.now());
                 queue.extend(more);
             }
         }
