@@ -17,8 +17,11 @@ use crate::engine::docker::DockerEngine;
 use crate::engine::{EngineError, PodRuntime};
 use crate::error::ExitStatus;
 use crate::job::controller::time;
-use crate::job::driver::{resume_foreground, run_foreground, DriverError, PlainOutput, RunOptions};
+use crate::job::driver::{
+    resume_foreground, run_foreground_updating, DriverError, PlainOutput, RunOptions,
+};
 use crate::store::{state_dir, Store, StoreRecorder, StoredJob};
+use k8s_openapi::api::batch::v1::Job;
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -140,12 +143,15 @@ pub async fn run_controller(
     eprintln!("{}: controller for job.batch/{name} ({holder})", now());
     let engine = DockerEngine::connect(global.host.as_deref()).await?;
     let (kill, interrupts) = watch::channel(0u32);
-    let heartbeat = tokio::spawn(heartbeat(
-        dir.clone(),
-        args.uid.clone(),
-        holder.clone(),
+    let (spec_sender, spec_updates) = watch::channel(None);
+    let beats = Heartbeat {
+        dir: dir.clone(),
+        uid: args.uid.clone(),
+        holder: holder.clone(),
         kill,
-    ));
+        spec: Some(spec_sender),
+    };
+    let heartbeat = tokio::spawn(beats.run());
     let result = if is_finished(&stored) {
         Ok(())
     } else {
@@ -155,7 +161,7 @@ pub async fn run_controller(
             &engine,
             stored.job.clone(),
             args,
-            interrupts.clone(),
+            (interrupts.clone(), spec_updates),
         )
         .await
     };
@@ -180,9 +186,9 @@ async fn drive(
     global: &GlobalArgs,
     dir: &Path,
     first_engine: &DockerEngine,
-    job: k8s_openapi::api::batch::v1::Job,
+    job: Job,
     args: &ControllerArgs,
-    interrupts: watch::Receiver<u32>,
+    (interrupts, spec_updates): (watch::Receiver<u32>, watch::Receiver<Option<Job>>),
 ) -> anyhow::Result<()> {
     let uid = job.metadata.uid.clone().unwrap_or_default();
     let mut engine: Option<DockerEngine> = None;
@@ -204,9 +210,21 @@ async fn drive(
                     now(),
                     replay.inputs.len()
                 );
-                resume_foreground(current, job.clone(), options, replay, &mut recorder).await
+                let updates = Some(spec_updates.clone());
+                resume_foreground(
+                    current,
+                    job.clone(),
+                    options,
+                    replay,
+                    updates,
+                    &mut recorder,
+                )
+                .await
             }
-            None => run_foreground(current, job.clone(), options, &mut recorder).await,
+            None => {
+                let updates = spec_updates.clone();
+                run_foreground_updating(current, job.clone(), options, updates, &mut recorder).await
+            }
         };
         match result {
             Ok(_) => return Ok(()),
@@ -236,25 +254,50 @@ async fn reconnect(global: &GlobalArgs) -> DockerEngine {
     }
 }
 
-/// Renews the lease; asks the driver to kill the pods when the Job is deleted or the lease lost.
-async fn heartbeat(dir: PathBuf, uid: String, holder: String, kill: watch::Sender<u32>) {
-    let Ok(mut store) = Store::open(&dir) else {
-        return;
-    };
-    loop {
-        tokio::time::sleep(HEARTBEAT).await;
-        let renewed = store.renew_lease(&uid, &holder, now()).unwrap_or(true);
-        let deleted = match store.get_job_by_uid(&uid) {
-            Ok(Some(job)) => job.deleted_at.is_some(),
-            Ok(None) => true,
-            Err(_) => false,
+/// A controller's (or a foreground run's) heartbeat task.
+struct Heartbeat {
+    dir: PathBuf,
+    uid: String,
+    holder: String,
+    /// Ctrl-C presses for the driver: 1 stops the pods gracefully, 2 kills them.
+    kill: watch::Sender<u32>,
+    /// New versions of the Job for a detached controller (`apply` … `configured`).
+    spec: Option<watch::Sender<Option<Job>>>,
+}
+
+impl Heartbeat {
+    /// Renews the lease; asks the driver to stop the pods when the Job is deleted or the lease
+    /// lost; passes on `configured` updates (and the current spec once, so a resumed controller
+    /// ends up with the latest one).
+    async fn run(self) {
+        let Ok(mut store) = Store::open(&self.dir) else {
+            return;
         };
-        if !renewed {
-            // Someone else runs the Job now: kill the pods at once (two presses).
-            let _ = kill.send(2);
-        } else if deleted && *kill.borrow() == 0 {
-            // Deleted: stop the pods with their grace period, as the kubelet would.
-            let _ = kill.send(1);
+        let mut generation = None;
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            let renewed = store
+                .renew_lease(&self.uid, &self.holder, now())
+                .unwrap_or(true);
+            let job = store.get_job_by_uid(&self.uid);
+            let deleted = match &job {
+                Ok(Some(job)) => job.deleted_at.is_some(),
+                Ok(None) => true,
+                Err(_) => false,
+            };
+            if !renewed {
+                // Someone else runs the Job now: kill the pods at once (two presses).
+                let _ = self.kill.send(2);
+            } else if deleted && *self.kill.borrow() == 0 {
+                // Deleted: stop the pods with their grace period, as the kubelet would.
+                let _ = self.kill.send(1);
+            }
+            if let (Some(spec), Ok(Some(job))) = (&self.spec, job) {
+                if generation != Some(job.generation) {
+                    generation = Some(job.generation);
+                    let _ = spec.send(Some(job.job));
+                }
+            }
         }
     }
 }
@@ -391,12 +434,14 @@ pub fn store_foreground_job(
     *job = stored.job.clone();
     let holder = holder_id();
     store.acquire_lease(&stored.uid, &holder, std::process::id(), now(), LEASE_TTL)?;
-    let heartbeat = tokio::spawn(heartbeat(
-        dir.clone(),
-        stored.uid.clone(),
-        holder.clone(),
+    let beats = Heartbeat {
+        dir: dir.clone(),
+        uid: stored.uid.clone(),
+        holder: holder.clone(),
         kill,
-    ));
+        spec: None,
+    };
+    let heartbeat = tokio::spawn(beats.run());
     Ok(ForegroundJob {
         uid: stored.uid,
         holder,

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{Store, StoreError};
 use crate::engine::ContainerExit;
 use crate::job::controller::{EventType, Input};
-use crate::job::driver::Replay;
+use crate::job::driver::{Replay, ReplayStep};
 
 impl Store {
     /// A controller started from scratch for the Job: records its seed and time and drops any
@@ -37,7 +37,7 @@ impl Store {
     pub fn append_inputs(
         &mut self,
         job_uid: &str,
-        inputs: &[(Input, Timestamp)],
+        inputs: &[(ReplayStep, Timestamp)],
     ) -> Result<(), StoreError> {
         if inputs.is_empty() {
             return Ok(());
@@ -51,7 +51,7 @@ impl Store {
             for (i, (input, at)) in inputs.iter().enumerate() {
                 tx.execute(
                     "INSERT INTO controller_inputs (job_uid, seq, at, input) VALUES (?1, ?2, ?3, ?4)",
-                    params![job_uid, next + i as i64, at.to_string(), input_to_json(input).to_string()],
+                    params![job_uid, next + i as i64, at.to_string(), step_to_json(input).to_string()],
                 )?;
             }
             Ok(())
@@ -92,7 +92,7 @@ impl Store {
             let value: Value =
                 serde_json::from_str(&text).map_err(|e| self.corrupt("controller input", e))?;
             let input =
-                input_from_json(&value).ok_or_else(|| self.corrupt("controller input", &text))?;
+                step_from_json(&value).ok_or_else(|| self.corrupt("controller input", &text))?;
             inputs.push((input, at));
         }
         Ok(Some(Replay {
@@ -101,6 +101,23 @@ impl Store {
             inputs,
         }))
     }
+}
+
+/// A replay step as JSON: an input, or `{"type": "SpecUpdate", "job": …}`.
+pub fn step_to_json(step: &ReplayStep) -> Value {
+    match step {
+        ReplayStep::Input(input) => input_to_json(input),
+        ReplayStep::Spec(job) => json!({"type": "SpecUpdate", "job": job}),
+    }
+}
+
+/// The inverse of [`step_to_json`].
+pub fn step_from_json(value: &Value) -> Option<ReplayStep> {
+    if value.get("type")?.as_str()? == "SpecUpdate" {
+        let job = serde_json::from_value(value.get("job")?.clone()).ok()?;
+        return Some(ReplayStep::Spec(Box::new(job)));
+    }
+    input_from_json(value).map(ReplayStep::Input)
 }
 
 /// An [`Input`] as JSON (`{"type": "...", ...}`).

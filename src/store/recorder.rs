@@ -6,7 +6,8 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::engine::LogStream;
 use crate::job::controller::{Input, JobEvent};
-use crate::job::driver::{Progress, RunOutput, Snapshot};
+use crate::job::driver::{Progress, ReplayStep, RunOutput, Snapshot};
+use k8s_openapi::api::batch::v1::Job;
 
 use super::pods::PodAttempt;
 use super::Store;
@@ -16,7 +17,7 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     store: Store,
     inner: &'a mut O,
     pending_events: Vec<JobEvent>,
-    pending_inputs: Vec<(Input, Timestamp)>,
+    pending_inputs: Vec<(ReplayStep, Timestamp)>,
     started: Option<(Timestamp, u64)>,
     last_written: String,
     warned: bool,
@@ -91,8 +92,15 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
     }
 
     fn controller_input(&mut self, input: &Input, at: Timestamp) {
-        self.pending_inputs.push((input.clone(), at));
+        self.pending_inputs
+            .push((ReplayStep::Input(input.clone()), at));
         self.inner.controller_input(input, at);
+    }
+
+    fn controller_spec_update(&mut self, job: &Job, at: Timestamp) {
+        self.pending_inputs
+            .push((ReplayStep::Spec(Box::new(job.clone())), at));
+        self.inner.controller_spec_update(job, at);
     }
 
     fn snapshot(&mut self, snapshot: &Snapshot<'_>) {

@@ -23,7 +23,7 @@ use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
 };
 pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
-pub use resume::{resume_foreground, Replay};
+pub use resume::{resume_foreground, Replay, ReplayStep};
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
@@ -97,6 +97,29 @@ pub async fn run_foreground<E: PodRuntime>(
     opts: RunOptions,
     out: &mut impl RunOutput,
 ) -> Result<JobRun, DriverError> {
+    run_inner(engine, job, opts, None, out).await
+}
+
+/// [`run_foreground`] for a detached controller: each Job sent on `updates` has its mutable
+/// spec fields applied ([`Controller::update_spec`]), and a suspended Job waits for a resume
+/// instead of returning.
+pub async fn run_foreground_updating<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    updates: watch::Receiver<Option<Job>>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    run_inner(engine, job, opts, Some(updates), out).await
+}
+
+async fn run_inner<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    spec_updates: Option<watch::Receiver<Option<Job>>>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
     let clock = Clock {
         wall: wall_clock_now(),
         mono: Instant::now(),
@@ -122,6 +145,7 @@ pub async fn run_foreground<E: PodRuntime>(
         events_seen: 0,
         last_progress: None,
         adoptable: Vec::new(),
+        spec_updates,
     };
     driver.run_actions(actions).await?;
     driver.main_loop().await
@@ -166,6 +190,7 @@ enum Wake {
     Log(String, LogItem),
     Timer,
     Interrupt(u32),
+    Spec(Option<Job>),
 }
 
 struct Driver<'a, E: PodRuntime, O: RunOutput> {
@@ -184,6 +209,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     /// Containers found when resuming that belong to pods not created yet in the replayed
     /// state (created just before a crash): (pod, restart, container id).
     adoptable: Vec<(String, u32, String)>,
+    /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
+    spec_updates: Option<watch::Receiver<Option<Job>>>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -194,6 +221,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 break;
             }
             if self.ctl.is_suspended()
+                && self.spec_updates.is_none()
                 && self
                     .live
                     .iter()
@@ -225,6 +253,13 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 Wake::Log(id, item) => self.on_log(&id, item),
                 Wake::Timer => {}
                 Wake::Interrupt(count) => self.on_interrupt(count).await?,
+                Wake::Spec(Some(job)) => {
+                    let now = self.clock.now();
+                    self.out.controller_spec_update(&job, now);
+                    let actions = self.ctl.update_spec(&job, now);
+                    self.run_actions(actions).await?;
+                }
+                Wake::Spec(None) => {}
             }
             self.deliver_exits().await?;
             let now = self.clock.now();
@@ -264,12 +299,23 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 None => std::future::pending().await,
             }
         };
+        let updates = self.spec_updates.as_mut();
+        let update = async {
+            match updates {
+                Some(rx) => match rx.changed().await {
+                    Ok(()) => rx.borrow_and_update().clone(),
+                    Err(_) => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             Some((id, r)) = self.waits.next() => Wake::Exit(id, r),
             Some((id, r)) = self.stops.next() => Wake::Stopped(id, r),
             Some((id, item)) = self.logs.next() => Wake::Log(id, item),
             count = interrupt => Wake::Interrupt(count),
             () = timer => Wake::Timer,
+            job = update => Wake::Spec(job),
         }
     }
 

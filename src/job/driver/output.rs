@@ -41,6 +41,9 @@ pub trait RunOutput {
     /// An input is about to be applied to the controller at `at` (for stores that replay it
     /// after a crash, see [`super::resume_foreground`]); ignored by default.
     fn controller_input(&mut self, _input: &Input, _at: Timestamp) {}
+    /// The Job's mutable spec fields were updated at `at` (for stores that replay it); ignored
+    /// by default.
+    fn controller_spec_update(&mut self, _job: &Job, _at: Timestamp) {}
 }
 
 /// The Job's state after a controller step, as a store persists it.

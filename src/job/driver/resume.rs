@@ -27,8 +27,17 @@ pub struct Replay {
     pub started: Timestamp,
     /// Its seed (pod names and UIDs).
     pub seed: u64,
-    /// Every input applied, in order, with its time.
-    pub inputs: Vec<(Input, Timestamp)>,
+    /// Every input and spec update applied, in order, with its time.
+    pub inputs: Vec<(ReplayStep, Timestamp)>,
+}
+
+/// One recorded step of a controller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplayStep {
+    /// An input ([`Controller::step`]).
+    Input(Input),
+    /// A spec update ([`Controller::update_spec`]).
+    Spec(Box<Job>),
 }
 
 /// Marks the action an input confirms as done.
@@ -69,6 +78,7 @@ pub async fn resume_foreground<E: PodRuntime>(
     job: Job,
     opts: RunOptions,
     replay: Replay,
+    spec_updates: Option<tokio::sync::watch::Receiver<Option<Job>>>,
     out: &mut impl RunOutput,
 ) -> Result<JobRun, DriverError> {
     let uid = job.metadata.uid.clone().unwrap_or_default();
@@ -78,7 +88,14 @@ pub async fn resume_foreground<E: PodRuntime>(
     };
     let (mut ctl, mut pending) = Controller::new(job, config, replay.started);
     let mut exits_applied: HashMap<String, usize> = HashMap::new();
-    for (input, at) in replay.inputs {
+    for (step, at) in replay.inputs {
+        let input = match step {
+            ReplayStep::Input(input) => input,
+            ReplayStep::Spec(job) => {
+                pending.extend(ctl.update_spec(&job, at));
+                continue;
+            }
+        };
         confirm(&mut pending, &input);
         if let Input::ContainerExited { pod, .. } = &input {
             *exits_applied.entry(pod.clone()).or_default() += 1;
@@ -104,6 +121,7 @@ pub async fn resume_foreground<E: PodRuntime>(
         events_seen,
         last_progress: None,
         adoptable: Vec::new(),
+        spec_updates,
     };
     let mut found = engine
         .list_containers(&[(LABEL_CONTROLLER_UID.to_string(), uid)])
