@@ -190,7 +190,7 @@ enum Wake {
     Log(String, LogItem),
     Timer,
     Interrupt(u32),
-    Spec(Option<Job>),
+    Spec(Option<Box<Job>>),
 }
 
 struct Driver<'a, E: PodRuntime, O: RunOutput> {
@@ -315,7 +315,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             Some((id, item)) = self.logs.next() => Wake::Log(id, item),
             count = interrupt => Wake::Interrupt(count),
             () = timer => Wake::Timer,
-            job = update => Wake::Spec(job),
+            job = update => Wake::Spec(job.map(Box::new)),
         }
     }
 
