@@ -249,3 +249,47 @@ fn two_concurrent_applies_of_one_name_create_one_job() {
     assert_eq!(env.containers(&[]).len(), 1);
     env.run_ok(&["delete", "job", "race"]);
 }
+
+#[test]
+fn apply_configured_suspends_and_resumes_the_running_job() {
+    let env = TestEnv::new("viewssuspend");
+    let image = env.base_image();
+    let suspended = job_yaml(&env, &image, "later", "  suspend: true\n", "echo ran");
+    let path = env.write("job.yaml", &suspended);
+    let path = path.to_str().unwrap();
+    env.run_ok(&["apply", "-f", path]);
+    std::thread::sleep(Duration::from_secs(3));
+    let out = env.run_ok(&["get", "jobs", "--no-headers"]);
+    assert!(
+        stdout(&out).starts_with("later   Suspended   0/1 "),
+        "{}",
+        stdout(&out)
+    );
+    let out = env.run(&["get", "pods"]);
+    assert_eq!(stderr(&out), "No resources found in default namespace.\n");
+
+    let resumed = job_yaml(&env, &image, "later", "  suspend: false\n", "echo ran");
+    std::fs::write(path, resumed).unwrap();
+    let out = env.run_ok(&["apply", "-f", path]);
+    assert_eq!(stdout(&out), "job.batch/later configured\n");
+    let out = env.run_ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/later",
+        "--timeout=60s",
+    ]);
+    assert_eq!(stdout(&out), "job.batch/later condition met\n");
+    let out = env.run_ok(&["logs", "job/later"]);
+    assert_eq!(stdout(&out), "ran\n");
+
+    // The pod template is immutable: kubectl's error, naming the field.
+    let changed = job_yaml(&env, &image, "later", "  suspend: false\n", "echo other");
+    std::fs::write(path, changed).unwrap();
+    let out = env.run(&["apply", "-f", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "The Job \"later\" is invalid: spec.template.spec.containers[0].command[2]: Invalid value: \"echo other\": field is immutable\n"
+    );
+    env.run_ok(&["delete", "job", "later"]);
+}

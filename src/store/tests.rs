@@ -127,3 +127,37 @@ fn a_lease_is_exclusive_until_it_expires() {
     assert_eq!((lease.holder.as_str(), lease.pid), ("b", 2));
     assert!(lease.is_expired(t(30), ttl));
 }
+
+#[test]
+fn the_input_log_replays_in_order_and_a_new_controller_start_clears_it() {
+    use crate::job::controller::Input;
+    use crate::job::driver::ReplayStep;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let stored = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.replay(&stored.uid).unwrap(), None);
+    store.start_input_log(&stored.uid, t(1), 42).unwrap();
+    let steps = vec![
+        (
+            ReplayStep::Input(Input::ContainerStarted { pod: "pi-a".into() }),
+            t(2),
+        ),
+        (ReplayStep::Spec(Box::new(stored.job.clone())), t(3)),
+        (ReplayStep::Input(Input::Tick), t(4)),
+    ];
+    store.append_inputs(&stored.uid, &steps[..1]).unwrap();
+    store.append_inputs(&stored.uid, &steps[1..]).unwrap();
+    let replay = store.replay(&stored.uid).unwrap().unwrap();
+    assert_eq!((replay.started, replay.seed), (t(1), 42));
+    assert_eq!(replay.inputs, steps);
+    store.start_input_log(&stored.uid, t(9), 7).unwrap();
+    assert!(store
+        .replay(&stored.uid)
+        .unwrap()
+        .unwrap()
+        .inputs
+        .is_empty());
+}

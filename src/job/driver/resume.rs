@@ -238,3 +238,108 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         self.live.push(live);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use k8s_openapi::jiff::Timestamp;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::engine::LogStream;
+    use crate::job::controller::OutcomeKind;
+    use crate::job::driver::{run_foreground, Progress};
+    use crate::job::fake_engine::{FakeEngine, Script};
+    use crate::job::load::load_jobs_with_rng;
+
+    /// Records what a store would: the seed, the start time and every step.
+    #[derive(Default)]
+    struct Log {
+        started: Option<(Timestamp, u64)>,
+        steps: Vec<(ReplayStep, Timestamp)>,
+    }
+
+    impl RunOutput for Log {
+        fn pod_log(&mut self, _pod: &str, _stream: LogStream, _line: &[u8]) {}
+        fn status(&mut self, _line: &str) {}
+        fn progress(&mut self, _progress: &Progress) {}
+        fn controller_started(&mut self, at: Timestamp, seed: u64) {
+            self.started = Some((at, seed));
+        }
+        fn controller_input(&mut self, input: &Input, at: Timestamp) {
+            self.steps.push((ReplayStep::Input(input.clone()), at));
+        }
+    }
+
+    fn job(completions: i32) -> Job {
+        let yaml = format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: steps\nspec:\n  completions: {completions}\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox:1.36\n"
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        load_jobs_with_rng(&yaml, "job.yaml", &mut rng)
+            .unwrap()
+            .remove(0)
+            .job
+    }
+
+    /// Runs until `crash_after` (virtual time), then drops the driver like a SIGKILL would,
+    /// and resumes from the recorded steps on the same engine.
+    async fn crash_and_resume(crash_after: u64, lost_steps: usize) -> (JobRun, FakeEngine) {
+        let engine = FakeEngine::with_script(Script::print("step", 5));
+        engine.add_image("busybox:1.36", None, None);
+        let mut log = Log::default();
+        let opts = RunOptions::default();
+        let first = run_foreground(&engine, job(3), opts.clone(), &mut log);
+        let crashed = tokio::time::timeout(Duration::from_secs(crash_after), first).await;
+        assert!(crashed.is_err(), "the Job ended before the crash");
+        let (started, seed) = log.started.expect("controller_started was reported");
+        // Steps not yet written when the process died.
+        log.steps.truncate(log.steps.len() - lost_steps);
+        let replay = Replay {
+            started,
+            seed,
+            inputs: log.steps,
+        };
+        let mut after = Log::default();
+        let run = tokio::time::timeout(
+            Duration::from_secs(120),
+            resume_foreground(&engine, job(3), opts, replay, None, &mut after),
+        )
+        .await
+        .expect("the resumed Job ends")
+        .expect("no engine error");
+        (run, engine)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crash_while_a_pod_runs_loses_and_repeats_nothing() {
+        // Pod 1 ran 0–5s; pod 2 is running at the crash (7s).
+        let (run, engine) = crash_and_resume(7, 0).await;
+        assert_eq!(run.outcome.kind, OutcomeKind::Complete);
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3, "no container was created twice");
+        assert_eq!(run.pods.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_exit_that_happened_while_no_controller_ran_is_counted_once() {
+        // Crash at 4s; pod 1 exits at 5s with no controller; the resume (at 4s virtual, the
+        // fake's clock keeps running) sees it exit and counts it once.
+        let (run, engine) = crash_and_resume(4, 0).await;
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn steps_lost_in_the_crash_are_redone_without_a_second_container() {
+        // At 7s the log holds: started(pod 1), exited(pod 1), started(pod 2). Losing the last
+        // two leaves pod 2's container unknown to the replay: it is claimed, not re-created.
+        let (run, engine) = crash_and_resume(7, 2).await;
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3, "no container was created twice");
+    }
+}
