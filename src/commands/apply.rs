@@ -66,6 +66,7 @@ fn namespace_for(global: &GlobalArgs, job: &Job) -> anyhow::Result<String> {
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let jobs = load(global, &args.file, args.backoff_scale).await?;
     let mut store = open_store(global)?;
+    super::controller::revive_orphans(&store, global);
     let mut status = ExitStatus::Success;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();

@@ -13,6 +13,9 @@ use crate::error::ExitStatus;
 use crate::render::tables::pod_summary;
 use crate::store::StoredPod;
 
+/// How long `logs job/NAME` waits for a pod (kubectl's `--pod-running-timeout` default).
+const POD_RUNNING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// `dockjob logs`.
 pub async fn logs<E: PodRuntime>(
     engine: &E,
@@ -39,7 +42,17 @@ pub async fn logs<E: PodRuntime>(
                 eprintln!("{}", not_found(Kind::Job, &name));
                 return Ok(ExitStatus::Failure);
             };
-            all.into_iter().filter(|p| p.job_uid == job.uid).collect()
+            // As kubectl's --pod-running-timeout (20s): wait for the Job's first pod.
+            let deadline = std::time::Instant::now() + POD_RUNNING_TIMEOUT;
+            let mut pods: Vec<StoredPod> =
+                all.into_iter().filter(|p| p.job_uid == job.uid).collect();
+            while pods.iter().all(|p| p.container_id.is_none())
+                && std::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                pods = store.list_pods(Some(&ns), Some(&job.uid))?;
+            }
+            pods
         }
         _ => {
             let pod: Vec<StoredPod> = all
