@@ -218,6 +218,8 @@ async fn watch(
         ..*options
     });
     let mut seen = fingerprints(first);
+    // With nothing listed yet, the headers come with the first row.
+    let mut headers_due = seen.is_empty() && !options.no_headers;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(()),
@@ -230,7 +232,9 @@ async fn watch(
             }
             seen.retain(|s| s.0 != print.0);
             seen.push(print);
-            print_text(&render(&one, &quiet, false))?;
+            let row_format = if headers_due { format } else { &quiet };
+            headers_due = false;
+            print_text(&render(&one, row_format, false))?;
         }
     }
 }
