@@ -176,7 +176,7 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
     assert!(killed.success());
 
     // The next command notices the silent lease and starts a new controller.
-    std::thread::sleep(Duration::from_secs(6));
+    std::thread::sleep(Duration::from_secs(11));
     env.run_ok(&["get", "jobs"]);
     let out = env.run_ok(&[
         "wait",

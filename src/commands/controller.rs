@@ -25,8 +25,9 @@ use k8s_openapi::api::batch::v1::Job;
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
-/// A lease not renewed for this long belongs to a dead controller.
-pub const LEASE_TTL: Duration = Duration::from_secs(5);
+/// A lease not renewed for this long belongs to a dead controller (generous: a loaded machine
+/// must not make a live controller look dead).
+pub const LEASE_TTL: Duration = Duration::from_secs(10);
 
 /// Whether the Job has its terminal condition.
 pub fn is_finished(job: &StoredJob) -> bool {
@@ -259,7 +260,7 @@ struct Heartbeat {
     dir: PathBuf,
     uid: String,
     holder: String,
-    /// Ctrl-C presses for the driver: 1 stops the pods gracefully, 2 kills them.
+    /// Ctrl-C presses for the driver: 1 stops the pods gracefully (the Job was deleted).
     kill: watch::Sender<u32>,
     /// New versions of the Job for a detached controller (`apply` … `configured`).
     spec: Option<watch::Sender<Option<Job>>>,
@@ -286,8 +287,10 @@ impl Heartbeat {
                 Err(_) => false,
             };
             if !renewed {
-                // Someone else runs the Job now: kill the pods at once (two presses).
-                let _ = self.kill.send(2);
+                // Another controller took the Job over (this one stalled past the lease): it
+                // owns the containers now, so leave them running and stop at once, as if killed.
+                eprintln!("{}: lost the lease of job {}; exiting", now(), self.uid);
+                std::process::exit(0);
             } else if deleted && *self.kill.borrow() == 0 {
                 // Deleted: stop the pods with their grace period, as the kubelet would.
                 let _ = self.kill.send(1);
