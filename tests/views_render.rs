@@ -82,6 +82,16 @@ fn seeded() -> (tempfile::TempDir, Store) {
     );
     never.save(&mut store);
 
+    // Created, container not started yet: ContainerCreating.
+    let creating = Sim::start_waiting(
+        &mut store,
+        &manifest("creating", "", "Never", "IfNotPresent"),
+        8,
+        3595,
+        Some(""),
+    );
+    creating.save(&mut store);
+
     // Indexed, one index done, with a TTL and a deadline.
     let mut indexed = Sim::start(
         &mut store,

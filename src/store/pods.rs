@@ -37,6 +37,26 @@ pub struct PodAttempt {
 /// The pod of `record` as stored: the Pod object with its container ID (`docker://…`).
 pub fn pod_object(job: &Job, record: &PodRecord, container_id: Option<&str>) -> Pod {
     let mut pod = record.to_pod(job);
+    // Created but not started yet: the kubelet reports `ContainerCreating`.
+    let creating = record.phase == crate::job::controller::PodPhase::Pending
+        && record.waiting_reason.is_none()
+        && record.terminated.is_none()
+        && record.running_since.is_none();
+    if creating {
+        for status in pod
+            .status
+            .iter_mut()
+            .flat_map(|s| s.container_statuses.iter_mut().flatten())
+        {
+            status.state = Some(k8s_openapi::api::core::v1::ContainerState {
+                waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+                    reason: Some("ContainerCreating".to_string()),
+                    message: None,
+                }),
+                ..Default::default()
+            });
+        }
+    }
     if let Some(id) = container_id {
         for status in pod
             .status

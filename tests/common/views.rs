@@ -40,7 +40,8 @@ impl Sim {
         Self::start_waiting(store, yaml, seed, at, None)
     }
 
-    /// As [`Sim::start`], with containers that never start (`reason`).
+    /// As [`Sim::start`], with containers that never start (`reason`; `""`: still being
+    /// created).
     pub fn start_waiting(
         store: &mut Store,
         yaml: &str,
@@ -88,6 +89,10 @@ impl Sim {
     }
 
     fn started(&mut self, pod: String, restart: u32) -> Input {
+        if self.waiting.as_deref() == Some("") {
+            // Created, not started yet: no input at all.
+            return Input::Tick;
+        }
         if let Some(reason) = &self.waiting {
             return Input::ContainerWaiting {
                 pod,
