@@ -8,6 +8,9 @@
 //! the size of the tree. Owns the filesystem I/O; the rules come from [`crate::context`].
 //! Must not import bollard (the engine adapter turns the stream into a body).
 
+mod error;
+mod gzip;
+mod resolve;
 mod sink;
 mod tar_writer;
 mod walk;
@@ -20,89 +23,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::Stream;
 
-use crate::context::plan::{self, DOCKERIGNORE};
-use crate::context::{IgnoreFile, PatternError};
-
-pub use crate::context::DockerfileSource;
+pub use crate::context::{BuildContext, DockerfileSource};
+pub use error::ContextError;
+pub use resolve::prepare_context;
 pub use sink::{Compression, CHANNEL_SLOTS, CHUNK_SIZE};
-
-/// Why the context could not be prepared or packed. Every variant names the path involved.
-#[derive(Debug, thiserror::Error)]
-pub enum ContextError {
-    /// The context directory does not exist or cannot be resolved.
-    #[error("cannot use build context {path}: {source}")]
-    ContextDir {
-        /// The directory as given.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// The context path is not a directory.
-    #[error("build context must be a directory: {path}")]
-    NotADirectory {
-        /// The path as resolved.
-        path: PathBuf,
-    },
-    /// The Dockerfile is missing or unreadable.
-    #[error("cannot locate Dockerfile {path}: {source}")]
-    Dockerfile {
-        /// The Dockerfile path.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// The ignore file exists but cannot be read.
-    #[error("cannot read {path}: {source}")]
-    IgnoreFileRead {
-        /// The ignore file.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// A line of the ignore file is not a valid pattern.
-    #[error("{path}: {source}")]
-    IgnorePattern {
-        /// The ignore file.
-        path: PathBuf,
-        /// Which line and why.
-        source: PatternError,
-    },
-    /// A file that is not excluded cannot be read.
-    #[error("cannot read {path} (it is not excluded by .dockerignore): {source}")]
-    Unreadable {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// A directory that is not excluded cannot be listed.
-    #[error("cannot list directory {path} (it is not excluded by .dockerignore): {source}")]
-    ReadDir {
-        /// The directory.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// An entry cannot be examined.
-    #[error("cannot stat {path}: {source}")]
-    Stat {
-        /// The entry.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// Writing the archive failed (the upload stopped, or a file changed while read).
-    #[error("cannot add {path} to the archive: {source}")]
-    Write {
-        /// The entry being written.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// The packing thread could not start.
-    #[error("cannot start the packing thread: {0}")]
-    Spawn(io::Error),
-}
 
 /// The body stream: chunks of tar (gzip-compressed unless asked otherwise); an error
 /// while packing arrives as the last item.
@@ -127,182 +51,27 @@ impl Default for PackOptions {
     }
 }
 
-/// A build context resolved from the command line: what will be sent and under which names.
-#[derive(Debug, Clone)]
-pub struct PreparedContext {
-    /// The context directory, absolute with symlinks resolved (as docker/cli does).
-    pub root: PathBuf,
-    /// The value for `?dockerfile=`: slash path relative to the context, or the
-    /// `.dockerfile.<hex>` name of a Dockerfile added to the archive.
-    pub dockerfile_name: String,
-    /// The ignore file that applies, if any (`<Dockerfile>.dockerignore` first).
-    pub ignore_file: Option<PathBuf>,
-    ignore: IgnoreFile,
-    dockerignore_override: Option<Vec<u8>>,
-    inline_dockerfile: Option<Vec<u8>>,
+/// Walks once and fails on the first file that would be sent but cannot be opened
+/// (docker/cli `ValidateContextDirectory`, restricted to what is really sent).
+pub fn check_readable(context: &BuildContext) -> Result<(), ContextError> {
+    walk::check_readable(&context.root, Some(&context.ignore))
 }
 
-/// Resolves the context directory, the Dockerfile and the ignore file, the way docker/cli
-/// `GetContextFromLocalDir`, `getDockerfileRelPath` and `runBuild` do; BuildKit's
-/// `<Dockerfile>.dockerignore` next to the Dockerfile takes precedence over
-/// `<context>/.dockerignore`. When it applies, the tar's `.dockerignore` carries its
-/// patterns, because the classic builder reads `.dockerignore` from the archive to hide the
-/// Dockerfile and `.dockerignore` from `COPY`.
-pub fn prepare_context(
-    context_dir: &Path,
-    dockerfile: &DockerfileSource,
-) -> Result<PreparedContext, ContextError> {
-    let context_error = |source| ContextError::ContextDir {
-        path: context_dir.to_path_buf(),
-        source,
-    };
-    let root = std::path::absolute(context_dir)
-        .and_then(std::fs::canonicalize)
-        .map_err(context_error)?;
-    if !std::fs::metadata(&root).map_err(context_error)?.is_dir() {
-        return Err(ContextError::NotADirectory { path: root });
-    }
-
-    let given = match dockerfile {
-        DockerfileSource::Default => Some(default_dockerfile(&root)),
-        DockerfileSource::Path(path) => {
-            Some(
-                std::path::absolute(path).map_err(|source| ContextError::Dockerfile {
-                    path: path.clone(),
-                    source,
-                })?,
-            )
-        }
-        DockerfileSource::Contents(_) => None,
-    };
-
-    // In-context Dockerfile: its slash path; outside: its content goes inline.
-    let mut in_context: Option<String> = None;
-    let mut inline: Option<Vec<u8>> = None;
-    if let Some(given) = &given {
-        let resolved = std::fs::canonicalize(given).map_err(|source| ContextError::Dockerfile {
-            path: given.clone(),
-            source,
+/// Starts packing `context` on a new thread and returns the body stream.
+pub fn pack_context(
+    context: BuildContext,
+    compression: Compression,
+) -> Result<impl Stream<Item = BodyItem> + Send + 'static, ContextError> {
+    spawn_packer(compression, move |writer, abandoned| {
+        let mut tar = tar_writer::TarWriter::new(writer, context.dockerignore_override, abandoned);
+        walk::walk(&context.root, Some(&context.ignore), &mut |entry| {
+            tar.add(entry)
         })?;
-        match resolved.strip_prefix(&root) {
-            Ok(rel) => in_context = Some(rel.to_string_lossy().into_owned()),
-            Err(_) => {
-                inline =
-                    Some(
-                        std::fs::read(&resolved).map_err(|source| ContextError::Dockerfile {
-                            path: resolved.clone(),
-                            source,
-                        })?,
-                    );
-            }
+        if let Some(content) = &context.inline_dockerfile {
+            tar.add_generated(&context.dockerfile_name, content)?;
         }
-    }
-    if let DockerfileSource::Contents(content) = dockerfile {
-        inline = Some(content.clone());
-    }
-
-    let specific = given.as_ref().and_then(|path| {
-        let name = path.file_name()?.to_string_lossy().into_owned();
-        let candidate = path.with_file_name(plan::dockerfile_specific_ignore_name(&name));
-        candidate.is_file().then_some(candidate)
-    });
-    let root_ignore = root.join(DOCKERIGNORE);
-    let ignore_file = specific
-        .clone()
-        .or_else(|| root_ignore.exists().then_some(root_ignore));
-    let ignore_text = match &ignore_file {
-        Some(path) => Some(
-            std::fs::read(path).map_err(|source| ContextError::IgnoreFileRead {
-                path: path.clone(),
-                source,
-            })?,
-        ),
-        None => None,
-    };
-
-    let pattern_error = |source| ContextError::IgnorePattern {
-        path: ignore_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DOCKERIGNORE)),
-        source,
-    };
-    let mut ignore = match &ignore_text {
-        Some(text) => IgnoreFile::parse(&String::from_utf8_lossy(text)).map_err(pattern_error)?,
-        None => IgnoreFile::default(),
-    };
-    plan::keep_build_files(&mut ignore, in_context.as_deref()).map_err(pattern_error)?;
-
-    let (dockerfile_name, dockerignore_override) = match &inline {
-        Some(_) => {
-            let name = plan::inline_dockerfile_name(&random_hex());
-            let content = plan::dockerignore_with_inline_dockerfile(ignore_text.as_deref(), &name);
-            (name, Some(content))
-        }
-        None => {
-            let name = in_context.unwrap_or_else(|| plan::DEFAULT_DOCKERFILE.to_string());
-            (
-                name,
-                specific
-                    .is_some()
-                    .then(|| ignore_text.clone().unwrap_or_default()),
-            )
-        }
-    };
-    Ok(PreparedContext {
-        root,
-        dockerfile_name,
-        ignore_file,
-        ignore,
-        dockerignore_override,
-        inline_dockerfile: inline,
+        tar.finish()
     })
-}
-
-/// docker/cli `getDockerfileRelPath`: `Dockerfile`, or `dockerfile` if only that exists.
-fn default_dockerfile(root: &Path) -> PathBuf {
-    let upper = root.join(plan::DEFAULT_DOCKERFILE);
-    let lower = root.join(plan::DEFAULT_DOCKERFILE.to_lowercase());
-    if std::fs::symlink_metadata(&upper).is_err() && std::fs::symlink_metadata(&lower).is_ok() {
-        lower
-    } else {
-        upper
-    }
-}
-
-/// 20 random lowercase hex digits (docker uses `stringid.GenerateRandomID()[:20]`).
-fn random_hex() -> String {
-    rand::random::<[u8; 10]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-impl PreparedContext {
-    /// The ignore rules used for the walk (after `!.dockerignore` / `!<Dockerfile>` were
-    /// appended).
-    pub fn ignore(&self) -> &IgnoreFile {
-        &self.ignore
-    }
-
-    /// Walks once and fails on the first file that would be sent but cannot be opened.
-    pub fn check_readable(&self) -> Result<(), ContextError> {
-        walk::check_readable(&self.root, Some(&self.ignore))
-    }
-
-    /// Starts packing on a new thread and returns the body stream.
-    pub fn into_body(
-        self,
-        compression: Compression,
-    ) -> Result<impl Stream<Item = BodyItem> + Send + 'static, ContextError> {
-        spawn_packer(compression, move |writer, abandoned| {
-            let mut tar = tar_writer::TarWriter::new(writer, self.dockerignore_override, abandoned);
-            walk::walk(&self.root, Some(&self.ignore), &mut |entry| tar.add(entry))?;
-            if let Some(content) = &self.inline_dockerfile {
-                tar.add_generated(&self.dockerfile_name, content)?;
-            }
-            tar.finish()
-        })
-    }
 }
 
 /// The build context body for `POST /build`: returns the `dockerfile=` value and the
@@ -314,12 +83,12 @@ pub fn context_body(
     dockerfile: DockerfileSource,
     options: PackOptions,
 ) -> Result<(String, impl Stream<Item = BodyItem> + Send + 'static), ContextError> {
-    let prepared = prepare_context(context_dir, &dockerfile)?;
+    let context = prepare_context(context_dir, &dockerfile)?;
     if options.check_readable_first {
-        prepared.check_readable()?;
+        check_readable(&context)?;
     }
-    let name = prepared.dockerfile_name.clone();
-    Ok((name, prepared.into_body(options.compression)?))
+    let name = context.dockerfile_name.clone();
+    Ok((name, pack_context(context, options.compression)?))
 }
 
 /// A root filesystem directory as a tar body (for `docker image import`): every entry,

@@ -40,7 +40,7 @@ fn collect(
 fn read_tar(bytes: &[u8]) -> Vec<Item> {
     let plain = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
+        flate2::read::MultiGzDecoder::new(bytes)
             .read_to_end(&mut out)
             .unwrap();
         out

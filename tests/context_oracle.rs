@@ -66,6 +66,7 @@ struct Node {
     link: Option<String>,
     size: u64,
     mode: u32,
+    content_hash: u64,
 }
 
 /// The `/ctx` tree of `image`, read through `docker create` + `docker export`.
@@ -97,8 +98,9 @@ fn ctx_listing(image: &str, id: &str) -> BTreeMap<String, Node> {
     );
     let mut listing = BTreeMap::new();
     let mut archive = tar::Archive::new(exported.stdout.as_slice());
+    let random_name = regex::bytes::Regex::new(r"\.dockerfile\.[0-9a-f]{20}").unwrap();
     for entry in archive.entries().unwrap() {
-        let entry = entry.unwrap();
+        let mut entry = entry.unwrap();
         let path = entry
             .path()
             .unwrap()
@@ -108,19 +110,29 @@ fn ctx_listing(image: &str, id: &str) -> BTreeMap<String, Node> {
         if !path.starts_with("ctx/") {
             continue;
         }
-        let header = entry.header();
-        listing.insert(
-            path,
-            Node {
-                kind: format!("{:?}", header.entry_type()),
-                link: entry
-                    .link_name()
-                    .unwrap()
-                    .map(|l| l.to_string_lossy().into_owned()),
-                size: header.size().unwrap(),
-                mode: header.mode().unwrap(),
-            },
-        );
+        let header = entry.header().clone();
+        let link = entry
+            .link_name()
+            .unwrap()
+            .map(|l| l.to_string_lossy().into_owned());
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+        if path == "ctx/.dockerignore" {
+            // Both clients append their own random `.dockerfile.<20 hex>` name.
+            content = random_name
+                .replace_all(&content, &b".dockerfile.RANDOM"[..])
+                .into_owned();
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&content, &mut hasher);
+        let node = Node {
+            kind: format!("{:?}", header.entry_type()),
+            link,
+            size: header.size().unwrap(),
+            mode: header.mode().unwrap(),
+            content_hash: std::hash::Hasher::finish(&hasher),
+        };
+        listing.insert(path, node);
     }
     listing
 }
@@ -423,4 +435,52 @@ fn dockerfile_from_stdin_matches_the_docker_cli() {
     let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
     let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
     assert_same_ctx(&dockjob, &cli);
+}
+
+#[test]
+fn excluded_build_files_and_long_names_match_the_docker_cli() {
+    let id = unique_id("build-files");
+    let _cleanup = Cleanup { id: id.clone() };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let long_dir = format!("long/{}", "d".repeat(90));
+    let long_file = format!("{long_dir}/{}.txt", "f".repeat(120));
+    write(root, "Dockerfile", COPY_ALL);
+    write(root, ".dockerignore", ".dockerignore\n*\n!keep\n!long\n");
+    write(root, "keep", "k");
+    write(root, "drop", "d");
+    write(root, &long_file, "long");
+    symlink(format!("../{}", "t".repeat(150)), root.join("long/link")).unwrap();
+    // Several gzip members, deflated and stored (archive::gzip), must reach the engine intact.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..3_500_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    fs::write(root.join("long/noise.bin"), noise).unwrap();
+    write(
+        root,
+        "long/text.txt",
+        &"compressible line\n".repeat(200_000),
+    );
+
+    build_with_cli(root, None, None, &format!("dockjob-oracle:{id}-cli"), &id);
+    build_with_dockjob(
+        root,
+        DockerfileSource::Default,
+        &format!("dockjob-oracle:{id}-dj"),
+        &id,
+    );
+    let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
+    let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
+    assert_same_ctx(&dockjob, &cli);
+    assert!(
+        dockjob.contains_key(&format!("ctx/{long_file}")),
+        "{dockjob:?}"
+    );
+    assert!(!dockjob.contains_key("ctx/Dockerfile") && !dockjob.contains_key("ctx/.dockerignore"));
 }

@@ -372,3 +372,58 @@ fn clean_patterns() {
     assert!(compile(&["docs", "!docs/README.md  "]).has_exclusions());
     assert!(!compile(&["docs"]).has_exclusions());
 }
+
+/// moby/patternmatcher `ignorefile/ignorefile_test.go` `TestReadAll`, plus the reading rules
+/// around it (BOM, `#` only in column 1, CRLF, trimming, cleaning).
+#[test]
+fn read_all_vectors() {
+    use dockjob::context::dockerignore::read_lines;
+    let patterns = |text: &str| -> Vec<String> {
+        read_lines(text)
+            .into_iter()
+            .map(|line| line.pattern)
+            .collect()
+    };
+    assert!(patterns("").is_empty());
+    let content =
+        "test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n!\n! ";
+    assert_eq!(
+        patterns(content),
+        [
+            "test1",
+            "test2",
+            "a/file/here",
+            "lastfile",
+            "!inverted/abs/path",
+            "!",
+            "!"
+        ]
+    );
+    let lines = read_lines(content);
+    assert_eq!(
+        lines[4].line, 7,
+        "line numbers count comments and blank lines"
+    );
+
+    assert_eq!(patterns("\u{feff}# bom then comment\nx"), ["x"]);
+    assert_eq!(patterns("  # not a comment\n"), ["# not a comment"]);
+    assert_eq!(
+        patterns("a\r\nb/\r\n./c\n/\n.\n..//d/../e\n"),
+        ["a", "b", "c", "/", ".", "../e"]
+    );
+    assert_eq!(patterns("!  ./x/\n"), ["!x"]);
+    // `!/` cleans to `!` on the second pass (patternmatcher `New`): an error, as in Go.
+    assert_eq!(patterns("!/\n"), ["!/"]);
+    assert!(IgnoreFile::parse("!/\n").is_err());
+}
+
+/// `.` never excludes the context, `./` prefixes and trailing slashes are cleaned away.
+#[test]
+fn dot_and_cleaning_in_is_excluded() {
+    let file = IgnoreFile::parse("*\n").unwrap();
+    assert!(!file.is_excluded("."));
+    assert!(!file.is_excluded("./"));
+    assert!(file.is_excluded("./a"));
+    let file = IgnoreFile::parse("dir/\n").unwrap();
+    assert!(file.is_excluded("dir/sub/file"));
+}

@@ -5,17 +5,34 @@ use dockjob::dockerfile;
 
 /// (source, line, column, message)
 const ERRORS: &[(&str, usize, usize, &str)] = &[
-    ("FROM alpine\nFORM x\n", 2, 1, "unknown instruction: FORM"),
+    (
+        "FROM alpine\nFORM x\n",
+        2,
+        1,
+        "unknown instruction: FORM (did you mean FROM?)",
+    ),
     (
         "FROM alpine\n  COPPY a b\n",
         2,
         3,
-        "unknown instruction: COPPY",
+        "unknown instruction: COPPY (did you mean COPY?)",
+    ),
+    (
+        "FROM alpine\nfrobnicate\n",
+        2,
+        1,
+        "unknown instruction: frobnicate",
+    ),
+    (
+        "FROM alpine\nSHELL /bin/sh -c\n",
+        2,
+        7,
+        "expected JSON array",
     ),
     (
         "FROM alpine\nSHELL [\"/bin/sh\", \"-c\"\n",
         2,
-        1,
+        7,
         "invalid JSON",
     ),
     (
@@ -90,7 +107,7 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         "FROM alpine\nENV\n",
         2,
         1,
-        "ENV instruction requires at least one argument",
+        "ENV requires at least one argument",
     ),
     (
         "FROM alpine\nENV ONLYKEY\n",
@@ -109,7 +126,7 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         "FROM alpine\nCOPY onlyone\n",
         2,
         1,
-        "COPY instruction requires at least two arguments",
+        "COPY requires at least two arguments, but only one was provided. Destination could not be determined.",
     ),
     (
         "FROM alpine\nONBUILD\n",
@@ -184,4 +201,43 @@ fn rendered_errors_show_the_line_and_a_caret() {
     let source = "FROM alpine\nRUN cat <<EOF > /x\nhello\n";
     let e = dockerfile::parse(source).unwrap_err();
     insta::assert_snapshot!("error_unterminated_heredoc", e.render("Dockerfile", source));
+}
+
+#[test]
+fn onbuild_heredoc_markers_are_plain_words() {
+    // Docker finds no heredoc on ONBUILD lines: `<<EOF` is a word, the next line an instruction.
+    let df = dockerfile::parse("FROM a\nONBUILD COPY <<EOF /x\nRUN true\n").unwrap();
+    let dockerfile::Args::Onbuild(inner) = &df.instructions[1].args else {
+        panic!("not ONBUILD")
+    };
+    let dockerfile::Args::Copy { sources, .. } = &inner.args else {
+        panic!("not COPY")
+    };
+    assert_eq!(sources[0].value, "<<EOF");
+    assert_eq!(df.instructions.len(), 3);
+}
+
+#[test]
+fn empty_continuation_before_a_multibyte_last_character_does_not_panic() {
+    let source = "FROM a\nRUN echo \\\n\n  caf\u{e9}\n";
+    let df = dockerfile::parse(source).unwrap();
+    let diags = dockjob::dockerfile::lint::lint(&df, &Default::default());
+    let empty = diags
+        .iter()
+        .find(|d| d.rule == "NoEmptyContinuation")
+        .unwrap();
+    assert_eq!(empty.line, 4);
+}
+
+#[test]
+fn unicode_indentation_is_whitespace_as_in_docker() {
+    let df = dockerfile::parse("FROM a\n\u{a0}\u{a0}RUN echo hi\n").unwrap();
+    assert_eq!(df.instructions[1].keyword_text, "RUN");
+    assert_eq!(df.line_col(df.instructions[1].span.start), (2, 3));
+}
+
+#[test]
+fn the_first_error_in_the_file_is_reported() {
+    let e = dockerfile::parse("FROM a\nCOPY --bogus a b\nRUN x\nFORM y\n").unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (2, "unknown flag: bogus"));
 }

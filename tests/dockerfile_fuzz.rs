@@ -85,6 +85,9 @@ const TOKENS: &[&str] = &[
     "é",
     "日本",
     "\u{0}",
+    "\\\n",
+    "\\\n\n",
+    "é\n",
     "80/TcP",
     "1.2.3.4:80:80",
     "apt-get",
@@ -165,7 +168,7 @@ const VALID_LINES: &[&str] = &[
 proptest! {
     // DOCKJOB_FUZZ_CASES=100000 for a longer run.
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("DOCKJOB_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000),
+        cases: std::env::var("DOCKJOB_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1500),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -24,6 +24,7 @@ const CASES: &[Case] = &[
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR /app\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1 AS base\nWORKDIR /app\nFROM base\nWORKDIR src\n", &[]),
     ("WorkdirRelativePath", "FROM a:1\nWORKDIR $HOME/app\n", &[]),
+    ("WorkdirRelativePath", "FROM a:1\nWORKDIR app\nWORKDIR src\n", &[2]),
     // StageNameCasing
     ("StageNameCasing", "FROM a:1 AS Builder\n", &[1]),
     ("StageNameCasing", "FROM a:1 AS builder\n", &[]),
@@ -78,6 +79,9 @@ const CASES: &[Case] = &[
     ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=${TARGETPLATFORM} alpine:1\n", &[1]),
     ("RedundantTargetPlatform", "FROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
+    // FromPlatformFlagConstDisallowed
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1\nFROM --platform=linux/arm64 alpine:1 AS build\n", &[1, 2]),
+    ("FromPlatformFlagConstDisallowed", "FROM --platform=linux/amd64 alpine:1 AS build-amd64\nFROM --platform=$BUILDPLATFORM alpine:1\n", &[]),
     // DL3006 / DL3007
     ("DL3006", "FROM alpine\nFROM alpine:3 AS b\nFROM b\nFROM scratch\n", &[1]),
     ("DL3006", "FROM ghcr.io/o/img@sha256:0123456789abcdef0123456789abcdef\nFROM localhost:5000/x:1\n", &[]),
@@ -99,6 +103,7 @@ const CASES: &[Case] = &[
     ("DL4006", "FROM a:1\nRUN wget -O - https://x | tar xz\n", &[2]),
     ("DL4006", "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN wget -O - https://x | tar xz\n", &[]),
     ("DL4006", "FROM a:1\nRUN a || b\nRUN echo 'a|b'\n", &[]),
+    ("DL4006", "FROM a:1\nRUN set -euo pipefail; curl -s x | sh\n", &[]),
 ];
 
 #[test]
@@ -150,7 +155,7 @@ fn copy_ignored_file_uses_the_context_predicate() {
     assert_eq!(diags[0].line, 2);
     assert_eq!(
         diags[0].message,
-        "Attempting to COPY file \"secret.txt\" that is excluded by .dockerignore"
+        "Attempting to Copy file \"secret.txt\" that is excluded by .dockerignore"
     );
     let quiet = lint::lint(&df, &lint::LintOptions::default());
     assert!(quiet.iter().all(|d| d.rule != "CopyIgnoredFile"));
@@ -219,8 +224,8 @@ fn messages_use_buildkit_wording() {
     assert_eq!(
         messages,
         [
-            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "InvalidDefaultArgInFrom: Default value for ARG alpine:$TAG results in empty or invalid base image name",
+            "UndefinedArgInFrom: FROM argument 'TAG' is not declared",
             "StageNameCasing: Stage name 'Build' should be lowercase",
             "WorkdirRelativePath: Relative workdir \"app\" can have unexpected results if the base image changes",
             "JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals",

@@ -33,7 +33,7 @@ fn build_sample(env: &TestEnv, registry: &Registry) -> String {
         "stdout should be the image ID: {image_id:?}"
     );
     assert!(
-        stderr(&output).contains("Step 1/7 : FROM"),
+        stderr(&output).contains(" : FROM dockjob-test/busybox-"),
         "build output is shown live"
     );
     // Both tags point at the built image.
@@ -190,4 +190,45 @@ fn an_unreachable_engine_is_one_clear_sentence_and_exit_3() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+}
+
+#[test]
+fn build_push_writes_buildx_metadata_and_oci_labels() {
+    let env = TestEnv::new("metadata");
+    let registry = Registry::start(&env.dir.path().join("registry"), None);
+    let base = env.base_image();
+    let context = env.write("ctx/Dockerfile", &format!("FROM {base}\nCMD [\"true\"]\n"));
+    let context = context.parent().unwrap().to_str().unwrap().to_string();
+    let remote = format!("{}/dockjob-test/meta-{}:1.2.3", registry.address, env.id);
+    let metadata = env.dir.path().join("metadata.json");
+    let output = env.run_ok(&[
+        "build",
+        "-q",
+        &context,
+        "-t",
+        &remote,
+        "--push",
+        "--label",
+        "extra=yes",
+        "--metadata-file",
+        metadata.to_str().unwrap(),
+    ]);
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "image ID, then NAME:TAG@digest: {lines:?}");
+    let served = registry
+        .manifest_digest(&format!("dockjob-test/meta-{}", env.id), "1.2.3")
+        .expect("pushed");
+    assert_eq!(lines[1], format!("{remote}@{served}"));
+
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metadata).unwrap()).unwrap();
+    assert_eq!(document["containerimage.config.digest"], lines[0].as_str());
+    assert_eq!(document["containerimage.digest"], served.as_str());
+    assert_eq!(document["image.name"], remote.as_str());
+
+    let inspect = env.block_on(env.docker().inspect_image(&remote)).unwrap();
+    let labels = inspect.config.unwrap().labels.unwrap();
+    assert_eq!(labels["org.opencontainers.image.version"], "1.2.3");
+    assert_eq!(labels["extra"], "yes");
+    assert!(labels.contains_key("org.opencontainers.image.created"));
 }

@@ -234,3 +234,86 @@ fn multi_container_pods_are_refused_with_a_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn generate_name_gets_a_random_suffix() {
+    let yaml = job("", "      restartPolicy: Never\n", "")
+        .replace("  name: x\n", "  generateName: batch-\n");
+    let loaded = load_jobs(&yaml, "job.yaml").unwrap();
+    let name = loaded[0].job.metadata.name.clone().unwrap();
+    assert!(
+        regex::Regex::new("^batch-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+            .unwrap()
+            .is_match(&name),
+        "{name}"
+    );
+}
+
+#[test]
+fn misspelt_fields_are_refused_like_strict_field_validation() {
+    let yaml = job(
+        "",
+        "      restartpolicy: Never\n",
+        "        imagePullPolicy: IfNotPresent\n        comand: [sh]\n",
+    );
+    assert_eq!(
+        error_of(&yaml),
+        "Error from server (BadRequest): error when creating \"job.yaml\": Job in version \"v1\" cannot be handled as a Job: strict decoding error: unknown field \"spec.template.spec.containers[0].comand\", unknown field \"spec.template.spec.restartpolicy\""
+    );
+    // Nulls, empty maps, numbers for quantities and labels survive the round trip.
+    let fine = job(
+        "",
+        "      restartPolicy: Never\n      volumes: null\n",
+        "        resources: {limits: {cpu: 1, memory: 64Mi}, requests: {}}\n        env: []\n",
+    );
+    assert!(load_jobs(&fine, "job.yaml").is_ok(), "{}", error_of(&fine));
+}
+
+#[test]
+fn selectors_and_managed_by_follow_the_api_server() {
+    let own = job(
+        "  selector: {matchLabels: {app: x}}\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    assert!(error_of(&own).contains("spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"x\",\"batch.kubernetes.io/controller-uid\":"), "{}", error_of(&own));
+    assert!(error_of(&own).contains("`selector` not auto-generated"));
+    let manual = job(
+        "  manualSelector: true\n  selector: {matchLabels: {app: x}}\n",
+        "      restartPolicy: Never\n",
+        "",
+    )
+    .replace(
+        "    spec:\n      restartPolicy",
+        "    metadata: {labels: {app: x}}\n    spec:\n      restartPolicy",
+    );
+    assert!(
+        load_jobs(&manual, "job.yaml").is_ok(),
+        "{}",
+        error_of(&manual)
+    );
+    let mismatch = manual.replace("labels: {app: x}", "labels: {app: y}");
+    assert!(error_of(&mismatch).contains("spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"y\"}: `selector` does not match template `labels`"), "{}", error_of(&mismatch));
+    let managed = job("  managedBy: nope\n", "      restartPolicy: Never\n", "");
+    assert!(error_of(&managed).contains("spec.managedBy: Invalid value: \"nope\": must be a domain-prefixed path (such as \"acme.io/foo\")"));
+    let high = job("  completions: 100001\n  completionMode: Indexed\n  backoffLimitPerIndex: 1\n  parallelism: 10001\n", "      restartPolicy: Never\n", "");
+    let err = error_of(&high);
+    assert!(err.contains("spec.maxFailedIndexes: Required value: must be specified when completions is above 100000"), "{err}");
+    assert!(err.contains("spec.parallelism: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index"), "{err}");
+}
+
+#[test]
+fn json_manifests_and_read_errors() {
+    let json = r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox:1.36"}]}}}}"#;
+    assert_eq!(load_jobs(json, "job.json").unwrap().len(), 1);
+    let missing = load_path("/nonexistent/job.yaml").unwrap_err().to_string();
+    assert!(
+        missing.starts_with("/nonexistent/job.yaml: No such file"),
+        "{missing}"
+    );
+    let empty_dir = tempfile::tempdir().unwrap();
+    let err = load_path(empty_dir.path().to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.ends_with("no Job found (the input is empty)"), "{err}");
+}

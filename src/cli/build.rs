@@ -20,9 +20,12 @@ pub struct BuildArgs {
     /// Replace the image of a matching FROM: NAME=docker-image://REF (as buildx does)
     #[arg(long = "build-context", value_name = "NAME=docker-image://REF")]
     pub build_contexts: Vec<String>,
-    /// Set metadata on the image (K=V)
+    /// Set metadata on the image (K=V); overrides the default OCI labels
     #[arg(long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Do not add the org.opencontainers.image.* labels (created, revision, source, version)
+    #[arg(long)]
+    pub no_oci_labels: bool,
     /// Build this stage and stop
     #[arg(long)]
     pub target: Option<String>,
@@ -35,15 +38,27 @@ pub struct BuildArgs {
     /// Networking mode for RUN instructions
     #[arg(long)]
     pub network: Option<String>,
+    /// Add a custom host-to-IP mapping for RUN (host:ip)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_hosts: Vec<String>,
     /// Target platform (os/arch[/variant])
     #[arg(long)]
     pub platform: Option<String>,
     /// Write the image ID to this file
     #[arg(long, value_name = "FILE")]
     pub iidfile: Option<PathBuf>,
+    /// Write buildx-style build metadata (JSON) to this file
+    #[arg(long, value_name = "FILE")]
+    pub metadata_file: Option<PathBuf>,
+    /// Print only the image ID (same as --progress quiet)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// Push every tag after the build
     #[arg(long)]
     pub push: bool,
+    /// Only lint the Dockerfile (exit 1 on any warning or error); build nothing
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `dockjob push`.
@@ -52,6 +67,9 @@ pub struct PushArgs {
     /// Images to push (NAME[:TAG])
     #[arg(value_name = "REF", required = true)]
     pub refs: Vec<String>,
+    /// Also write the NAME:TAG@sha256:… lines to this file (for release pipelines)
+    #[arg(long = "digest-file", value_name = "FILE")]
+    pub digest_file: Option<PathBuf>,
 }
 
 /// `dockjob lint`.
@@ -60,4 +78,31 @@ pub struct LintArgs {
     /// Dockerfiles to check [default: ./Dockerfile]
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Build context whose .dockerignore enables CopyIgnoredFile [default: the file's directory]
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+/// `lint --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// `file:line:col`, the source line with a caret, and a hint.
+    Text,
+    /// A JSON array with one report per file.
+    Json,
+}
+
+/// `lint --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 only for errors (syntax errors, `# check=error=true`).
+    Error,
+    /// Exit 1 for warnings too.
+    Warning,
 }

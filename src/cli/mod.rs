@@ -3,13 +3,15 @@
 
 mod build;
 mod image;
+mod login;
 mod run;
 mod views;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use build::{BuildArgs, LintArgs, PushArgs};
+pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs};
+pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
 pub use views::{ApplyArgs, ControllerArgs, DeleteArgs, DescribeArgs, GetArgs, LogsArgs, WaitArgs};
 
@@ -59,7 +61,7 @@ pub enum ProgressArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build an image from a Dockerfile and a context directory
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Push images to a registry and print NAME:TAG@sha256:…
     Push(PushArgs),
     /// Check Dockerfiles for mistakes before building
@@ -85,4 +87,8 @@ pub enum Command {
     /// Runs one stored Job (started detached by apply)
     #[command(name = "__controller", hide = true)]
     Controller(ControllerArgs),
+    /// Check credentials with a registry and store them where the docker CLI reads them
+    Login(LoginArgs),
+    /// Remove a registry's stored credentials
+    Logout(LogoutArgs),
 }

@@ -1,12 +1,13 @@
-//! `build` and `lint`: read and check the Dockerfile, pack the context, build, tag, push.
+//! `build`: read and lint the Dockerfile, pack the context, build, tag, push.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 
 use crate::archive::{self, DockerfileSource, PackOptions};
-use crate::cli::{BuildArgs, LintArgs};
+use crate::build_metadata::{default_oci_labels, metadata_document, GitFacts};
+use crate::cli::BuildArgs;
 use crate::dockerfile;
 use crate::engine::docker::DockerEngine;
 use crate::engine::BuildRequest;
@@ -22,6 +23,11 @@ pub async fn build(
     args: &BuildArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
+    let progress = if args.quiet {
+        ProgressMode::Quiet
+    } else {
+        progress
+    };
     if !args.context.is_dir() {
         return Err(user_error(format!(
             "{}: the build context must be a directory",
@@ -35,11 +41,28 @@ pub async fn build(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let build_args = parse_build_args(&args.build_args)?;
     let substitutions = parse_build_contexts(&args.build_contexts)?;
-    let labels = parse_key_values("--label", &args.labels)?;
+    let mut labels = if args.no_oci_labels {
+        BTreeMap::new()
+    } else {
+        let created = jiff::Timestamp::now().to_string();
+        let version = tags.first().and_then(ImageRef::tag);
+        default_oci_labels(&created, &git_facts(&args.context), version)
+    };
+    labels.extend(parse_key_values("--label", &args.labels)?);
 
     let (display_name, given, source) = read_dockerfile(&args.context, args.file.as_deref())?;
     let parsed =
         dockerfile::parse(&source).map_err(|e| user_error(e.render(&display_name, &source)))?;
+    let quiet = progress == ProgressMode::Quiet;
+    let has_findings =
+        super::lint::lint_before_build(&display_name, &source, &parsed, &args.context, quiet)?;
+    if args.check {
+        return Ok(if has_findings {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        });
+    }
     let dockerfile = if substitutions.is_empty() {
         given
     } else {
@@ -70,8 +93,8 @@ pub async fn build(
         no_cache: args.no_cache,
         pull: args.pull,
         network: args.network.clone(),
+        extra_hosts: args.add_hosts.clone(),
         platform: args.platform.clone(),
-        ..BuildRequest::default()
     };
     let mut shown = BuildProgress::new(progress, &format!("building {}", args.context.display()));
     let result = engine
@@ -92,30 +115,42 @@ pub async fn build(
     }
     print_data(&image_id)?;
 
+    let mut pushed_digest = None;
     if args.push {
         let config = super::push::load_docker_config()?;
         for (typed, tag) in args.tags.iter().zip(&tags) {
             let digest = super::push::push_one(engine, &config, typed, tag, progress).await?;
             print_data(&format!("{}@{digest}", tag.familiar()))?;
+            pushed_digest.get_or_insert(digest);
         }
+    }
+    if let Some(path) = &args.metadata_file {
+        let document = metadata_document(&image_id, &args.tags, pushed_digest.as_deref());
+        std::fs::write(path, serde_json::to_string_pretty(&document)? + "\n")
+            .with_context(|| format!("writing the build metadata to {}", path.display()))?;
     }
     Ok(ExitStatus::Success)
 }
 
-/// Checks Dockerfiles (the full linter arrives with the Dockerfile front end).
-pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
-    let files = if args.files.is_empty() {
-        vec![PathBuf::from("Dockerfile")]
-    } else {
-        args.files.clone()
+/// The commit and origin of the git checkout holding `context`, when there is one.
+/// Missing git, or a context outside a repository, simply gives no facts.
+fn git_facts(context: &Path) -> GitFacts {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(context)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .filter(|text| !text.is_empty())
     };
-    for file in &files {
-        let source = std::fs::read_to_string(file)
-            .map_err(|e| user_error(format!("{}: {e}", file.display())))?;
-        dockerfile::parse(&source)
-            .map_err(|e| user_error(e.render(&file.display().to_string(), &source)))?;
+    GitFacts {
+        revision: git(&["rev-parse", "HEAD"]),
+        remote_url: git(&["remote", "get-url", "origin"]),
     }
-    Ok(ExitStatus::Success)
 }
 
 /// The Dockerfile's name for messages, where it comes from, and its text: `-f FILE`

@@ -196,12 +196,11 @@ async fn drive(
     loop {
         let current = engine.as_ref().unwrap_or(first_engine);
         let options = RunOptions {
-            rm: false,
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
-            seed: None,
+            ..RunOptions::default()
         };
-        let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr(), false);
+        let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr());
         let mut recorder = StoreRecorder::new(Store::open(dir)?, &mut plain);
         let replay = Store::open(dir)?.replay(&uid)?;
         let result = match replay {

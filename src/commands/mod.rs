@@ -8,9 +8,12 @@ mod delete;
 mod describe;
 mod get;
 mod image;
+mod lint;
+mod login;
 mod logs;
 mod push;
 mod run;
+mod signals;
 mod state;
 mod wait;
 
@@ -23,10 +26,17 @@ use crate::progress::ProgressMode;
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     let progress = ProgressMode::resolve(cli.global.progress);
     let host = cli.global.host.as_deref();
+    // `run` stops its pods gracefully on the first signal; every other verb exits at once.
+    if !matches!(cli.command, Command::Run(_)) {
+        signals::exit_on_stop_signal()?;
+    }
     match cli.command {
-        Command::Lint(args) => build::lint(&args),
+        Command::Lint(args) => lint::lint(&args),
         Command::Build(args) => build::build(&connect(host).await?, &args, progress).await,
-        Command::Push(args) => push::push(&connect(host).await?, &args.refs, progress).await,
+        Command::Push(args) => {
+            let engine = connect(host).await?;
+            push::push(&engine, &args.refs, args.digest_file.as_deref(), progress).await
+        }
         Command::Image(args) => {
             let engine = connect(host).await?;
             match args.command {
@@ -45,6 +55,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Wait(args) => wait::wait(&cli.global, &args).await,
         Command::Delete(args) => delete::delete(&connect(host).await?, &cli.global, &args).await,
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
+        Command::Login(args) => login::login(&args).await,
+        Command::Logout(args) => login::logout(&args).await,
     }
 }
 

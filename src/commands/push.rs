@@ -1,5 +1,7 @@
 //! `push`: send local images to their registries with the user's Docker credentials.
 
+use std::path::Path;
+
 use anyhow::Context;
 
 use crate::engine::docker::DockerEngine;
@@ -9,13 +11,16 @@ use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
 use crate::registry::config::{config_dir_from_env, DockerConfig};
 use crate::registry::credentials;
+use crate::registry::retry::{self, retry_notice, RetryDecision, RetryPolicy};
 
 use super::print_data;
 
-/// Pushes each reference and prints `NAME:TAG@sha256:…` for it.
+/// Pushes each reference and prints `NAME:TAG@sha256:…` for it; with `digest_file`, the same
+/// lines also go to that file (rewritten after each push, so it lists what did get pushed).
 pub async fn push(
     engine: &DockerEngine,
     references: &[String],
+    digest_file: Option<&Path>,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
     let parsed = references
@@ -23,9 +28,17 @@ pub async fn push(
         .map(|r| ImageRef::parse(r).map_err(|e| user_error(e.to_string())))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let config = load_docker_config()?;
+    let mut pushed = String::new();
     for (typed, reference) in references.iter().zip(&parsed) {
         let digest = push_one(engine, &config, typed, reference, progress).await?;
-        print_data(&format!("{}@{digest}", reference.familiar()))?;
+        let line = format!("{}@{digest}", reference.familiar());
+        if let Some(file) = digest_file {
+            pushed.push_str(&line);
+            pushed.push('\n');
+            std::fs::write(file, &pushed)
+                .with_context(|| format!("writing --digest-file {}", file.display()))?;
+        }
+        print_data(&line)?;
     }
     Ok(ExitStatus::Success)
 }
@@ -47,18 +60,42 @@ pub(crate) async fn push_one(
     }
     let auth = credentials::resolve(config, &reference.auth_key())
         .with_context(|| format!("looking up credentials for {}", reference.registry()))?;
-    let mut shown = PushProgress::new(progress, typed);
-    let result = engine
-        .push_image(
-            &reference.name_without_tag(),
-            tag,
-            auth.as_ref(),
-            reference.registry(),
-            |event| shown.event(&event),
-        )
-        .await;
-    shown.finish();
-    result.with_context(|| format!("pushing {typed}"))
+    // dockerd retries single layer uploads but not a whole push (moby#48214); transient
+    // failures of the push as a whole are retried here with capped exponential backoff.
+    let policy = RetryPolicy::default();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut shown = PushProgress::new(progress, typed);
+        let result = engine
+            .push_image(
+                &reference.name_without_tag(),
+                tag,
+                auth.as_ref(),
+                reference.registry(),
+                |event| shown.event(&event),
+            )
+            .await;
+        shown.finish();
+        let error = match result {
+            Ok(digest) => return Ok(digest),
+            Err(error) => error,
+        };
+        let message = error.to_string();
+        match policy.decide(attempts, retry::classify(&message, None), None) {
+            RetryDecision::RetryAfter(delay) => {
+                let what = format!("push of {typed}");
+                eprintln!(
+                    "{}",
+                    retry_notice(&what, delay, attempts + 1, &policy, &message)
+                );
+                tokio::time::sleep(delay).await;
+            }
+            RetryDecision::GiveUp => {
+                return Err(anyhow::Error::new(error).context(format!("pushing {typed}")))
+            }
+        }
+    }
 }
 
 /// The user's Docker config (`$DOCKER_CONFIG` or `~/.docker`); a missing file is an empty one.

@@ -1,4 +1,5 @@
-//! `run`: Jobs in the foreground, with Ctrl-C stopping pods gracefully (twice: at once).
+//! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
+//! once).
 
 use tokio::sync::watch;
 
@@ -10,6 +11,8 @@ use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
 use crate::store::StoreRecorder;
+
+use super::signals::StopSignals;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
@@ -28,7 +31,7 @@ pub async fn run(
     let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
-    let (interrupt_sender, interrupts) = watch_interrupts(progress);
+    let (interrupt_sender, interrupts) = watch_interrupts()?;
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
@@ -41,14 +44,15 @@ pub async fn run(
             rm: args.rm,
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
-            seed: None,
+            prefix: args.prefix,
+            ..RunOptions::default()
         };
         let run = if progress == ProgressMode::Tty {
-            let mut out = TerminalOutput::new(args.prefix);
+            let mut out = TerminalOutput::new();
             let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
             run_foreground(engine, manifest, options, &mut out).await
         } else {
-            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr(), args.prefix);
+            let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
             let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
             run_foreground(engine, manifest, options, &mut out).await
         }?;
@@ -65,24 +69,21 @@ pub async fn run(
     Ok(status)
 }
 
-/// Counts Ctrl-C presses: the driver stops pods gracefully on the first and kills them on the
-/// second.
-fn watch_interrupts(progress: ProgressMode) -> (watch::Sender<u32>, watch::Receiver<u32>) {
+/// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
+/// stops pods gracefully on the first and kills them on the second. The sender is shared
+/// with the run's heartbeat, which presses once when the Job is deleted.
+fn watch_interrupts() -> anyhow::Result<(watch::Sender<u32>, watch::Receiver<u32>)> {
+    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
+    let mut signals = StopSignals::install()?;
     let (sender, receiver) = watch::channel(0);
     let returned = sender.clone();
     tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while signals.recv().await.is_some() {
             let presses = *sender.borrow() + 1;
-            match presses {
-                1 => progress.note(
-                    "interrupted: stopping the pods gracefully (press Ctrl-C again to kill them)",
-                ),
-                _ => progress.note("interrupted again: killing the pods"),
-            }
             if sender.send(presses).is_err() {
                 break;
             }
         }
     });
-    (returned, receiver)
+    Ok((returned, receiver))
 }

@@ -12,4 +12,4 @@ pub mod pattern;
 pub mod plan;
 
 pub use dockerignore::{IgnoreFile, ParentMatches, PatternError};
-pub use plan::{DockerfileSource, WalkDecision};
+pub use plan::{BuildContext, DockerfileSource, WalkDecision};

@@ -282,3 +282,38 @@ fn push_class_char(chars: &[char], index: usize, out: &mut String) -> usize {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, path: &str) -> bool {
+        Pattern::compile(pattern, false)
+            .expect("compiles")
+            .matches(path)
+    }
+
+    /// Class syntax that means something else in the regex crate keeps its Go meaning.
+    #[test]
+    fn go_class_semantics_survive_translation() {
+        assert!(matches("[[]", "["));
+        assert!(matches("x[&~]", "x&") && matches("x[&~]", "x~") && !matches("x[&~]", "xa"));
+        assert!(matches("x[&&b]", "xb") && matches("x[&&b]", "x&"));
+        // `!` does not negate a class (gitignore's does; Docker's does not).
+        assert!(matches("[!a]", "!") && matches("[!a]", "a") && !matches("[!a]", "b"));
+        assert!(matches("[^a]", "b") && !matches("[^a]", "a"));
+        assert!(matches("[+--]", ","), "a range from + to -");
+        assert!(matches("[[:digit:]]x", "7x") && !matches("[[:digit:]]x", "ax"));
+        assert!(matches("[]a]", "]"), "a leading ] is literal in RE2");
+    }
+
+    #[test]
+    fn translation_escapes_class_operators_only() {
+        assert_eq!(go_regex_to_rust("^a[&-~]b$"), "^a[\\&-\\~]b$");
+        assert_eq!(go_regex_to_rust("^(.*/)?x\\.y$"), "^(.*/)?x\\.y$");
+        // `[*]` compiles to `^[[^/]*]$` in moby: the class `[[^/]`, a star, a literal `]`.
+        assert_eq!(go_regex_to_rust("^[[^/]*]$"), "^[\\[^/]*]$");
+        assert!(matches("[*]", "[]") && matches("[*]", "]") && matches("[*]", "^/]"));
+        assert!(!matches("[*]", "x]"));
+    }
+}

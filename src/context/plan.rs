@@ -28,6 +28,27 @@ pub enum DockerfileSource {
     Contents(Vec<u8>),
 }
 
+/// A build context resolved from the command line (by `archive::prepare_context`): what
+/// will be sent and under which names.
+#[derive(Debug, Clone)]
+pub struct BuildContext {
+    /// The context directory, absolute with symlinks resolved (as docker/cli does).
+    pub root: PathBuf,
+    /// The value for `?dockerfile=`: slash path relative to the context, or the
+    /// `.dockerfile.<hex>` name of a Dockerfile added to the archive.
+    pub dockerfile_name: String,
+    /// The ignore file that applies, if any (`<Dockerfile>.dockerignore` first).
+    pub ignore_file: Option<PathBuf>,
+    /// The rules of the walk (the ignore file plus `!.dockerignore` / `!<Dockerfile>`).
+    pub ignore: IgnoreFile,
+    /// Content written as the archive's `.dockerignore` instead of the file on disk (or
+    /// added when there is none): set for an inline Dockerfile or a per-Dockerfile ignore
+    /// file.
+    pub dockerignore_override: Option<Vec<u8>>,
+    /// The Dockerfile text added as `dockerfile_name` (outside the context, or stdin).
+    pub inline_dockerfile: Option<Vec<u8>>,
+}
+
 /// What the walker does with one entry (moby/go-archive `TarWithOptions` walk callback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WalkDecision {

@@ -26,10 +26,14 @@ impl Converter<'_> {
     }
 
     fn word(&self, s: &pd::UnescapedString<'_>) -> Word {
-        Word {
-            value: s.value.to_string(),
-            span: self.span(&s.span),
-        }
+        let span = self.span(&s.span);
+        // A `<<EOF` marker was hidden from the parser as `_____`: take it from the source.
+        let hidden = !s.value.is_empty() && s.value.bytes().all(|b| b == b'_');
+        let value = match self.source.get(span.clone()) {
+            Some(original) if hidden && original.contains("<<") => original.to_owned(),
+            _ => s.value.to_string(),
+        };
+        Word { value, span }
     }
 
     fn flags(&self, flags: &[pd::Flag<'_>]) -> Vec<Flag> {

@@ -83,13 +83,13 @@ pub fn plan(text: &str, escape: char) -> Result<Plan, Unterminated> {
         let logical = Logical::join(text, &(pos..inst_end), escape);
         pos = inst_end + 1;
         let words = split_words(&logical.text, escape);
-        let mut idx = 0;
-        if words
+        // `canContainHeredoc`: only RUN, COPY and ADD themselves. `ONBUILD RUN <<EOF` has
+        // no heredoc in Docker; its marker is hidden from parse-dockerfile all the same,
+        // which would otherwise read the following lines as a body.
+        let onbuild = words
             .first()
-            .is_some_and(|w| w.text.eq_ignore_ascii_case("onbuild"))
-        {
-            idx = 1;
-        }
+            .is_some_and(|w| w.text.eq_ignore_ascii_case("onbuild"));
+        let idx = usize::from(onbuild);
         let Some(keyword) = words.get(idx) else {
             continue;
         };
@@ -120,6 +120,9 @@ pub fn plan(text: &str, escape: char) -> Result<Plan, Unterminated> {
             let marker = logical.span(word.start, word.end);
             for b in &mut bytes[marker.clone()] {
                 *b = b'_';
+            }
+            if onbuild {
+                continue;
             }
             let body_start = pos.min(text.len());
             let mut body = String::new();
@@ -193,6 +196,12 @@ mod tests {
             .patched
             .contains("RUN python3 ____ > /out\n        \n  \n"));
         assert!(plan.patched.ends_with("RUN echo '<<NOT'\n"));
+    }
+
+    #[test]
+    fn onbuild_lines_have_no_heredocs() {
+        let plan = plan("FROM a\nONBUILD RUN <<EOF\n", '\\').unwrap();
+        assert!(plan.found.is_empty());
     }
 
     #[test]

@@ -4,11 +4,26 @@
 //! Pure: this module imports no tokio, no bollard, no `std::fs`, no clock, and prints
 //! nothing. Callers hand it the file's text and get data back.
 //!
-//! Parsing is built on the `parse-dockerfile` crate (directives, continuations, heredocs,
-//! BOM, CRLF, exec vs shell form, flags); on top of it this module adds what that crate
-//! leaves raw or does not check: `ENV`/`LABEL`/`ARG` key/value splitting with Docker's
-//! quoting rules, flag validation, Docker's error wording, spans that include the BOM, and
-//! the checks BuildKit runs after parsing.
+//! Parsing is built on the `parse-dockerfile` crate (directives, continuations, BOM, CRLF,
+//! exec vs shell form, flags, typed instructions). On top of it this module adds what that
+//! crate leaves raw, gets wrong, or does not check:
+//! - here-documents anywhere on a `RUN`/`COPY`/`ADD` line, several per line ([`heredoc`]);
+//! - `ENV`/`LABEL`/`ARG` key/value splitting with Docker's quoting rules ([`words`]);
+//! - `ENTRYPOINT []` (accepted by Docker, rejected by the crate);
+//! - flag validation, stage-name validation, JSON-array-of-strings, Docker's error wording
+//!   and correct columns ([`ParseError`]);
+//! - spans into the original text (BOM included), so `FROM` rewriting keeps every other byte.
+//!
+//! ```
+//! use dockjob::dockerfile::{self, lint, render};
+//!
+//! let source = "FROM alpine:3.10.3\nMAINTAINER me\n";
+//! let df = dockerfile::parse(source).expect("valid Dockerfile");
+//! let diags = lint::lint(&df, &lint::LintOptions::default());
+//! assert_eq!((diags[0].rule, diags[0].line), ("MaintainerDeprecated", 2));
+//! let text = render::text("Dockerfile", source, &diags);
+//! assert!(text.starts_with("Dockerfile:2:1: warning[MaintainerDeprecated]"));
+//! ```
 
 mod convert;
 pub mod directives;
@@ -17,10 +32,12 @@ pub mod expand;
 pub mod heredoc;
 pub mod lint;
 pub mod model;
+mod patch;
 pub mod position;
 pub mod render;
 pub mod rewrite;
 pub mod scope;
+mod upstream_error;
 mod validate;
 pub mod words;
 
@@ -94,17 +111,22 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
         heredocs: &heredocs,
     };
 
-    // parse-dockerfile 0.1.9 rejects `ENTRYPOINT []`, which Docker accepts (it resets the
-    // entrypoint). Parse a same-length stand-in (`""`) and restore the exec form afterwards.
-    let patched = patch_empty_entrypoints(&plan.patched);
-    let iter = parse_dockerfile::parse_iter(&patched).map_err(|e| map_error(&e, source, &lines))?;
+    // parse-dockerfile 0.1.9 rejects `ENTRYPOINT []` and lines indented with Unicode spaces,
+    // which Docker accepts: give it same-length stand-ins (see `patch`).
+    let entrypoints = patch::empty_entrypoints(&plan.patched);
+    let patched = patch::leading_unicode_spaces(&entrypoints);
+    let iter = parse_dockerfile::parse_iter(&patched)
+        .map_err(|e| upstream_error::translate(&e, &lines))?;
     let mut instructions = Vec::new();
     for item in iter {
         match item {
-            Ok(inst) => instructions.push(restore_empty_entrypoint(
-                converter.instruction(&inst)?,
-                source,
-            )),
+            Ok(inst) => {
+                let inst = patch::restore_empty_entrypoint(converter.instruction(&inst)?, source);
+                // Checked as they come, so the first error in the file is the one reported,
+                // as BuildKit reports the first instruction it cannot accept.
+                validate::instruction(&inst, &lines)?;
+                instructions.push(inst);
+            }
             Err(e) if e.line() == 0 && instructions.is_empty() => {
                 return Err(ParseError::whole_file("file with no instructions"));
             }
@@ -113,11 +135,8 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
                     "dockerfile contains no stages to build",
                 ));
             }
-            Err(e) => return Err(map_error(&e, source, &lines)),
+            Err(e) => return Err(upstream_error::translate(&e, &lines)),
         }
-    }
-    for inst in &instructions {
-        validate::instruction(inst, &lines)?;
     }
     let empty_continuation_lines =
         validate::empty_continuations(source, &instructions, directives.escape);
@@ -127,104 +146,6 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
         empty_continuation_lines,
         lines,
     })
-}
-
-/// Replaces the `[]` of every `ENTRYPOINT []` line with `""` (same length, so spans hold).
-fn patch_empty_entrypoints(text: &str) -> std::borrow::Cow<'_, str> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?mi)^([ \t]*(?:onbuild[ \t]+)?entrypoint[ \t]*)\[([ \t]*)\]([ \t]*\r?)$",
-        )
-        .expect("static regex")
-    });
-    re.replace_all(text, "$1\"$2\"$3")
-}
-
-/// Turns the stand-in shell form of a patched `ENTRYPOINT []` back into an empty exec form.
-fn restore_empty_entrypoint(mut inst: Instruction, source: &str) -> Instruction {
-    if let Args::Onbuild(inner) = inst.args {
-        inst.args = Args::Onbuild(Box::new(restore_empty_entrypoint(*inner, source)));
-        return inst;
-    }
-    if let Args::Command(CommandForm::Shell { span, .. }) = &inst.args {
-        if inst.keyword == Keyword::Entrypoint && source[span.clone()].starts_with('[') {
-            inst.args = Args::Command(CommandForm::Exec {
-                args: Vec::new(),
-                span: span.clone(),
-            });
-        }
-    }
-    inst
-}
-
-/// Turns a `parse-dockerfile` error into ours, in Docker's words.
-fn map_error(e: &parse_dockerfile::Error, source: &str, lines: &LineIndex) -> ParseError {
-    let message = format!("{e:#}");
-    let line = e.line().max(1);
-    if let Some(rest) = message.strip_prefix("expected end of here-document (") {
-        let delim = rest.split(')').next().unwrap_or("");
-        // Point at the `<<DELIM` that opened it: the last line before `line` mentioning it.
-        let opener = (1..=line.min(lines.line_count())).rev().find_map(|l| {
-            let text = lines.line_text(l);
-            let at = text.find("<<")?;
-            text[at..]
-                .contains(delim)
-                .then(|| (l, text[..at].chars().count() + 1))
-        });
-        let (line, column) = opener.unwrap_or((line, 1));
-        return ParseError {
-            line,
-            column,
-            message: format!("unterminated here-document: no line closes it with {delim:?}"),
-        };
-    }
-    // parse-dockerfile 0.1.9 reports a wrong column after line 1; point at the first
-    // non-blank character of the line instead, which is where the instruction starts.
-    let text = lines.line_text(line);
-    let column = if line == 1 && e.column() > 0 {
-        e.column()
-    } else {
-        text.chars().take_while(|c| c.is_whitespace()).count() + 1
-    };
-    let message = match message.strip_prefix("unknown instruction '") {
-        Some(rest) => {
-            let word: String = text
-                .trim_start()
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            let word = if word.is_empty() {
-                rest.trim_end_matches('\'').to_owned()
-            } else {
-                word
-            };
-            if word.eq_ignore_ascii_case("onbuild") {
-                format!("{} requires at least one argument", word.to_uppercase())
-            } else {
-                format!("unknown instruction: {}", error::printable(&word))
-            }
-        }
-        // Docker's wording for the same mistakes (moby/buildkit instructions/parse.go).
-        None => match message.as_str() {
-            "expected FROM" => "no build stage in current context".to_owned(),
-            "expected AS" | "expected newline or eof"
-                if text
-                    .trim_start()
-                    .get(..4)
-                    .is_some_and(|k| k.eq_ignore_ascii_case("from")) =>
-            {
-                "FROM requires either one or three arguments".to_owned()
-            }
-            _ => message,
-        },
-    };
-    let _ = source;
-    ParseError {
-        line,
-        column,
-        message,
-    }
 }
 
 #[cfg(test)]
@@ -251,7 +172,7 @@ mod tests {
         let e = parse("FROM a\nFORM b\n").unwrap_err();
         assert_eq!(
             (e.line, e.column, e.message.as_str()),
-            (2, 1, "unknown instruction: FORM")
+            (2, 1, "unknown instruction: FORM (did you mean FROM?)")
         );
         assert_eq!(
             parse("").unwrap_err().message,

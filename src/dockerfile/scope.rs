@@ -51,12 +51,11 @@ pub fn global_scope(df: &Dockerfile, build_args: &BTreeMap<String, String>) -> S
                 (None, Some(raw)) => Some(scope.expand(raw, df.directives.escape).result),
                 (None, None) => None,
             };
-            match value {
-                Some(v) => scope.values.insert(kv.key.clone(), v),
-                // `ARG TARGETPLATFORM` re-declares a platform arg and keeps its value.
-                None if PLATFORM_ARGS.iter().any(|(n, _)| *n == kv.key) => None,
-                None => scope.values.remove(&kv.key),
-            };
+            // Without a value (`ARG X`), whatever X had before stays (buildMetaArgs only
+            // ever adds or replaces), e.g. `ARG TARGETPLATFORM` keeps the platform.
+            if let Some(v) = value {
+                scope.values.insert(kv.key.clone(), v);
+            }
         }
     }
     scope

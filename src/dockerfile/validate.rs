@@ -181,9 +181,9 @@ pub fn empty_continuations(source: &str, instructions: &[Instruction], escape: c
             pos = line_end + 1;
         }
         if saw_empty {
-            let last_line_start = source[..end.saturating_sub(1).max(start)]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
+            // Regression (found in review): slicing at `end - 1` split a multi-byte char.
+            let body = source[start..end.min(source.len())].trim_end_matches(['\n', '\r']);
+            let last_line_start = start + body.rfind('\n').map_or(0, |i| i + 1);
             found.push(last_line_start..end);
         }
     }

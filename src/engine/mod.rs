@@ -45,7 +45,8 @@ pub struct ContainerSpec {
     pub cpu_period: Option<i64>,
     /// Relative CPU weight (`resources.requests.cpu`).
     pub cpu_shares: Option<i64>,
-    /// Container paths that get a fresh, empty, container-private directory (`emptyDir`).
+    /// Container paths that get an `emptyDir`: empty when the pod starts, kept across the
+    /// pod's container restarts, removed with the pod's last container.
     pub empty_dirs: Vec<String>,
 }
 

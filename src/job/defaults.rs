@@ -151,12 +151,14 @@ pub fn admit(job: &mut Job, uid: String) {
         ] {
             map.entry(key.to_string()).or_insert_with(|| value.clone());
         }
-        if spec.selector.is_none() {
-            spec.selector = Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([(LABEL_CONTROLLER_UID.to_string(), uid)])),
-                match_expressions: None,
-            });
-        }
+        // The controller-uid label is added to whatever selector is there; validation then
+        // refuses a selector that is not exactly the generated one.
+        let selector = spec.selector.get_or_insert_with(LabelSelector::default);
+        selector
+            .match_labels
+            .get_or_insert_with(BTreeMap::new)
+            .entry(LABEL_CONTROLLER_UID.to_string())
+            .or_insert(uid);
     }
     let template_labels = spec
         .template

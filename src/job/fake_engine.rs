@@ -101,6 +101,8 @@ struct State {
     queue: VecDeque<Script>,
     containers: BTreeMap<String, Container>,
     calls: Vec<(Duration, Call)>,
+    running: usize,
+    max_running: usize,
 }
 
 /// The scripted engine. Clone-free: share it by reference.
@@ -120,6 +122,8 @@ impl FakeEngine {
                 queue: VecDeque::new(),
                 containers: BTreeMap::new(),
                 calls: Vec::new(),
+                running: 0,
+                max_running: 0,
             }),
             chooser: Arc::new(chooser),
             epoch: Instant::now(),
@@ -190,6 +194,26 @@ impl FakeEngine {
             .collect()
     }
 
+    /// The most containers that ran at the same time.
+    pub fn max_running(&self) -> usize {
+        self.lock().max_running
+    }
+
+    /// Ends container `id` with `exit` unless it already ended.
+    fn end(&self, id: &str, exit: ContainerExit) {
+        let mut state = self.lock();
+        let ended = match state.containers.get(id) {
+            Some(c) if c.exit_tx.borrow().is_none() => {
+                c.exit_tx.send_replace(Some(exit));
+                true
+            }
+            _ => false,
+        };
+        if ended {
+            state.running = state.running.saturating_sub(1);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
@@ -253,6 +277,8 @@ impl PodRuntime for FakeEngine {
             return Err(EngineError::Daemon(message.clone()));
         }
         c.started = Some(Instant::now());
+        state.running += 1;
+        state.max_running = state.max_running.max(state.running);
         Ok(())
     }
 
@@ -288,9 +314,7 @@ impl PodRuntime for FakeEngine {
             ) => tokio::select! {
                 _ = tokio::time::sleep_until(at) => {
                     let exit = ContainerExit { code, oom_killed, error: None };
-                    if let Some(c) = self.lock().containers.get(id) {
-                        c.exit_tx.send_replace(Some(exit.clone()));
-                    }
+                    self.end(id, exit.clone());
                     Ok(exit)
                 }
                 exit = stopped => Ok(exit),
@@ -327,13 +351,14 @@ impl PodRuntime for FakeEngine {
         } else {
             143
         };
-        if tx.borrow().is_none() {
-            tx.send_replace(Some(ContainerExit {
+        self.end(
+            id,
+            ContainerExit {
                 code,
                 oom_killed: false,
                 error: None,
-            }));
-        }
+            },
+        );
         Ok(())
     }
 

@@ -43,6 +43,8 @@ pub enum FieldErrorKind {
     Forbidden,
     /// `Not found: <v>`.
     NotFound(FieldValue),
+    /// `Too long: may not be more than <n> bytes`.
+    TooLong(usize),
 }
 
 /// One validation failure on one field.
@@ -78,6 +80,10 @@ impl FieldError {
     /// `Too many: n: must have at most max items`.
     pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
         Self::new(field, FieldErrorKind::TooMany(actual, max), "")
+    }
+    /// `Too long: may not be more than n bytes`.
+    pub fn new_too_long(field: impl Into<String>, max: usize) -> Self {
+        Self::new(field, FieldErrorKind::TooLong(max), "")
     }
     /// `Not found: v`.
     pub fn not_found(field: impl Into<String>, value: FieldValue) -> Self {
@@ -121,6 +127,9 @@ impl FieldError {
             }
             FieldErrorKind::Forbidden => with_detail("Forbidden".into()),
             FieldErrorKind::NotFound(v) => with_detail(format!("Not found: {v}")),
+            FieldErrorKind::TooLong(n) => {
+                with_detail(format!("Too long: may not be more than {n} bytes"))
+            }
         }
     }
 }
@@ -171,6 +180,14 @@ pub enum JobInputError {
         /// What the document declares, e.g. `apiVersion "v1", kind "Pod"`.
         found: String,
     },
+    /// Fields the Job schema does not know (kubectl's strict field validation).
+    #[error("Error from server (BadRequest): error when creating {origin:?}: Job in version \"v1\" cannot be handled as a Job: strict decoding error: {}", unknown_list(fields))]
+    UnknownFields {
+        /// File name (or `-`).
+        origin: String,
+        /// Dotted paths of the unknown fields.
+        fields: Vec<String>,
+    },
     /// The input holds no document at all.
     #[error("{origin}: no Job found (the input is empty)")]
     Empty {
@@ -205,6 +222,14 @@ pub enum JobInputError {
         /// The OS error.
         message: String,
     },
+}
+
+fn unknown_list(fields: &[String]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| format!("unknown field {}", go_quote(f)))
+        .collect();
+    parts.join(", ")
 }
 
 /// kubectl's `The Job "x" is invalid: …` text; several causes become `* field: body` bullets

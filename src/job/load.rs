@@ -42,19 +42,20 @@ pub fn load_jobs_with_rng(
     for (i, document) in serde_yaml_ng::Deserializer::from_str(source).enumerate() {
         let value = serde_yaml_ng::Value::deserialize(document).map_err(yaml_error)?;
         if value.is_null() {
-            wanted.push(false);
+            wanted.push(None);
             continue;
         }
         check_kind(&value, origin, i + 1)?;
-        wanted.push(true);
+        wanted.push(Some(value));
     }
     // Second pass: typed, straight from the text so errors keep their line and column.
     let mut jobs = Vec::new();
     for (document, wanted) in serde_yaml_ng::Deserializer::from_str(source).zip(wanted) {
-        if !wanted {
+        let Some(untyped) = wanted else {
             continue;
-        }
+        };
         let mut job = Job::deserialize(document).map_err(yaml_error)?;
+        reject_unknown_fields(&untyped, &job, origin)?;
         jobs.push(prepare(&mut job, origin, rng).map(|warnings| LoadedJob { job, warnings })?);
     }
     if jobs.is_empty() {
@@ -68,6 +69,13 @@ pub fn load_jobs_with_rng(
 /// Defaults, admission and validation of one decoded Job, as the API server's create path.
 fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String>, JobInputError> {
     apply_defaults(job);
+    // generateName: the API server appends 5 random characters (apiserver `names.SimpleNameGenerator`).
+    let generate = job.metadata.generate_name.clone().filter(|g| !g.is_empty());
+    if job.metadata.name.as_deref().unwrap_or("").is_empty() {
+        if let Some(prefix) = generate {
+            job.metadata.name = Some(super::names::generate_name(&prefix, rng));
+        }
+    }
     admit(job, random_uid(rng));
     let causes = validate_job(job);
     if !causes.is_empty() {
@@ -90,6 +98,25 @@ fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String
         });
     }
     Ok(ignored_field_warnings(job))
+}
+
+/// Strict field validation: a misspelt field is an error, not silently dropped.
+fn reject_unknown_fields(
+    untyped: &serde_yaml_ng::Value,
+    job: &Job,
+    origin: &str,
+) -> Result<(), JobInputError> {
+    let (Ok(input), Ok(typed)) = (serde_json::to_value(untyped), serde_json::to_value(job)) else {
+        return Ok(());
+    };
+    let fields = super::strict::unknown_fields(&input, &typed);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(JobInputError::UnknownFields {
+        origin: origin.to_string(),
+        fields,
+    })
 }
 
 fn check_kind(

@@ -6,6 +6,43 @@
 //! [`indexes`], [`backoff`] and [`controller`] (the state machine).
 //! I/O: [`driver`] runs a controller against a [`crate::engine::PodRuntime`];
 //! [`input`] reads manifests from files, directories or stdin.
+//!
+//! # Running a Job
+//!
+//! ```no_run
+//! # async fn demo<E: dockjob::engine::PodRuntime>(engine: &E) -> anyhow::Result<u8> {
+//! use dockjob::job::driver::{run_foreground, PlainOutput, RunOptions};
+//! let loaded = dockjob::job::input::load_path("job.yaml")?;
+//! for warning in &loaded[0].warnings {
+//!     eprintln!("Warning: {warning}");
+//! }
+//! // `dockjob run` passes a counter of SIGINT/SIGTERM in `interrupts`.
+//! let opts = RunOptions::default();
+//! let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
+//! let run = run_foreground(engine, loaded[0].job.clone(), opts, &mut out).await?;
+//! Ok(run.outcome.kind.exit_code())
+//! # }
+//! ```
+//!
+//! Exit codes ([`controller::OutcomeKind::exit_code`]): 0 Complete (or nothing to run:
+//! suspended, parallelism 0), 1 Failed, 130 interrupted; invalid input is the caller's 2.
+//!
+//! # Timings
+//!
+//! Kubernetes' own: pod-failure backoff 10 s × 2^(n−1) capped at 10 min, reset by a success;
+//! the kubelet's restart backoff 10 s → 300 s. [`driver::RunOptions::backoff_scale`]
+//! (`--backoff-scale 0.01`) multiplies both for tests; activeDeadlineSeconds and grace
+//! periods are never scaled.
+//!
+//! # Where dockjob differs from a cluster
+//!
+//! - One container per pod; init containers and sidecars are refused or ignored (warned).
+//! - `emptyDir` volumes are whatever the engine adapter makes of
+//!   [`crate::engine::ContainerSpec::empty_dirs`] (the pod UID is on every container as the
+//!   `io.dockjob.pod-uid` label, so an adapter can share one volume across restarts).
+//! - `ttlSecondsAfterFinished: 0` removes the containers when `run` ends; a longer TTL is
+//!   reported in [`driver::JobRun::ttl_expires_at`] for a store-backed controller to honour.
+//! - A container exit is also recorded as an event (`ContainerDied`, kubernetes#123176).
 
 pub mod backoff;
 pub mod controller;
@@ -21,6 +58,7 @@ pub mod load;
 pub mod names;
 pub mod pod;
 pub mod quantity;
+pub mod strict;
 pub mod validate;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};

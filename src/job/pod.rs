@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Container, EnvVar};
 
-use super::defaults::LABEL_COMPLETION_INDEX;
+use super::defaults::{LABEL_COMPLETION_INDEX, LABEL_CONTROLLER_UID, LABEL_JOB_NAME};
 use super::expansion::expand;
 use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
 use crate::engine::{ContainerExit, ContainerSpec, LABEL_MANAGED};
@@ -138,6 +138,16 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
     };
 
     let mut container_labels = labels.clone();
+    // With manualSelector the template may lack them; containers always carry them.
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    for (key, value) in [
+        (LABEL_JOB_NAME, job_name),
+        (LABEL_CONTROLLER_UID, uid.as_str()),
+    ] {
+        container_labels
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
     container_labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
     container_labels.insert(LABEL_POD.to_string(), pod.name.clone());
     container_labels.insert(LABEL_NAMESPACE.to_string(), namespace.to_string());
@@ -252,7 +262,7 @@ fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
 /// The kubelet/CRI reason for a terminated container: `OOMKilled`, `Completed` or `Error`
 /// (containerd `completeExitReason`, `errorExitReason`, `oomExitReason`).
 pub fn exit_reason(exit: &ContainerExit) -> &'static str {
-    if exit.code == 128 && exit.error.is_some() {
+    if exit.code == 128 && exit.error.as_deref().is_some_and(|e| !e.is_empty()) {
         // The runtime could not start the process (containerd `errorStartReason`).
         "StartError"
     } else if exit.oom_killed {

@@ -25,6 +25,7 @@ pub fn validate_job(job: &Job) -> Vec<FieldError> {
         return errs;
     };
     policies::validate_indexed_name(spec, name, &mut errs);
+    policies::validate_generated_selector(job, &mut errs);
     validate_spec(spec, &mut errs);
     policies::validate_selector(spec, &mut errs);
     errs
@@ -75,6 +76,7 @@ fn validate_spec(spec: &JobSpec, errs: &mut Vec<FieldError>) {
             ));
         }
     }
+    policies::validate_managed_by(spec, errs);
     policies::validate_modes(spec, errs);
     policies::validate_pod_failure_policy(spec, errs);
     policies::validate_success_policy(spec, errs);

@@ -2,7 +2,7 @@
 //! would, in the format it reads.
 //!
 //! Owns [`login`], [`logout`] and [`password_from_stdin`]. Checking the credentials against the
-//! registry is the caller's job (the engine's `/auth` endpoint); this module only stores them.
+//! registry is the caller's job ([`super::verify`]); this module only stores them.
 //! Rules copied from docker/cli: `cli/command/registry/login.go` (`storeCredentials`,
 //! `--password-stdin` trimming), `cli/command/registry/logout.go` (which keys are erased),
 //! `cli/config/credentials/native_store.go` (a helper stores the secret, the file keeps an

@@ -2,7 +2,8 @@
 //!
 //! Owns `~/.docker/config.json` ([`config`]), credential resolution as the docker CLI does it
 //! ([`credentials`], with credential helpers in [`helper`]), `login`/`logout` ([`login`]), the
-//! `X-Registry-Auth` encoding ([`auth`]) and the pure retry classification ([`retry`]).
+//! `X-Registry-Auth` encoding ([`auth`]), the pure retry classification ([`retry`]) and the
+//! check of a login with the registry itself ([`verify`], blocking HTTP through ureq).
 //!
 //! Must not import bollard or tokio: the engine adapter converts [`credentials::Credentials`]
 //! into its own types, and async callers run helper processes with `spawn_blocking`.
@@ -18,3 +19,4 @@ pub mod credentials;
 pub mod helper;
 pub mod login;
 pub mod retry;
+pub mod verify;

@@ -17,8 +17,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveImageOptionsBuilder,
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptions,
 };
 use bollard::Docker;
 
@@ -160,6 +160,15 @@ impl TestEnv {
                     .v(true)
                     .build();
                 self.docker.remove_container(&id, Some(remove)).await?;
+            }
+            let options = ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build();
+            let volumes = self.docker.list_volumes(Some(options)).await?;
+            for volume in volumes.volumes.unwrap_or_default() {
+                self.docker
+                    .remove_volume(&volume.name, None::<RemoveVolumeOptions>)
+                    .await?;
             }
             let options = ListImagesOptionsBuilder::default()
                 .all(true)

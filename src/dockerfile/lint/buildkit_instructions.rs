@@ -13,13 +13,16 @@ use std::sync::OnceLock;
 use super::stage_info::stages;
 use super::{buildkit_misc, LintOptions, Sink};
 use crate::dockerfile::expand::{expand, unquote};
-use crate::dockerfile::model::{Args, CommandForm, Dockerfile, Instruction, Keyword, Span};
+use crate::dockerfile::model::{
+    Args, CommandForm, Dockerfile, Instruction, KeyValue, Keyword, Span,
+};
 
 /// What a stage passes on to stages built `FROM` it.
 #[derive(Debug, Clone, Default)]
 struct StageState {
     shell_set: bool,
-    absolute_workdir: bool,
+    /// A WORKDIR was set in this stage or a stage it builds on (`dispatchState.workdirSet`).
+    workdir_set: bool,
 }
 
 pub(super) fn run(df: &Dockerfile, opts: &LintOptions<'_>, sink: &mut Sink<'_>) {
@@ -66,26 +69,26 @@ fn check(
                 let value = kv.value.as_deref().unwrap_or_default();
                 sink.report(
                     "LegacyKeyValueFormat",
-                    inst.span.clone(),
+                    sink.pick(&inst.span, &kv.span),
                     format!("\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"),
                     Some(format!("{name} {}={}", kv.key, shell_quote(value))),
                 );
             }
             if inst.keyword == Keyword::Env {
-                kvs.iter().for_each(|kv| secret(inst, "ENV", &kv.key, sink));
+                kvs.iter().for_each(|kv| secret(inst, "ENV", kv, sink));
             }
         }
         (Keyword::Arg, Args::KeyValues(kvs)) => {
-            kvs.iter().for_each(|kv| secret(inst, "ARG", &kv.key, sink))
+            kvs.iter().for_each(|kv| secret(inst, "ARG", kv, sink))
         }
         (Keyword::Cmd | Keyword::Entrypoint, Args::Command(form)) => {
             let slot = if inst.keyword == Keyword::Cmd { 0 } else { 1 };
             used_once(inst, &mut used[slot], sink);
-            if let CommandForm::Shell { text, .. } = form {
+            if let CommandForm::Shell { text, span } = form {
                 if !state.shell_set {
                     sink.report(
                         "JSONArgsRecommended",
-                        inst.span.clone(),
+                        sink.pick(&inst.span, span),
                         format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
                         Some(format!("{name} {}", exec_form_hint(text))),
                     );
@@ -98,12 +101,12 @@ fn check(
             // BuildKit expands before checking; unknown variables expand to nothing, so
             // `WORKDIR $HOME/app` counts as absolute, as it does in a real build.
             let path = expand(&dir.value, escape, &|_| None).result;
-            if path.starts_with('/') {
-                state.absolute_workdir = true;
-            } else if !state.absolute_workdir {
+            // Only the first WORKDIR is checked: fixing it fixes the later relative ones.
+            let first = !std::mem::replace(&mut state.workdir_set, true);
+            if first && !path.starts_with('/') {
                 sink.report(
                     "WorkdirRelativePath",
-                    inst.span.clone(),
+                    sink.pick(&inst.span, &dir.span),
                     format!("Relative workdir {path:?} can have unexpected results if the base image changes"),
                     Some(format!("{name} /{}", path.trim_start_matches("./"))),
                 );
@@ -128,7 +131,8 @@ fn used_once(inst: &Instruction, previous: &mut Option<Span>, sink: &mut Sink<'_
     }
 }
 
-fn secret(inst: &Instruction, kind: &str, key: &str, sink: &mut Sink<'_>) {
+fn secret(inst: &Instruction, kind: &str, kv: &KeyValue, sink: &mut Sink<'_>) {
+    let key = kv.key.as_str();
     static DENY: OnceLock<Regex> = OnceLock::new();
     static ALLOW: OnceLock<Regex> = OnceLock::new();
     let deny = DENY.get_or_init(|| {
@@ -141,7 +145,7 @@ fn secret(inst: &Instruction, kind: &str, key: &str, sink: &mut Sink<'_>) {
     if deny.is_match(key) && !allow.is_match(key) {
         sink.report(
             "SecretsUsedInArgOrEnv",
-            inst.span.clone(),
+            sink.pick(&inst.span, &kv.key_span),
             format!("Do not use ARG or ENV instructions for sensitive data ({kind} {key:?})"),
             Some(format!(
                 "pass it at build time with RUN --mount=type=secret,id={} instead",

@@ -7,8 +7,9 @@
 //! continuation warning, reported on the instruction's last line).
 
 use super::{LintOptions, Sink};
+use crate::context::gopath;
 use crate::dockerfile::expand::unquote;
-use crate::dockerfile::model::{Args, Dockerfile, Instruction, Keyword};
+use crate::dockerfile::model::{Args, Dockerfile, Instruction, Keyword, Span};
 
 /// Per-instruction checks.
 pub(super) fn instruction(
@@ -25,37 +26,43 @@ pub(super) fn instruction(
                 if raw.contains('$') {
                     continue; // depends on variables we cannot know offline
                 }
-                expose(inst, &raw, sink);
+                expose(inst, &word.span, &raw, sink);
             }
         }
         (Keyword::Copy | Keyword::Add, Args::Copy { sources, .. }) => {
+            // The caller passes a predicate only when a .dockerignore exists; like BuildKit,
+            // it should answer false throughout when that file has `!` exclusions.
             let Some(is_ignored) = opts.is_ignored else {
                 return;
             };
             if inst.flag("from").is_some() {
                 return;
             }
+            // validateCopySourcePath (moby/buildkit dockerfile2llb/validations.go).
+            let cmd = if inst.keyword == Keyword::Add {
+                "Add"
+            } else {
+                "Copy"
+            };
             for source in sources {
                 let path = unquote(&source.value, escape);
                 if path.contains("://") || path.starts_with("git@") {
                     continue;
                 }
-                let clean = path.trim_start_matches('/').trim_start_matches("./");
-                let clean = if clean.is_empty() { "." } else { clean };
-                if is_ignored(clean) {
-                    sink.report(
-                        "CopyIgnoredFile",
-                        sink.pick(&inst.span, &source.span),
-                        format!(
-                            "Attempting to {} file {path:?} that is excluded by .dockerignore",
-                            inst.keyword_text
-                        ),
-                        Some(format!(
-                            "remove {path:?} from .dockerignore, or do not {} it",
-                            inst.keyword_text
-                        )),
-                    );
+                let clean = gopath::clean(&path);
+                let relative = clean.trim_start_matches('/');
+                // "." and "/" are the context root, not paths that can be excluded.
+                if relative.is_empty() || relative == "." || !is_ignored(relative) {
+                    continue;
                 }
+                sink.report(
+                    "CopyIgnoredFile",
+                    sink.pick(&inst.span, &source.span),
+                    format!("Attempting to {cmd} file {clean:?} that is excluded by .dockerignore"),
+                    Some(format!(
+                        "remove {clean:?} from .dockerignore, or do not {cmd} it"
+                    )),
+                );
             }
         }
         _ => {}
@@ -63,7 +70,8 @@ pub(super) fn instruction(
 }
 
 /// `parsePort`: `[ip:][hostPort:]containerPort[/proto]`.
-fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
+fn expose(inst: &Instruction, word: &Span, raw: &str, sink: &mut Sink<'_>) {
+    let at = sink.pick(&inst.span, word);
     let parts: Vec<&str> = raw.split(':').collect();
     let container = parts[parts.len() - 1];
     let (ip, host) = match parts.len() {
@@ -75,7 +83,7 @@ fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
     if proto != proto.to_lowercase() {
         sink.report(
             "ExposeProtoCasing",
-            inst.span.clone(),
+            at.clone(),
             format!("Defined protocol '{raw}' in EXPOSE instruction should be lowercase"),
             Some(format!("{} {}", inst.keyword_text, raw.to_lowercase())),
         );
@@ -84,7 +92,7 @@ fn expose(inst: &Instruction, raw: &str, sink: &mut Sink<'_>) {
         let port = container.to_lowercase();
         sink.report(
             "ExposeInvalidFormat",
-            inst.span.clone(),
+            at,
             format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{raw}'"),
             Some(format!("{} {port} (publish host ports at run time instead)", inst.keyword_text)),
         );

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::stage_info::{stages, StageInfo};
-use super::{reference, suggest, Sink};
+use super::{platform, reference, suggest, Sink};
 use crate::dockerfile::model::Dockerfile;
 use crate::dockerfile::scope::Scope;
 
@@ -69,7 +69,7 @@ fn names(info: &StageInfo<'_>, seen: &mut BTreeSet<String>, sink: &mut Sink<'_>)
     if RESERVED.contains(&lower.as_str()) {
         sink.report(
             "ReservedStageName",
-            at.clone(),
+            sink.pick(&at, &name.span),
             format!("Stage name should not use the same name as reserved stage {lower:?}"),
             Some("choose another stage name".to_owned()),
         );
@@ -77,7 +77,7 @@ fn names(info: &StageInfo<'_>, seen: &mut BTreeSet<String>, sink: &mut Sink<'_>)
     if !seen.insert(lower.clone()) {
         sink.report(
             "DuplicateStageName",
-            at,
+            sink.pick(&at, &name.span),
             format!("Duplicate stage name {lower:?}, stage names should be unique"),
             Some("rename one of the stages".to_owned()),
         );
@@ -120,6 +120,17 @@ fn from_args(df: &Dockerfile, info: &StageInfo<'_>, scope: &Scope, sink: &mut Si
             Some(format!("remove --platform={value}")),
         );
     }
+    // reportConstPlatformDisallowed: only when no variable was involved at all.
+    let constant = expanded.matched.is_empty() && expanded.unmatched.is_empty();
+    let name = info.name.as_deref().unwrap_or("");
+    if constant && platform::const_platform_disallowed(name, &expanded.result) {
+        sink.report(
+            "FromPlatformFlagConstDisallowed",
+            sink.pick(&from.span, &platform.span),
+            format!("FROM --platform flag should not use constant value {:?}", expanded.result),
+            Some("use --platform=$BUILDPLATFORM (or $TARGETPLATFORM), or name the stage after the platform".to_owned()),
+        );
+    }
 }
 
 fn undeclared(
@@ -141,6 +152,8 @@ fn undeclared(
             }
             None => format!("declare ARG {name}=<default> before the first FROM"),
         };
-        sink.report("UndefinedArgInFrom", at.clone(), message, Some(hint));
+        let span = super::variable_span(sink.source(), &at, name)
+            .map_or(at.clone(), |v| sink.pick(&at, &v));
+        sink.report("UndefinedArgInFrom", span, message, Some(hint));
     }
 }

@@ -25,7 +25,7 @@ impl CheckDirective {
         if value.is_empty() {
             return Ok(out);
         }
-        for part in value.splitn(3, ';') {
+        for part in value.split(';') {
             let Some((key, v)) = part.split_once('=') else {
                 return Err(format!(
                     "failed to parse check options: invalid check option {part:?}"

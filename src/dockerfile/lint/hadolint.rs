@@ -181,7 +181,9 @@ fn run_rules(
     }
     let piped =
         matches!(form, CommandForm::Shell { .. }) && scripts.first().is_some_and(|s| s.has_pipe);
-    if piped && !pipefail {
+    // hadolint also accepts `set -o pipefail` (or `set -euo pipefail`) in the same RUN.
+    let set_here = all().any(|c| c.name() == Some("set") && c.has("pipefail"));
+    if piped && !pipefail && !set_here {
         sink.report(
             "DL4006",
             here("|"),

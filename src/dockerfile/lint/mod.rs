@@ -11,11 +11,12 @@ mod buildkit_stages;
 mod check_directive;
 mod diagnostic;
 mod hadolint;
+mod platform;
 mod reference;
 mod rules;
 mod shell;
 mod stage_info;
-mod suggest;
+pub(crate) mod suggest;
 mod undefined_var;
 
 pub use check_directive::CheckDirective;
@@ -28,6 +29,9 @@ use super::model::{Dockerfile, Span};
 #[derive(Default, Clone, Copy)]
 pub struct LintOptions<'a> {
     /// "This context path is excluded by `.dockerignore`" — enables `CopyIgnoredFile`.
+    /// Paths are relative to the context, cleaned, without a leading `/`. As in BuildKit,
+    /// pass `None` (or answer `false`) when the `.dockerignore` has `!` exclusions: the
+    /// check cannot be decided statically then.
     pub is_ignored: Option<&'a dyn Fn(&str) -> bool>,
     /// Skip the hadolint-style rules (BuildKit's checks only).
     pub buildkit_only: bool,
@@ -48,7 +52,36 @@ pub(crate) struct Sink<'d> {
     out: Vec<Diagnostic>,
 }
 
+/// Where `$name` or `${name` first occurs inside `within`.
+pub(crate) fn variable_span(source: &str, within: &Span, name: &str) -> Option<Span> {
+    let text = source.get(within.clone())?;
+    let mut from = 0;
+    while let Some(i) = text[from..].find('$') {
+        let at = from + i;
+        let rest = &text[at + 1..];
+        let (skip, after) = match rest.strip_prefix('{') {
+            Some(inner) => (2, inner),
+            None => (1, rest),
+        };
+        if let Some(tail) = after.strip_prefix(name) {
+            let next = tail.chars().next();
+            if !next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                let start = within.start + at;
+                let brace = usize::from(skip == 2 && next == Some('}'));
+                return Some(start..start + skip + name.len() + brace);
+            }
+        }
+        from = at + 1;
+    }
+    None
+}
+
 impl Sink<'_> {
+    /// The source text being linted.
+    pub fn source(&self) -> &str {
+        self.df.source()
+    }
+
     /// `detail` when it starts on the same line as `instruction` (BuildKit reports checks on
     /// an instruction's first line), else `instruction`.
     pub fn pick(&self, instruction: &Span, detail: &Span) -> Span {
@@ -90,7 +123,8 @@ pub fn lint(df: &Dockerfile, opts: &LintOptions<'_>) -> Vec<Diagnostic> {
         Ok(check) => check,
         Err(message) => {
             let span = df.directives.check_span.clone().unwrap_or(0..0);
-            sink.report(check_directive::RULE_ID, span, message, None);
+            let hint = "# check=skip=<Rule>[,<Rule>...]|all;error=true|false".to_owned();
+            sink.report(check_directive::RULE_ID, span, message, Some(hint));
             CheckDirective::default()
         }
     };

@@ -65,6 +65,7 @@ pub const IMAGE_ENV: &[&str] = &[
 pub(super) fn run(df: &Dockerfile, sink: &mut Sink<'_>) {
     let (infos, scope) = stages(df);
     let mut stage_envs: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut stage_declared: Vec<BTreeSet<String>> = Vec::new();
     for info in &infos {
         let mut env = match info.parent {
             Some(p) => stage_envs[p].clone(),
@@ -76,11 +77,16 @@ pub(super) fn run(df: &Dockerfile, sink: &mut Sink<'_>) {
                 .map(|k| (k.to_string(), String::new()))
                 .collect(),
         };
-        let mut declared: BTreeSet<String> = BTreeSet::new();
+        // A stage built on another inherits its declared ARGs (`d.buildArgs` in BuildKit).
+        let mut declared = info
+            .parent
+            .map(|p| stage_declared[p].clone())
+            .unwrap_or_default();
         for inst in info.stage.instructions {
             check(df, inst, &scope, &mut env, &mut declared, sink);
         }
         stage_envs.push(env);
+        stage_declared.push(declared);
     }
 }
 
@@ -180,6 +186,8 @@ fn report(
             }
             None => format!("declare it first with ARG {name} or ENV {name}=<value>"),
         };
-        sink.report("UndefinedVar", inst.span.clone(), message, Some(hint));
+        let span = super::variable_span(sink.source(), &inst.span, &name)
+            .map_or(inst.span.clone(), |v| sink.pick(&inst.span, &v));
+        sink.report("UndefinedVar", span, message, Some(hint));
     }
 }

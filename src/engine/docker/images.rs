@@ -14,6 +14,7 @@ use futures_util::{Stream, StreamExt};
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{BuildEvent, BuildRequest, EngineError, PushEvent};
 use crate::registry::credentials::Credentials;
+use crate::registry::retry::{self, FailureKind};
 
 /// A byte stream that becomes a request body (a tar, possibly gzip-compressed).
 pub trait BodyStream: Stream<Item = std::io::Result<Bytes>> + Send + 'static {}
@@ -227,7 +228,7 @@ impl DockerEngine {
                 Err(e) => {
                     let error = engine_error(e, NotFound::Image(name));
                     return Err(match error {
-                        EngineError::Daemon(message) if is_auth_failure(&message) => {
+                        EngineError::Daemon(message) if refuses_credentials(&message) => {
                             EngineError::Unauthorized {
                                 registry: registry.to_string(),
                                 detail: message,
@@ -251,12 +252,11 @@ fn digest_in_status(status: &str) -> Option<&str> {
 }
 
 /// Registry answers that mean the credentials were refused or are missing.
-fn is_auth_failure(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    lower.contains("unauthorized")
-        || lower.contains("authentication required")
-        || lower.contains("denied")
-        || lower.contains("no basic auth credentials")
+fn refuses_credentials(message: &str) -> bool {
+    matches!(
+        retry::classify(message, None),
+        FailureKind::Unauthorized | FailureKind::Denied
+    )
 }
 
 /// bollard 0.21 may end a JSON stream with an I/O error when the final `}` and `\r\n` land in
@@ -278,11 +278,11 @@ mod tests {
     }
 
     #[test]
-    fn auth_failures_are_recognised() {
-        assert!(is_auth_failure("unauthorized: authentication required"));
-        assert!(is_auth_failure(
+    fn refused_credentials_are_recognised() {
+        assert!(refuses_credentials("unauthorized: authentication required"));
+        assert!(refuses_credentials(
             "denied: requested access to the resource is denied"
         ));
-        assert!(!is_auth_failure("connection reset by peer"));
+        assert!(!refuses_credentials("connection reset by peer"));
     }
 }

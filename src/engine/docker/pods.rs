@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
@@ -42,12 +42,26 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        let volumes = empty_dir_volumes(spec);
+        for (name, _) in &volumes {
+            // Creating an existing volume is a no-op: a restarted container finds the data
+            // its pod's earlier containers left, as a Kubernetes emptyDir keeps it.
+            let request = VolumeCreateRequest {
+                name: Some(name.clone()),
+                labels: Some(spec.labels.clone().into_iter().collect()),
+                ..Default::default()
+            };
+            self.docker
+                .create_volume(request)
+                .await
+                .map_err(|e| engine_error(e, NotFound::Other))?;
+        }
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
         let response = self
             .docker
-            .create_container(Some(options), container_body(spec))
+            .create_container(Some(options), container_body(spec, &volumes))
             .await
             .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
         Ok(response.id)
@@ -100,6 +114,26 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        let volumes: Vec<String> = match self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+        {
+            Ok(inspect) => inspect
+                .mounts
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| m.name)
+                .filter(|name| name.starts_with(EMPTY_DIR_PREFIX))
+                .collect(),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(()),
+            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+        };
         let options = RemoveContainerOptionsBuilder::default()
             .force(true)
             .v(true)
@@ -108,9 +142,28 @@ impl PodRuntime for DockerEngine {
             Ok(())
             | Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
-            }) => Ok(()),
-            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+            }) => {}
+            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
         }
+        for volume in volumes {
+            // 409: another container of the same pod still uses it; the last one removes it.
+            match self
+                .docker
+                .remove_volume(
+                    &volume,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await
+            {
+                Ok(())
+                | Err(BollardError::DockerResponseServerError {
+                    status_code: 404 | 409,
+                    ..
+                }) => {}
+                Err(e) => return Err(engine_error(e, NotFound::Other)),
+            }
+        }
+        Ok(())
     }
 
     fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
@@ -173,12 +226,34 @@ impl PodRuntime for DockerEngine {
     }
 }
 
-/// The create body for one pod attempt.
-fn container_body(spec: &ContainerSpec) -> ContainerCreateBody {
-    let mounts: Vec<Mount> = spec
-        .empty_dirs
+/// Names of the engine volumes that hold a pod's `emptyDir`s.
+const EMPTY_DIR_PREFIX: &str = "dockjob-emptydir-";
+
+/// One named volume per pod and mount path, so that an `emptyDir` outlives a container
+/// restart (restartPolicy OnFailure makes a new container) but not the pod.
+fn empty_dir_volumes(spec: &ContainerSpec) -> Vec<(String, String)> {
+    let pod = spec
+        .labels
+        .get(crate::job::pod::LABEL_POD_UID)
+        .unwrap_or(&spec.name);
+    spec.empty_dirs
         .iter()
-        .map(|target| Mount {
+        .map(|target| {
+            let path: String = target
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            (format!("{EMPTY_DIR_PREFIX}{pod}{path}"), target.clone())
+        })
+        .collect()
+}
+
+/// The create body for one pod attempt, with its `emptyDir` volumes mounted.
+fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> ContainerCreateBody {
+    let mounts: Vec<Mount> = volumes
+        .iter()
+        .map(|(name, target)| Mount {
+            source: Some(name.clone()),
             target: Some(target.clone()),
             typ: Some(MountType::VOLUME),
             ..Default::default()

@@ -54,6 +54,7 @@ impl Controller {
         if pod.phase.is_terminal() {
             return;
         }
+        promote_restart(pod);
         pod.phase = PodPhase::Running;
         pod.running_since = Some(now);
         pod.waiting_reason = None;
@@ -81,9 +82,27 @@ impl Controller {
             now,
             container_restart_delay(pod.backoff_steps, scale),
         ));
-        pod.waiting_reason = Some(reason.clone());
-        pod.waiting_message = Some(message.clone());
-        self.record_pod_event(name, EventType::Warning, &reason, message, "kubelet", now);
+        // Kubelet events (`pkg/kubelet/images/image_manager.go`, `kuberuntime_container.go`):
+        // a failed pull is `Failed`, then the pod waits in ImagePullBackOff.
+        let (waiting, event_reason, event_message) = match reason.as_str() {
+            "ErrImagePull" => ("ImagePullBackOff", "Failed", message.clone()),
+            "ErrImageNeverPull" => ("ErrImageNeverPull", "ErrImageNeverPull", message.clone()),
+            other => (other, "Failed", format!("Error: {message}")),
+        };
+        pod.waiting_reason = Some(waiting.to_string());
+        pod.waiting_message = Some(message);
+        self.record_pod_event(
+            name,
+            EventType::Warning,
+            event_reason,
+            event_message,
+            "kubelet",
+            now,
+        );
+        if reason == "ErrImagePull" {
+            let message = format!("Back-off pulling image {:?}", self.plan.image);
+            self.record_pod_event(name, EventType::Normal, "BackOff", message, "kubelet", now);
+        }
     }
 
     fn container_exited(&mut self, name: &str, exit: &ContainerExit, now: Timestamp) {
@@ -99,6 +118,8 @@ impl Controller {
         if pod.phase.is_terminal() {
             return;
         }
+        // A restart whose container failed to start still counts as a restart.
+        promote_restart(pod);
         let reason = exit_reason(exit).to_string();
         let termination = Termination {
             exit_code: exit.code,
@@ -107,7 +128,11 @@ impl Controller {
             started_at: pod.running_since.take(),
             finished_at: now,
         };
-        let previous_exit = pod.terminated.as_ref().map(|t| t.finished_at);
+        let previous_exit = pod
+            .terminated
+            .as_ref()
+            .or(pod.last_termination.as_ref())
+            .map(|t| t.finished_at);
         pod.terminated = Some(termination);
         let mut backoff_message = None;
         if pod.deleting.is_some() || exit.code == 0 || !on_failure {
@@ -165,15 +190,11 @@ impl Controller {
                 continue;
             }
             pod.retry_due = None;
-            if pod.terminated.is_some() {
-                // A new container: the restart count goes up when it is created.
-                pod.last_termination = pod.terminated.take();
-                pod.restart_count += 1;
-            }
+            let restart = pod.restart_count + u32::from(pod.terminated.is_some());
             pod.waiting_reason = Some("ContainerCreating".to_string());
             actions.push(Action::StartContainer {
                 pod: pod.name.clone(),
-                restart: pod.restart_count,
+                restart,
             });
         }
         actions
@@ -193,11 +214,21 @@ impl Controller {
             type_,
             reason: reason.to_string(),
             message,
-            object_kind: "Pod",
+            object_kind: "Pod".to_string(),
             object_name: pod.to_string(),
             namespace: self.plan.namespace.clone(),
-            source,
+            source: source.to_string(),
             time: now,
         });
+    }
+}
+
+/// The kubelet counts a restart once the new container exists: the previous run becomes
+/// `lastState` and `restartCount` goes up.
+fn promote_restart(pod: &mut super::PodRecord) {
+    let restarting = pod.waiting_reason.as_deref() == Some("ContainerCreating");
+    if restarting && pod.terminated.is_some() {
+        pod.last_termination = pod.terminated.take();
+        pod.restart_count += 1;
     }
 }

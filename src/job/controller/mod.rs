@@ -6,6 +6,7 @@
 //! in-place restarts. Pure: no tokio, no engine, no clock (time is a parameter), no printing.
 
 mod kubelet;
+mod manage;
 mod pod_object;
 mod policy;
 mod status;
@@ -60,6 +61,7 @@ struct Plan {
     active_deadline: Option<Duration>,
     grace: Duration,
     container: String,
+    image: String,
     ttl: Option<Duration>,
 }
 
@@ -240,6 +242,11 @@ impl Plan {
                 .containers
                 .first()
                 .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            image: pod
+                .containers
+                .first()
+                .and_then(|c| c.image.clone())
                 .unwrap_or_default(),
             ttl: spec.ttl_seconds_after_finished.map(|s| secs(s.into())),
         }

@@ -48,7 +48,7 @@ impl PodRecord {
                 namespace: job.metadata.namespace.clone(),
                 uid: Some(self.uid.clone()),
                 labels: Some(pod_labels(job, self.index)),
-                annotations: Some(pod_annotations(job, self.index)),
+                annotations: Some(self.annotations(job)),
                 creation_timestamp: Some(Time(self.created)),
                 deletion_timestamp: self.deleting.map(|(at, _)| Time(at)),
                 owner_references: Some(vec![OwnerReference {
@@ -69,6 +69,26 @@ impl PodRecord {
                 ..Default::default()
             }),
         }
+    }
+
+    /// Template annotations, the completion index and, with backoffLimitPerIndex, the
+    /// per-index failure counters (`batch.kubernetes.io/job-index-failure-count`).
+    fn annotations(&self, job: &Job) -> std::collections::BTreeMap<String, String> {
+        let mut annotations = pod_annotations(job, self.index);
+        let per_index = job.spec.as_ref().and_then(|s| s.backoff_limit_per_index);
+        if per_index.is_some() && self.index.is_some() {
+            annotations.insert(
+                "batch.kubernetes.io/job-index-failure-count".to_string(),
+                self.index_failure_count.to_string(),
+            );
+            if self.index_ignored_failure_count > 0 {
+                annotations.insert(
+                    "batch.kubernetes.io/job-index-ignored-failure-count".to_string(),
+                    self.index_ignored_failure_count.to_string(),
+                );
+            }
+        }
+        annotations
     }
 
     fn container_state(&self) -> ContainerState {

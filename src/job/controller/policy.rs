@@ -49,7 +49,7 @@ impl Controller {
     }
 
     /// The index of the first successPolicy rule the succeeded indexes satisfy.
-    pub(super) fn match_success_policy(&self) -> Option<(usize, ())> {
+    pub(super) fn match_success_policy(&self) -> Option<usize> {
         let policy = self.job.spec.as_ref()?.success_policy.as_ref()?;
         let completions = self.plan.completions.unwrap_or(0);
         for (i, rule) in policy.rules.iter().enumerate() {
@@ -66,7 +66,7 @@ impl Controller {
                 (None, None) => false,
             };
             if matched {
-                return Some((i, ()));
+                return Some(i);
             }
         }
         None

@@ -6,8 +6,6 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::types::{Action, DeleteCause, EventType, OutcomeKind, PodPhase, PodRecord};
 use super::{time, Controller, Finish, JobOutcome};
-use crate::job::backoff::pod_failure_delay;
-use crate::job::names::{generate_name, pod_generate_name};
 
 /// Condition reason and message on success by completions (`JobReasonCompletionsReached`).
 pub const COMPLETIONS_REACHED: (&str, &str) = (
@@ -37,7 +35,7 @@ impl Controller {
         if self.outcome.is_some() {
             return Vec::new();
         }
-        self.count_finished_pods(now);
+        self.count_finished_pods();
         let mut actions = Vec::new();
         if self.interrupted && self.finishing.is_none() {
             actions.extend(self.delete_active_pods(DeleteCause::Interrupted, now));
@@ -50,7 +48,7 @@ impl Controller {
                 self.outcome = Some(JobOutcome {
                     kind: OutcomeKind::Interrupted,
                     reason: "Interrupted".to_string(),
-                    message: format!("Run interrupted; {stopped} running pod(s) stopped"),
+                    message: format!("{stopped} running pod(s) stopped"),
                 });
             }
             return actions;
@@ -79,7 +77,7 @@ impl Controller {
             self.creation_due = None;
             actions.extend(self.delete_active_pods(DeleteCause::JobFinished, now));
             if self.all_pods_terminated() {
-                self.count_finished_pods(now);
+                self.count_finished_pods();
                 self.apply_terminal_condition(now);
             }
             return actions;
@@ -94,7 +92,7 @@ impl Controller {
     }
 
     /// Adds finished pods to the counters once, evaluating podFailurePolicy and per-index limits.
-    fn count_finished_pods(&mut self, _now: Timestamp) {
+    fn count_finished_pods(&mut self) {
         for i in 0..self.pods.len() {
             let pod = &self.pods[i];
             if pod.counted || !pod.phase.is_terminal() {
@@ -207,7 +205,7 @@ impl Controller {
     }
 
     fn success_check(&mut self) -> Option<Finish> {
-        if let Some((index, _)) = self.match_success_policy() {
+        if let Some(index) = self.match_success_policy() {
             return Some(Finish {
                 failed: false,
                 reason: "SuccessPolicy".to_string(),
@@ -288,11 +286,13 @@ impl Controller {
             .collect()
     }
 
-    fn delete_pod(&mut self, name: &str, cause: DeleteCause, now: Timestamp) -> Action {
+    pub(super) fn delete_pod(&mut self, name: &str, cause: DeleteCause, now: Timestamp) -> Action {
         let grace = self.plan.grace;
+        let mut running = false;
         if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
             pod.deleting = Some((now, cause));
             pod.retry_due = None;
+            running = pod.running_since.is_some();
         }
         self.record_job_event(
             EventType::Normal,
@@ -300,144 +300,14 @@ impl Controller {
             format!("Deleted pod: {name}"),
             now,
         );
+        if running {
+            let message = format!("Stopping container {}", self.plan.container);
+            self.record_pod_event(name, EventType::Normal, "Killing", message, "kubelet", now);
+        }
         Action::StopPod {
             pod: name.to_string(),
             grace,
         }
-    }
-
-    /// `manageJob`: how many pods should be active, then create (after backoff) or delete.
-    fn manage_pods(&mut self, now: Timestamp) -> Vec<Action> {
-        self.creation_due = None;
-        let active: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|p| p.is_active())
-            .map(|p| p.name.clone())
-            .collect();
-        let parallelism = self.plan.parallelism.max(0) as usize;
-        if self.plan.indexed {
-            return self.manage_indexed(active.len(), parallelism, now);
-        }
-        let want = match self.plan.completions {
-            // Work queue: no new pods after the first success.
-            None if self.succeeded > 0 => active.len(),
-            None => parallelism,
-            Some(c) => ((c - self.succeeded).max(0) as usize).min(parallelism),
-        };
-        if active.len() > want {
-            // Surplus: newest first (all our pods are scheduled; pending ones first).
-            let mut surplus = active;
-            surplus.reverse();
-            surplus.sort_by_key(|n| self.pod(n).map(|p| p.phase != PodPhase::Pending));
-            let excess = surplus.len() - want;
-            return surplus[..excess]
-                .iter()
-                .map(|n| self.delete_pod(&n.clone(), DeleteCause::Surplus, now))
-                .collect();
-        }
-        if active.len() == want {
-            return Vec::new();
-        }
-        if let Some(due) = self.backoff_due(
-            self.failures_since_success.len(),
-            self.failures_since_success.iter().max().copied(),
-        ) {
-            if due > now {
-                self.creation_due = Some(due);
-                return Vec::new();
-            }
-        }
-        (active.len()..want)
-            .map(|_| self.create_pod(None, now))
-            .collect()
-    }
-
-    fn manage_indexed(&mut self, active: usize, parallelism: usize, now: Timestamp) -> Vec<Action> {
-        let completions = self.plan.completions.unwrap_or(0).max(0);
-        let busy: Vec<i32> = self
-            .pods
-            .iter()
-            .filter(|p| p.is_active())
-            .filter_map(|p| p.index)
-            .collect();
-        let pending: Vec<i32> = (0..completions)
-            .filter(|i| {
-                !self.completed_indexes.contains(i)
-                    && !self.failed_indexes.contains(i)
-                    && !busy.contains(i)
-            })
-            .collect();
-        let mut room = parallelism.saturating_sub(active);
-        let mut actions = Vec::new();
-        let global_due = self.backoff_due(
-            self.failures_since_success.len(),
-            self.failures_since_success.iter().max().copied(),
-        );
-        for index in pending {
-            if room == 0 {
-                break;
-            }
-            let due = match self.plan.backoff_limit_per_index {
-                Some(_) => self.index_failures.get(&index).and_then(|f| {
-                    self.backoff_due((f.failed + f.ignored).max(0) as usize, f.last_failure)
-                }),
-                None => global_due,
-            };
-            if let Some(due) = due.filter(|d| *d > now) {
-                self.creation_due = Some(self.creation_due.map_or(due, |c| c.min(due)));
-                if self.plan.backoff_limit_per_index.is_none() {
-                    break;
-                }
-                continue;
-            }
-            actions.push(self.create_pod(Some(index), now));
-            room -= 1;
-        }
-        actions
-    }
-
-    /// When the next pod may be created after `failures` consecutive failures, the last at `last`.
-    fn backoff_due(&self, failures: usize, last: Option<Timestamp>) -> Option<Timestamp> {
-        let last = last?;
-        let n = u32::try_from(failures).unwrap_or(u32::MAX);
-        (n > 0).then(|| time::add(last, pod_failure_delay(n, self.scale)))
-    }
-
-    fn create_pod(&mut self, index: Option<i32>, now: Timestamp) -> Action {
-        let name = generate_name(&pod_generate_name(&self.plan.name, index), &mut self.rng);
-        let uid = crate::job::names::random_uid(&mut self.rng);
-        let failures = index
-            .and_then(|i| self.index_failures.get(&i))
-            .copied()
-            .unwrap_or_default();
-        self.pods.push(PodRecord {
-            name: name.clone(),
-            uid,
-            index,
-            phase: PodPhase::Pending,
-            created: now,
-            running_since: None,
-            waiting_reason: Some("ContainerCreating".to_string()),
-            waiting_message: None,
-            terminated: None,
-            last_termination: None,
-            restart_count: 0,
-            retry_due: None,
-            backoff_steps: 0,
-            ended: None,
-            deleting: None,
-            index_failure_count: failures.failed,
-            index_ignored_failure_count: failures.ignored,
-            counted: false,
-        });
-        self.record_job_event(
-            EventType::Normal,
-            "SuccessfulCreate",
-            format!("Created pod: {name}"),
-            now,
-        );
-        Action::CreatePod { pod: name }
     }
 
     pub(super) fn record_job_event(
@@ -451,10 +321,10 @@ impl Controller {
             type_,
             reason: reason.to_string(),
             message,
-            object_kind: "Job",
+            object_kind: "Job".to_string(),
             object_name: self.plan.name.clone(),
             namespace: self.plan.namespace.clone(),
-            source: "job-controller",
+            source: "job-controller".to_string(),
             time: now,
         });
     }

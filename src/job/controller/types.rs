@@ -142,13 +142,13 @@ pub struct JobEvent {
     /// Human message.
     pub message: String,
     /// Kind of the involved object: `Job` or `Pod`.
-    pub object_kind: &'static str,
+    pub object_kind: String,
     /// Name of the involved object.
     pub object_name: String,
     /// Namespace of the involved object.
     pub namespace: String,
     /// Reporting component (`job-controller`, `kubelet`, `dockjob`).
-    pub source: &'static str,
+    pub source: String,
     /// When it happened.
     pub time: Timestamp,
 }
@@ -235,8 +235,21 @@ pub enum OutcomeKind {
     Failed,
     /// The user interrupted the run before the Job finished.
     Interrupted,
-    /// The Job is suspended (`spec.suspend: true`): no pod runs until it is resumed.
+    /// The Job cannot progress without an edit: suspended (`spec.suspend: true`) or
+    /// `spec.parallelism: 0`. Kubernetes would wait; a foreground run returns.
     Suspended,
+}
+
+impl OutcomeKind {
+    /// The process exit code `dockjob run` uses: 0 Complete, 1 Failed, 130 interrupted
+    /// (128 + SIGINT), 0 for a suspended Job (nothing failed; nothing ran).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OutcomeKind::Complete | OutcomeKind::Suspended => 0,
+            OutcomeKind::Failed => 1,
+            OutcomeKind::Interrupted => 130,
+        }
+    }
 }
 
 /// The final condition with its reason and message.

@@ -11,9 +11,17 @@ use crate::job::pod::{container_spec, pull_policy, PodIdentity};
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     pub(super) async fn execute(&mut self, action: Action) -> Result<Option<Input>, DriverError> {
         match action {
-            Action::CreatePod { pod } => self.start_pod(&pod, 0).await,
-            Action::StartContainer { pod, restart } => self.start_pod(&pod, restart).await,
+            Action::CreatePod { pod } => self.start_and_show(&pod, 0).await,
+            Action::StartContainer { pod, restart } => self.start_and_show(&pod, restart).await,
             Action::StopPod { pod, grace } => {
+                // An exit that is seen but not yet reported will end the pod by itself.
+                if self
+                    .live
+                    .iter()
+                    .any(|c| c.pod == pod && c.pending_exit.is_some())
+                {
+                    return Ok(None);
+                }
                 let running = self.live.iter().find(|c| c.pod == pod && !c.exited);
                 let Some(c) = running else {
                     return Ok(Some(Input::PodRemoved { pod }));
@@ -26,6 +34,22 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 Ok(None)
             }
         }
+    }
+
+    /// Starts the pod's container; a pod left waiting gets a status line with the reason.
+    async fn start_and_show(
+        &mut self,
+        pod: &str,
+        restart: u32,
+    ) -> Result<Option<Input>, DriverError> {
+        let input = self.start_pod(pod, restart).await?;
+        if let Some(Input::ContainerWaiting {
+            reason, message, ..
+        }) = &input
+        {
+            self.out.status(&format!("pod/{pod} {reason}: {message}"));
+        }
+        Ok(input)
     }
 
     async fn start_pod(&mut self, pod: &str, restart: u32) -> Result<Option<Input>, DriverError> {
@@ -84,6 +108,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             return Ok(None);
         }
         self.live.push(live);
+        if restart > 0 {
+            self.out
+                .status(&format!("pod/{pod} restarted (restart {restart})"));
+        }
         let logs = self
             .engine
             .logs(&id, true)

@@ -5,7 +5,10 @@
 //! uses `tokio::time`, so tests run whole backoff ladders on a paused clock.
 
 mod actions;
+mod api;
+mod logs;
 pub mod output;
+mod report;
 mod resume;
 
 use std::collections::HashMap;
@@ -15,79 +18,20 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, FuturesUnordered, SelectAll, StreamExt};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::jiff::Timestamp;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::engine::{ContainerExit, EngineError, LogChunk, LogStream, PodRuntime};
+use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{
-    time, Action, Controller, ControllerConfig, Input, JobEvent, JobOutcome, OutcomeKind, PodRecord,
+    time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
+pub use api::{DriverError, JobRun, RunContainer, RunOptions};
 pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
 pub use resume::{resume_foreground, Replay, ReplayStep};
+use tokio::sync::watch;
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
 const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
-
-/// Options of a foreground run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Remove the Job's containers when the run ends (`--rm`).
-    pub rm: bool,
-    /// Multiplies the pod-failure and container-restart backoff (`--backoff-scale`, 1.0 = Kubernetes).
-    pub backoff_scale: f64,
-    /// Number of Ctrl-C presses so far: 1 stops pods gracefully, 2 kills them.
-    pub interrupts: Option<watch::Receiver<u32>>,
-    /// Seed for pod names and UIDs; `None` picks a random one.
-    pub seed: Option<u64>,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        Self {
-            rm: false,
-            backoff_scale: 1.0,
-            interrupts: None,
-            seed: None,
-        }
-    }
-}
-
-/// A container created for a pod during the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunContainer {
-    /// Pod name.
-    pub pod: String,
-    /// Restart number inside the pod.
-    pub restart: u32,
-    /// Engine container ID.
-    pub id: String,
-    /// Whether `--rm` or the TTL removed it.
-    pub removed: bool,
-}
-
-/// Everything a finished run knows, for the caller and a later store.
-#[derive(Debug, Clone)]
-pub struct JobRun {
-    /// How it ended.
-    pub outcome: JobOutcome,
-    /// The Job with its final `status`.
-    pub job: Job,
-    /// Events, oldest first.
-    pub events: Vec<JobEvent>,
-    /// Pods, oldest first.
-    pub pods: Vec<PodRecord>,
-    /// Containers created, in order.
-    pub containers: Vec<RunContainer>,
-}
-
-/// A run that could not continue.
-#[derive(Debug, thiserror::Error)]
-pub enum DriverError {
-    /// The engine failed in a way the Job cannot absorb (unreachable, …).
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-}
 
 /// Runs `job` (loaded by [`crate::job::load`]) in the foreground until it is Complete or
 /// Failed (or interrupted), streaming logs and status to `out`.
@@ -220,24 +164,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             if self.ctl.outcome().is_some() {
                 break;
             }
-            if self.ctl.is_suspended()
-                && self.spec_updates.is_none()
-                && self
-                    .live
-                    .iter()
-                    .all(|c| c.exited && c.pending_exit.is_none())
-            {
-                self.out.status(&format!(
-                    "job.batch/{} is suspended: no pods run until it is resumed",
-                    self.ctl.job().metadata.name.as_deref().unwrap_or("")
-                ));
-                return Ok(self
-                    .finish(JobOutcome {
-                        kind: OutcomeKind::Suspended,
-                        reason: "JobSuspended".to_string(),
-                        message: "Job suspended".to_string(),
-                    })
-                    .await);
+            if let Some(outcome) = self.idle_outcome() {
+                return Ok(self.finish(outcome).await);
             }
             match self.next_wake().await {
                 Wake::Exit(id, result) => self.on_exit(&id, result)?,
@@ -274,6 +202,44 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             message: String::new(),
         });
         Ok(self.finish(outcome).await)
+    }
+
+    /// A Job that can never change again without a spec update (suspended, or parallelism
+    /// 0): Kubernetes would wait for an edit; a foreground run says so and returns.
+    fn idle_outcome(&mut self) -> Option<JobOutcome> {
+        let quiet = self
+            .live
+            .iter()
+            .all(|c| c.exited && c.pending_exit.is_none())
+            && self.stops.is_empty()
+            && self.ctl.next_wakeup().is_none();
+        // A detached controller waits for `apply` to change the spec instead.
+        if !quiet || self.spec_updates.is_some() {
+            return None;
+        }
+        let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
+        let parallelism = self.ctl.job().spec.as_ref().and_then(|s| s.parallelism);
+        let (reason, message, line) = if self.ctl.is_suspended() {
+            (
+                "JobSuspended",
+                "Job suspended",
+                format!("job.batch/{name} is suspended: no pods run until it is resumed"),
+            )
+        } else if parallelism == Some(0) {
+            (
+                "ParallelismZero",
+                "spec.parallelism is 0",
+                format!("job.batch/{name} has parallelism 0: no pods run until it is raised"),
+            )
+        } else {
+            return None;
+        };
+        self.out.status(&line);
+        Some(JobOutcome {
+            kind: OutcomeKind::Suspended,
+            reason: reason.to_string(),
+            message: message.to_string(),
+        })
     }
 
     async fn next_wake(&mut self) -> Wake {
@@ -341,37 +307,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         Ok(())
     }
 
-    fn on_log(&mut self, id: &str, item: LogItem) {
-        let Some(pod) = self.live.iter().find(|c| c.id == id).map(|c| c.pod.clone()) else {
-            return;
-        };
-        match item {
-            LogItem::Chunk(Ok(chunk)) => {
-                let is_err = chunk.stream == LogStream::Stderr;
-                let buffer = self.buffers.entry((id.to_string(), is_err)).or_default();
-                buffer.extend_from_slice(&chunk.bytes);
-                while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..=pos).collect();
-                    self.out
-                        .pod_log(&pod, chunk.stream, &line[..line.len() - 1]);
-                }
-            }
-            LogItem::Chunk(Err(e)) => self.out.status(&format!("warning: logs of pod/{pod}: {e}")),
-            LogItem::End => {
-                for (is_err, stream) in [(false, LogStream::Stdout), (true, LogStream::Stderr)] {
-                    if let Some(rest) = self.buffers.remove(&(id.to_string(), is_err)) {
-                        if !rest.is_empty() {
-                            self.out.pod_log(&pod, stream, &rest);
-                        }
-                    }
-                }
-                if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
-                    c.logs_done = true;
-                }
-            }
-        }
-    }
-
     /// Reports exits whose logs are drained (or waited long enough) to the controller.
     async fn deliver_exits(&mut self) -> Result<(), DriverError> {
         let now_instant = Instant::now();
@@ -422,150 +357,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         self.run_actions(actions).await
     }
 
-    /// Forwards new events and prints the status lines worth showing.
-    fn report(&mut self) {
-        let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
-        self.events_seen = self.ctl.events().len();
-        for event in &events {
-            self.out.event(event);
-            match (event.object_kind, event.reason.as_str()) {
-                ("Job", "SuccessfulCreate") => {
-                    let pod = event.message.trim_start_matches("Created pod: ");
-                    self.out.status(&format!("pod/{pod} created"));
-                }
-                (
-                    "Pod",
-                    "ErrImageNeverPull" | "ErrImagePull" | "CreateContainerError" | "BackOff",
-                ) => {
-                    self.out.status(&format!(
-                        "pod/{} {}: {}",
-                        event.object_name, event.reason, event.message
-                    ));
-                }
-                _ => {}
-            }
-        }
-        let status = self.ctl.status();
-        let progress = Progress {
-            succeeded: status.succeeded.unwrap_or(0),
-            completions: self.ctl.job().spec.as_ref().and_then(|s| s.completions),
-            active: status.active.unwrap_or(0),
-            failed: status.failed.unwrap_or(0),
-        };
-        if self.last_progress != Some(progress) {
-            self.last_progress = Some(progress);
-            self.out.progress(&progress);
-        }
-        let containers: Vec<RunContainer> = self
-            .live
-            .iter()
-            .map(|c| RunContainer {
-                pod: c.pod.clone(),
-                restart: c.restart,
-                id: c.id.clone(),
-                removed: c.removed,
-            })
-            .collect();
-        self.out.snapshot(&Snapshot {
-            job: self.ctl.job(),
-            status: &status,
-            pods: self.ctl.pods(),
-            containers: &containers,
-        });
-    }
-
-    fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {
-        let reason = crate::job::pod::exit_reason(exit);
-        let mut line = match reason {
-            "Completed" => format!("pod/{pod} Completed"),
-            "StartError" => format!(
-                "pod/{pod} StartError: {}",
-                exit.error.as_deref().unwrap_or("")
-            ),
-            _ => format!("pod/{pod} {reason} (exit code {})", exit.code),
-        };
-        let now = self.clock.now();
-        if let Some(record) = self.ctl.pod(pod) {
-            if let Some(due) = record.retry_due.filter(|_| !record.phase.is_terminal()) {
-                line.push_str(&format!(
-                    "; restarting in {} (CrashLoopBackOff)",
-                    human_secs(time::since(due, now))
-                ));
-            }
-        }
-        if let Some(due) = self.ctl.creation_due().filter(|d| *d > now) {
-            line.push_str(&format!(
-                "; next pod in {} (backoff)",
-                human_secs(time::since(due, now))
-            ));
-        }
-        self.out.status(&line);
-    }
-
-    async fn finish(mut self, outcome: JobOutcome) -> JobRun {
-        // Let followed log streams end so the last lines are printed.
-        let drain = async {
-            while let Some((id, item)) = self.logs.next().await {
-                self.on_log(&id, item);
-            }
-        };
-        let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
-        self.report();
-        let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
-        let condition = match outcome.kind {
-            OutcomeKind::Complete => "Complete",
-            OutcomeKind::Failed => "Failed",
-            OutcomeKind::Interrupted => "Interrupted",
-            OutcomeKind::Suspended => "Suspended",
-        };
-        if outcome.kind != OutcomeKind::Suspended {
-            self.out.status(&format!(
-                "job.batch/{name} {condition}: {}: {}",
-                outcome.reason, outcome.message
-            ));
-        }
-        let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
-        if self.opts.rm || ttl_due {
-            let mut removed = 0;
-            for c in &mut self.live {
-                match self.engine.remove_container(&c.id).await {
-                    Ok(()) => {
-                        c.removed = true;
-                        removed += 1;
-                    }
-                    Err(e) => self
-                        .out
-                        .status(&format!("warning: removing container {}: {e}", c.id)),
-                }
-            }
-            let why = if self.opts.rm {
-                "--rm"
-            } else {
-                "ttlSecondsAfterFinished"
-            };
-            self.out
-                .status(&format!("removed {removed} container(s) ({why})"));
-        }
-        let mut job = self.ctl.job().clone();
-        job.status = Some(self.ctl.status());
-        JobRun {
-            outcome,
-            job,
-            events: self.ctl.events().to_vec(),
-            pods: self.ctl.pods().to_vec(),
-            containers: self
-                .live
-                .iter()
-                .map(|c| RunContainer {
-                    pod: c.pod.clone(),
-                    restart: c.restart,
-                    id: c.id.clone(),
-                    removed: c.removed,
-                })
-                .collect(),
-        }
-    }
-
     /// Applies an input, telling the output first (stores log inputs for replay).
     fn step(&mut self, input: Input, now: Timestamp) -> Vec<Action> {
         self.out.controller_input(&input, now);
@@ -598,20 +389,6 @@ fn wall_clock_now() -> Timestamp {
 /// Errors that end the run instead of becoming pod states.
 fn is_fatal(e: &EngineError) -> bool {
     matches!(e, EngineError::Unreachable { .. })
-}
-
-/// `10s`, `1m30s`, `250ms` for short waits.
-fn human_secs(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
-    match (s / 60, s % 60) {
-        (0, s) => format!("{s}s"),
-        (m, 0) => format!("{m}m"),
-        (m, s) => format!("{m}m{s}s"),
-    }
 }
 
 #[cfg(test)]

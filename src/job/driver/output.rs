@@ -25,7 +25,8 @@ pub struct Progress {
 
 /// Receives everything a foreground run shows.
 pub trait RunOutput {
-    /// One complete line (without its newline) a pod's container wrote.
+    /// One complete line (without its newline) a pod's container wrote, already prefixed
+    /// with `[pod/NAME] ` when [`super::RunOptions::prefix`] is set.
     fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]);
     /// A status line for stderr (`pod/x Completed`, the final condition, …).
     fn status(&mut self, line: &str);
@@ -65,33 +66,27 @@ pub struct PlainOutput<O: Write, E: Write> {
     pub stdout: O,
     /// Status destination.
     pub stderr: E,
-    /// Prefix log lines with `[pod/NAME] `.
-    pub prefix: bool,
     last: Option<Progress>,
 }
 
 impl<O: Write, E: Write> PlainOutput<O, E> {
     /// Writes to the given streams.
-    pub fn new(stdout: O, stderr: E, prefix: bool) -> Self {
+    pub fn new(stdout: O, stderr: E) -> Self {
         Self {
             stdout,
             stderr,
-            prefix,
             last: None,
         }
     }
 }
 
 impl<O: Write, E: Write> RunOutput for PlainOutput<O, E> {
-    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
+    fn pod_log(&mut self, _pod: &str, stream: LogStream, line: &[u8]) {
         // A closed pipe must not abort the run: write errors are dropped.
         let out: &mut dyn Write = match stream {
             LogStream::Stdout => &mut self.stdout,
             LogStream::Stderr => &mut self.stderr,
         };
-        if self.prefix {
-            let _ = write!(out, "[pod/{pod}] ");
-        }
         let _ = out.write_all(line);
         let _ = out.write_all(b"\n");
         let _ = out.flush();
@@ -117,12 +112,11 @@ impl<O: Write, E: Write> RunOutput for PlainOutput<O, E> {
 /// (indicatif's `suspend` keeps them from tearing the bar).
 pub struct TerminalOutput {
     bar: indicatif::ProgressBar,
-    prefix: bool,
 }
 
 impl TerminalOutput {
-    /// A bar on stderr; `prefix` adds `[pod/NAME] ` to log lines.
-    pub fn new(prefix: bool) -> Self {
+    /// A bar on stderr.
+    pub fn new() -> Self {
         let bar = indicatif::ProgressBar::new(1);
         let style = indicatif::ProgressStyle::with_template(
             "{spinner} completions {pos}/{len} [{bar:30}] {msg} ({elapsed})",
@@ -131,31 +125,29 @@ impl TerminalOutput {
         .progress_chars("=> ");
         bar.set_style(style);
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        Self { bar, prefix }
+        Self { bar }
+    }
+}
+
+impl Default for TerminalOutput {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl RunOutput for TerminalOutput {
-    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
-        let prefix = if self.prefix {
-            format!("[pod/{pod}] ")
-        } else {
-            String::new()
-        };
+    fn pod_log(&mut self, _pod: &str, stream: LogStream, line: &[u8]) {
         self.bar.suspend(|| {
             let result = match stream {
                 LogStream::Stdout => {
                     let mut out = std::io::stdout().lock();
-                    out.write_all(prefix.as_bytes())
-                        .and_then(|()| out.write_all(line))
+                    out.write_all(line)
                         .and_then(|()| out.write_all(b"\n"))
                         .and_then(|()| out.flush())
                 }
                 LogStream::Stderr => {
                     let mut err = std::io::stderr().lock();
-                    err.write_all(prefix.as_bytes())
-                        .and_then(|()| err.write_all(line))
-                        .and_then(|()| err.write_all(b"\n"))
+                    err.write_all(line).and_then(|()| err.write_all(b"\n"))
                 }
             };
             // A closed pipe must not abort the run.
@@ -189,12 +181,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_output_prefixes_logs_and_prints_progress_once_per_change() {
+    fn plain_output_splits_streams_and_prints_progress_once_per_change() {
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         {
-            let mut out = PlainOutput::new(&mut stdout, &mut stderr, true);
-            out.pod_log("pi-x2b4c", LogStream::Stdout, b"3.14");
-            out.pod_log("pi-x2b4c", LogStream::Stderr, b"warn");
+            let mut out = PlainOutput::new(&mut stdout, &mut stderr);
+            out.pod_log("pi-x2b4c", LogStream::Stdout, b"[pod/pi-x2b4c] 3.14");
+            out.pod_log("pi-x2b4c", LogStream::Stderr, b"[pod/pi-x2b4c] warn");
             let p = Progress {
                 succeeded: 0,
                 completions: Some(2),

@@ -13,6 +13,8 @@ use super::is_dns1123_label;
 const MAX_PARALLELISM_INDEXED: i32 = 100_000;
 const MAX_FAILED_INDEXES_LIMIT: i32 = 100_000;
 const MAX_RULES: usize = 20;
+const COMPLETIONS_SOFT_LIMIT: i32 = 100_000;
+const HIGH_COMPLETIONS_LIMIT: i32 = 10_000;
 const MAX_EXIT_CODES: usize = 255;
 
 fn is_indexed(spec: &JobSpec) -> bool {
@@ -80,6 +82,10 @@ pub(super) fn validate_modes(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                 ));
             }
         }
+        let high = spec.completions.is_some_and(|c| c > COMPLETIONS_SOFT_LIMIT);
+        if high && spec.backoff_limit_per_index.is_some() {
+            validate_high_completions(spec, errs);
+        }
     }
     if mode == "NonIndexed" {
         for (field, value) in [
@@ -94,6 +100,50 @@ pub(super) fn validate_modes(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                 ));
             }
         }
+    }
+}
+
+/// `ValidateGeneratedSelector`: without manualSelector the selector must only select the
+/// generated labels.
+pub(super) fn validate_generated_selector(
+    job: &k8s_openapi::api::batch::v1::Job,
+    errs: &mut Vec<FieldError>,
+) {
+    use crate::job::defaults::{
+        LABEL_CONTROLLER_UID, LABEL_JOB_NAME, LEGACY_LABEL_CONTROLLER_UID, LEGACY_LABEL_JOB_NAME,
+    };
+    let Some(spec) = job.spec.as_ref() else {
+        return;
+    };
+    if spec.manual_selector.unwrap_or(false) {
+        return;
+    }
+    let Some(selector) = spec.selector.as_ref() else {
+        return;
+    };
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let expected: BTreeMap<&str, &str> = BTreeMap::from([
+        (LABEL_CONTROLLER_UID, uid.as_str()),
+        (LABEL_JOB_NAME, name.as_str()),
+        (LEGACY_LABEL_CONTROLLER_UID, uid.as_str()),
+        (LEGACY_LABEL_JOB_NAME, name.as_str()),
+    ]);
+    let matches = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| expected.get(k.as_str()) == Some(&v.as_str()))
+        && selector
+            .match_expressions
+            .as_ref()
+            .is_none_or(Vec::is_empty);
+    if !matches {
+        errs.push(FieldError::invalid(
+            "spec.selector",
+            FieldValue::Raw(serde_json::to_string(selector).unwrap_or_default()),
+            "`selector` not auto-generated",
+        ));
     }
 }
 
@@ -131,6 +181,51 @@ pub(super) fn validate_selector(spec: &JobSpec, errs: &mut Vec<FieldError>) {
             FieldValue::Raw(format!("map[string]string{{{}}}", shown.join(", "))),
             "`selector` does not match template `labels`",
         ));
+    }
+}
+
+/// Extra limits when completions exceed 100000 with backoffLimitPerIndex.
+fn validate_high_completions(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let suffix = format!(
+        "when completions are above {COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index"
+    );
+    if spec.max_failed_indexes.is_none() {
+        errs.push(FieldError::required(
+            "spec.maxFailedIndexes",
+            format!("must be specified when completions is above {COMPLETIONS_SOFT_LIMIT}"),
+        ));
+    }
+    for (field, value) in [
+        ("spec.parallelism", spec.parallelism),
+        ("spec.maxFailedIndexes", spec.max_failed_indexes),
+    ] {
+        if let Some(v) = value.filter(|v| *v > HIGH_COMPLETIONS_LIMIT) {
+            errs.push(FieldError::invalid(
+                field,
+                FieldValue::Int(v.into()),
+                format!("must be less than or equal to {HIGH_COMPLETIONS_LIMIT} {suffix}"),
+            ));
+        }
+    }
+}
+
+/// `spec.managedBy`: a domain-prefixed path of at most 63 characters.
+pub(super) fn validate_managed_by(spec: &JobSpec, errs: &mut Vec<FieldError>) {
+    let Some(managed_by) = spec.managed_by.as_deref() else {
+        return;
+    };
+    let domain_prefixed = managed_by.split_once('/').is_some_and(|(domain, path)| {
+        !path.is_empty() && domain.contains('.') && super::dns1123_subdomain_error(domain).is_none()
+    });
+    if !domain_prefixed {
+        errs.push(FieldError::invalid(
+            "spec.managedBy",
+            FieldValue::Str(managed_by.to_string()),
+            "must be a domain-prefixed path (such as \"acme.io/foo\")",
+        ));
+    }
+    if managed_by.len() > 63 {
+        errs.push(FieldError::new_too_long("spec.managedBy", 63));
     }
 }
 

@@ -33,7 +33,7 @@ async fn sample_job_completes_with_kubernetes_events() {
             .unwrap()
             .is_match(pod)
     );
-    assert_eq!(out.stdout, vec![format!("[{pod}] 777")]);
+    assert_eq!(out.stdout, vec!["777".to_string()]);
     assert!(
         out.stderr.contains(&format!("pod/{pod} Completed")),
         "{:?}",
@@ -249,4 +249,25 @@ async fn active_deadline_stops_running_pods_and_fails_the_job() {
         .iter()
         .any(|e| e.reason == "SuccessfulDelete" && e.message == format!("Deleted pod: {pod}")));
     assert_eq!(run.job.status.unwrap().failed, Some(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn prefix_marks_every_log_line_with_its_pod() {
+    let engine = engine_with_image(Script::Exit {
+        after: Duration::from_secs(1),
+        code: 0,
+        oom_killed: false,
+        logs: vec!["one".into(), "two".into()],
+    });
+    let yaml = manifest("pfx", "", "      restartPolicy: Never\n", "");
+    let opts = RunOptions {
+        prefix: true,
+        ..RunOptions::default()
+    };
+    let (run, out) = run(&engine, yaml.as_str(), opts).await;
+    let pod = &run.pods[0].name;
+    assert_eq!(
+        out.stdout,
+        vec![format!("[pod/{pod}] one"), format!("[pod/{pod}] two")]
+    );
 }

@@ -71,11 +71,7 @@ async fn indexed_job_each_pod_sees_its_index() {
         creation_times(&engine),
         vec![Duration::ZERO, Duration::ZERO, Duration::from_secs(5)]
     );
-    let mut lines: Vec<String> = out
-        .stdout
-        .iter()
-        .map(|l| l.split("] ").nth(1).unwrap().to_string())
-        .collect();
+    let mut lines = out.stdout.clone();
     lines.sort();
     assert_eq!(lines, vec!["index 0", "index 1", "index 2"]);
     assert_eq!(
@@ -223,4 +219,43 @@ async fn ttl_zero_removes_the_containers_when_the_job_finishes() {
     assert!(out
         .stderr
         .contains(&"removed 1 container(s) (ttlSecondsAfterFinished)".to_string()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_pull_waits_in_image_pull_back_off() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    let yaml = manifest(
+        "nopull",
+        "  activeDeadlineSeconds: 15\n",
+        "      restartPolicy: Never\n",
+        "",
+    )
+    .replace("busybox:1.36", "busybox:missing");
+    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let pod = &run.pods[0];
+    assert_eq!(pod.waiting_reason.as_deref(), Some("ImagePullBackOff"));
+    let pulls = engine
+        .calls()
+        .iter()
+        .filter(|(_, c)| matches!(c, Call::Pull(_)))
+        .count();
+    assert_eq!(
+        pulls, 2,
+        "pulled at 0s and retried after the kubelet's 10s backoff"
+    );
+    let reasons: Vec<&str> = run
+        .events
+        .iter()
+        .filter(|e| e.object_kind == "Pod")
+        .map(|e| e.reason.as_str())
+        .collect();
+    assert_eq!(&reasons[..3], ["Pulling", "Failed", "BackOff"]);
+    assert!(
+        out.stderr.iter().any(|l| l.starts_with(&format!(
+            "pod/{} ErrImagePull: Failed to pull image \"busybox:missing\"",
+            pod.name
+        ))),
+        "{:?}",
+        out.stderr
+    );
 }

@@ -3,6 +3,7 @@
 
 mod basics;
 mod kubelet;
+mod parallel;
 mod signals;
 
 use std::time::Duration;
@@ -23,8 +24,8 @@ pub(super) struct Captured {
 }
 
 impl RunOutput for Captured {
-    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
-        let line = format!("[{pod}] {}", String::from_utf8_lossy(line));
+    fn pod_log(&mut self, _pod: &str, stream: LogStream, line: &[u8]) {
+        let line = String::from_utf8_lossy(line).into_owned();
         match stream {
             LogStream::Stdout => self.stdout.push(line),
             LogStream::Stderr => self.stderr.push(line),

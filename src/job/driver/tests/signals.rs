@@ -89,3 +89,24 @@ async fn second_ctrl_c_kills_at_once() {
         out.stderr
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn interrupt_says_how_many_pods_it_stopped() {
+    let engine = engine_with_image(Script::hang());
+    let (tx, rx) = watch::channel(0u32);
+    let yaml = manifest("say", "", "      restartPolicy: Never\n", "");
+    let opts = RunOptions {
+        interrupts: Some(rx),
+        ..RunOptions::default()
+    };
+    let press = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        tx.send_replace(1);
+    };
+    let ((run, out), ()) = tokio::join!(run(&engine, yaml.as_str(), opts), press);
+    assert_eq!(run.outcome.kind.exit_code(), 130);
+    assert_eq!(
+        out.stderr.last().unwrap(),
+        "job.batch/say interrupted: 1 running pod(s) stopped"
+    );
+}

@@ -9,6 +9,9 @@ use super::*;
 use crate::engine::ContainerExit;
 use crate::job::load::load_jobs_with_rng;
 
+mod indexed;
+mod properties;
+
 fn t(secs: u64) -> Timestamp {
     time::add(
         Timestamp::UNIX_EPOCH,
@@ -138,15 +141,16 @@ fn on_failure_restarts_in_place_until_restarts_reach_backoff_limit() {
     start(&mut c, &pod, 11);
     exit(&mut c, &pod, 1, 12);
     assert_eq!(c.next_wakeup(), Some(t(32)), "second kubelet delay is 20s");
-    let actions = c.step(Input::Tick, t(32));
     assert_eq!(
-        actions[0],
-        Action::StartContainer {
+        c.step(Input::Tick, t(32)),
+        vec![Action::StartContainer {
             pod: pod.clone(),
             restart: 2
-        }
+        }]
     );
-    assert!(matches!(&actions[1], Action::StopPod { pod: p, .. } if *p == pod));
+    // restartCount reaches 2 once the new container exists: then the job controller acts.
+    let actions = c.step(Input::ContainerStarted { pod: pod.clone() }, t(32));
+    assert!(matches!(&actions[..], [Action::StopPod { pod: p, .. }] if *p == pod));
     assert_eq!(
         reasons(&c),
         vec![(
@@ -182,6 +186,7 @@ fn kubelet_restart_backoff_caps_at_300s() {
         c.step(Input::Tick, t(now));
     }
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300, 300]);
+    start(&mut c, &pod, now);
     assert_eq!(c.pod(&pod).unwrap().restart_count, 8);
 }
 
@@ -215,117 +220,6 @@ fn pod_failure_policy_ignore_does_not_count_and_count_does() {
     exit(&mut c, &second, 5, 30);
     assert_eq!(c.status().failed, Some(1));
     assert_eq!(c.outcome().unwrap().reason, "BackoffLimitExceeded");
-}
-
-#[test]
-fn indexed_job_reports_completed_indexes_in_interval_format() {
-    let (mut c, actions) = controller(&job(
-        "  completions: 3\n  parallelism: 2\n  completionMode: Indexed\n",
-        "Never",
-    ));
-    let pods = created(&actions);
-    let index_of = |c: &Controller, p: &str| c.pod(p).unwrap().index;
-    assert_eq!(
-        (index_of(&c, &pods[0]), index_of(&c, &pods[1])),
-        (Some(0), Some(1))
-    );
-    assert!(pods[0].starts_with("j-0-") && pods[1].starts_with("j-1-"));
-    let last = created(&exit(&mut c, &pods[1], 0, 1));
-    assert_eq!(
-        c.pod(&last[0]).unwrap().index,
-        Some(2),
-        "a free slot takes the lowest pending index"
-    );
-    assert!(last[0].starts_with("j-2-"));
-    assert_eq!(c.status().completed_indexes.as_deref(), Some("1"));
-    exit(&mut c, &pods[0], 0, 2);
-    assert_eq!(c.status().completed_indexes.as_deref(), Some("0,1"));
-    exit(&mut c, &last[0], 0, 3);
-    assert_eq!(c.status().completed_indexes.as_deref(), Some("0-2"));
-    assert_eq!(c.outcome().unwrap().kind, OutcomeKind::Complete);
-}
-
-#[test]
-fn backoff_limit_per_index_fails_indexes_and_max_failed_indexes_fails_the_job() {
-    let spec = "  completions: 4\n  parallelism: 4\n  completionMode: Indexed\n  backoffLimitPerIndex: 1\n  maxFailedIndexes: 1\n";
-    let (mut c, actions) = controller(&job(spec, "Never"));
-    let pods = created(&actions);
-    assert_eq!(pods.len(), 4);
-    exit(&mut c, &pods[2], 0, 1);
-    exit(&mut c, &pods[3], 0, 1);
-    // Index 0 fails twice (the retry is allowed once) → failed index; index 1 too → 2 > 1.
-    exit(&mut c, &pods[0], 1, 2);
-    assert_eq!(c.next_wakeup(), Some(t(12)), "per-index backoff 10s");
-    let retry0 = created(&c.step(Input::Tick, t(12))).remove(0);
-    assert_eq!(c.pod(&retry0).unwrap().index_failure_count, 1);
-    exit(&mut c, &retry0, 1, 13);
-    assert_eq!(c.status().failed_indexes.as_deref(), Some("0"));
-    assert!(c.outcome().is_none());
-    exit(&mut c, &pods[1], 1, 14);
-    let due = c.next_wakeup().unwrap();
-    let retry1 = created(&c.step(Input::Tick, due)).remove(0);
-    let actions = exit(&mut c, &retry1, 1, 40);
-    assert!(actions.is_empty());
-    assert_eq!(c.outcome().unwrap().reason, "MaxFailedIndexesExceeded");
-    assert_eq!(c.status().failed_indexes.as_deref(), Some("0,1"));
-}
-
-#[test]
-fn all_indexes_done_with_a_failed_one_gives_failed_indexes() {
-    let spec = "  completions: 2\n  parallelism: 2\n  completionMode: Indexed\n  backoffLimitPerIndex: 0\n";
-    let (mut c, actions) = controller(&job(spec, "Never"));
-    let pods = created(&actions);
-    exit(&mut c, &pods[0], 1, 1);
-    exit(&mut c, &pods[1], 0, 2);
-    let outcome = c.outcome().unwrap();
-    assert_eq!(
-        (outcome.reason.as_str(), outcome.message.as_str()),
-        ("FailedIndexes", "Job has failed indexes")
-    );
-}
-
-#[test]
-fn success_policy_ends_the_job_and_deletes_lingering_pods() {
-    let spec = "  completions: 3\n  parallelism: 3\n  completionMode: Indexed\n  successPolicy:\n    rules:\n    - succeededIndexes: \"0\"\n";
-    let (mut c, actions) = controller(&job(spec, "Never"));
-    let pods = created(&actions);
-    let actions = exit(&mut c, &pods[0], 0, 1);
-    assert_eq!(
-        actions
-            .iter()
-            .filter(|a| matches!(a, Action::StopPod { .. }))
-            .count(),
-        2
-    );
-    assert_eq!(
-        reasons(&c)[0],
-        (
-            "SuccessCriteriaMet".into(),
-            "True".into(),
-            "SuccessPolicy".into()
-        )
-    );
-    c.step(
-        Input::ContainerExited {
-            pod: pods[1].clone(),
-            exit: ContainerExit {
-                code: 143,
-                ..Default::default()
-            },
-        },
-        t(2),
-    );
-    c.step(
-        Input::PodRemoved {
-            pod: pods[2].clone(),
-        },
-        t(2),
-    );
-    let outcome = c.outcome().unwrap();
-    assert_eq!(
-        (outcome.kind.clone(), outcome.message.as_str()),
-        (OutcomeKind::Complete, "Matched rules at index 0")
-    );
 }
 
 #[test]
@@ -381,64 +275,6 @@ fn ttl_expiry_counts_from_the_finish_condition() {
     assert_eq!(c.ttl_expiry(), Some(t(64)));
 }
 
-mod properties {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// restartPolicy Never, parallelism 1: whatever the exit codes and timings, no more
-        /// than backoffLimit + 1 pods fail, the controller never panics, and a job whose
-        /// pods all fail ends Failed with BackoffLimitExceeded.
-        #[test]
-        fn never_policy_respects_the_backoff_limit(
-            limit in 0i32..5,
-            codes in proptest::collection::vec(0i64..3, 1..20),
-            gaps in proptest::collection::vec(0u64..700, 20),
-        ) {
-            let (mut c, actions) = controller(&job(&format!("  backoffLimit: {limit}\n  completions: 3\n"), "Never"));
-            let mut pending = created(&actions);
-            let mut now = 0;
-            for (i, code) in codes.iter().enumerate() {
-                now += gaps[i];
-                if let Some(pod) = pending.pop() {
-                    pending.extend(created(&exit(&mut c, &pod, *code, now)));
-                } else if let Some(due) = c.next_wakeup() {
-                    now = now.max(time::since(due, t(0)).as_secs());
-                    pending.extend(created(&c.step(Input::Tick, t(now))));
-                }
-                if c.outcome().is_some() {
-                    break;
-                }
-            }
-            let failed = c.status().failed.unwrap_or(0);
-            prop_assert!(failed <= limit + 1, "failed {failed} > limit {limit} + 1");
-            if let Some(outcome) = c.outcome() {
-                if outcome.kind == OutcomeKind::Failed {
-                    prop_assert_eq!(outcome.reason.as_str(), "BackoffLimitExceeded");
-                    prop_assert_eq!(failed, limit + 1);
-                }
-            }
-        }
-    }
-}
-
-#[test]
-fn fail_index_marks_the_index_failed_without_retry() {
-    let spec = "  completions: 2\n  parallelism: 2\n  completionMode: Indexed\n  backoffLimitPerIndex: 3\n  podFailurePolicy:\n    rules:\n    - action: FailIndex\n      onExitCodes: {operator: In, values: [7]}\n";
-    let (mut c, actions) = controller(&job(spec, "Never"));
-    let pods = created(&actions);
-    let actions = exit(&mut c, &pods[0], 7, 1);
-    assert!(
-        created(&actions).is_empty(),
-        "a FailIndex'd index is not retried"
-    );
-    assert_eq!(c.next_wakeup(), None);
-    assert_eq!(c.status().failed_indexes.as_deref(), Some("0"));
-    exit(&mut c, &pods[1], 0, 2);
-    assert_eq!(c.outcome().unwrap().reason, "FailedIndexes");
-    assert_eq!(c.status().completed_indexes.as_deref(), Some("1"));
-}
-
 #[test]
 fn pods_convert_to_kubernetes_pod_objects() {
     let (mut c, actions) = controller(&job("  backoffLimit: 3\n", "OnFailure"));
@@ -469,4 +305,21 @@ fn pods_convert_to_kubernetes_pod_objects() {
         .as_ref()
         .unwrap();
     assert_eq!((last.exit_code, last.reason.as_deref()), (2, Some("Error")));
+}
+
+#[test]
+fn kubelet_backoff_resets_after_ten_quiet_minutes() {
+    let (mut c, actions) = controller(&job("  backoffLimit: 10\n", "OnFailure"));
+    let pod = created(&actions).remove(0);
+    start(&mut c, &pod, 0);
+    exit(&mut c, &pod, 1, 1);
+    c.step(Input::Tick, t(11));
+    start(&mut c, &pod, 11);
+    exit(&mut c, &pod, 1, 12);
+    assert_eq!(c.next_wakeup(), Some(t(32)), "second exit in a row: 20s");
+    c.step(Input::Tick, t(32));
+    start(&mut c, &pod, 32);
+    // Runs for more than 2 × 300s before failing again: back to the first step.
+    exit(&mut c, &pod, 1, 700);
+    assert_eq!(c.next_wakeup(), Some(t(710)));
 }

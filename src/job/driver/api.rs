@@ -1,0 +1,76 @@
+//! The driver's public types: run options, the result of a run, its error, and a Ctrl-C
+//! counter for [`RunOptions::interrupts`].
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::jiff::Timestamp;
+use tokio::sync::watch;
+
+use crate::engine::EngineError;
+use crate::job::controller::{JobEvent, JobOutcome, PodRecord};
+
+/// Options of a foreground run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Prefix each log line with `[pod/NAME] ` (`--prefix`).
+    pub prefix: bool,
+    /// Remove the Job's containers when the run ends (`--rm`).
+    pub rm: bool,
+    /// Multiplies the pod-failure and container-restart backoff (`--backoff-scale`, 1.0 = Kubernetes).
+    pub backoff_scale: f64,
+    /// Number of Ctrl-C presses so far (create it with `watch::channel(0)` and send 1, 2, …):
+    /// the first stops pods gracefully (terminationGracePeriodSeconds), the second kills them.
+    pub interrupts: Option<watch::Receiver<u32>>,
+    /// Seed for pod names and UIDs; `None` picks a random one.
+    pub seed: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            prefix: false,
+            rm: false,
+            backoff_scale: 1.0,
+            interrupts: None,
+            seed: None,
+        }
+    }
+}
+
+/// A container created for a pod during the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunContainer {
+    /// Pod name.
+    pub pod: String,
+    /// Restart number inside the pod.
+    pub restart: u32,
+    /// Engine container ID.
+    pub id: String,
+    /// Whether `--rm` or the TTL removed it.
+    pub removed: bool,
+}
+
+/// Everything a finished run knows, for the caller and a later store.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    /// How it ended.
+    pub outcome: JobOutcome,
+    /// The Job with its final `status`.
+    pub job: Job,
+    /// Events, oldest first.
+    pub events: Vec<JobEvent>,
+    /// Pods, oldest first.
+    pub pods: Vec<PodRecord>,
+    /// Containers created, in order.
+    pub containers: Vec<RunContainer>,
+    /// When `ttlSecondsAfterFinished` allows deleting the Job and its containers; a run
+    /// removes them itself only when that time has already come (TTL 0).
+    pub ttl_expires_at: Option<Timestamp>,
+}
+
+/// A run that could not continue.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The engine failed in a way the Job cannot absorb (unreachable, …).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}

@@ -1,0 +1,192 @@
+//! What a run shows: status lines for pod creations, waits and ends, progress, the final
+//! condition, and the end-of-run cleanup (`--rm`, `ttlSecondsAfterFinished: 0`).
+
+use std::time::Duration;
+
+use futures_util::stream::StreamExt;
+
+use super::{Driver, JobRun, Progress, RunContainer, RunOutput, Snapshot, LOG_DRAIN_WAIT};
+use crate::engine::{ContainerExit, PodRuntime};
+use crate::job::controller::{time, JobEvent, JobOutcome, OutcomeKind};
+
+impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// Forwards new events and prints the status lines worth showing.
+    pub(super) fn report(&mut self) {
+        let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
+        self.events_seen = self.ctl.events().len();
+        for event in &events {
+            self.out.event(event);
+            if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
+                let pod = event.message.trim_start_matches("Created pod: ");
+                self.out.status(&format!("pod/{pod} created"));
+            }
+        }
+        let status = self.ctl.status();
+        let progress = Progress {
+            succeeded: status.succeeded.unwrap_or(0),
+            completions: self.ctl.job().spec.as_ref().and_then(|s| s.completions),
+            active: status.active.unwrap_or(0),
+            failed: status.failed.unwrap_or(0),
+        };
+        if self.last_progress != Some(progress) {
+            self.last_progress = Some(progress);
+            self.out.progress(&progress);
+        }
+        let containers: Vec<RunContainer> = self
+            .live
+            .iter()
+            .map(|c| RunContainer {
+                pod: c.pod.clone(),
+                restart: c.restart,
+                id: c.id.clone(),
+                removed: c.removed,
+            })
+            .collect();
+        self.out.snapshot(&Snapshot {
+            job: self.ctl.job(),
+            status: &status,
+            pods: self.ctl.pods(),
+            containers: &containers,
+        });
+    }
+
+    pub(super) fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {
+        let reason = crate::job::pod::exit_reason(exit);
+        let mut line = match reason {
+            "Completed" => format!("pod/{pod} Completed"),
+            "StartError" => format!(
+                "pod/{pod} StartError: {}",
+                exit.error.as_deref().unwrap_or("")
+            ),
+            _ => format!("pod/{pod} {reason} (exit code {})", exit.code),
+        };
+        let now = self.clock.now();
+        if let Some(record) = self.ctl.pod(pod) {
+            if let Some(due) = record.retry_due.filter(|_| !record.phase.is_terminal()) {
+                line.push_str(&format!(
+                    "; restarting in {} (CrashLoopBackOff)",
+                    human_secs(time::since(due, now))
+                ));
+            }
+        }
+        if let Some(due) = self.ctl.creation_due().filter(|d| *d > now) {
+            line.push_str(&format!(
+                "; next pod in {} (backoff)",
+                human_secs(time::since(due, now))
+            ));
+        }
+        self.out.status(&line);
+    }
+
+    pub(super) async fn finish(mut self, outcome: JobOutcome) -> JobRun {
+        // Let followed log streams end so the last lines are printed.
+        let drain = async {
+            while let Some((id, item)) = self.logs.next().await {
+                self.on_log(&id, item);
+            }
+        };
+        let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
+        self.report();
+        let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
+        match outcome.kind {
+            OutcomeKind::Complete | OutcomeKind::Failed => {
+                let condition = if outcome.kind == OutcomeKind::Complete {
+                    "Complete"
+                } else {
+                    "Failed"
+                };
+                self.out.status(&format!(
+                    "job.batch/{name} {condition}: {}: {}",
+                    outcome.reason, outcome.message
+                ));
+            }
+            OutcomeKind::Interrupted => {
+                self.out.status(&format!(
+                    "job.batch/{name} interrupted: {}",
+                    outcome.message
+                ));
+            }
+            OutcomeKind::Suspended => {}
+        }
+        let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
+        if self.opts.rm || ttl_due {
+            let mut removed = 0;
+            for c in &mut self.live {
+                match self.engine.remove_container(&c.id).await {
+                    Ok(()) => {
+                        c.removed = true;
+                        removed += 1;
+                    }
+                    Err(e) => self
+                        .out
+                        .status(&format!("warning: removing container {}: {e}", c.id)),
+                }
+            }
+            let why = if self.opts.rm {
+                "--rm"
+            } else {
+                "ttlSecondsAfterFinished"
+            };
+            if removed > 0 {
+                self.out
+                    .status(&format!("removed {removed} container(s) ({why})"));
+            }
+        }
+        let mut job = self.ctl.job().clone();
+        job.status = Some(self.ctl.status());
+        JobRun {
+            outcome,
+            job,
+            events: self.ctl.events().to_vec(),
+            pods: self.ctl.pods().to_vec(),
+            ttl_expires_at: self.ctl.ttl_expiry(),
+            containers: self
+                .live
+                .iter()
+                .map(|c| RunContainer {
+                    pod: c.pod.clone(),
+                    restart: c.restart,
+                    id: c.id.clone(),
+                    removed: c.removed,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `10s`, `1m30s`, `250ms` for short waits.
+fn human_secs(d: Duration) -> String {
+    // Delays are measured from the exit, a few milliseconds back: 999ms reads as 1s.
+    let ms = d.as_millis();
+    if ms < 950 {
+        return format!("{}ms", (ms + 5) / 10 * 10);
+    }
+    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_secs;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_read_naturally() {
+        let ms = |n| human_secs(Duration::from_millis(n));
+        assert_eq!(
+            [
+                ms(98),
+                ms(999),
+                ms(10_000),
+                ms(19_996),
+                ms(90_000),
+                ms(600_000)
+            ],
+            ["100ms", "1s", "10s", "20s", "1m30s", "10m"]
+        );
+    }
+}
