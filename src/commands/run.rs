@@ -7,7 +7,9 @@ use super::controller::store_foreground_job;
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::engine::docker::DockerEngine;
 use crate::error::{user_error, ExitStatus};
-use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
+use crate::job::driver::{
+    run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
+};
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
 use crate::store::StoreRecorder;
@@ -39,7 +41,19 @@ pub async fn run(
         }
         // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
         let mut manifest = job.job;
-        let foreground = store_foreground_job(global, &mut manifest, interrupt_sender.clone())?;
+        let foreground = match store_foreground_job(global, &mut manifest, interrupt_sender.clone())
+        {
+            Ok(foreground) => Some(foreground),
+            // A live Job of that name: kubectl's AlreadyExists.
+            Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() => return Err(e),
+            // No usable state directory (read-only home in a container…): run unrecorded.
+            Err(e) => {
+                eprintln!(
+                    "warning: the Job is not recorded (get/describe/logs will not see it): {e:#}"
+                );
+                None
+            }
+        };
         let options = RunOptions {
             rm: args.rm,
             backoff_scale: args.backoff_scale,
@@ -47,14 +61,13 @@ pub async fn run(
             prefix: args.prefix,
             ..RunOptions::default()
         };
+        let store = foreground.as_ref().and_then(|f| f.recorder_store().ok());
         let run = if progress == ProgressMode::Tty {
             let mut out = TerminalOutput::new();
-            let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
-            run_foreground(engine, manifest, options, &mut out).await
+            run_recorded(engine, manifest, options, store, &mut out).await
         } else {
             let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
-            let mut out = StoreRecorder::new(foreground.recorder_store()?, &mut out);
-            run_foreground(engine, manifest, options, &mut out).await
+            run_recorded(engine, manifest, options, store, &mut out).await
         }?;
         drop(foreground);
         let this = match run.outcome.kind {
@@ -67,6 +80,23 @@ pub async fn run(
         }
     }
     Ok(status)
+}
+
+/// Runs the Job, saving its state to `store` when there is one.
+async fn run_recorded(
+    engine: &DockerEngine,
+    job: k8s_openapi::api::batch::v1::Job,
+    options: RunOptions,
+    store: Option<crate::store::Store>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    match store {
+        Some(store) => {
+            let mut recorder = StoreRecorder::new(store, out);
+            run_foreground(engine, job, options, &mut recorder).await
+        }
+        None => run_foreground(engine, job, options, out).await,
+    }
 }
 
 /// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
