@@ -121,6 +121,15 @@ fn apply_get_logs_wait_describe_delete() {
     let out = env.run_ok(&["describe", "pod", &statuses[0].0]);
     assert!(stdout(&out).contains("      Reason:       Completed\n      Exit Code:    0\n"));
 
+    // A Job's logs come from one pod, chosen as kubectl does, and say so.
+    let out = env.run_ok(&["logs", "job/hello"]);
+    assert!(
+        stderr(&out).starts_with("Found 2 pods, using pod/hello-"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).ends_with("bye\n"));
+
     // --all-pods --prefix shows both pods' logs.
     let out = env.run_ok(&["logs", "job/hello", "--all-pods"]);
     assert_eq!(stdout(&out).matches("] bye").count(), 2, "{}", stdout(&out));
@@ -291,5 +300,8 @@ fn apply_configured_suspends_and_resumes_the_running_job() {
         stderr(&out),
         "The Job \"later\" is invalid: spec.template.spec.containers[0].command[2]: Invalid value: \"echo other\": field is immutable\n"
     );
-    env.run_ok(&["delete", "job", "later"]);
+    // --cascade=orphan forgets the Job but keeps its containers.
+    let out = env.run_ok(&["delete", "job", "later", "--cascade=orphan"]);
+    assert_eq!(stdout(&out), "job.batch \"later\" deleted\n");
+    assert_eq!(env.containers(&[]).len(), 1);
 }
