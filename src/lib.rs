@@ -19,3 +19,5 @@ pub mod image_ref;
 pub mod job;
 pub mod progress;
 pub mod registry;
+pub mod render;
+pub mod store;

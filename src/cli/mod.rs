@@ -5,6 +5,7 @@ mod build;
 mod image;
 mod login;
 mod run;
+mod views;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -12,6 +13,7 @@ pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
+pub use views::{ApplyArgs, ControllerArgs, DeleteArgs, DescribeArgs, GetArgs, LogsArgs, WaitArgs};
 
 /// Build and push images through the Docker Engine API, and run Kubernetes Jobs locally.
 #[derive(Debug, Parser)]
@@ -34,6 +36,12 @@ pub struct GlobalArgs {
     /// How to show progress: auto (bars on a terminal, plain lines otherwise), tty, plain, quiet
     #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Where Jobs, pods and events are kept [default: $DOCKJOB_STATE_DIR, else $XDG_STATE_HOME/dockjob, else ~/.local/state/dockjob]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Namespace of the Jobs [default: the manifest's, else default]
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// The `--progress` values.
@@ -62,6 +70,23 @@ pub enum Command {
     Image(ImageArgs),
     /// Run a Kubernetes Job manifest in the foreground on the local engine
     Run(RunArgs),
+    /// Create or update Jobs from a manifest; they run in the background
+    Apply(ApplyArgs),
+    /// Create Jobs from a manifest (an existing name is an error)
+    Create(ApplyArgs),
+    /// List jobs, pods or events
+    Get(GetArgs),
+    /// Show a job or pod in detail, with its events
+    Describe(DescribeArgs),
+    /// Print a pod's logs (POD or job/NAME)
+    Logs(LogsArgs),
+    /// Wait for a Job condition (complete, failed) or its deletion
+    Wait(WaitArgs),
+    /// Delete Jobs and their containers
+    Delete(DeleteArgs),
+    /// Runs one stored Job (started detached by apply)
+    #[command(name = "__controller", hide = true)]
+    Controller(ControllerArgs),
     /// Check credentials with a registry and store them where the docker CLI reads them
     Login(LoginArgs),
     /// Remove a registry's stored credentials

@@ -1,13 +1,21 @@
 //! One async function per verb: resolved arguments in, work done through the engine,
 //! an [`ExitStatus`] out. Data goes to stdout, everything else to stderr.
 
+mod apply;
 mod build;
+mod controller;
+mod delete;
+mod describe;
+mod get;
 mod image;
 mod lint;
 mod login;
+mod logs;
 mod push;
 mod run;
 mod signals;
+mod state;
+mod wait;
 
 use crate::cli::{Cli, Command, ImageCommand};
 use crate::engine::docker::DockerEngine;
@@ -40,7 +48,15 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
                 }
             }
         }
-        Command::Run(args) => run::run(&connect(host).await?, &args, progress).await,
+        Command::Run(args) => run::run(&cli.global, &connect(host).await?, &args, progress).await,
+        Command::Apply(args) => apply::apply(&cli.global, &args).await,
+        Command::Create(args) => apply::create(&cli.global, &args).await,
+        Command::Get(args) => get::get(&cli.global, &args).await,
+        Command::Describe(args) => describe::describe(&cli.global, &args).await,
+        Command::Logs(args) => logs::logs(&connect(host).await?, &cli.global, &args).await,
+        Command::Wait(args) => wait::wait(&cli.global, &args).await,
+        Command::Delete(args) => delete::delete(&connect(host).await?, &cli.global, &args).await,
+        Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
     }

@@ -3,17 +3,22 @@
 
 use tokio::sync::watch;
 
-use crate::cli::RunArgs;
+use super::controller::store_foreground_job;
+use crate::cli::{GlobalArgs, RunArgs};
 use crate::engine::docker::DockerEngine;
 use crate::error::{user_error, ExitStatus};
-use crate::job::driver::{run_foreground, PlainOutput, RunOptions, TerminalOutput};
+use crate::job::driver::{
+    run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
+};
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
+use crate::store::StoreRecorder;
 
 use super::signals::StopSignals;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
+    global: &GlobalArgs,
     engine: &DockerEngine,
     args: &RunArgs,
     progress: ProgressMode,
@@ -28,12 +33,27 @@ pub async fn run(
     let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
-    let interrupts = watch_interrupts()?;
+    let (interrupt_sender, interrupts) = watch_interrupts()?;
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
             eprintln!("Warning: {warning}");
         }
+        // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
+        let mut manifest = job.job;
+        let foreground = match store_foreground_job(global, &mut manifest, interrupt_sender.clone())
+        {
+            Ok(foreground) => Some(foreground),
+            // A live Job of that name: kubectl's AlreadyExists.
+            Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() => return Err(e),
+            // No usable state directory (read-only home in a container…): run unrecorded.
+            Err(e) => {
+                eprintln!(
+                    "warning: the Job is not recorded (get/describe/logs will not see it): {e:#}"
+                );
+                None
+            }
+        };
         let options = RunOptions {
             rm: args.rm,
             backoff_scale: args.backoff_scale,
@@ -41,20 +61,23 @@ pub async fn run(
             prefix: args.prefix,
             ..RunOptions::default()
         };
+        let store = foreground.as_ref().and_then(|f| f.recorder_store().ok());
         let run = match progress {
             ProgressMode::Tty => {
-                run_foreground(engine, job.job, options, &mut TerminalOutput::new()).await
+                let mut out = TerminalOutput::new();
+                run_recorded(engine, manifest, options, store, &mut out).await
             }
             ProgressMode::Plain => {
                 let mut out = PlainOutput::new(std::io::stdout(), std::io::stderr());
-                run_foreground(engine, job.job, options, &mut out).await
+                run_recorded(engine, manifest, options, store, &mut out).await
             }
             // Pod logs only: the status lines and the final condition are left out.
             ProgressMode::Quiet => {
                 let mut out = PlainOutput::new(std::io::stdout(), std::io::sink());
-                run_foreground(engine, job.job, options, &mut out).await
+                run_recorded(engine, manifest, options, store, &mut out).await
             }
         }?;
+        drop(foreground);
         let this = match run.outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Suspended => ExitStatus::Success,
             OutcomeKind::Failed => ExitStatus::Failure,
@@ -67,12 +90,31 @@ pub async fn run(
     Ok(status)
 }
 
+/// Runs the Job, saving its state to `store` when there is one.
+async fn run_recorded(
+    engine: &DockerEngine,
+    job: k8s_openapi::api::batch::v1::Job,
+    options: RunOptions,
+    store: Option<crate::store::Store>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    match store {
+        Some(store) => {
+            let mut recorder = StoreRecorder::new(store, out);
+            run_foreground(engine, job, options, &mut recorder).await
+        }
+        None => run_foreground(engine, job, options, out).await,
+    }
+}
+
 /// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
-/// stops pods gracefully on the first and kills them on the second.
-fn watch_interrupts() -> anyhow::Result<watch::Receiver<u32>> {
+/// stops pods gracefully on the first and kills them on the second. The sender is shared
+/// with the run's heartbeat, which presses once when the Job is deleted.
+fn watch_interrupts() -> anyhow::Result<(watch::Sender<u32>, watch::Receiver<u32>)> {
     // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
     let mut signals = StopSignals::install()?;
     let (sender, receiver) = watch::channel(0);
+    let returned = sender.clone();
     tokio::spawn(async move {
         while signals.recv().await.is_some() {
             let presses = *sender.borrow() + 1;
@@ -81,5 +123,5 @@ fn watch_interrupts() -> anyhow::Result<watch::Receiver<u32>> {
             }
         }
     });
-    Ok(receiver)
+    Ok((returned, receiver))
 }

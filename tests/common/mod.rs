@@ -9,6 +9,7 @@
 #![allow(dead_code, unused_imports)] // each test binary uses a different subset
 
 mod registry;
+pub mod views;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ mod status;
 mod sync;
 pub mod time;
 pub mod types;
+mod update;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

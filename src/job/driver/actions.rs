@@ -56,6 +56,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         let Some(record) = self.ctl.pod(pod).cloned() else {
             return Ok(None);
         };
+        if self.claim_adoptable(pod, restart).await {
+            return Ok(Some(Input::ContainerStarted {
+                pod: pod.to_string(),
+            }));
+        }
         let identity = PodIdentity {
             name: record.name.clone(),
             uid: record.uid.clone(),

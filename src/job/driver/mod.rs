@@ -9,6 +9,7 @@ mod api;
 mod logs;
 pub mod output;
 mod report;
+mod resume;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,7 +25,9 @@ use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
 pub use api::{DriverError, JobRun, RunContainer, RunOptions};
-pub use output::{PlainOutput, Progress, RunOutput, TerminalOutput};
+pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
+pub use resume::{resume_foreground, Replay, ReplayStep};
+use tokio::sync::watch;
 
 /// How long exit reports wait for the container's log stream to end, so a pod's last
 /// lines are printed before its status line.
@@ -38,6 +41,29 @@ pub async fn run_foreground<E: PodRuntime>(
     opts: RunOptions,
     out: &mut impl RunOutput,
 ) -> Result<JobRun, DriverError> {
+    run_inner(engine, job, opts, None, out).await
+}
+
+/// [`run_foreground`] for a detached controller: each Job sent on `updates` has its mutable
+/// spec fields applied ([`Controller::update_spec`]), and a suspended Job waits for a resume
+/// instead of returning.
+pub async fn run_foreground_updating<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    updates: watch::Receiver<Option<Job>>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    run_inner(engine, job, opts, Some(updates), out).await
+}
+
+async fn run_inner<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    spec_updates: Option<watch::Receiver<Option<Job>>>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
     let clock = Clock {
         wall: wall_clock_now(),
         mono: Instant::now(),
@@ -46,7 +72,9 @@ pub async fn run_foreground<E: PodRuntime>(
         backoff_scale: opts.backoff_scale,
         seed: opts.seed.unwrap_or_else(rand::random),
     };
-    let (controller, actions) = Controller::new(job, config, clock.now());
+    let started = clock.now();
+    let (controller, actions) = Controller::new(job, config, started);
+    out.controller_started(started, config.seed);
     let mut driver = Driver {
         engine,
         ctl: controller,
@@ -60,6 +88,8 @@ pub async fn run_foreground<E: PodRuntime>(
         logs: SelectAll::new(),
         events_seen: 0,
         last_progress: None,
+        adoptable: Vec::new(),
+        spec_updates,
     };
     driver.run_actions(actions).await?;
     driver.main_loop().await
@@ -104,6 +134,7 @@ enum Wake {
     Log(String, LogItem),
     Timer,
     Interrupt(u32),
+    Spec(Option<Box<Job>>),
 }
 
 struct Driver<'a, E: PodRuntime, O: RunOutput> {
@@ -119,6 +150,11 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
     last_progress: Option<Progress>,
+    /// Containers found when resuming that belong to pods not created yet in the replayed
+    /// state (created just before a crash): (pod, restart, container id).
+    adoptable: Vec<(String, u32, String)>,
+    /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
+    spec_updates: Option<watch::Receiver<Option<Job>>>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -145,11 +181,18 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 Wake::Log(id, item) => self.on_log(&id, item),
                 Wake::Timer => {}
                 Wake::Interrupt(count) => self.on_interrupt(count).await?,
+                Wake::Spec(Some(job)) => {
+                    let now = self.clock.now();
+                    self.out.controller_spec_update(&job, now);
+                    let actions = self.ctl.update_spec(&job, now);
+                    self.run_actions(actions).await?;
+                }
+                Wake::Spec(None) => {}
             }
             self.deliver_exits().await?;
             let now = self.clock.now();
             if self.ctl.next_wakeup().is_some_and(|t| t <= now) {
-                let actions = self.ctl.step(Input::Tick, now);
+                let actions = self.step(Input::Tick, now);
                 self.run_actions(actions).await?;
             }
         }
@@ -170,7 +213,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             .all(|c| c.exited && c.pending_exit.is_none())
             && self.stops.is_empty()
             && self.ctl.next_wakeup().is_none();
-        if !quiet {
+        // A detached controller waits for `apply` to change the spec instead.
+        if !quiet || self.spec_updates.is_some() {
             return None;
         }
         let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
@@ -221,12 +265,23 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 None => std::future::pending().await,
             }
         };
+        let updates = self.spec_updates.as_mut();
+        let update = async {
+            match updates {
+                Some(rx) => match rx.changed().await {
+                    Ok(()) => rx.borrow_and_update().clone(),
+                    Err(_) => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             Some((id, r)) = self.waits.next() => Wake::Exit(id, r),
             Some((id, r)) = self.stops.next() => Wake::Stopped(id, r),
             Some((id, item)) = self.logs.next() => Wake::Log(id, item),
             count = interrupt => Wake::Interrupt(count),
             () = timer => Wake::Timer,
+            job = update => Wake::Spec(job.map(Box::new)),
         }
     }
 
@@ -266,7 +321,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             .filter_map(|c| c.pending_exit.take().map(|(e, t, _)| (c.pod.clone(), e, t)))
             .collect();
         for (pod, exit, at) in ready {
-            let actions = self.ctl.step(
+            let actions = self.step(
                 Input::ContainerExited {
                     pod: pod.clone(),
                     exit: exit.clone(),
@@ -286,7 +341,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 "Interrupted: stopping {running} pod(s) gracefully (grace period {}s); press Ctrl-C again to kill them now",
                 self.ctl.grace_period().as_secs()
             ));
-            let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+            let actions = self.step(Input::Interrupt, self.clock.now());
             return self.run_actions(actions).await;
         }
         self.out.status("Killing pods now");
@@ -298,15 +353,21 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 (id, r)
             }));
         }
-        let actions = self.ctl.step(Input::Interrupt, self.clock.now());
+        let actions = self.step(Input::Interrupt, self.clock.now());
         self.run_actions(actions).await
+    }
+
+    /// Applies an input, telling the output first (stores log inputs for replay).
+    fn step(&mut self, input: Input, now: Timestamp) -> Vec<Action> {
+        self.out.controller_input(&input, now);
+        self.ctl.step(input, now)
     }
 
     async fn run_actions(&mut self, actions: Vec<Action>) -> Result<(), DriverError> {
         let mut queue: std::collections::VecDeque<Action> = actions.into();
         while let Some(action) = queue.pop_front() {
             if let Some(input) = self.execute(action).await? {
-                let more = self.ctl.step(input, self.clock.now());
+                let more = self.step(input, self.clock.now());
                 queue.extend(more);
             }
         }

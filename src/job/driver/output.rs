@@ -3,8 +3,12 @@
 
 use std::io::Write;
 
+use k8s_openapi::api::batch::v1::{Job, JobStatus};
+
+use super::RunContainer;
 use crate::engine::LogStream;
-use crate::job::controller::JobEvent;
+use crate::job::controller::{Input, JobEvent, PodRecord};
+use k8s_openapi::jiff::Timestamp;
 
 /// Completion counters after a controller step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,30 @@ pub trait RunOutput {
     fn progress(&mut self, progress: &Progress);
     /// Every event the controller records (for stores); ignored by default.
     fn event(&mut self, _event: &JobEvent) {}
+    /// The Job's whole state after each controller step (for stores); ignored by default.
+    fn snapshot(&mut self, _snapshot: &Snapshot<'_>) {}
+    /// The controller was created at `at` with `seed` (for stores that replay it); ignored by
+    /// default.
+    fn controller_started(&mut self, _at: Timestamp, _seed: u64) {}
+    /// An input is about to be applied to the controller at `at` (for stores that replay it
+    /// after a crash, see [`super::resume_foreground`]); ignored by default.
+    fn controller_input(&mut self, _input: &Input, _at: Timestamp) {}
+    /// The Job's mutable spec fields were updated at `at` (for stores that replay it); ignored
+    /// by default.
+    fn controller_spec_update(&mut self, _job: &Job, _at: Timestamp) {}
+}
+
+/// The Job's state after a controller step, as a store persists it.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    /// The Job (spec and metadata).
+    pub job: &'a Job,
+    /// Its current status.
+    pub status: &'a JobStatus,
+    /// Every pod so far, oldest first.
+    pub pods: &'a [PodRecord],
+    /// Every container created so far, in order.
+    pub containers: &'a [RunContainer],
 }
 
 /// Plain text: logs to `stdout`, status and progress lines to `stderr`.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_util::stream::StreamExt;
 
-use super::{Driver, JobRun, Progress, RunContainer, RunOutput, LOG_DRAIN_WAIT};
+use super::{Driver, JobRun, Progress, RunContainer, RunOutput, Snapshot, LOG_DRAIN_WAIT};
 use crate::engine::{ContainerExit, PodRuntime};
 use crate::job::controller::{time, JobEvent, JobOutcome, OutcomeKind};
 
@@ -32,6 +32,22 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             self.last_progress = Some(progress);
             self.out.progress(&progress);
         }
+        let containers: Vec<RunContainer> = self
+            .live
+            .iter()
+            .map(|c| RunContainer {
+                pod: c.pod.clone(),
+                restart: c.restart,
+                id: c.id.clone(),
+                removed: c.removed,
+            })
+            .collect();
+        self.out.snapshot(&Snapshot {
+            job: self.ctl.job(),
+            status: &status,
+            pods: self.ctl.pods(),
+            containers: &containers,
+        });
     }
 
     pub(super) fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {

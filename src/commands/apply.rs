@@ -1,0 +1,113 @@
+//! `apply -f` and `create -f`: store the Job (created / unchanged / configured, or kubectl's
+//! AlreadyExists and immutable-field errors) and start its detached controller.
+
+use k8s_openapi::api::batch::v1::Job;
+
+use super::controller::{spawn_controller, BACKOFF_SCALE_ANNOTATION};
+use super::print_data;
+use super::state::{now, open_store, DEFAULT_NAMESPACE};
+use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::error::{user_error, ExitStatus};
+use crate::job::input;
+use crate::store::ApplyOutcome;
+
+/// Loads the manifest's Jobs, checks their namespace against `-n` and records
+/// `--backoff-scale` on them.
+pub(crate) async fn load(
+    global: &GlobalArgs,
+    file: &std::path::Path,
+    backoff_scale: f64,
+) -> anyhow::Result<Vec<(String, Job)>> {
+    if !(backoff_scale.is_finite() && backoff_scale > 0.0) {
+        return Err(user_error(format!(
+            "--backoff-scale {backoff_scale}: must be a positive number"
+        )));
+    }
+    let path = file.to_string_lossy().into_owned();
+    let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
+        .await?
+        .map_err(|e| user_error(e.to_string()))?;
+    let mut jobs = Vec::new();
+    for mut loaded in loaded {
+        for warning in &loaded.warnings {
+            eprintln!("Warning: {warning}");
+        }
+        let ns = namespace_for(global, &loaded.job)?;
+        loaded.job.metadata.namespace = Some(ns.clone());
+        if backoff_scale != 1.0 {
+            loaded
+                .job
+                .metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .insert(
+                    BACKOFF_SCALE_ANNOTATION.to_string(),
+                    backoff_scale.to_string(),
+                );
+        }
+        jobs.push((ns, loaded.job));
+    }
+    Ok(jobs)
+}
+
+/// The manifest's namespace, else `-n`, else `default`; a conflict is kubectl's error.
+fn namespace_for(global: &GlobalArgs, job: &Job) -> anyhow::Result<String> {
+    match (&job.metadata.namespace, &global.namespace) {
+        (Some(m), Some(flag)) if m != flag => Err(user_error(format!(
+            "the namespace from the provided object \"{m}\" does not match the namespace \"{flag}\". You must pass '--namespace={m}' to perform this operation."
+        ))),
+        (Some(m), _) => Ok(m.clone()),
+        (None, Some(flag)) => Ok(flag.clone()),
+        (None, None) => Ok(DEFAULT_NAMESPACE.to_string()),
+    }
+}
+
+/// `dockjob apply -f`.
+pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
+    let jobs = load(global, &args.file, args.backoff_scale).await?;
+    let mut store = open_store(global)?;
+    super::controller::revive_orphans(&store, global);
+    let mut status = ExitStatus::Success;
+    for (ns, job) in jobs {
+        let name = job.metadata.name.clone().unwrap_or_default();
+        match store.apply_job(&ns, &job, now())? {
+            ApplyOutcome::Created(stored) => {
+                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                print_data(&format!("job.batch/{name} created"))?;
+            }
+            ApplyOutcome::Unchanged(_) => print_data(&format!("job.batch/{name} unchanged"))?,
+            ApplyOutcome::Configured(_) => print_data(&format!("job.batch/{name} configured"))?,
+            ApplyOutcome::Immutable { field, value } => {
+                eprintln!(
+                    "The Job \"{name}\" is invalid: {field}: Invalid value: {value}: field is immutable"
+                );
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// `dockjob create -f`.
+pub async fn create(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
+    let jobs = load(global, &args.file, args.backoff_scale).await?;
+    let mut store = open_store(global)?;
+    let mut status = ExitStatus::Success;
+    for (ns, job) in jobs {
+        let name = job.metadata.name.clone().unwrap_or_default();
+        match store.create_job(&ns, &job, now())? {
+            Some(stored) => {
+                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                print_data(&format!("job.batch/{name} created"))?;
+            }
+            None => {
+                eprintln!(
+                    "Error from server (AlreadyExists): error when creating \"{}\": jobs.batch \"{name}\" already exists",
+                    args.file.display()
+                );
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    Ok(status)
+}

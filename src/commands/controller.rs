@@ -1,0 +1,458 @@
+//! Detached controllers: `apply` starts `dockjob __controller --uid UID` in its own process
+//! group with its output in `<state-dir>/controllers/<uid>.log`; the controller holds the
+//! Job's lease (renewed every [`HEARTBEAT`]), runs the Job through the driver with a
+//! [`StoreRecorder`], stops its pods when the Job is deleted, and honours
+//! `ttlSecondsAfterFinished`. Any later command that finds a lease whose heartbeat stopped
+//! (the controller was killed) starts a new controller, which adopts the running containers.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::state::{now, open_store};
+use crate::cli::{ControllerArgs, GlobalArgs};
+use crate::engine::docker::DockerEngine;
+use crate::engine::{EngineError, PodRuntime};
+use crate::error::ExitStatus;
+use crate::job::controller::time;
+use crate::job::driver::{
+    resume_foreground, run_foreground_updating, DriverError, PlainOutput, RunOptions,
+};
+use crate::store::{state_dir, Store, StoreRecorder, StoredJob};
+use k8s_openapi::api::batch::v1::Job;
+
+/// How often a controller renews its lease and checks whether its Job was deleted.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A lease not renewed for this long belongs to a dead controller (generous: a loaded machine
+/// must not make a live controller look dead).
+pub const LEASE_TTL: Duration = Duration::from_secs(10);
+
+/// Whether the Job has its terminal condition.
+pub fn is_finished(job: &StoredJob) -> bool {
+    job.job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+        })
+}
+
+/// This process's lease identity.
+pub fn holder_id() -> String {
+    format!(
+        "pid {} started {}",
+        std::process::id(),
+        now().as_millisecond()
+    )
+}
+
+/// Starts `dockjob __controller` for a Job, detached: its own process group (Ctrl-C in the
+/// terminal does not reach it), stdin closed, output to the Job's log in the state directory.
+pub fn spawn_controller(
+    global: &GlobalArgs,
+    uid: &str,
+    backoff_scale: f64,
+) -> anyhow::Result<PathBuf> {
+    use std::os::unix::process::CommandExt;
+    let dir = state_dir(global.state_dir.as_deref());
+    let log_path = controller_log(&dir, uid);
+    if let Some(parent) = log_path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    let exe = std::env::current_exe()?;
+    let mut command = std::process::Command::new(exe);
+    command
+        .arg("--state-dir")
+        .arg(&dir)
+        .args(["__controller", "--uid", uid])
+        .arg("--backoff-scale")
+        .arg(backoff_scale.to_string())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    if let Some(host) = &global.host {
+        command.arg("--host").arg(host);
+    }
+    command.spawn()?;
+    Ok(log_path)
+}
+
+/// Restarts the controllers of unfinished Jobs whose lease expired (killed controller or
+/// `run`): the next command notices and a new controller adopts the containers. Errors are
+/// reported, not fatal: the view still prints.
+pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
+    let result = (|| -> anyhow::Result<()> {
+        let now = now();
+        for job in store.list_jobs(None)? {
+            if is_finished(&job) || job.deleted_at.is_some() {
+                continue;
+            }
+            let Some(lease) = store.lease(&job.uid)? else {
+                continue;
+            };
+            if lease.is_expired(now, LEASE_TTL) {
+                let scale = stored_backoff_scale(&job);
+                spawn_controller(global, &job.uid, scale)?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        eprintln!("warning: checking Job controllers: {e:#}");
+    }
+}
+
+/// Annotation keeping `--backoff-scale` with the Job, so a restarted controller uses it.
+pub const BACKOFF_SCALE_ANNOTATION: &str = "dockjob.io/backoff-scale";
+
+fn stored_backoff_scale(job: &StoredJob) -> f64 {
+    job.job
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(BACKOFF_SCALE_ANNOTATION))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+/// `dockjob __controller --uid UID`: runs one stored Job to its end.
+pub async fn run_controller(
+    global: &GlobalArgs,
+    args: &ControllerArgs,
+) -> anyhow::Result<ExitStatus> {
+    let dir = state_dir(global.state_dir.as_deref());
+    let mut store = open_store(global)?;
+    let Some(stored) = store.get_job_by_uid(&args.uid)? else {
+        eprintln!("{}: job {} is gone", now(), args.uid);
+        return Ok(ExitStatus::Success);
+    };
+    let holder = holder_id();
+    if !store.acquire_lease(&args.uid, &holder, std::process::id(), now(), LEASE_TTL)? {
+        eprintln!("{}: another controller holds job {}", now(), args.uid);
+        return Ok(ExitStatus::Success);
+    }
+    let name = stored.job.metadata.name.clone().unwrap_or_default();
+    eprintln!("{}: controller for job.batch/{name} ({holder})", now());
+    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    let (kill, interrupts) = watch::channel(0u32);
+    let (spec_sender, spec_updates) = watch::channel(None);
+    let beats = Heartbeat {
+        dir: dir.clone(),
+        uid: args.uid.clone(),
+        holder: holder.clone(),
+        kill,
+        spec: Some(spec_sender),
+    };
+    let heartbeat = tokio::spawn(beats.run());
+    let result = if is_finished(&stored) {
+        Ok(())
+    } else {
+        drive(
+            global,
+            &dir,
+            &engine,
+            stored.job.clone(),
+            args,
+            (interrupts.clone(), spec_updates),
+        )
+        .await
+    };
+    if let Err(e) = &result {
+        eprintln!("{}: job.batch/{name}: {e:#}", now());
+    }
+    // ttlSecondsAfterFinished: wait (still heartbeating) and delete the Job and its pods.
+    if let Some(job) = store.get_job_by_uid(&args.uid)? {
+        if job.deleted_at.is_none() && is_finished(&job) {
+            expire_after_ttl(&engine, &mut store, &job, interrupts).await?;
+        }
+    }
+    heartbeat.abort();
+    store.release_lease(&args.uid, &holder)?;
+    eprintln!("{}: controller for job.batch/{name} done", now());
+    Ok(ExitStatus::Success)
+}
+
+/// Runs the Job, or resumes it from its input log when a controller ran it before; when the
+/// engine goes away (restart), waits for it and resumes again.
+async fn drive(
+    global: &GlobalArgs,
+    dir: &Path,
+    first_engine: &DockerEngine,
+    job: Job,
+    args: &ControllerArgs,
+    (interrupts, spec_updates): (watch::Receiver<u32>, watch::Receiver<Option<Job>>),
+) -> anyhow::Result<()> {
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let mut engine: Option<DockerEngine> = None;
+    loop {
+        let current = engine.as_ref().unwrap_or(first_engine);
+        let options = RunOptions {
+            backoff_scale: args.backoff_scale,
+            interrupts: Some(interrupts.clone()),
+            ..RunOptions::default()
+        };
+        let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr());
+        let mut recorder = StoreRecorder::new(Store::open(dir)?, &mut plain);
+        let replay = Store::open(dir)?.replay(&uid)?;
+        let result = match replay {
+            Some(replay) => {
+                eprintln!(
+                    "{}: resuming: replaying {} inputs and adopting the Job's containers",
+                    now(),
+                    replay.inputs.len()
+                );
+                let updates = Some(spec_updates.clone());
+                resume_foreground(
+                    current,
+                    job.clone(),
+                    options,
+                    replay,
+                    updates,
+                    &mut recorder,
+                )
+                .await
+            }
+            None => {
+                let updates = spec_updates.clone();
+                run_foreground_updating(current, job.clone(), options, updates, &mut recorder).await
+            }
+        };
+        match result {
+            Ok(_) => return Ok(()),
+            Err(DriverError::Engine(EngineError::Unreachable { .. }))
+                if *interrupts.borrow() == 0 =>
+            {
+                eprintln!(
+                    "{}: the engine went away; waiting for it to come back",
+                    now()
+                );
+                engine = Some(reconnect(global).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Waits until the engine answers again.
+async fn reconnect(global: &GlobalArgs) -> DockerEngine {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Ok(engine) = DockerEngine::connect(global.host.as_deref()).await {
+            if engine.list_containers(&[]).await.is_ok() {
+                return engine;
+            }
+        }
+    }
+}
+
+/// A controller's (or a foreground run's) heartbeat task.
+struct Heartbeat {
+    dir: PathBuf,
+    uid: String,
+    holder: String,
+    /// Ctrl-C presses for the driver: 1 stops the pods gracefully (the Job was deleted).
+    kill: watch::Sender<u32>,
+    /// New versions of the Job for a detached controller (`apply` … `configured`).
+    spec: Option<watch::Sender<Option<Job>>>,
+}
+
+impl Heartbeat {
+    /// Renews the lease; asks the driver to stop the pods when the Job is deleted or the lease
+    /// lost; passes on `configured` updates (and the current spec once, so a resumed controller
+    /// ends up with the latest one).
+    async fn run(self) {
+        let Ok(mut store) = Store::open(&self.dir) else {
+            return;
+        };
+        let mut generation = None;
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            let renewed = store
+                .renew_lease(&self.uid, &self.holder, now())
+                .unwrap_or(true);
+            let job = store.get_job_by_uid(&self.uid);
+            let deleted = match &job {
+                Ok(Some(job)) => job.deleted_at.is_some(),
+                Ok(None) => true,
+                Err(_) => false,
+            };
+            if !renewed {
+                // Another controller took the Job over (this one stalled past the lease): it
+                // owns the containers now, so leave them running and stop at once, as if killed.
+                eprintln!("{}: lost the lease of job {}; exiting", now(), self.uid);
+                std::process::exit(0);
+            } else if deleted && *self.kill.borrow() == 0 {
+                // Deleted: stop the pods with their grace period, as the kubelet would.
+                let _ = self.kill.send(1);
+            }
+            if let (Some(spec), Ok(Some(job))) = (&self.spec, job) {
+                if generation != Some(job.generation) {
+                    generation = Some(job.generation);
+                    let _ = spec.send(Some(job.job));
+                }
+            }
+        }
+    }
+}
+
+async fn expire_after_ttl<E: PodRuntime>(
+    engine: &E,
+    store: &mut Store,
+    job: &StoredJob,
+    mut interrupts: watch::Receiver<u32>,
+) -> anyhow::Result<()> {
+    let ttl = job
+        .job
+        .spec
+        .as_ref()
+        .and_then(|s| s.ttl_seconds_after_finished);
+    let Some(ttl) = ttl else {
+        return Ok(());
+    };
+    let finished_at = job
+        .job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+        })
+        .and_then(|c| c.last_transition_time.as_ref())
+        .map_or_else(now, |t| t.0);
+    let expiry = time::add(finished_at, Duration::from_secs(ttl.max(0) as u64));
+    let wait = time::since(expiry, now());
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        _ = interrupts.changed() => return Ok(()),
+    }
+    remove_job_containers(engine, store, &job.uid, Duration::ZERO).await?;
+    store.remove_job(&job.uid)?;
+    Ok(())
+}
+
+/// Stops (with `grace`) and removes every container of a Job, found by its controller-uid label.
+pub async fn remove_job_containers<E: PodRuntime>(
+    engine: &E,
+    store: &Store,
+    uid: &str,
+    grace: Duration,
+) -> anyhow::Result<usize> {
+    let mut ids: Vec<String> = engine
+        .list_containers(&[(
+            crate::job::defaults::LABEL_CONTROLLER_UID.to_string(),
+            uid.to_string(),
+        )])
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for id in store.job_container_ids(uid)? {
+        if !ids
+            .iter()
+            .any(|known| known.starts_with(&id) || id.starts_with(known.as_str()))
+        {
+            ids.push(id);
+        }
+    }
+    let mut removed = 0;
+    for id in &ids {
+        let _ = engine.stop_container(id, grace).await;
+        if engine.remove_container(id).await.is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// A `run` in the foreground, recorded in the store: holds the Job's lease with a heartbeat
+/// until dropped.
+pub struct ForegroundJob {
+    uid: String,
+    holder: String,
+    heartbeat: tokio::task::JoinHandle<()>,
+    dir: PathBuf,
+}
+
+impl ForegroundJob {
+    /// A store connection for the run's [`StoreRecorder`].
+    pub fn recorder_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.dir)?)
+    }
+}
+
+impl Drop for ForegroundJob {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+        if let Ok(mut store) = Store::open(&self.dir) {
+            let _ = store.release_lease(&self.uid, &self.holder);
+        }
+    }
+}
+
+/// Stores a Job `run` is about to run in the foreground (replacing a finished or abandoned
+/// Job of the same name) and takes its lease. A Job of that name with a live controller is
+/// kubectl's AlreadyExists error.
+pub fn store_foreground_job(
+    global: &GlobalArgs,
+    job: &mut k8s_openapi::api::batch::v1::Job,
+    kill: watch::Sender<u32>,
+) -> anyhow::Result<ForegroundJob> {
+    let dir = state_dir(global.state_dir.as_deref());
+    let mut store = open_store(global)?;
+    let ns = job
+        .metadata
+        .namespace
+        .clone()
+        .or_else(|| global.namespace.clone())
+        .unwrap_or_else(|| super::state::DEFAULT_NAMESPACE.to_string());
+    job.metadata.namespace = Some(ns.clone());
+    let name = job.metadata.name.clone().unwrap_or_default();
+    if let Some(old) = store.get_job(&ns, &name)? {
+        let live = store
+            .lease(&old.uid)?
+            .is_some_and(|l| !l.is_expired(now(), LEASE_TTL));
+        if live {
+            return Err(crate::error::user_error(format!(
+                "Error from server (AlreadyExists): jobs.batch \"{name}\" already exists (and is running; delete it first)"
+            )));
+        }
+        store.remove_job(&old.uid)?;
+    }
+    let Some(stored) = store.create_job(&ns, job, now())? else {
+        return Err(crate::error::user_error(format!(
+            "Error from server (AlreadyExists): jobs.batch \"{name}\" already exists"
+        )));
+    };
+    *job = stored.job.clone();
+    let holder = holder_id();
+    store.acquire_lease(&stored.uid, &holder, std::process::id(), now(), LEASE_TTL)?;
+    let beats = Heartbeat {
+        dir: dir.clone(),
+        uid: stored.uid.clone(),
+        holder: holder.clone(),
+        kill,
+        spec: None,
+    };
+    let heartbeat = tokio::spawn(beats.run());
+    Ok(ForegroundJob {
+        uid: stored.uid,
+        holder,
+        heartbeat,
+        dir,
+    })
+}
+
+/// The log file of a Job's controller: `<state-dir>/controllers/<uid>.log`.
+pub fn controller_log(dir: &Path, uid: &str) -> PathBuf {
+    dir.join("controllers").join(format!("{uid}.log"))
+}

@@ -1,0 +1,99 @@
+//! `delete job NAME…` / `delete -f job.yaml`: stops the Job's controller, stops and removes
+//! its containers (`--cascade=orphan` keeps them), forgets the Job; prints
+//! `job.batch "NAME" deleted`.
+
+use std::time::{Duration, Instant};
+
+use super::controller::{remove_job_containers, LEASE_TTL};
+use super::print_data;
+use super::state::{namespace, not_found, now, open_store, parse_target, unknown_type, Kind};
+use crate::cli::{DeleteArgs, GlobalArgs};
+use crate::engine::PodRuntime;
+use crate::error::{user_error, ExitStatus};
+use crate::store::Store;
+
+/// `dockjob delete`.
+pub async fn delete<E: PodRuntime>(
+    engine: &E,
+    global: &GlobalArgs,
+    args: &DeleteArgs,
+) -> anyhow::Result<ExitStatus> {
+    let orphan = match args.cascade.as_str() {
+        "background" | "foreground" | "true" => false,
+        "orphan" | "false" => true,
+        other => {
+            return Err(user_error(format!(
+                "invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\""
+            )))
+        }
+    };
+    let targets: Vec<(String, String)> = match (&args.file, &args.resource) {
+        (Some(file), None) => super::apply::load(global, file, 1.0)
+            .await?
+            .into_iter()
+            .map(|(ns, job)| (ns, job.metadata.name.unwrap_or_default()))
+            .collect(),
+        (None, Some(resource)) => {
+            let Some((kind, names)) = parse_target(resource, &args.names) else {
+                eprintln!("{}", unknown_type(resource));
+                return Ok(ExitStatus::Failure);
+            };
+            if kind != Kind::Job {
+                return Err(user_error("delete removes jobs (delete job NAME)"));
+            }
+            if names.is_empty() {
+                return Err(user_error(
+                    "resource(s) were provided, but no name was specified",
+                ));
+            }
+            let ns = namespace(global);
+            names.into_iter().map(|n| (ns.clone(), n)).collect()
+        }
+        _ => return Err(user_error("give either job NAME… or -f FILE")),
+    };
+    let mut store = open_store(global)?;
+    let mut status = ExitStatus::Success;
+    for (ns, name) in targets {
+        let Some(job) = store.get_job(&ns, &name)? else {
+            if !args.ignore_not_found {
+                eprintln!("{}", not_found(Kind::Job, &name));
+                status = ExitStatus::Failure;
+            }
+            continue;
+        };
+        store.mark_deleting(&job.uid, now())?;
+        wait_for_controller(&store, &job.uid).await?;
+        if !orphan {
+            let grace = job
+                .job
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref())
+                .and_then(|p| p.termination_grace_period_seconds)
+                .unwrap_or(30);
+            remove_job_containers(
+                engine,
+                &store,
+                &job.uid,
+                Duration::from_secs(grace.max(0) as u64),
+            )
+            .await?;
+        }
+        store.remove_job(&job.uid)?;
+        print_data(&format!("job.batch \"{name}\" deleted"))?;
+    }
+    Ok(status)
+}
+
+/// Waits until the Job's controller (which checks for deletion every heartbeat) has stopped
+/// its pods and let the lease go, or its lease expired.
+async fn wait_for_controller(store: &Store, uid: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while let Some(lease) = store.lease(uid)? {
+        if lease.is_expired(now(), LEASE_TTL) || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! `logs POD | pod/POD | job/NAME`: a pod's container output from the engine, chosen as kubectl
+//! does (`podutils.ByLogging` for a Job), with `-f`, `--previous`, `--prefix`, `--all-pods`.
+
+use std::io::Write;
+
+use futures_util::stream::{BoxStream, SelectAll, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+
+use super::state::{namespace, not_found, open_store, Kind};
+use crate::cli::{GlobalArgs, LogsArgs};
+use crate::engine::{LogChunk, PodRuntime};
+use crate::error::ExitStatus;
+use crate::render::tables::pod_summary;
+use crate::store::StoredPod;
+
+/// How long `logs job/NAME` waits for a pod (kubectl's `--pod-running-timeout` default).
+const POD_RUNNING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `dockjob logs`.
+pub async fn logs<E: PodRuntime>(
+    engine: &E,
+    global: &GlobalArgs,
+    args: &LogsArgs,
+) -> anyhow::Result<ExitStatus> {
+    let store = open_store(global)?;
+    super::controller::revive_orphans(&store, global);
+    let ns = namespace(global);
+    let (kind, name) = match args.target.split_once('/') {
+        Some((kind, name)) => match Kind::parse(kind) {
+            Some(k @ (Kind::Job | Kind::Pod)) => (k, name.to_string()),
+            _ => {
+                eprintln!("error: cannot get the logs from {kind}");
+                return Ok(ExitStatus::Failure);
+            }
+        },
+        None => (Kind::Pod, args.target.clone()),
+    };
+    let all = store.list_pods(Some(&ns), None)?;
+    let mut pods: Vec<StoredPod> = match kind {
+        Kind::Job => {
+            let Some(job) = store.get_job(&ns, &name)? else {
+                eprintln!("{}", not_found(Kind::Job, &name));
+                return Ok(ExitStatus::Failure);
+            };
+            // As kubectl's --pod-running-timeout (20s): wait for the Job's first pod.
+            let deadline = std::time::Instant::now() + POD_RUNNING_TIMEOUT;
+            let mut pods: Vec<StoredPod> =
+                all.into_iter().filter(|p| p.job_uid == job.uid).collect();
+            while pods.iter().all(|p| p.container_id.is_none())
+                && std::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                pods = store.list_pods(Some(&ns), Some(&job.uid))?;
+            }
+            pods
+        }
+        _ => {
+            let pod: Vec<StoredPod> = all
+                .into_iter()
+                .filter(|p| p.pod.metadata.name.as_deref() == Some(name.as_str()))
+                .collect();
+            if pod.is_empty() {
+                eprintln!("{}", not_found(Kind::Pod, &name));
+                return Ok(ExitStatus::Failure);
+            }
+            pod
+        }
+    };
+    if pods.is_empty() {
+        eprintln!("error: timed out waiting for the condition");
+        return Ok(ExitStatus::Failure);
+    }
+    sort_by_logging(&mut pods);
+    let prefix = args.prefix || args.all_pods;
+    if kind == Kind::Job && !args.all_pods {
+        if pods.len() > 1 {
+            let first = pods[0].pod.metadata.name.clone().unwrap_or_default();
+            eprintln!("Found {} pods, using pod/{first}", pods.len());
+        }
+        pods.truncate(1);
+    }
+    let mut streams: SelectAll<BoxStream<'static, (String, Option<LogChunk>)>> = SelectAll::new();
+    for pod in &pods {
+        let container = container_name(&pod.pod);
+        let pod_name = pod.pod.metadata.name.clone().unwrap_or_default();
+        let id = if args.previous {
+            match &pod.previous_container_id {
+                Some(id) => id.clone(),
+                None => {
+                    eprintln!(
+                        "Error from server (BadRequest): previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+                    );
+                    return Ok(ExitStatus::Failure);
+                }
+            }
+        } else {
+            match &pod.container_id {
+                Some(id) => id.clone(),
+                None => {
+                    let reason = pod_summary(&pod.pod).status;
+                    eprintln!(
+                        "Error from server (BadRequest): container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+                    );
+                    return Ok(ExitStatus::Failure);
+                }
+            }
+        };
+        let label = format!("[pod/{pod_name}/{container}] ");
+        let stream = engine
+            .logs(&id, args.follow)
+            .filter_map(|chunk| async move { chunk.ok() })
+            .map(move |chunk| (label.clone(), Some(chunk)))
+            .boxed();
+        if args.follow {
+            streams.push(stream);
+        } else {
+            // Without -f, pods are printed one after the other.
+            let mut one = stream;
+            let mut buffers = LineBuffers::default();
+            while let Some((label, chunk)) = one.next().await {
+                buffers.write(&label, chunk, prefix)?;
+            }
+            buffers.flush_all(prefix)?;
+        }
+    }
+    let mut buffers = LineBuffers::default();
+    while let Some((label, chunk)) = streams.next().await {
+        buffers.write(&label, chunk, prefix)?;
+    }
+    buffers.flush_all(prefix)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The container `logs` shows: the `kubectl.kubernetes.io/default-container` annotation, else
+/// the first.
+fn container_name(pod: &Pod) -> String {
+    let annotated = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
+        .cloned();
+    annotated
+        .or_else(|| {
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.containers.first())
+                .map(|c| c.name.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// `podutils.ByLogging` for dockjob's pods (none is assigned to a node or has a Ready
+/// condition): Running/Succeeded/Failed before Unknown before Pending, more restarts first,
+/// older first.
+pub fn sort_by_logging(pods: &mut [StoredPod]) {
+    let phase_rank = |p: &StoredPod| match p
+        .pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or_default()
+    {
+        "Unknown" => 1,
+        "Pending" => 2,
+        _ => 0,
+    };
+    let restarts = |p: &StoredPod| {
+        p.pod
+            .status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|c| c.iter().map(|c| c.restart_count).max())
+            .unwrap_or(0)
+    };
+    let created = |p: &StoredPod| p.pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
+    pods.sort_by(|a, b| {
+        phase_rank(a)
+            .cmp(&phase_rank(b))
+            .then(restarts(b).cmp(&restarts(a)))
+            .then(created(a).cmp(&created(b)))
+    });
+}
+
+/// Splits chunks into lines per pod and stream so prefixes land at line starts.
+#[derive(Default)]
+struct LineBuffers {
+    partial: std::collections::HashMap<(String, bool), Vec<u8>>,
+}
+
+impl LineBuffers {
+    fn write(&mut self, label: &str, chunk: Option<LogChunk>, prefix: bool) -> std::io::Result<()> {
+        let Some(chunk) = chunk else {
+            return Ok(());
+        };
+        // The API server serves one combined log; kubectl prints it all on stdout.
+        let is_err = false;
+        if !prefix {
+            return emit(is_err, &chunk.bytes);
+        }
+        let buffer = self.partial.entry((label.to_string(), is_err)).or_default();
+        buffer.extend_from_slice(&chunk.bytes);
+        while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=pos).collect();
+            let mut out = label.as_bytes().to_vec();
+            out.extend_from_slice(&line);
+            emit(is_err, &out)?;
+        }
+        Ok(())
+    }
+
+    fn flush_all(&mut self, prefix: bool) -> std::io::Result<()> {
+        for ((label, is_err), rest) in self.partial.drain() {
+            if !rest.is_empty() {
+                let mut out = if prefix {
+                    label.into_bytes()
+                } else {
+                    Vec::new()
+                };
+                out.extend_from_slice(&rest);
+                out.push(b'\n');
+                emit(is_err, &out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn emit(_is_err: bool, bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}

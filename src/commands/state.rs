@@ -1,0 +1,194 @@
+//! Shared by the kubectl-style verbs: opening the store, resolving the namespace, the wall
+//! clock, resource names, and kubectl's error wording.
+
+use k8s_openapi::jiff::Timestamp;
+
+use crate::cli::GlobalArgs;
+use crate::store::{state_dir, Store};
+
+/// The namespace when neither `-n` nor the manifest names one.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Opens the store named by `--state-dir` / `DOCKJOB_STATE_DIR` / XDG.
+pub fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
+    Ok(Store::open(&state_dir(global.state_dir.as_deref()))?)
+}
+
+/// `-n`, else `default`.
+pub fn namespace(global: &GlobalArgs) -> String {
+    global
+        .namespace
+        .clone()
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
+}
+
+/// The system clock.
+pub fn now() -> Timestamp {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
+    let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
+    Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The resource kinds the views know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `jobs.batch`.
+    Job,
+    /// `pods`.
+    Pod,
+    /// `events`.
+    Event,
+}
+
+impl Kind {
+    /// Parses kubectl's spellings (`job`, `jobs`, `job.batch`, `jobs.batch`, `po`, `pods`, `ev`, …).
+    pub fn parse(word: &str) -> Option<Self> {
+        match word.to_ascii_lowercase().as_str() {
+            "job" | "jobs" | "job.batch" | "jobs.batch" => Some(Kind::Job),
+            "pod" | "pods" | "po" => Some(Kind::Pod),
+            "event" | "events" | "ev" => Some(Kind::Event),
+            _ => None,
+        }
+    }
+
+    /// `jobs.batch`, `pods`, `events` (as in NotFound messages).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Job => "jobs.batch",
+            Kind::Pod => "pods",
+            Kind::Event => "events",
+        }
+    }
+}
+
+/// Splits `TYPE[/NAME]` plus extra names into a kind and names; `None` for an unknown type.
+pub fn parse_target(resource: &str, names: &[String]) -> Option<(Kind, Vec<String>)> {
+    let (kind, first) = match resource.split_once('/') {
+        Some((kind, name)) => (kind, Some(name.to_string())),
+        None => (resource, None),
+    };
+    let kind = Kind::parse(kind)?;
+    Some((
+        kind,
+        first.into_iter().chain(names.iter().cloned()).collect(),
+    ))
+}
+
+/// kubectl's message for an unknown resource type.
+pub fn unknown_type(resource: &str) -> String {
+    let kind = resource.split_once('/').map_or(resource, |(k, _)| k);
+    format!("error: the server doesn't have a resource type \"{kind}\"")
+}
+
+/// `Error from server (NotFound): jobs.batch "pi" not found`.
+pub fn not_found(kind: Kind, name: &str) -> String {
+    format!(
+        "Error from server (NotFound): {} \"{name}\" not found",
+        kind.plural()
+    )
+}
+
+/// `No resources found in default namespace.` (or without the namespace for `-A`).
+pub fn no_resources(namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("No resources found in {ns} namespace."),
+        None => "No resources found".to_string(),
+    }
+}
+
+/// Whether `labels` match a label selector (`a=b,c!=d,e,!f`; `==` and `in (…)` too).
+pub fn selector_matches(
+    selector: &str,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> bool {
+    let empty = std::collections::BTreeMap::new();
+    let labels = labels.unwrap_or(&empty);
+    split_requirements(selector).iter().all(|req| {
+        let req = req.trim();
+        if req.is_empty() {
+            return true;
+        }
+        if let Some((key, values)) = req.split_once(" notin ") {
+            let values = set_values(values);
+            return labels.get(key.trim()).is_none_or(|v| !values.contains(v));
+        }
+        if let Some((key, values)) = req.split_once(" in ") {
+            let values = set_values(values);
+            return labels.get(key.trim()).is_some_and(|v| values.contains(v));
+        }
+        if let Some((key, value)) = req.split_once("!=") {
+            return labels.get(key.trim()) != Some(&value.trim().to_string());
+        }
+        if let Some((key, value)) = req.split_once("==").or_else(|| req.split_once('=')) {
+            return labels.get(key.trim()) == Some(&value.trim().to_string());
+        }
+        if let Some(key) = req.strip_prefix('!') {
+            return !labels.contains_key(key.trim());
+        }
+        labels.contains_key(req)
+    })
+}
+
+/// Splits on commas outside parentheses.
+fn split_requirements(selector: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut depth = 0;
+    for c in selector.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = parts.last_mut() {
+            last.push(c);
+        }
+    }
+    parts
+}
+
+fn set_values(values: &str) -> Vec<String> {
+    values
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_like_kubectl() {
+        let labels: std::collections::BTreeMap<String, String> = [("app", "pi"), ("tier", "batch")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for (selector, want) in [
+            ("app=pi", true),
+            ("app==pi,tier=batch", true),
+            ("app!=pi", false),
+            ("app", true),
+            ("!app", false),
+            ("missing", false),
+            ("app in (pi,e)", true),
+            ("tier notin (batch)", false),
+            ("", true),
+        ] {
+            assert_eq!(
+                selector_matches(selector, Some(&labels)),
+                want,
+                "{selector}"
+            );
+        }
+    }
+}

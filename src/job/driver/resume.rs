@@ -1,0 +1,345 @@
+//! Resuming a Job in a new process after its controller died: the controller is rebuilt by
+//! replaying its recorded inputs (it is a deterministic state machine given its seed), then
+//! the Job's containers are adopted by label (`batch.kubernetes.io/controller-uid`), so no
+//! completion is lost or counted twice:
+//! - a container whose exit was already applied stays as it is;
+//! - any other container is watched again (an exited one reports its exit at once);
+//! - an action issued but not confirmed by an input before the crash is carried out now
+//!   (a create whose container exists is confirmed instead of repeated).
+
+use std::collections::HashMap;
+
+use futures_util::stream::{self, FuturesUnordered, SelectAll, StreamExt};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::jiff::Timestamp;
+use tokio::time::Instant;
+
+use super::{Clock, Driver, DriverError, JobRun, Live, LogItem, RunOptions, RunOutput};
+use crate::engine::PodRuntime;
+use crate::job::controller::{Action, Controller, ControllerConfig, Input};
+use crate::job::defaults::LABEL_CONTROLLER_UID;
+use crate::job::pod::{LABEL_POD, LABEL_RESTART};
+
+/// A controller's recorded history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    /// When the controller was created.
+    pub started: Timestamp,
+    /// Its seed (pod names and UIDs).
+    pub seed: u64,
+    /// Every input and spec update applied, in order, with its time.
+    pub inputs: Vec<(ReplayStep, Timestamp)>,
+}
+
+/// One recorded step of a controller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplayStep {
+    /// An input ([`Controller::step`]).
+    Input(Input),
+    /// A spec update ([`Controller::update_spec`]).
+    Spec(Box<Job>),
+}
+
+/// Marks the action an input confirms as done.
+fn confirm(pending: &mut Vec<Action>, input: &Input) {
+    let is_create = |a: &Action, p: &str| match a {
+        Action::CreatePod { pod } | Action::StartContainer { pod, .. } => pod == p,
+        Action::StopPod { .. } => false,
+    };
+    let is_stop = |a: &Action, p: &str| matches!(a, Action::StopPod { pod, .. } if pod == p);
+    let remove = |pending: &mut Vec<Action>, f: &dyn Fn(&Action) -> bool| {
+        if let Some(i) = pending.iter().position(f) {
+            pending.remove(i);
+            true
+        } else {
+            false
+        }
+    };
+    match input {
+        Input::ContainerStarted { pod } | Input::ContainerWaiting { pod, .. } => {
+            remove(pending, &|a| is_create(a, pod));
+        }
+        // A stop ends with the exit; a start error is confirmed by its exit alone.
+        Input::ContainerExited { pod, .. } if !remove(pending, &|a| is_stop(a, pod)) => {
+            remove(pending, &|a| is_create(a, pod));
+        }
+        Input::PodRemoved { pod } => {
+            remove(pending, &|a| is_stop(a, pod));
+        }
+        _ => {}
+    }
+}
+
+/// Continues a Job whose controller stopped (killed, or the engine restarted): replays
+/// `replay`, adopts the Job's containers, and runs until the Job ends as
+/// [`super::run_foreground`] does. Replayed events are not reported again.
+pub async fn resume_foreground<E: PodRuntime>(
+    engine: &E,
+    job: Job,
+    opts: RunOptions,
+    replay: Replay,
+    spec_updates: Option<tokio::sync::watch::Receiver<Option<Job>>>,
+    out: &mut impl RunOutput,
+) -> Result<JobRun, DriverError> {
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let config = ControllerConfig {
+        backoff_scale: opts.backoff_scale,
+        seed: replay.seed,
+    };
+    let (mut ctl, mut pending) = Controller::new(job, config, replay.started);
+    let mut exits_applied: HashMap<String, usize> = HashMap::new();
+    for (step, at) in replay.inputs {
+        let input = match step {
+            ReplayStep::Input(input) => input,
+            ReplayStep::Spec(job) => {
+                pending.extend(ctl.update_spec(&job, at));
+                continue;
+            }
+        };
+        confirm(&mut pending, &input);
+        if let Input::ContainerExited { pod, .. } = &input {
+            *exits_applied.entry(pod.clone()).or_default() += 1;
+        }
+        pending.extend(ctl.step(input, at));
+    }
+    let clock = Clock {
+        wall: super::wall_clock_now(),
+        mono: Instant::now(),
+    };
+    let events_seen = ctl.events().len();
+    let mut driver = Driver {
+        engine,
+        ctl,
+        clock,
+        out,
+        opts,
+        live: Vec::new(),
+        buffers: HashMap::new(),
+        waits: FuturesUnordered::new(),
+        stops: FuturesUnordered::new(),
+        logs: SelectAll::new(),
+        events_seen,
+        last_progress: None,
+        adoptable: Vec::new(),
+        spec_updates,
+    };
+    let mut found = engine
+        .list_containers(&[(LABEL_CONTROLLER_UID.to_string(), uid)])
+        .await?;
+    let restart_of = |labels: &std::collections::BTreeMap<String, String>| {
+        labels
+            .get(LABEL_RESTART)
+            .and_then(|r| r.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    found.sort_by_key(|c| restart_of(&c.labels));
+    let mut seen_per_pod: HashMap<String, usize> = HashMap::new();
+    for container in found {
+        let Some(pod) = container.labels.get(LABEL_POD).cloned() else {
+            continue;
+        };
+        let restart = restart_of(&container.labels);
+        if !applied_pod_known(&driver.ctl, &pod) {
+            // Created just before the crash for a pod the replay has not reached: claimed when
+            // the controller creates that pod again (same seed, same name).
+            driver.adoptable.push((pod, restart, container.id));
+            continue;
+        }
+        let nth = seen_per_pod.entry(pod.clone()).or_default();
+        let applied = *nth < exits_applied.get(&pod).copied().unwrap_or(0);
+        *nth += 1;
+        if !applied && container.state == "created" {
+            // Created but never started before the crash: start it as the driver would have.
+            let _ = engine.start_container(&container.id).await;
+        }
+        driver.adopt(pod, restart, container.id, applied);
+    }
+    for action in pending {
+        match &action {
+            Action::CreatePod { pod } | Action::StartContainer { pod, .. } => {
+                let restart = match &action {
+                    Action::StartContainer { restart, .. } => *restart,
+                    _ => 0,
+                };
+                let exists = driver
+                    .live
+                    .iter()
+                    .any(|c| c.pod == *pod && c.restart == restart);
+                if exists {
+                    let input = Input::ContainerStarted { pod: pod.clone() };
+                    let now = driver.clock.now();
+                    let actions = driver.step(input, now);
+                    driver.run_actions(actions).await?;
+                } else {
+                    driver.run_actions(vec![action]).await?;
+                }
+            }
+            Action::StopPod { .. } => driver.run_actions(vec![action]).await?,
+        }
+    }
+    driver.main_loop().await
+}
+
+fn applied_pod_known(ctl: &Controller, pod: &str) -> bool {
+    ctl.pod(pod).is_some()
+}
+
+impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    /// Claims a container found at resume for `pod`'s attempt `restart`, if there is one.
+    pub(super) async fn claim_adoptable(&mut self, pod: &str, restart: u32) -> bool {
+        let Some(i) = self
+            .adoptable
+            .iter()
+            .position(|(p, r, _)| p == pod && *r == restart)
+        else {
+            return false;
+        };
+        let (pod, restart, id) = self.adoptable.remove(i);
+        // Starting an already running or exited container is harmless; a created one needs it.
+        let _ = self.engine.start_container(&id).await;
+        self.adopt(pod, restart, id, false);
+        true
+    }
+
+    /// Watches an existing container again; `applied` ones (exit already counted) are only
+    /// remembered.
+    fn adopt(&mut self, pod: String, restart: u32, id: String, applied: bool) {
+        let mut live = Live {
+            pod,
+            restart,
+            id: id.clone(),
+            exited: applied,
+            logs_done: applied,
+            pending_exit: None,
+            removed: false,
+        };
+        if !applied {
+            let logs = self
+                .engine
+                .logs(&id, true)
+                .map({
+                    let id = id.clone();
+                    move |chunk| (id.clone(), LogItem::Chunk(chunk))
+                })
+                .chain(stream::once({
+                    let id = id.clone();
+                    async move { (id, LogItem::End) }
+                }))
+                .boxed();
+            self.logs.push(logs);
+            let engine = self.engine;
+            self.waits.push(Box::pin(async move {
+                let r = engine.wait_container(&id).await;
+                (id, r)
+            }));
+        } else {
+            live.logs_done = true;
+        }
+        self.live.push(live);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use k8s_openapi::jiff::Timestamp;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::engine::LogStream;
+    use crate::job::controller::OutcomeKind;
+    use crate::job::driver::{run_foreground, Progress};
+    use crate::job::fake_engine::{FakeEngine, Script};
+    use crate::job::load::load_jobs_with_rng;
+
+    /// Records what a store would: the seed, the start time and every step.
+    #[derive(Default)]
+    struct Log {
+        started: Option<(Timestamp, u64)>,
+        steps: Vec<(ReplayStep, Timestamp)>,
+    }
+
+    impl RunOutput for Log {
+        fn pod_log(&mut self, _pod: &str, _stream: LogStream, _line: &[u8]) {}
+        fn status(&mut self, _line: &str) {}
+        fn progress(&mut self, _progress: &Progress) {}
+        fn controller_started(&mut self, at: Timestamp, seed: u64) {
+            self.started = Some((at, seed));
+        }
+        fn controller_input(&mut self, input: &Input, at: Timestamp) {
+            self.steps.push((ReplayStep::Input(input.clone()), at));
+        }
+    }
+
+    fn job(completions: i32) -> Job {
+        let yaml = format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: steps\nspec:\n  completions: {completions}\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox:1.36\n"
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        load_jobs_with_rng(&yaml, "job.yaml", &mut rng)
+            .unwrap()
+            .remove(0)
+            .job
+    }
+
+    /// Runs until `crash_after` (virtual time), then drops the driver like a SIGKILL would,
+    /// and resumes from the recorded steps on the same engine.
+    async fn crash_and_resume(crash_after: u64, lost_steps: usize) -> (JobRun, FakeEngine) {
+        let engine = FakeEngine::with_script(Script::print("step", 5));
+        engine.add_image("busybox:1.36", None, None);
+        let mut log = Log::default();
+        let opts = RunOptions::default();
+        let first = run_foreground(&engine, job(3), opts.clone(), &mut log);
+        let crashed = tokio::time::timeout(Duration::from_secs(crash_after), first).await;
+        assert!(crashed.is_err(), "the Job ended before the crash");
+        let (started, seed) = log.started.expect("controller_started was reported");
+        // Steps not yet written when the process died.
+        log.steps.truncate(log.steps.len() - lost_steps);
+        let replay = Replay {
+            started,
+            seed,
+            inputs: log.steps,
+        };
+        let mut after = Log::default();
+        let run = tokio::time::timeout(
+            Duration::from_secs(120),
+            resume_foreground(&engine, job(3), opts, replay, None, &mut after),
+        )
+        .await
+        .expect("the resumed Job ends")
+        .expect("no engine error");
+        (run, engine)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crash_while_a_pod_runs_loses_and_repeats_nothing() {
+        // Pod 1 ran 0–5s; pod 2 is running at the crash (7s).
+        let (run, engine) = crash_and_resume(7, 0).await;
+        assert_eq!(run.outcome.kind, OutcomeKind::Complete);
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3, "no container was created twice");
+        assert_eq!(run.pods.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_exit_that_happened_while_no_controller_ran_is_counted_once() {
+        // Crash at 4s; pod 1 exits at 5s with no controller; the resume (at 4s virtual, the
+        // fake's clock keeps running) sees it exit and counts it once.
+        let (run, engine) = crash_and_resume(4, 0).await;
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn steps_lost_in_the_crash_are_redone_without_a_second_container() {
+        // At 7s the log holds: started(pod 1), exited(pod 1), started(pod 2). Losing the last
+        // two leaves pod 2's container unknown to the replay: it is claimed, not re-created.
+        let (run, engine) = crash_and_resume(7, 2).await;
+        let status = run.job.status.unwrap();
+        assert_eq!((status.succeeded, status.failed), (Some(3), None));
+        assert_eq!(engine.created().len(), 3, "no container was created twice");
+    }
+}

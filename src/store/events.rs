@@ -1,0 +1,138 @@
+//! Events, aggregated like the kubelet's event correlator: an event identical to a stored one
+//! (same object, type, reason, message, source) bumps its count and last time.
+
+use k8s_openapi::jiff::Timestamp;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::objects::EventRow;
+use super::{Store, StoreError};
+use crate::job::controller::JobEvent;
+
+pub(super) fn insert_event(
+    tx: &Transaction<'_>,
+    job_uid: &str,
+    event: &JobEvent,
+) -> rusqlite::Result<()> {
+    let time = event.time.to_string();
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM events WHERE job_uid = ?1 AND object_kind = ?2 AND object_name = ?3
+               AND type = ?4 AND reason = ?5 AND message = ?6 AND source = ?7",
+            params![
+                job_uid,
+                event.object_kind,
+                event.object_name,
+                event.type_.as_str(),
+                event.reason,
+                event.message,
+                event.source
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => tx.execute(
+            "UPDATE events SET count = count + 1, last_seen = ?1 WHERE id = ?2",
+            params![time, id],
+        )?,
+        None => tx.execute(
+            "INSERT INTO events (namespace, job_uid, object_kind, object_name, type, reason,
+                message, source, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![
+                event.namespace,
+                job_uid,
+                event.object_kind,
+                event.object_name,
+                event.type_.as_str(),
+                event.reason,
+                event.message,
+                event.source,
+                time
+            ],
+        )?,
+    };
+    Ok(())
+}
+
+impl Store {
+    /// Events of a namespace (`None`: all), optionally about one object (`kind`, `name`),
+    /// oldest first.
+    pub fn list_events(
+        &self,
+        namespace: Option<&str>,
+        object: Option<(&str, &str)>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let (kind, name) = object.unzip();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, namespace, object_kind, object_name, type, reason, message, source,
+                    count, first_seen, last_seen
+                 FROM events
+                 WHERE (?1 IS NULL OR namespace = ?1) AND (?2 IS NULL OR object_kind = ?2)
+                   AND (?3 IS NULL OR object_name = ?3)
+                 ORDER BY last_seen, id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i32,
+            String,
+            String,
+        );
+        let rows: Vec<Row> = stmt
+            .query_map(params![namespace, kind, name], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                ))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sqlite(e))?;
+        let parse = |s: &str| s.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+        Ok(rows
+            .into_iter()
+            .map(|r| EventRow {
+                id: r.0,
+                namespace: r.1,
+                object_kind: r.2,
+                object_name: r.3,
+                type_: r.4,
+                reason: r.5,
+                message: r.6,
+                source: r.7,
+                count: r.8,
+                first_seen: parse(&r.9),
+                last_seen: parse(&r.10),
+            })
+            .collect())
+    }
+
+    /// Events of a namespace (`None`: all) in the API server's list order: by namespace,
+    /// then name (`<object>.<time>`), not by time.
+    pub fn list_events_by_name(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let mut rows = self.list_events(namespace, None)?;
+        rows.sort_by_key(|e| (e.namespace.clone(), e.name()));
+        Ok(rows)
+    }
+}

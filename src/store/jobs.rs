@@ -1,0 +1,268 @@
+//! Jobs: create, apply (created / unchanged / configured / immutable), read, status updates,
+//! delete.
+
+use k8s_openapi::api::batch::v1::{Job, JobStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use rusqlite::{params, OptionalExtension};
+
+use super::objects::{immutable_change, normalize_uid};
+use super::{Store, StoreError};
+
+/// A Job as stored, with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredJob {
+    /// The Job with `metadata` (namespace, uid, creationTimestamp, generation) and `status`.
+    pub job: Job,
+    /// The Job's UID.
+    pub uid: String,
+    /// Bumped on every `configured` apply.
+    pub generation: i64,
+    /// Set while `delete` is removing it.
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What `apply` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApplyOutcome {
+    /// A new Job (`job.batch/NAME created`).
+    Created(StoredJob),
+    /// Same as stored (`unchanged`).
+    Unchanged(StoredJob),
+    /// Mutable fields changed (`configured`).
+    Configured(StoredJob),
+    /// An immutable field changed: its path (`spec.template.spec.containers[0].image`) and new
+    /// value.
+    Immutable {
+        /// The field path, kubectl-style.
+        field: String,
+        /// The new value, as JSON.
+        value: String,
+    },
+}
+
+const COLUMNS: &str = "manifest, status, uid, generation, deleted_at, created_at";
+
+impl Store {
+    /// `kubectl create`: stores `job` in `namespace` or returns `Ok(None)` when the name exists.
+    pub fn create_job(
+        &mut self,
+        namespace: &str,
+        job: &Job,
+        now: Timestamp,
+    ) -> Result<Option<StoredJob>, StoreError> {
+        let stored = prepare(namespace, job, now);
+        let manifest = to_json(&stored.job);
+        let name = job.metadata.name.clone().unwrap_or_default();
+        let inserted = self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO jobs (namespace, name, uid, manifest, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![namespace, name, stored.uid, manifest, now.to_string()],
+            )
+        })?;
+        Ok((inserted == 1).then_some(stored))
+    }
+
+    /// `kubectl apply`: creates, or compares with the stored Job and updates mutable fields.
+    pub fn apply_job(
+        &mut self,
+        namespace: &str,
+        job: &Job,
+        now: Timestamp,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let name = job.metadata.name.clone().unwrap_or_default();
+        let path = self.path.display().to_string();
+        let fresh = prepare(namespace, job, now);
+        let outcome = self.write(|tx| {
+            let existing: Option<(String, String, i64, String)> = tx
+                .query_row(
+                    "SELECT manifest, uid, generation, created_at FROM jobs WHERE namespace = ?1 AND name = ?2",
+                    params![namespace, name],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((manifest, uid, generation, _created)) = existing else {
+                tx.execute(
+                    "INSERT INTO jobs (namespace, name, uid, manifest, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![namespace, name, fresh.uid, to_json(&fresh.job), now.to_string()],
+                )?;
+                return Ok(Ok(ApplyOutcome::Created(fresh.clone())));
+            };
+            let old: Job = match serde_json::from_str(&manifest) {
+                Ok(job) => job,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let mut new = normalize_uid(&fresh.job, &uid);
+            new.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
+            new.metadata.generation = old.metadata.generation;
+            inherit_unset(&old, &mut new);
+            if new == old {
+                return Ok(Ok(ApplyOutcome::Unchanged(stored(old, uid, generation))));
+            }
+            if let Some((field, value)) = immutable_change(&old, &new) {
+                return Ok(Ok(ApplyOutcome::Immutable { field, value }));
+            }
+            new.metadata.generation = Some(generation + 1);
+            tx.execute(
+                "UPDATE jobs SET manifest = ?1, generation = ?2 WHERE namespace = ?3 AND name = ?4",
+                params![to_json(&new), generation + 1, namespace, name],
+            )?;
+            Ok(Ok(ApplyOutcome::Configured(stored(new, uid, generation + 1))))
+        })?;
+        outcome.map_err(|detail| StoreError::Corrupt {
+            path,
+            what: format!("job {namespace}/{name}"),
+            detail,
+        })
+    }
+
+    /// One Job by name.
+    pub fn get_job(&self, namespace: &str, name: &str) -> Result<Option<StoredJob>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE namespace = ?1 AND name = ?2"),
+                params![namespace, name],
+                row_tuple,
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        row.map(|r| self.decode(r)).transpose()
+    }
+
+    /// One Job by UID.
+    pub fn get_job_by_uid(&self, uid: &str) -> Result<Option<StoredJob>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE uid = ?1"),
+                params![uid],
+                row_tuple,
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        row.map(|r| self.decode(r)).transpose()
+    }
+
+    /// Jobs of a namespace (`None`: all), sorted by namespace then name.
+    pub fn list_jobs(&self, namespace: Option<&str>) -> Result<Vec<StoredJob>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM jobs WHERE ?1 IS NULL OR namespace = ?1 ORDER BY namespace, name"
+            ))
+            .map_err(|e| self.sqlite(e))?;
+        let rows: Vec<RowTuple> = stmt
+            .query_map(params![namespace], row_tuple)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sqlite(e))?;
+        rows.into_iter().map(|r| self.decode(r)).collect()
+    }
+
+    /// Saves the Job's status (the controller's view after a step).
+    pub fn set_job_status(&mut self, uid: &str, status: &JobStatus) -> Result<(), StoreError> {
+        let json = to_json(status);
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE jobs SET status = ?1 WHERE uid = ?2",
+                params![json, uid],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Marks a Job as being deleted (STATUS `Terminating`); `false` when it does not exist.
+    pub fn mark_deleting(&mut self, uid: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let n = self.write(|tx| {
+            tx.execute(
+                "UPDATE jobs SET deleted_at = COALESCE(deleted_at, ?1) WHERE uid = ?2",
+                params![now.to_string(), uid],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Removes a Job and its pods, events and lease.
+    pub fn remove_job(&mut self, uid: &str) -> Result<bool, StoreError> {
+        let n = self.write(|tx| {
+            tx.execute("DELETE FROM pods WHERE job_uid = ?1", params![uid])?;
+            tx.execute("DELETE FROM events WHERE job_uid = ?1", params![uid])?;
+            tx.execute("DELETE FROM leases WHERE job_uid = ?1", params![uid])?;
+            tx.execute("DELETE FROM jobs WHERE uid = ?1", params![uid])
+        })?;
+        Ok(n == 1)
+    }
+
+    fn decode(&self, row: RowTuple) -> Result<StoredJob, StoreError> {
+        let (manifest, status, uid, generation, deleted_at, _created) = row;
+        let mut job: Job =
+            serde_json::from_str(&manifest).map_err(|e| self.corrupt(&format!("job {uid}"), e))?;
+        if let Some(status) = status {
+            job.status = Some(
+                serde_json::from_str(&status)
+                    .map_err(|e| self.corrupt(&format!("job {uid} status"), e))?,
+            );
+        }
+        let deleted_at = deleted_at.and_then(|t| t.parse::<Timestamp>().ok());
+        job.metadata.deletion_timestamp = deleted_at.map(Time);
+        Ok(StoredJob {
+            job,
+            uid,
+            generation,
+            deleted_at,
+        })
+    }
+}
+
+type RowTuple = (String, Option<String>, String, i64, Option<String>, String);
+
+fn row_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowTuple> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn stored(job: Job, uid: String, generation: i64) -> StoredJob {
+    StoredJob {
+        job,
+        uid,
+        generation,
+        deleted_at: None,
+    }
+}
+
+/// The Job as the API server stores it on create: namespace, creationTimestamp, generation 1.
+fn prepare(namespace: &str, job: &Job, now: Timestamp) -> StoredJob {
+    let mut job = job.clone();
+    job.metadata.namespace = Some(namespace.to_string());
+    job.metadata.creation_timestamp = Some(Time(now));
+    job.metadata.generation = Some(1);
+    job.status = None;
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    StoredJob {
+        job,
+        uid,
+        generation: 1,
+        deleted_at: None,
+    }
+}
+
+/// Fields the user left out that the stored Job got from create-time defaulting keep their
+/// stored value, as kubectl's three-way patch leaves them untouched (`completions` is
+/// defaulted to 1 only when both it and `parallelism` are unset).
+fn inherit_unset(old: &Job, new: &mut Job) {
+    if let (Some(old_spec), Some(new_spec)) = (old.spec.as_ref(), new.spec.as_mut()) {
+        if new_spec.completions.is_none() {
+            new_spec.completions = old_spec.completions;
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}

@@ -1,0 +1,273 @@
+//! The state store: one SQLite database (WAL) in the XDG state directory holding Jobs,
+//! pods (one row per container attempt), events and controller leases, so Jobs outlive the
+//! command that started them and several dockjob processes can read and write at once.
+//!
+//! Writes are transactions (`BEGIN IMMEDIATE`, so two writers queue instead of failing);
+//! readers never block writers (WAL). The schema is versioned with `PRAGMA user_version`
+//! and migrated forward on open. No engine, no tokio: callers on async code use
+//! `spawn_blocking` or keep calls short.
+
+mod events;
+mod inputs;
+mod jobs;
+mod lease;
+pub mod objects;
+mod pods;
+mod recorder;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use jobs::{ApplyOutcome, StoredJob};
+pub use lease::Lease;
+pub use pods::{pod_object, PodAttempt, StoredPod};
+pub use recorder::StoreRecorder;
+
+/// File name of the database inside the state directory.
+pub const DB_FILE: &str = "dockjob.db";
+/// How long a writer waits for another writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Migrations, in order; `user_version` is the number applied. Never edit one that shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: jobs, pods (one row per container attempt), events, leases.
+    "CREATE TABLE jobs (
+        namespace   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        uid         TEXT NOT NULL UNIQUE,
+        manifest    TEXT NOT NULL,
+        status      TEXT,
+        created_at  TEXT NOT NULL,
+        deleted_at  TEXT,
+        generation  INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (namespace, name)
+    );
+    CREATE TABLE pods (
+        namespace    TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        attempt      INTEGER NOT NULL,
+        job_uid      TEXT NOT NULL,
+        uid          TEXT NOT NULL,
+        container_id TEXT,
+        phase        TEXT NOT NULL,
+        exit_code    INTEGER,
+        reason       TEXT,
+        restarts     INTEGER NOT NULL,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT,
+        object       TEXT NOT NULL,
+        PRIMARY KEY (namespace, name, attempt)
+    );
+    CREATE INDEX pods_by_job ON pods (job_uid);
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace   TEXT NOT NULL,
+        job_uid     TEXT NOT NULL,
+        object_kind TEXT NOT NULL,
+        object_name TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        count       INTEGER NOT NULL DEFAULT 1,
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL
+    );
+    CREATE INDEX events_by_object ON events (namespace, object_kind, object_name);
+    CREATE INDEX events_by_job ON events (job_uid);
+    CREATE TABLE leases (
+        job_uid    TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        renewed_at TEXT NOT NULL
+    );",
+    // 2: the controller's input log, replayed by a new controller after a crash.
+    "ALTER TABLE jobs ADD COLUMN controller_seed TEXT;
+    ALTER TABLE jobs ADD COLUMN controller_started TEXT;
+    CREATE TABLE controller_inputs (
+        job_uid TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        input   TEXT NOT NULL,
+        PRIMARY KEY (job_uid, seq)
+    );",
+];
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (locked past the timeout, disk full, corrupt file, …).
+    #[error("state store {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The state directory could not be created.
+    #[error("state directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The database was migrated by a newer dockjob.
+    #[error("state store {path} has schema version {found}; this dockjob knows up to {known} (upgrade dockjob)")]
+    TooNew {
+        /// The database file.
+        path: String,
+        /// Its version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// A stored object could not be decoded.
+    #[error("state store {path}: corrupt {what}: {detail}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// Which object.
+        what: String,
+        /// The decoding error.
+        detail: String,
+    },
+}
+
+/// An open state store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The state directory: `--state-dir`, else `$DOCKJOB_STATE_DIR`, else `$XDG_STATE_HOME/dockjob`,
+/// else `~/.local/state/dockjob` (XDG base directory spec).
+pub fn state_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(dir) = env("DOCKJOB_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = env("XDG_STATE_HOME") {
+        return PathBuf::from(dir).join("dockjob");
+    }
+    let home = env("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/state/dockjob")
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut store = Self { conn, path };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        let conn = &self.conn;
+        let result = conn.busy_timeout(BUSY_TIMEOUT).and_then(|()| {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")
+        });
+        result.map_err(|e| self.sqlite(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let known = MIGRATIONS.len() as i64;
+        let path = self.path.display().to_string();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(sqlite)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(sqlite)?;
+        }
+        tx.commit().map_err(sqlite)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, what: &str, detail: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.display().to_string(),
+            what: what.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction (writers queue behind each other).
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.display().to_string();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let value = f(&tx).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+//! Pods, one row per container attempt (`attempt` = the container's restart number), each
+//! holding the `core/v1` Pod as it was after that attempt; views read the latest attempt.
+
+use k8s_openapi::api::batch::v1::{Job, JobStatus};
+use k8s_openapi::api::core::v1::Pod;
+use rusqlite::params;
+
+use super::{Store, StoreError};
+use crate::job::controller::{JobEvent, PodRecord};
+
+/// A pod as the views see it: its latest attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPod {
+    /// The Pod object (status as of the latest attempt).
+    pub pod: Pod,
+    /// Owning Job's UID.
+    pub job_uid: String,
+    /// The latest attempt's restart number.
+    pub attempt: i64,
+    /// Engine container of the latest attempt (none if it was never created).
+    pub container_id: Option<String>,
+    /// Engine container of the attempt before it (for `logs --previous`).
+    pub previous_container_id: Option<String>,
+}
+
+/// One container attempt to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodAttempt {
+    /// The controller's record of the pod.
+    pub record: PodRecord,
+    /// The container's restart number.
+    pub attempt: u32,
+    /// Engine container ID.
+    pub container_id: Option<String>,
+}
+
+/// The pod of `record` as stored: the Pod object with its container ID (`docker://…`).
+pub fn pod_object(job: &Job, record: &PodRecord, container_id: Option<&str>) -> Pod {
+    let mut pod = record.to_pod(job);
+    // Created but not started yet: the kubelet reports `ContainerCreating`.
+    let creating = record.phase == crate::job::controller::PodPhase::Pending
+        && record.waiting_reason.is_none()
+        && record.terminated.is_none()
+        && record.running_since.is_none();
+    if creating {
+        for status in pod
+            .status
+            .iter_mut()
+            .flat_map(|s| s.container_statuses.iter_mut().flatten())
+        {
+            status.state = Some(k8s_openapi::api::core::v1::ContainerState {
+                waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+                    reason: Some("ContainerCreating".to_string()),
+                    message: None,
+                }),
+                ..Default::default()
+            });
+        }
+    }
+    if let Some(id) = container_id {
+        for status in pod
+            .status
+            .iter_mut()
+            .flat_map(|s| s.container_statuses.iter_mut().flatten())
+        {
+            status.container_id = Some(format!("docker://{id}"));
+        }
+    }
+    pod
+}
+
+impl Store {
+    /// Saves one controller step in one transaction: the Job's status, the current attempt of
+    /// each pod, and new events (identical events are aggregated into a count).
+    pub fn save_snapshot(
+        &mut self,
+        job: &Job,
+        status: &JobStatus,
+        attempts: &[PodAttempt],
+        events: &[JobEvent],
+    ) -> Result<(), StoreError> {
+        let uid = job.metadata.uid.clone().unwrap_or_default();
+        let namespace = job
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let status_json = serde_json::to_string(status).unwrap_or_default();
+        let rows: Vec<(PodAttempt, String)> = attempts
+            .iter()
+            .map(|a| {
+                let pod = pod_object(job, &a.record, a.container_id.as_deref());
+                (a.clone(), serde_json::to_string(&pod).unwrap_or_default())
+            })
+            .collect();
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE jobs SET status = ?1 WHERE uid = ?2",
+                params![status_json, uid],
+            )?;
+            for (a, object) in &rows {
+                let r = &a.record;
+                let term = r.terminated.as_ref();
+                tx.execute(
+                    "INSERT INTO pods (namespace, name, attempt, job_uid, uid, container_id, phase,
+                        exit_code, reason, restarts, created_at, started_at, finished_at, object)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (namespace, name, attempt) DO UPDATE SET
+                        container_id = excluded.container_id, phase = excluded.phase,
+                        exit_code = excluded.exit_code, reason = excluded.reason,
+                        restarts = excluded.restarts, started_at = excluded.started_at,
+                        finished_at = excluded.finished_at, object = excluded.object",
+                    params![
+                        namespace,
+                        r.name,
+                        a.attempt,
+                        uid,
+                        r.uid,
+                        a.container_id,
+                        r.phase.as_str(),
+                        term.map(|t| t.exit_code),
+                        term.map(|t| t.reason.clone())
+                            .or_else(|| r.waiting_reason.clone()),
+                        r.restart_count,
+                        r.created.to_string(),
+                        r.running_since.map(|t| t.to_string()),
+                        term.map(|t| t.finished_at.to_string()),
+                        object,
+                    ],
+                )?;
+            }
+            for event in events {
+                super::events::insert_event(tx, &uid, event)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Pods (latest attempt each) of a namespace (`None`: all) and optionally one Job, in
+    /// the API server's order (namespace, name).
+    pub fn list_pods(
+        &self,
+        namespace: Option<&str>,
+        job_uid: Option<&str>,
+    ) -> Result<Vec<StoredPod>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.object, p.job_uid, p.attempt, p.container_id,
+                    (SELECT q.container_id FROM pods q WHERE q.namespace = p.namespace
+                        AND q.name = p.name AND q.attempt < p.attempt ORDER BY q.attempt DESC LIMIT 1)
+                 FROM pods p
+                 WHERE (?1 IS NULL OR p.namespace = ?1) AND (?2 IS NULL OR p.job_uid = ?2)
+                   AND p.attempt = (SELECT MAX(attempt) FROM pods m
+                                    WHERE m.namespace = p.namespace AND m.name = p.name)
+                 ORDER BY p.namespace, p.name",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        type Row = (String, String, i64, Option<String>, Option<String>);
+        let rows: Vec<Row> = stmt
+            .query_map(params![namespace, job_uid], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sqlite(e))?;
+        rows.into_iter()
+            .map(|(object, job_uid, attempt, container_id, previous)| {
+                let pod: Pod = serde_json::from_str(&object).map_err(|e| self.corrupt("pod", e))?;
+                Ok(StoredPod {
+                    pod,
+                    job_uid,
+                    attempt,
+                    container_id,
+                    previous_container_id: previous,
+                })
+            })
+            .collect()
+    }
+
+    /// Every engine container recorded for a Job (all attempts), for cleanup.
+    pub fn job_container_ids(&self, job_uid: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT container_id FROM pods WHERE job_uid = ?1 AND container_id IS NOT NULL",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let ids = stmt
+            .query_map(params![job_uid], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sqlite(e))?;
+        Ok(ids)
+    }
+}

@@ -1,0 +1,137 @@
+//! [`StoreRecorder`]: a [`RunOutput`] that forwards everything to another output and saves the
+//! Job's status, pods and events to the store after each controller step, so `get`,
+//! `describe` and `logs` see a Job while it runs.
+
+use k8s_openapi::jiff::Timestamp;
+
+use crate::engine::LogStream;
+use crate::job::controller::{Input, JobEvent};
+use crate::job::driver::{Progress, ReplayStep, RunOutput, Snapshot};
+use k8s_openapi::api::batch::v1::Job;
+
+use super::pods::PodAttempt;
+use super::Store;
+
+/// Persists a running Job; writes only when something changed.
+pub struct StoreRecorder<'a, O: RunOutput> {
+    store: Store,
+    inner: &'a mut O,
+    pending_events: Vec<JobEvent>,
+    pending_inputs: Vec<(ReplayStep, Timestamp)>,
+    started: Option<(Timestamp, u64)>,
+    last_written: String,
+    warned: bool,
+}
+
+impl<'a, O: RunOutput> StoreRecorder<'a, O> {
+    /// Records into `store`, forwarding to `inner`.
+    pub fn new(store: Store, inner: &'a mut O) -> Self {
+        Self {
+            store,
+            inner,
+            pending_events: Vec::new(),
+            pending_inputs: Vec::new(),
+            started: None,
+            last_written: String::new(),
+            warned: false,
+        }
+    }
+}
+
+impl<O: RunOutput> StoreRecorder<'_, O> {
+    fn warn(&mut self, e: &super::StoreError) {
+        if !self.warned {
+            self.warned = true;
+            self.inner
+                .status(&format!("warning: saving the Job's state: {e}"));
+        }
+    }
+}
+
+/// The current attempt of each pod: its newest container (restart number and ID).
+fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
+    snapshot
+        .pods
+        .iter()
+        .map(|record| {
+            let newest = snapshot
+                .containers
+                .iter()
+                .filter(|c| c.pod == record.name)
+                .max_by_key(|c| c.restart);
+            PodAttempt {
+                record: record.clone(),
+                attempt: newest.map_or(0, |c| c.restart),
+                container_id: newest.map(|c| c.id.clone()),
+            }
+        })
+        .collect()
+}
+
+impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
+    fn pod_log(&mut self, pod: &str, stream: LogStream, line: &[u8]) {
+        self.inner.pod_log(pod, stream, line);
+    }
+
+    fn status(&mut self, line: &str) {
+        self.inner.status(line);
+    }
+
+    fn progress(&mut self, progress: &Progress) {
+        self.inner.progress(progress);
+    }
+
+    fn event(&mut self, event: &JobEvent) {
+        self.pending_events.push(event.clone());
+        self.inner.event(event);
+    }
+
+    fn controller_started(&mut self, at: Timestamp, seed: u64) {
+        self.started = Some((at, seed));
+        self.inner.controller_started(at, seed);
+    }
+
+    fn controller_input(&mut self, input: &Input, at: Timestamp) {
+        self.pending_inputs
+            .push((ReplayStep::Input(input.clone()), at));
+        self.inner.controller_input(input, at);
+    }
+
+    fn controller_spec_update(&mut self, job: &Job, at: Timestamp) {
+        self.pending_inputs
+            .push((ReplayStep::Spec(Box::new(job.clone())), at));
+        self.inner.controller_spec_update(job, at);
+    }
+
+    fn snapshot(&mut self, snapshot: &Snapshot<'_>) {
+        // The input log first: a state saved without its inputs would be replayed short.
+        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
+        let logged = match self.started.take() {
+            Some((at, seed)) => self.store.start_input_log(&uid, at, seed),
+            None => Ok(()),
+        }
+        .and_then(|()| self.store.append_inputs(&uid, &self.pending_inputs));
+        match logged {
+            Ok(()) => self.pending_inputs.clear(),
+            Err(e) => self.warn(&e),
+        }
+        let attempts = attempts(snapshot);
+        // Change detection only; never shown.
+        let fingerprint = format!("{:?}{attempts:?}", snapshot.status);
+        if fingerprint == self.last_written && self.pending_events.is_empty() {
+            return;
+        }
+        let events = std::mem::take(&mut self.pending_events);
+        match self
+            .store
+            .save_snapshot(snapshot.job, snapshot.status, &attempts, &events)
+        {
+            Ok(()) => self.last_written = fingerprint,
+            Err(e) => {
+                self.pending_events = events;
+                self.warn(&e);
+            }
+        }
+        self.inner.snapshot(snapshot);
+    }
+}

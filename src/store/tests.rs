@@ -1,0 +1,163 @@
+use std::time::Duration;
+
+use super::*;
+use crate::job::load_jobs;
+use k8s_openapi::jiff::Timestamp;
+
+const PI: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: busybox:1.36\n";
+
+fn t(s: i64) -> Timestamp {
+    Timestamp::from_second(1_700_000_000 + s).unwrap()
+}
+
+fn job(yaml: &str) -> k8s_openapi::api::batch::v1::Job {
+    load_jobs(yaml, "job.yaml").unwrap().remove(0).job
+}
+
+#[test]
+fn open_migrates_to_the_latest_version_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let mode: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(store);
+    // Re-opening an up-to-date store is a no-op.
+    assert_eq!(
+        Store::open(dir.path()).unwrap().schema_version().unwrap(),
+        MIGRATIONS.len() as i64
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_dockjob_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(store);
+    let err = Store::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("schema version 99"), "{err}");
+}
+
+#[test]
+fn apply_creates_then_is_unchanged_then_configured_then_immutable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let created = store.apply_job("default", &job(PI), t(0)).unwrap();
+    assert!(matches!(created, ApplyOutcome::Created(_)));
+    let again = store.apply_job("default", &job(PI), t(5)).unwrap();
+    assert!(matches!(again, ApplyOutcome::Unchanged(_)), "{again:?}");
+    let more = PI.replace("spec:\n  template", "spec:\n  parallelism: 3\n  template");
+    match store.apply_job("default", &job(&more), t(6)).unwrap() {
+        ApplyOutcome::Configured(s) => {
+            assert_eq!(s.generation, 2);
+            assert_eq!(s.job.spec.unwrap().parallelism, Some(3));
+        }
+        other => panic!("{other:?}"),
+    }
+    let image = more.replace("busybox:1.36", "busybox:1.37");
+    match store.apply_job("default", &job(&image), t(7)).unwrap() {
+        ApplyOutcome::Immutable { field, .. } => {
+            assert_eq!(field, "spec.template.spec.containers[0].image")
+        }
+        other => panic!("{other:?}"),
+    }
+    let stored = store.get_job("default", "pi").unwrap().unwrap();
+    assert_eq!(stored.generation, 2);
+    assert_eq!(stored.job.metadata.creation_timestamp.unwrap().0, t(0));
+}
+
+#[test]
+fn create_refuses_an_existing_name_and_namespaces_are_separate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert!(store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .is_some());
+    assert!(store
+        .create_job("default", &job(PI), t(1))
+        .unwrap()
+        .is_none());
+    assert!(store.create_job("other", &job(PI), t(1)).unwrap().is_some());
+    assert_eq!(store.list_jobs(Some("default")).unwrap().len(), 1);
+    assert_eq!(store.list_jobs(None).unwrap().len(), 2);
+}
+
+#[test]
+fn concurrent_creates_of_one_name_make_exactly_one_job() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path()).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                store
+                    .create_job("default", &job(PI), t(i))
+                    .unwrap()
+                    .is_some()
+            })
+        })
+        .collect();
+    let created = threads
+        .into_iter()
+        .filter(|_| true)
+        .map(|h| h.join().unwrap())
+        .filter(|c| *c)
+        .count();
+    assert_eq!(created, 1);
+}
+
+#[test]
+fn a_lease_is_exclusive_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let ttl = Duration::from_secs(10);
+    assert!(store.acquire_lease("u1", "a", 1, t(0), ttl).unwrap());
+    assert!(!store.acquire_lease("u1", "b", 2, t(5), ttl).unwrap());
+    assert!(store.renew_lease("u1", "a", t(8)).unwrap());
+    assert!(!store.acquire_lease("u1", "b", 2, t(15), ttl).unwrap());
+    assert!(store.acquire_lease("u1", "b", 2, t(19), ttl).unwrap());
+    assert!(!store.renew_lease("u1", "a", t(20)).unwrap());
+    let lease = store.lease("u1").unwrap().unwrap();
+    assert_eq!((lease.holder.as_str(), lease.pid), ("b", 2));
+    assert!(lease.is_expired(t(30), ttl));
+}
+
+#[test]
+fn the_input_log_replays_in_order_and_a_new_controller_start_clears_it() {
+    use crate::job::controller::Input;
+    use crate::job::driver::ReplayStep;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let stored = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.replay(&stored.uid).unwrap(), None);
+    store.start_input_log(&stored.uid, t(1), 42).unwrap();
+    let steps = vec![
+        (
+            ReplayStep::Input(Input::ContainerStarted { pod: "pi-a".into() }),
+            t(2),
+        ),
+        (ReplayStep::Spec(Box::new(stored.job.clone())), t(3)),
+        (ReplayStep::Input(Input::Tick), t(4)),
+    ];
+    store.append_inputs(&stored.uid, &steps[..1]).unwrap();
+    store.append_inputs(&stored.uid, &steps[1..]).unwrap();
+    let replay = store.replay(&stored.uid).unwrap().unwrap();
+    assert_eq!((replay.started, replay.seed), (t(1), 42));
+    assert_eq!(replay.inputs, steps);
+    store.start_input_log(&stored.uid, t(9), 7).unwrap();
+    assert!(store
+        .replay(&stored.uid)
+        .unwrap()
+        .unwrap()
+        .inputs
+        .is_empty());
+}
