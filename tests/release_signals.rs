@@ -102,7 +102,7 @@ fn sigterm_stops_the_pods_of_run_gracefully() {
     let message = stderr_of(&mut child);
     assert_eq!(status.code(), Some(130), "{message}");
     assert!(
-        message.contains("SIGTERM: stopping the pods gracefully"),
+        message.contains("stopping 1 pod(s) gracefully"),
         "{message}"
     );
     assert!(
