@@ -5,6 +5,8 @@
 //! Swarm adapter is a new implementation of [`PodRuntime`], not a rewrite of the controller.
 
 pub mod docker;
+#[cfg(test)]
+pub mod fake;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -49,8 +49,6 @@ pub mod controller;
 pub mod defaults;
 pub mod driver;
 pub mod expansion;
-#[cfg(any(test, feature = "testing"))]
-pub mod fake_engine;
 pub mod field;
 pub mod indexes;
 pub mod input;

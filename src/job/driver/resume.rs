@@ -247,10 +247,10 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
+    use crate::engine::fake::{FakeEngine, Script};
     use crate::engine::LogStream;
     use crate::job::controller::OutcomeKind;
     use crate::job::driver::{run_foreground, Progress};
-    use crate::job::fake_engine::{FakeEngine, Script};
     use crate::job::load::load_jobs_with_rng;
 
     /// Records what a store would: the seed, the start time and every step.

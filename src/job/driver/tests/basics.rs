@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::*;
+use crate::engine::fake::Script;
 use crate::job::controller::{EventType, OutcomeKind};
-use crate::job::fake_engine::Script;
 
 #[tokio::test(start_paused = true)]
 async fn sample_job_completes_with_kubernetes_events() {

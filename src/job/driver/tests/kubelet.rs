@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::*;
+use crate::engine::fake::Script;
 use crate::job::controller::OutcomeKind;
-use crate::job::fake_engine::Script;
 
 #[tokio::test(start_paused = true)]
 async fn on_failure_restarts_are_new_containers_10s_then_20s_apart() {

@@ -8,10 +8,10 @@ mod signals;
 
 use std::time::Duration;
 
+use crate::engine::fake::{Call, FakeEngine};
 use crate::engine::LogStream;
 use crate::job::controller::JobEvent;
 use crate::job::driver::{run_foreground, JobRun, Progress, RunOptions, RunOutput};
-use crate::job::fake_engine::{Call, FakeEngine};
 use crate::job::load::load_jobs_with_rng;
 use rand::SeedableRng;
 
@@ -78,7 +78,7 @@ pub(super) fn gaps_secs(times: &[Duration]) -> Vec<u64> {
     times.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect()
 }
 
-pub(super) fn engine_with_image(script: crate::job::fake_engine::Script) -> FakeEngine {
+pub(super) fn engine_with_image(script: crate::engine::fake::Script) -> FakeEngine {
     let engine = FakeEngine::with_script(script);
     engine.add_image("busybox:1.36", None, Some(&["sh"]));
     engine

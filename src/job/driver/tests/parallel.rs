@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::*;
+use crate::engine::fake::Script;
 use crate::job::controller::OutcomeKind;
-use crate::job::fake_engine::Script;
 
 #[tokio::test(start_paused = true)]
 async fn completions_5_parallelism_2_never_runs_more_than_2() {

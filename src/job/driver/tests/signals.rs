@@ -5,8 +5,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::*;
+use crate::engine::fake::Script;
 use crate::job::controller::OutcomeKind;
-use crate::job::fake_engine::Script;
 
 fn stubborn() -> FakeEngine {
     engine_with_image(Script::Hang {
