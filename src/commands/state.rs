@@ -24,12 +24,7 @@ pub fn namespace(global: &GlobalArgs) -> String {
 
 /// The system clock.
 pub fn now() -> Timestamp {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
-    let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
-    Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+    Timestamp::now()
 }
 
 /// The resource kinds the views know.

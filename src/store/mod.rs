@@ -162,6 +162,25 @@ pub fn state_dir(flag: Option<&Path>) -> PathBuf {
     home.join(".local/state/dockjob")
 }
 
+/// Switches to WAL, retrying while another process holds the lock: SQLite does not call the
+/// busy handler for a journal-mode change, so two dockjob processes opening a new store at
+/// the same moment would otherwise fail with "database is locked" (seen with two concurrent
+/// `apply`s of one name).
+fn set_wal_mode(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating and migrating as needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -188,7 +207,7 @@ impl Store {
     fn configure(&mut self) -> Result<(), StoreError> {
         let conn = &self.conn;
         let result = conn.busy_timeout(BUSY_TIMEOUT).and_then(|()| {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            set_wal_mode(conn)?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")
         });

@@ -9,6 +9,29 @@ use crate::job::controller::{Action, EventType, Input};
 use crate::job::pod::{container_spec, pull_policy, PodIdentity};
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    /// Follows a started container: its log stream (ending with [`LogItem::End`]) and its
+    /// exit, both delivered to the main loop.
+    pub(super) fn watch_container(&mut self, id: String) {
+        let logs = self
+            .engine
+            .logs(&id, true)
+            .map({
+                let id = id.clone();
+                move |chunk| (id.clone(), LogItem::Chunk(chunk))
+            })
+            .chain(stream::once({
+                let id = id.clone();
+                async move { (id, LogItem::End) }
+            }))
+            .boxed();
+        self.logs.push(logs);
+        let engine = self.engine;
+        self.waits.push(Box::pin(async move {
+            let r = engine.wait_container(&id).await;
+            (id, r)
+        }));
+    }
+
     pub(super) async fn execute(&mut self, action: Action) -> Result<Option<Input>, DriverError> {
         match action {
             Action::CreatePod { pod } => self.start_and_show(&pod, 0).await,
@@ -112,24 +135,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             self.out
                 .status(&format!("pod/{pod} restarted (restart {restart})"));
         }
-        let logs = self
-            .engine
-            .logs(&id, true)
-            .map({
-                let id = id.clone();
-                move |chunk| (id.clone(), LogItem::Chunk(chunk))
-            })
-            .chain(stream::once({
-                let id = id.clone();
-                async move { (id, LogItem::End) }
-            }))
-            .boxed();
-        self.logs.push(logs);
-        let engine = self.engine;
-        self.waits.push(Box::pin(async move {
-            let r = engine.wait_container(&id).await;
-            (id, r)
-        }));
+        self.watch_container(id);
         Ok(Some(Input::ContainerStarted {
             pod: pod.to_string(),
         }))

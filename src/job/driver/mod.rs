@@ -64,10 +64,7 @@ async fn run_inner<E: PodRuntime>(
     spec_updates: Option<watch::Receiver<Option<Job>>>,
     out: &mut impl RunOutput,
 ) -> Result<JobRun, DriverError> {
-    let clock = Clock {
-        wall: wall_clock_now(),
-        mono: Instant::now(),
-    };
+    let clock = Clock::start();
     let config = ControllerConfig {
         backoff_scale: opts.backoff_scale,
         seed: opts.seed.unwrap_or_else(rand::random),
@@ -75,22 +72,7 @@ async fn run_inner<E: PodRuntime>(
     let started = clock.now();
     let (controller, actions) = Controller::new(job, config, started);
     out.controller_started(started, config.seed);
-    let mut driver = Driver {
-        engine,
-        ctl: controller,
-        clock,
-        out,
-        opts,
-        live: Vec::new(),
-        buffers: HashMap::new(),
-        waits: FuturesUnordered::new(),
-        stops: FuturesUnordered::new(),
-        logs: SelectAll::new(),
-        events_seen: 0,
-        last_progress: None,
-        adoptable: Vec::new(),
-        spec_updates,
-    };
+    let mut driver = Driver::new(engine, controller, clock, out, opts, spec_updates, 0);
     driver.run_actions(actions).await?;
     driver.main_loop().await
 }
@@ -102,6 +84,14 @@ struct Clock {
 }
 
 impl Clock {
+    /// Reads the system clock once; later times follow tokio's clock from here.
+    fn start() -> Self {
+        Clock {
+            wall: jiff::Timestamp::now(),
+            mono: Instant::now(),
+        }
+    }
+
     fn now(&self) -> Timestamp {
         time::add(self.wall, self.mono.elapsed())
     }
@@ -158,6 +148,35 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    /// A driver with nothing running yet; `events_seen` controller events are already
+    /// reported (a resumed run replayed them).
+    fn new(
+        engine: &'a E,
+        ctl: Controller,
+        clock: Clock,
+        out: &'a mut O,
+        opts: RunOptions,
+        spec_updates: Option<watch::Receiver<Option<Job>>>,
+        events_seen: usize,
+    ) -> Self {
+        Driver {
+            engine,
+            ctl,
+            clock,
+            out,
+            opts,
+            live: Vec::new(),
+            buffers: HashMap::new(),
+            waits: FuturesUnordered::new(),
+            stops: FuturesUnordered::new(),
+            logs: SelectAll::new(),
+            events_seen,
+            last_progress: None,
+            adoptable: Vec::new(),
+            spec_updates,
+        }
+    }
+
     async fn main_loop(mut self) -> Result<JobRun, DriverError> {
         loop {
             self.report();
@@ -374,16 +393,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         self.report();
         Ok(())
     }
-}
-
-/// The system clock as a Kubernetes timestamp (read once per run).
-fn wall_clock_now() -> Timestamp {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = i64::try_from(since_epoch.as_secs()).unwrap_or(0);
-    let nanos = i32::try_from(since_epoch.subsec_nanos()).unwrap_or(0);
-    Timestamp::new(secs, nanos).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 /// Errors that end the run instead of becoming pod states.

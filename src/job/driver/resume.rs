@@ -9,12 +9,10 @@
 
 use std::collections::HashMap;
 
-use futures_util::stream::{self, FuturesUnordered, SelectAll, StreamExt};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::jiff::Timestamp;
-use tokio::time::Instant;
 
-use super::{Clock, Driver, DriverError, JobRun, Live, LogItem, RunOptions, RunOutput};
+use super::{Clock, Driver, DriverError, JobRun, Live, RunOptions, RunOutput};
 use crate::engine::PodRuntime;
 use crate::job::controller::{Action, Controller, ControllerConfig, Input};
 use crate::job::defaults::LABEL_CONTROLLER_UID;
@@ -102,27 +100,16 @@ pub async fn resume_foreground<E: PodRuntime>(
         }
         pending.extend(ctl.step(input, at));
     }
-    let clock = Clock {
-        wall: super::wall_clock_now(),
-        mono: Instant::now(),
-    };
     let events_seen = ctl.events().len();
-    let mut driver = Driver {
+    let mut driver = Driver::new(
         engine,
         ctl,
-        clock,
+        Clock::start(),
         out,
         opts,
-        live: Vec::new(),
-        buffers: HashMap::new(),
-        waits: FuturesUnordered::new(),
-        stops: FuturesUnordered::new(),
-        logs: SelectAll::new(),
-        events_seen,
-        last_progress: None,
-        adoptable: Vec::new(),
         spec_updates,
-    };
+        events_seen,
+    );
     let mut found = engine
         .list_containers(&[(LABEL_CONTROLLER_UID.to_string(), uid)])
         .await?;
@@ -214,24 +201,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             removed: false,
         };
         if !applied {
-            let logs = self
-                .engine
-                .logs(&id, true)
-                .map({
-                    let id = id.clone();
-                    move |chunk| (id.clone(), LogItem::Chunk(chunk))
-                })
-                .chain(stream::once({
-                    let id = id.clone();
-                    async move { (id, LogItem::End) }
-                }))
-                .boxed();
-            self.logs.push(logs);
-            let engine = self.engine;
-            self.waits.push(Box::pin(async move {
-                let r = engine.wait_container(&id).await;
-                (id, r)
-            }));
+            self.watch_container(id);
         } else {
             live.logs_done = true;
         }
