@@ -44,9 +44,12 @@ pub async fn build(
     let mut labels = if args.no_oci_labels {
         BTreeMap::new()
     } else {
-        let created = jiff::Timestamp::now().to_string();
         let version = tags.first().and_then(ImageRef::tag);
-        default_oci_labels(&created, &git_facts(&args.context), version)
+        default_oci_labels(
+            &created_time(&args.context),
+            &git_facts(&args.context),
+            version,
+        )
     };
     labels.extend(parse_key_values("--label", &args.labels)?);
 
@@ -134,6 +137,37 @@ pub async fn build(
 
 /// The commit and origin of the git checkout holding `context`, when there is one.
 /// Missing git, or a context outside a repository, simply gives no facts.
+/// The `created` label: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit time
+/// of the checkout's HEAD, else now. A label that changes on every build makes the engine
+/// commit a new LABEL layer each time, so a rebuild of unchanged sources would never be
+/// fully cached (the benchmark's case c: 2.9 s instead of 0.07 s).
+fn created_time(context: &Path) -> String {
+    let from_epoch = |secs: &str| {
+        secs.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+    };
+    let source_date = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| from_epoch(&s));
+    let commit_time = || {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(context)
+            .args(["log", "-1", "--format=%ct"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| from_epoch(&String::from_utf8_lossy(&out.stdout)))
+    };
+    source_date
+        .or_else(commit_time)
+        .unwrap_or_else(jiff::Timestamp::now)
+        .to_string()
+}
+
 fn git_facts(context: &Path) -> GitFacts {
     let git = |args: &[&str]| {
         std::process::Command::new("git")

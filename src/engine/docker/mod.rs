@@ -6,6 +6,7 @@
 
 mod images;
 mod pods;
+mod transport;
 
 use std::time::Duration;
 
@@ -58,10 +59,13 @@ impl DockerEngine {
                 "only unix:// and tcp:// endpoints are supported".to_string(),
             ));
         }
-        let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|e| unreachable(e.to_string()))?
-            .with_timeout(PING_TIMEOUT)
-            .with_request_modifier(registry_auth_to_base64url);
+        let docker = match endpoint.strip_prefix("unix://") {
+            Some(path) => transport::connect_unix_pooled(path, bollard::API_DEFAULT_VERSION),
+            None => Docker::connect_with_host(&endpoint),
+        }
+        .map_err(|e| unreachable(e.to_string()))?
+        .with_timeout(PING_TIMEOUT)
+        .with_request_modifier(registry_auth_to_base64url);
         docker
             .ping()
             .await
