@@ -45,11 +45,8 @@ pub async fn build(
         BTreeMap::new()
     } else {
         let version = tags.first().and_then(ImageRef::tag);
-        default_oci_labels(
-            &created_time(&args.context),
-            &git_facts(&args.context),
-            version,
-        )
+        let (git, commit_time) = git_checkout(&args.context);
+        default_oci_labels(&created_time(commit_time), &git, version)
     };
     labels.extend(parse_key_values("--label", &args.labels)?);
 
@@ -135,56 +132,59 @@ pub async fn build(
     Ok(ExitStatus::Success)
 }
 
-/// The commit and origin of the git checkout holding `context`, when there is one.
-/// Missing git, or a context outside a repository, simply gives no facts.
-/// The `created` label: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit time
-/// of the checkout's HEAD, else now. A label that changes on every build makes the engine
-/// commit a new LABEL layer each time, so a rebuild of unchanged sources would never be
-/// fully cached (the benchmark's case c: 2.9 s instead of 0.07 s).
-fn created_time(context: &Path) -> String {
-    let from_epoch = |secs: &str| {
-        secs.trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-    };
-    let source_date = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| from_epoch(&s));
-    let commit_time = || {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(context)
-            .args(["log", "-1", "--format=%ct"])
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|out| out.status.success())
-            .and_then(|out| from_epoch(&String::from_utf8_lossy(&out.stdout)))
-    };
-    source_date
-        .or_else(commit_time)
-        .unwrap_or_else(jiff::Timestamp::now)
-        .to_string()
-}
-
-fn git_facts(context: &Path) -> GitFacts {
-    let git = |args: &[&str]| {
+/// The commit, its time and the origin of the git checkout holding `context`, when there
+/// is one. Missing git, or a context outside a repository, simply gives no facts. The two
+/// `git` processes run at the same time: one after the other (with a third for the time)
+/// they were ~75 ms of a 0.2 s cached rebuild (bench case c).
+fn git_checkout(context: &Path) -> (GitFacts, Option<jiff::Timestamp>) {
+    let spawn = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
             .arg(context)
             .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
-            .output()
+            .spawn()
             .ok()
+    };
+    let output = |child: Option<std::process::Child>| {
+        child
+            .and_then(|c| c.wait_with_output().ok())
             .filter(|out| out.status.success())
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
             .filter(|text| !text.is_empty())
     };
-    GitFacts {
-        revision: git(&["rev-parse", "HEAD"]),
-        remote_url: git(&["remote", "get-url", "origin"]),
-    }
+    let head = spawn(&["log", "-1", "--format=%H%n%ct"]);
+    let origin = spawn(&["remote", "get-url", "origin"]);
+    let head = output(head);
+    let mut lines = head.as_deref().unwrap_or_default().lines();
+    let revision = lines.next().map(str::to_string);
+    let time = lines.next().and_then(timestamp_from_epoch);
+    let facts = GitFacts {
+        revision,
+        remote_url: output(origin),
+    };
+    (facts, time)
+}
+
+/// The `created` label: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit time
+/// of the checkout's HEAD, else now. A label that changes on every build makes the engine
+/// commit a new LABEL layer each time, so a rebuild of unchanged sources would never be
+/// fully cached (bench case c: 2.9 s instead of 0.07 s).
+fn created_time(commit_time: Option<jiff::Timestamp>) -> String {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| timestamp_from_epoch(&s))
+        .or(commit_time)
+        .unwrap_or_else(jiff::Timestamp::now)
+        .to_string()
+}
+
+/// Seconds since the epoch, as `SOURCE_DATE_EPOCH` and `git log --format=%ct` write them.
+fn timestamp_from_epoch(secs: &str) -> Option<jiff::Timestamp> {
+    let secs = secs.trim().parse::<i64>().ok()?;
+    jiff::Timestamp::from_second(secs).ok()
 }
 
 /// The Dockerfile's name for messages, where it comes from, and its text: `-f FILE`
