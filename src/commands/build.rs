@@ -133,10 +133,18 @@ pub async fn build(
 }
 
 /// The commit, its time and the origin of the git checkout holding `context`, when there
-/// is one. Missing git, or a context outside a repository, simply gives no facts. The two
+/// is one, read from the repository's files when they are plainly laid out, else from `git`.
+/// Missing git, or a context outside a repository, simply gives no facts. The two
 /// `git` processes run at the same time: one after the other (with a third for the time)
 /// they were ~75 ms of a 0.2 s cached rebuild (bench case c).
 fn git_checkout(context: &Path) -> (GitFacts, Option<jiff::Timestamp>) {
+    if let Some(head) = super::git_files::read_head(context) {
+        let facts = GitFacts {
+            revision: Some(head.revision),
+            remote_url: head.origin_url,
+        };
+        return (facts, jiff::Timestamp::from_second(head.commit_time).ok());
+    }
     let spawn = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")

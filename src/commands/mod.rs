@@ -2,6 +2,7 @@
 //! an [`ExitStatus`] out. Data goes to stdout, everything else to stderr.
 
 mod build;
+mod git_files;
 mod image;
 mod lint;
 mod push;
