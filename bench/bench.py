@@ -221,7 +221,7 @@ class Bench:
             return api.run_once(self.sample, ["-c", "echo ${NUMBER}"], self.labels)
 
         results = self.interleave([("dockjob run", dockjob), ("docker run --rm", docker),
-                                   ("Engine API floor", floor)], self.args.runs)
+                                   ("Engine API floor", floor)], self.args.runs_a)
         self.add("a. one-pod Job", results, "docker run --rm", 1.05)
 
     def case_b(self):
@@ -466,7 +466,8 @@ class Bench:
             "",
             f"Machine: {self.machine()}.",
             "",
-            f"{self.args.runs} interleaved runs after one warm-up ({self.args.runs_b} for case b); "
+            f"{self.args.runs} interleaved runs after one warm-up ({self.args.runs_a} for case a, "
+            f"{self.args.runs_b} for case b); "
             "times in seconds; ratio = dockjob / docker per interleaved pair, median (min–max).",
             "",
             "| case | command | median s | min–max s | ratio | target | met | CPU s | peak RSS MiB |",
@@ -507,6 +508,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dockjob", required=True, help="the dockjob binary to measure")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs-a", type=int, default=11,
+                        help="runs of case a (one pod, ~0.5 s: more runs against the noise)")
     parser.add_argument("--runs-b", type=int, default=3, help="runs of case b (50 pods)")
     parser.add_argument("--cases", default="a,b,c,d,e,f")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))

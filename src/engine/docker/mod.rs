@@ -8,6 +8,8 @@ mod images;
 mod pods;
 mod transport;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
@@ -33,6 +35,9 @@ const PING_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct DockerEngine {
     docker: Docker,
     endpoint: String,
+    /// Containers whose stop arrived while they were still `created`: the Job driver starts
+    /// containers in the background, so a stop can overtake its start (see `pods.rs`).
+    stopped_before_start: Arc<Mutex<HashMap<String, Duration>>>,
 }
 
 impl DockerEngine {
@@ -73,6 +78,7 @@ impl DockerEngine {
         Ok(DockerEngine {
             docker: docker.with_timeout(REQUEST_TIMEOUT),
             endpoint,
+            stopped_before_start: Arc::default(),
         })
     }
 
