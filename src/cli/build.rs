@@ -44,6 +44,9 @@ pub struct BuildArgs {
     /// Target platform (os/arch[/variant])
     #[arg(long)]
     pub platform: Option<String>,
+    /// Gzip the context on a local (unix://) engine too; it always is over tcp://
+    #[arg(long)]
+    pub compress: bool,
     /// Write the image ID to this file
     #[arg(long, value_name = "FILE")]
     pub iidfile: Option<PathBuf>,

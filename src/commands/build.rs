@@ -49,9 +49,9 @@ pub async fn build(
     let mut labels = if args.no_oci_labels {
         BTreeMap::new()
     } else {
-        let created = jiff::Timestamp::now().to_string();
         let version = tags.first().and_then(ImageRef::tag);
-        default_oci_labels(&created, &git_facts(&args.context), version)
+        let (git, commit_time) = git_checkout(&args.context);
+        default_oci_labels(&created_time(commit_time), &git, version)
     };
     labels.extend(parse_key_values("--label", &args.labels)?);
 
@@ -97,11 +97,16 @@ pub async fn build(
 
     let engine = &super::connect(host).await?;
     let context = args.context.clone();
-    let (dockerfile_name, body) = tokio::task::spawn_blocking(move || {
-        archive::context_body(&context, dockerfile, PackOptions::default())
-    })
-    .await?
-    .with_context(|| format!("packing the build context {}", args.context.display()))?;
+    // On the local socket, compression only costs CPU at both ends (deflate here, inflate in
+    // the engine): send a plain tar there, as `docker build` does without `--compress`.
+    let mut pack = PackOptions::default();
+    if engine.endpoint().starts_with("unix://") && !args.compress {
+        pack.compression = archive::Compression::None;
+    }
+    let (dockerfile_name, body) =
+        tokio::task::spawn_blocking(move || archive::context_body(&context, dockerfile, pack))
+            .await?
+            .with_context(|| format!("packing the build context {}", args.context.display()))?;
     let request = BuildRequest {
         dockerfile: dockerfile_name,
         tag: tags.first().map(ImageRef::to_string),
@@ -150,25 +155,67 @@ pub async fn build(
     Ok(ExitStatus::Success)
 }
 
-/// The commit and origin of the git checkout holding `context`, when there is one.
-/// Missing git, or a context outside a repository, simply gives no facts.
-fn git_facts(context: &Path) -> GitFacts {
-    let git = |args: &[&str]| {
+/// The commit, its time and the origin of the git checkout holding `context`, when there
+/// is one, read from the repository's files when they are plainly laid out, else from `git`.
+/// Missing git, or a context outside a repository, simply gives no facts. The two
+/// `git` processes run at the same time: one after the other (with a third for the time)
+/// they were ~75 ms of a 0.2 s cached rebuild (bench case c).
+fn git_checkout(context: &Path) -> (GitFacts, Option<jiff::Timestamp>) {
+    if let Some(head) = super::git_files::read_head(context) {
+        let facts = GitFacts {
+            revision: Some(head.revision),
+            remote_url: head.origin_url,
+        };
+        return (facts, jiff::Timestamp::from_second(head.commit_time).ok());
+    }
+    let spawn = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
             .arg(context)
             .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
-            .output()
+            .spawn()
             .ok()
+    };
+    let output = |child: Option<std::process::Child>| {
+        child
+            .and_then(|c| c.wait_with_output().ok())
             .filter(|out| out.status.success())
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
             .filter(|text| !text.is_empty())
     };
-    GitFacts {
-        revision: git(&["rev-parse", "HEAD"]),
-        remote_url: git(&["remote", "get-url", "origin"]),
-    }
+    let head = spawn(&["log", "-1", "--format=%H%n%ct"]);
+    let origin = spawn(&["remote", "get-url", "origin"]);
+    let head = output(head);
+    let mut lines = head.as_deref().unwrap_or_default().lines();
+    let revision = lines.next().map(str::to_string);
+    let time = lines.next().and_then(timestamp_from_epoch);
+    let facts = GitFacts {
+        revision,
+        remote_url: output(origin),
+    };
+    (facts, time)
+}
+
+/// The `created` label: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit time
+/// of the checkout's HEAD, else now. A label that changes on every build makes the engine
+/// commit a new LABEL layer each time, so a rebuild of unchanged sources would never be
+/// fully cached (bench case c: 2.9 s instead of 0.07 s).
+fn created_time(commit_time: Option<jiff::Timestamp>) -> String {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| timestamp_from_epoch(&s))
+        .or(commit_time)
+        .unwrap_or_else(jiff::Timestamp::now)
+        .to_string()
+}
+
+/// Seconds since the epoch, as `SOURCE_DATE_EPOCH` and `git log --format=%ct` write them.
+fn timestamp_from_epoch(secs: &str) -> Option<jiff::Timestamp> {
+    let secs = secs.trim().parse::<i64>().ok()?;
+    jiff::Timestamp::from_second(secs).ok()
 }
 
 /// The Dockerfile's name for messages, where it comes from, and its text: `-f FILE`

@@ -7,6 +7,7 @@ mod controller;
 mod delete;
 mod describe;
 mod get;
+mod git_files;
 mod image;
 mod lint;
 mod login;

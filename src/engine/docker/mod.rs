@@ -6,7 +6,10 @@
 
 mod images;
 mod pods;
+mod transport;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
@@ -32,6 +35,9 @@ const PING_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct DockerEngine {
     docker: Docker,
     endpoint: String,
+    /// Containers whose stop arrived while they were still `created`: the Job driver starts
+    /// containers in the background, so a stop can overtake its start (see `pods.rs`).
+    stopped_before_start: Arc<Mutex<HashMap<String, Duration>>>,
 }
 
 impl DockerEngine {
@@ -58,10 +64,13 @@ impl DockerEngine {
                 "only unix:// and tcp:// endpoints are supported".to_string(),
             ));
         }
-        let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|e| unreachable(e.to_string()))?
-            .with_timeout(PING_TIMEOUT)
-            .with_request_modifier(registry_auth_to_base64url);
+        let docker = match endpoint.strip_prefix("unix://") {
+            Some(path) => transport::connect_unix_pooled(path, bollard::API_DEFAULT_VERSION),
+            None => Docker::connect_with_host(&endpoint),
+        }
+        .map_err(|e| unreachable(e.to_string()))?
+        .with_timeout(PING_TIMEOUT)
+        .with_request_modifier(registry_auth_to_base64url);
         docker
             .ping()
             .await
@@ -69,6 +78,7 @@ impl DockerEngine {
         Ok(DockerEngine {
             docker: docker.with_timeout(REQUEST_TIMEOUT),
             endpoint,
+            stopped_before_start: Arc::default(),
         })
     }
 

@@ -68,10 +68,21 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        if self.take_early_stop(id).is_some() {
+            return Err(EngineError::Daemon(
+                "the pod was stopped before its container started".to_string(),
+            ));
+        }
         self.docker
             .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
             .await
-            .map_err(|e| engine_error(e, NotFound::Container(id)))
+            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+        // A stop that arrived while the start was in flight found the container not yet
+        // running: honour it now.
+        if let Some(grace) = self.take_early_stop(id) {
+            self.stop_container(id, grace).await?;
+        }
+        Ok(())
     }
 
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
@@ -104,11 +115,41 @@ impl PodRuntime for DockerEngine {
         let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(seconds).build();
         match self.docker.stop_container(id, Some(options)).await {
-            // 304: already stopped, which is what we wanted.
-            Ok(())
-            | Err(BollardError::DockerResponseServerError {
+            Ok(()) => Ok(()),
+            // 304: not running. Either it has exited (what we wanted) or it is still
+            // `created` because its start has not happened yet: remember the stop for it.
+            Err(BollardError::DockerResponseServerError {
                 status_code: 304, ..
-            }) => Ok(()),
+            }) => {
+                let inspect = self
+                    .docker
+                    .inspect_container(
+                        id,
+                        None::<bollard::query_parameters::InspectContainerOptions>,
+                    )
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+                use bollard::models::ContainerStateStatusEnum as Status;
+                match inspect.state.and_then(|s| s.status) {
+                    Some(Status::CREATED) => {
+                        self.early_stops().insert(id.to_string(), grace);
+                    }
+                    // It started between the stop and the inspect.
+                    Some(Status::RUNNING) => {
+                        let again = StopContainerOptionsBuilder::default().t(seconds).build();
+                        match self.docker.stop_container(id, Some(again)).await {
+                            Ok(())
+                            | Err(BollardError::DockerResponseServerError {
+                                status_code: 304,
+                                ..
+                            }) => {}
+                            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+                        }
+                    }
+                    _ => {}
+                }
+                Ok(())
+            }
             Err(e) => Err(engine_error(e, NotFound::Container(id))),
         }
     }
@@ -278,5 +319,19 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+impl DockerEngine {
+    fn early_stops(&self) -> std::sync::MutexGuard<'_, HashMap<String, Duration>> {
+        // A poisoned lock only means another task panicked mid-insert; the map is still usable.
+        self.stopped_before_start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The grace period of a stop that overtook this container's start, if any.
+    fn take_early_stop(&self, id: &str) -> Option<Duration> {
+        self.early_stops().remove(id)
     }
 }

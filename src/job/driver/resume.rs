@@ -201,7 +201,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             removed: false,
         };
         if !applied {
-            self.watch_container(id);
+            self.watch_container(id, false);
         } else {
             live.logs_done = true;
         }
