@@ -96,11 +96,7 @@ impl PodRuntime for DockerEngine {
         }
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
+            .inspect_container(id)
             .await
             .map_err(|e| engine_error(e, NotFound::Container(id)))?;
         let state = inspect.state.unwrap_or_default();
@@ -122,11 +118,7 @@ impl PodRuntime for DockerEngine {
                 status_code: 304, ..
             }) => {
                 let inspect = self
-                    .docker
-                    .inspect_container(
-                        id,
-                        None::<bollard::query_parameters::InspectContainerOptions>,
-                    )
+                    .inspect_container(id)
                     .await
                     .map_err(|e| engine_error(e, NotFound::Container(id)))?;
                 use bollard::models::ContainerStateStatusEnum as Status;
@@ -155,14 +147,7 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
-        let volumes: Vec<String> = match self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-        {
+        let volumes: Vec<String> = match self.inspect_container(id).await {
             Ok(inspect) => inspect
                 .mounts
                 .unwrap_or_default()
@@ -323,6 +308,18 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
 }
 
 impl DockerEngine {
+    async fn inspect_container(
+        &self,
+        id: &str,
+    ) -> Result<bollard::models::ContainerInspectResponse, BollardError> {
+        self.docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+    }
+
     fn early_stops(&self) -> std::sync::MutexGuard<'_, HashMap<String, Duration>> {
         // A poisoned lock only means another task panicked mid-insert; the map is still usable.
         self.stopped_before_start

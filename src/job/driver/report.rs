@@ -10,6 +10,19 @@ use crate::engine::{ContainerExit, PodRuntime};
 use crate::job::controller::{time, JobEvent, JobOutcome, OutcomeKind};
 
 impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// The containers created so far, for the caller and the store.
+    fn run_containers(&self) -> Vec<RunContainer> {
+        self.live
+            .iter()
+            .map(|c| RunContainer {
+                pod: c.pod.clone(),
+                restart: c.restart,
+                id: c.id.clone(),
+                removed: c.removed,
+            })
+            .collect()
+    }
+
     /// Forwards new events and prints the status lines worth showing.
     pub(super) fn report(&mut self) {
         let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
@@ -32,16 +45,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             self.last_progress = Some(progress);
             self.out.progress(&progress);
         }
-        let containers: Vec<RunContainer> = self
-            .live
-            .iter()
-            .map(|c| RunContainer {
-                pod: c.pod.clone(),
-                restart: c.restart,
-                id: c.id.clone(),
-                removed: c.removed,
-            })
-            .collect();
+        let containers = self.run_containers();
         self.out.snapshot(&Snapshot {
             job: self.ctl.job(),
             status: &status,
@@ -149,16 +153,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             events: self.ctl.events().to_vec(),
             pods: self.ctl.pods().to_vec(),
             ttl_expires_at: self.ctl.ttl_expiry(),
-            containers: self
-                .live
-                .iter()
-                .map(|c| RunContainer {
-                    pod: c.pod.clone(),
-                    restart: c.restart,
-                    id: c.id.clone(),
-                    removed: c.removed,
-                })
-                .collect(),
+            containers: self.run_containers(),
         }
     }
 }
