@@ -308,6 +308,28 @@ fn edge_case_tree(root: &Path) {
     fs::hard_link(root.join("src/main.rs"), root.join("src/hard")).unwrap();
 }
 
+/// Builds `ctx` with the docker CLI (`cli_dockerfile`/`cli_stdin` as in [`build_with_cli`]) and
+/// with dockjob (`dockjob_source`), asserts both images hold the same `/ctx` tree, and
+/// returns dockjob's listing for the scenario's own spot checks.
+fn build_both_and_compare(
+    ctx: &Path,
+    cli_dockerfile: Option<&str>,
+    cli_stdin: Option<&str>,
+    dockjob_source: DockerfileSource,
+    id: &str,
+) -> BTreeMap<String, Node> {
+    let (cli_tag, dockjob_tag) = (
+        format!("dockjob-oracle:{id}-cli"),
+        format!("dockjob-oracle:{id}-dj"),
+    );
+    build_with_cli(ctx, cli_dockerfile, cli_stdin, &cli_tag, id);
+    build_with_dockjob(ctx, dockjob_source, &dockjob_tag, id);
+    let cli = ctx_listing(&cli_tag, id);
+    let dockjob = ctx_listing(&dockjob_tag, id);
+    assert_same_ctx(&dockjob, &cli);
+    dockjob
+}
+
 fn assert_same_ctx(dockjob: &BTreeMap<String, Node>, cli: &BTreeMap<String, Node>) {
     let only_dockjob: Vec<_> = dockjob.keys().filter(|k| !cli.contains_key(*k)).collect();
     let only_cli: Vec<_> = cli.keys().filter(|k| !dockjob.contains_key(*k)).collect();
@@ -328,22 +350,7 @@ fn edge_case_tree_matches_the_docker_cli() {
     let dir = tempfile::tempdir().unwrap();
     edge_case_tree(dir.path());
 
-    build_with_cli(
-        dir.path(),
-        None,
-        None,
-        &format!("dockjob-oracle:{id}-cli"),
-        &id,
-    );
-    build_with_dockjob(
-        dir.path(),
-        DockerfileSource::Default,
-        &format!("dockjob-oracle:{id}-dj"),
-        &id,
-    );
-    let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
-    let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
-    assert_same_ctx(&dockjob, &cli);
+    let dockjob = build_both_and_compare(dir.path(), None, None, DockerfileSource::Default, &id);
     // Spot checks that the tree exercised what it claims to.
     for kept in [
         "ctx/KEEP.md",
@@ -388,22 +395,13 @@ fn dockerfile_outside_the_context_matches_the_docker_cli() {
     write(dir.path(), "elsewhere/Dockerfile", COPY_ALL);
     let dockerfile = dir.path().join("elsewhere/Dockerfile");
 
-    build_with_cli(
+    let dockjob = build_both_and_compare(
         &ctx,
         Some(dockerfile.to_str().unwrap()),
         None,
-        &format!("dockjob-oracle:{id}-cli"),
+        DockerfileSource::Path(dockerfile.clone()),
         &id,
     );
-    build_with_dockjob(
-        &ctx,
-        DockerfileSource::Path(dockerfile),
-        &format!("dockjob-oracle:{id}-dj"),
-        &id,
-    );
-    let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
-    let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
-    assert_same_ctx(&dockjob, &cli);
     assert!(
         !dockjob.keys().any(|k| k.contains(".dockerfile.")),
         "{dockjob:?}"
@@ -419,22 +417,13 @@ fn dockerfile_from_stdin_matches_the_docker_cli() {
         write(dir.path(), file, file);
     }
 
-    build_with_cli(
+    build_both_and_compare(
         dir.path(),
         Some("-"),
         Some(COPY_ALL),
-        &format!("dockjob-oracle:{id}-cli"),
-        &id,
-    );
-    build_with_dockjob(
-        dir.path(),
         DockerfileSource::Contents(COPY_ALL.as_bytes().to_vec()),
-        &format!("dockjob-oracle:{id}-dj"),
         &id,
     );
-    let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
-    let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
-    assert_same_ctx(&dockjob, &cli);
 }
 
 #[test]
@@ -468,16 +457,7 @@ fn excluded_build_files_and_long_names_match_the_docker_cli() {
         &"compressible line\n".repeat(200_000),
     );
 
-    build_with_cli(root, None, None, &format!("dockjob-oracle:{id}-cli"), &id);
-    build_with_dockjob(
-        root,
-        DockerfileSource::Default,
-        &format!("dockjob-oracle:{id}-dj"),
-        &id,
-    );
-    let cli = ctx_listing(&format!("dockjob-oracle:{id}-cli"), &id);
-    let dockjob = ctx_listing(&format!("dockjob-oracle:{id}-dj"), &id);
-    assert_same_ctx(&dockjob, &cli);
+    let dockjob = build_both_and_compare(root, None, None, DockerfileSource::Default, &id);
     assert!(
         dockjob.contains_key(&format!("ctx/{long_file}")),
         "{dockjob:?}"
