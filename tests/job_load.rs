@@ -223,16 +223,37 @@ fn ignored_fields_get_one_warning_each() {
 }
 
 #[test]
-fn multi_container_pods_are_refused_with_a_reason() {
+fn multi_container_pods_load_with_each_container() {
     let yaml = format!(
         "{}      - name: side\n        image: busybox:1.36\n",
         job("", "      restartPolicy: Never\n", "")
     );
-    let err = error_of(&yaml);
+    let loaded = load_jobs(&yaml, "job.yaml").expect("two containers are a valid pod");
+    let pod = loaded[0].job.spec.clone().unwrap().template.spec.unwrap();
+    let names: Vec<&str> = pod.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    assert_eq!(names[1], "side");
+}
+
+#[test]
+fn init_containers_and_native_sidecars_are_refused_with_a_reason() {
+    let base = job("", "      restartPolicy: Never\n", "");
+    let init = base.replace(
+        "      containers:\n",
+        "      initContainers:\n      - name: prep\n        image: busybox:1.36\n      containers:\n",
+    );
+    assert_ne!(init, base, "the template has a containers line");
+    let err = error_of(&init);
     assert!(
-        err.contains("dockjob runs pods with exactly one container"),
+        err.contains("spec.template.spec.initContainers: dockjob does not run initContainers"),
         "{err}"
     );
+    let sidecar = init.replace(
+        "      - name: prep\n",
+        "      - name: prep\n        restartPolicy: Always\n",
+    );
+    let err = error_of(&sidecar);
+    assert!(err.contains("native sidecars"), "{err}");
 }
 
 #[test]

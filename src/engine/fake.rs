@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::engine::{
     ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
-    PodRuntime,
+    PodRuntime, SandboxSpec,
 };
 
 /// How one container behaves.
@@ -75,6 +75,8 @@ impl Script {
 pub enum Call {
     /// `pull_image`.
     Pull(String),
+    /// `create_sandbox` with the spec it got.
+    Sandbox(SandboxSpec),
     /// `create_container` with the spec it got.
     Create(Box<ContainerSpec>),
     /// `start_container`.
@@ -95,8 +97,16 @@ struct Container {
     removed: bool,
 }
 
+/// A pod sandbox: runs from its creation until stopped.
+struct Sandbox {
+    spec: SandboxSpec,
+    stopped: bool,
+    removed: bool,
+}
+
 struct State {
     images: BTreeMap<String, ImageInfo>,
+    sandboxes: BTreeMap<String, Sandbox>,
     pullable: BTreeSet<String>,
     queue: VecDeque<Script>,
     containers: BTreeMap<String, Container>,
@@ -118,6 +128,7 @@ impl FakeEngine {
         Self {
             state: Mutex::new(State {
                 images: BTreeMap::new(),
+                sandboxes: BTreeMap::new(),
                 pullable: BTreeSet::new(),
                 queue: VecDeque::new(),
                 containers: BTreeMap::new(),
@@ -183,15 +194,24 @@ impl FakeEngine {
             .collect()
     }
 
-    /// Names of containers not removed yet.
+    /// Names of containers not removed yet (sandboxes included).
     pub fn remaining(&self) -> Vec<String> {
         let state = self.lock();
+        let sandboxes = state.sandboxes.values().filter(|s| !s.removed);
         state
             .containers
             .values()
             .filter(|c| !c.removed)
             .map(|c| c.spec.name.clone())
+            .chain(sandboxes.map(|s| s.spec.name.clone()))
             .collect()
+    }
+
+    /// Names of sandboxes still running.
+    pub fn running_sandboxes(&self) -> Vec<String> {
+        let state = self.lock();
+        let running = state.sandboxes.values().filter(|s| !s.stopped);
+        running.map(|s| s.spec.name.clone()).collect()
     }
 
     /// The most containers that ran at the same time.
@@ -241,6 +261,19 @@ impl PodRuntime for FakeEngine {
         Ok(())
     }
 
+    async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
+        self.record(Call::Sandbox(spec.clone()));
+        let mut state = self.lock();
+        let id = format!("sandbox{:05}", state.sandboxes.len() + 1);
+        let sandbox = Sandbox {
+            spec: spec.clone(),
+            stopped: false,
+            removed: false,
+        };
+        state.sandboxes.insert(id.clone(), sandbox);
+        Ok(id)
+    }
+
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         self.record(Call::Create(Box::new(spec.clone())));
         let mut state = self.lock();
@@ -269,6 +302,18 @@ impl PodRuntime for FakeEngine {
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
         self.record(Call::Start(id.to_string()));
         let mut state = self.lock();
+        let sandbox = state
+            .containers
+            .get(id)
+            .and_then(|c| c.spec.sandbox.clone());
+        if let Some(sandbox) = sandbox {
+            // moby refuses to join the namespaces of a container that does not run.
+            if state.sandboxes.get(&sandbox).is_none_or(|s| s.stopped) {
+                return Err(EngineError::Daemon(format!(
+                    "cannot join network of a non running container: {sandbox}"
+                )));
+            }
+        }
         let c = state
             .containers
             .get_mut(id)
@@ -325,6 +370,10 @@ impl PodRuntime for FakeEngine {
 
     async fn stop_container(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
         self.record(Call::Stop(id.to_string(), grace));
+        if let Some(sandbox) = self.lock().sandboxes.get_mut(id) {
+            sandbox.stopped = true;
+            return Ok(());
+        }
         let (tx, ignore_sigterm) = {
             let state = self.lock();
             let c = state
@@ -365,6 +414,11 @@ impl PodRuntime for FakeEngine {
     async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
         self.record(Call::Remove(id.to_string()));
         let mut state = self.lock();
+        if let Some(sandbox) = state.sandboxes.get_mut(id) {
+            sandbox.stopped = true;
+            sandbox.removed = true;
+            return Ok(());
+        }
         let c = state
             .containers
             .get_mut(id)
@@ -392,6 +446,19 @@ impl PodRuntime for FakeEngine {
         labels: &[(String, String)],
     ) -> Result<Vec<ContainerSummary>, EngineError> {
         let state = self.lock();
+        let matches =
+            |l: &BTreeMap<String, String>| labels.iter().all(|(k, v)| l.get(k) == Some(v));
+        let sandboxes = state
+            .sandboxes
+            .iter()
+            .filter(|(_, s)| !s.removed && matches(&s.spec.labels))
+            .map(|(id, s)| ContainerSummary {
+                id: id.clone(),
+                name: s.spec.name.clone(),
+                labels: s.spec.labels.clone(),
+                state: if s.stopped { "exited" } else { "running" }.to_string(),
+            });
+        let sandboxes: Vec<ContainerSummary> = sandboxes.collect();
         Ok(state
             .containers
             .iter()
@@ -408,6 +475,7 @@ impl PodRuntime for FakeEngine {
                 }
                 .to_string(),
             })
+            .chain(sandboxes)
             .collect())
     }
 }

@@ -48,8 +48,27 @@ pub struct ContainerSpec {
     /// Relative CPU weight (`resources.requests.cpu`).
     pub cpu_shares: Option<i64>,
     /// Container paths that get an `emptyDir`: empty when the pod starts, kept across the
-    /// pod's container restarts, removed with the pod's last container.
+    /// pod's container restarts, shared by the pod's containers, removed with the pod's last
+    /// container.
     pub empty_dirs: Vec<String>,
+    /// The pod's sandbox container (see [`PodRuntime::create_sandbox`]) whose network
+    /// namespace, hostname and IPC namespace this container joins; `None`: its own, with
+    /// [`Self::hostname`].
+    pub sandbox: Option<String>,
+}
+
+/// The sandbox of a pod with several containers: one container that only holds the pod's
+/// network namespace (so `localhost` reaches the other containers), hostname and IPC
+/// namespace for as long as the pod lives, whichever of its containers stop or restart
+/// (Kubernetes' pause container).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SandboxSpec {
+    /// Container name (`<pod>_POD`).
+    pub name: String,
+    /// The pod's hostname.
+    pub hostname: String,
+    /// Labels: the pod's, plus `io.dockjob.sandbox=true`.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// How a container ended. A non-zero exit is data, never an [`EngineError`].
@@ -154,6 +173,13 @@ pub trait PodRuntime: Send + Sync {
     /// image is missing). Fails with [`EngineError::ImageNotFound`] when the registry has no
     /// such image, [`EngineError::Unauthorized`] when it refuses the credentials.
     fn pull_image(&self, image: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Creates and starts a pod's sandbox and returns its ID. It runs until stopped (stop it
+    /// with a zero grace period once the pod's containers have ended) and uses no resources
+    /// to speak of.
+    fn create_sandbox(
+        &self,
+        spec: &SandboxSpec,
+    ) -> impl Future<Output = Result<String, EngineError>> + Send;
     /// Creates a container and returns its ID.
     fn create_container(
         &self,

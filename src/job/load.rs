@@ -82,16 +82,26 @@ fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String
             causes,
         });
     }
-    let containers = job
+    let init = job
         .spec
         .as_ref()
         .and_then(|s| s.template.spec.as_ref())
-        .map_or(0, |p| p.containers.len());
-    if containers > 1 {
+        .and_then(|p| p.init_containers.as_ref())
+        .filter(|c| !c.is_empty());
+    if let Some(init) = init {
+        // Running the app containers without them would be a different program; say so.
+        let sidecar = init
+            .iter()
+            .any(|c| c.restart_policy.as_deref() == Some("Always"));
+        let what = if sidecar {
+            "native sidecars (initContainers with restartPolicy: Always)"
+        } else {
+            "initContainers"
+        };
         return Err(JobInputError::Unsupported {
             origin: origin.to_string(),
             name: job.metadata.name.clone().unwrap_or_default(),
-            message: format!("the pod template has {containers} containers; dockjob runs pods with exactly one container (sidecars are not supported)"),
+            message: format!("spec.template.spec.initContainers: dockjob does not run {what}; move them into spec.template.spec.containers (which start together) or into the first container's command"),
         });
     }
     Ok(ignored_field_warnings(job))

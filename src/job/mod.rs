@@ -36,7 +36,9 @@
 //!
 //! # Where dockjob differs from a cluster
 //!
-//! - One container per pod; init containers and sidecars are refused or ignored (warned).
+//! - A pod with several containers gets a sandbox container holding its network namespace,
+//!   hostname and IPC namespace ([`crate::engine::SandboxSpec`]); init containers and native
+//!   sidecars are refused.
 //! - `emptyDir` volumes are whatever the engine adapter makes of
 //!   [`crate::engine::ContainerSpec::empty_dirs`] (the pod UID is on every container as the
 //!   `io.dockjob.pod-uid` label, so an adapter can share one volume across restarts).

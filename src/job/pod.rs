@@ -1,5 +1,6 @@
-//! Pod template → [`ContainerSpec`]: command/args against the image, `$(VAR)` expansion, env
-//! and `fieldRef`, workingDir, resources, emptyDir volumes, hostname and labels.
+//! Pod template → [`ContainerSpec`] per container (and a [`SandboxSpec`] for pods with
+//! several containers): command/args against the image, `$(VAR)` expansion, env and
+//! `fieldRef`, workingDir, resources, emptyDir volumes, hostname and labels.
 //!
 //! Sources: kubelet `pkg/kubelet/kubelet_pods.go` (`makeEnvironmentVariables`,
 //! `podFieldSelectorRuntimeValue`), `pkg/kubelet/container/helpers.go`
@@ -14,7 +15,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar};
 use super::defaults::{LABEL_COMPLETION_INDEX, LABEL_CONTROLLER_UID, LABEL_JOB_NAME};
 use super::expansion::expand;
 use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
-use crate::engine::{ContainerExit, ContainerSpec, LABEL_MANAGED};
+use crate::engine::{ContainerExit, ContainerSpec, SandboxSpec, LABEL_MANAGED};
 
 /// dockjob's label with the pod name.
 pub const LABEL_POD: &str = "io.dockjob.pod";
@@ -26,10 +27,12 @@ pub const LABEL_POD_UID: &str = "io.dockjob.pod-uid";
 pub const LABEL_CONTAINER: &str = "io.dockjob.container";
 /// dockjob's label with the container's restart number inside the pod (0 for the first run).
 pub const LABEL_RESTART: &str = "io.dockjob.restart";
+/// dockjob's label on a pod's sandbox container (pods with several containers).
+pub const LABEL_SANDBOX: &str = "io.dockjob.sandbox";
 /// Environment variable with the index of an Indexed Job's pod.
 pub const ENV_COMPLETION_INDEX: &str = "JOB_COMPLETION_INDEX";
 
-/// Which pod (and which run of its container) a container is created for.
+/// Which pod (and which run of which of its containers) a container is created for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodIdentity {
     /// Pod name (`<job>-xxxxx` or `<job>-<i>-xxxxx`).
@@ -38,6 +41,8 @@ pub struct PodIdentity {
     pub uid: String,
     /// Completion index of an Indexed Job's pod.
     pub index: Option<i32>,
+    /// The template container's name (`""`: the first).
+    pub container: String,
     /// How many times the container was restarted in place before this run.
     pub restart: u32,
 }
@@ -75,20 +80,34 @@ fn template_map(
         .unwrap_or_default()
 }
 
-/// The (single) container of the pod template. Loading guarantees there is one.
-pub fn template_container(job: &Job) -> Option<&Container> {
+/// The pod template's containers, in order (validation guarantees at least one).
+pub fn template_containers(job: &Job) -> &[Container] {
     job.spec
-        .as_ref()?
-        .template
-        .spec
-        .as_ref()?
-        .containers
-        .first()
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .map_or(&[], |p| p.containers.as_slice())
 }
 
-/// The engine container for one run of a pod's container.
+/// The template container named `name` (`""`: the first).
+pub fn template_container<'a>(job: &'a Job, name: &str) -> Option<&'a Container> {
+    let containers = template_containers(job);
+    match name {
+        "" => containers.first(),
+        _ => containers.iter().find(|c| c.name == name),
+    }
+}
+
+/// Whether the pod has several containers, which then share a sandbox (network namespace,
+/// hostname, IPC) as a Kubernetes pod's containers do.
+pub fn has_sandbox(job: &Job) -> bool {
+    template_containers(job).len() > 1
+}
+
+/// The engine container for one run of one of a pod's containers. Each container keeps its
+/// own command, args, env (`$(VAR)` expanded against its own env), workingDir and resources;
+/// emptyDir volumes are the pod's, shared by all its containers.
 pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
-    let Some(container) = template_container(job) else {
+    let Some(container) = template_container(job, &pod.container) else {
         return ContainerSpec::default();
     };
     let job_name = job.metadata.name.as_deref().unwrap_or("");
@@ -172,8 +191,13 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
     let request_cpu = quantity(requests, "cpu", milli_cpu).or(limit_cpu);
     let quota = limit_cpu.and_then(cpu_quota);
 
+    let shared = has_sandbox(job);
     ContainerSpec {
-        name: container_name(&pod.name, pod.restart),
+        name: container_name(
+            &pod.name,
+            shared.then_some(container.name.as_str()),
+            pod.restart,
+        ),
         image: container.image.clone().unwrap_or_default(),
         entrypoint: expand_all(&container.command),
         cmd: expand_all(&container.args),
@@ -189,15 +213,42 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
         cpu_period: quota.map(|_| CPU_PERIOD_US),
         cpu_shares: Some(cpu_shares(request_cpu)),
         empty_dirs: empty_dir_mounts(job, container),
+        // Set by the driver once the pod's sandbox runs.
+        sandbox: None,
     }
 }
 
-/// Engine container name of a pod's container run: the pod name, then `<pod>.<restart>`.
-pub fn container_name(pod: &str, restart: u32) -> String {
+/// Engine container name of a pod's container run: the pod name (`<pod>_<container>` when
+/// the pod has several containers), then `.<restart>` for restarts. `_` appears in neither
+/// pod nor container names, so the names cannot collide.
+pub fn container_name(pod: &str, container: Option<&str>, restart: u32) -> String {
+    let base = match container {
+        Some(c) => format!("{pod}_{c}"),
+        None => pod.to_string(),
+    };
     if restart == 0 {
-        pod.to_string()
+        base
     } else {
-        format!("{pod}.{restart}")
+        format!("{base}.{restart}")
+    }
+}
+
+/// What the engine needs to run the sandbox of a pod with several containers: the container
+/// that owns the network namespace, hostname and IPC namespace the pod's containers join
+/// (the kubelet's `RunPodSandbox`; dockershim named it `k8s_POD_…`).
+pub fn sandbox_spec(job: &Job, pod: &PodIdentity) -> SandboxSpec {
+    let job_name = job.metadata.name.as_deref().unwrap_or("");
+    let mut labels = container_spec(job, pod).labels;
+    labels.remove(LABEL_CONTAINER);
+    labels.remove(LABEL_RESTART);
+    labels.insert(LABEL_SANDBOX.to_string(), "true".to_string());
+    SandboxSpec {
+        name: format!("{}_POD", pod.name),
+        hostname: match pod.index {
+            Some(i) => format!("{job_name}-{i}"),
+            None => pod.name.clone(),
+        },
+        labels,
     }
 }
 
@@ -274,9 +325,9 @@ pub fn exit_reason(exit: &ContainerExit) -> &'static str {
     }
 }
 
-/// The image pull policy of the template's container (defaulted at load).
-pub fn pull_policy(job: &Job) -> &str {
-    template_container(job)
+/// The image pull policy of the template's container `name` (defaulted at load).
+pub fn pull_policy<'a>(job: &'a Job, name: &str) -> &'a str {
+    template_container(job, name)
         .and_then(|c| c.image_pull_policy.as_deref())
         .unwrap_or("IfNotPresent")
 }

@@ -123,14 +123,24 @@ pub fn step_from_json(value: &Value) -> Option<ReplayStep> {
 /// An [`Input`] as JSON (`{"type": "...", ...}`).
 pub fn input_to_json(input: &Input) -> Value {
     match input {
-        Input::ContainerStarted { pod } => json!({"type": "ContainerStarted", "pod": pod}),
+        Input::ContainerStarted { pod, container } => {
+            json!({"type": "ContainerStarted", "pod": pod, "container": container})
+        }
         Input::ContainerWaiting {
             pod,
+            container,
             reason,
             message,
-        } => json!({"type": "ContainerWaiting", "pod": pod, "reason": reason, "message": message}),
-        Input::ContainerExited { pod, exit } => json!({
-            "type": "ContainerExited", "pod": pod, "code": exit.code,
+        } => json!({
+            "type": "ContainerWaiting", "pod": pod, "container": container,
+            "reason": reason, "message": message,
+        }),
+        Input::ContainerExited {
+            pod,
+            container,
+            exit,
+        } => json!({
+            "type": "ContainerExited", "pod": pod, "container": container, "code": exit.code,
             "oomKilled": exit.oom_killed, "error": exit.error,
         }),
         Input::PodRemoved { pod } => json!({"type": "PodRemoved", "pod": pod}),
@@ -153,15 +163,22 @@ pub fn input_to_json(input: &Input) -> Value {
 pub fn input_from_json(value: &Value) -> Option<Input> {
     let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
     let pod = || text("pod");
+    // Logs written before pods had several containers name none: the first (`""`).
+    let container = || text("container").unwrap_or_default();
     Some(match value.get("type")?.as_str()? {
-        "ContainerStarted" => Input::ContainerStarted { pod: pod()? },
+        "ContainerStarted" => Input::ContainerStarted {
+            pod: pod()?,
+            container: container(),
+        },
         "ContainerWaiting" => Input::ContainerWaiting {
             pod: pod()?,
+            container: container(),
             reason: text("reason")?,
             message: text("message")?,
         },
         "ContainerExited" => Input::ContainerExited {
             pod: pod()?,
+            container: container(),
             exit: ContainerExit {
                 code: value.get("code")?.as_i64()?,
                 oom_killed: value.get("oomKilled")?.as_bool()?,
@@ -192,14 +209,19 @@ mod tests {
     #[test]
     fn every_input_round_trips_through_json() {
         let inputs = vec![
-            Input::ContainerStarted { pod: "pi-x".into() },
+            Input::ContainerStarted {
+                pod: "pi-x".into(),
+                container: "a".into(),
+            },
             Input::ContainerWaiting {
                 pod: "pi-x".into(),
+                container: "b".into(),
                 reason: "ErrImageNeverPull".into(),
                 message: "m".into(),
             },
             Input::ContainerExited {
                 pod: "pi-x".into(),
+                container: "a".into(),
                 exit: ContainerExit {
                     code: 137,
                     oom_killed: true,
@@ -220,5 +242,14 @@ mod tests {
         for input in inputs {
             assert_eq!(input_from_json(&input_to_json(&input)), Some(input));
         }
+    }
+
+    #[test]
+    fn inputs_logged_before_pods_had_several_containers_mean_the_first() {
+        let old = json!({"type": "ContainerExited", "pod": "pi-x", "code": 1, "oomKilled": false, "error": null});
+        let Some(Input::ContainerExited { container, .. }) = input_from_json(&old) else {
+            panic!("not read back");
+        };
+        assert_eq!(container, "");
     }
 }

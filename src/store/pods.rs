@@ -1,5 +1,6 @@
-//! Pods, one row per container attempt (`attempt` = the container's restart number), each
-//! holding the `core/v1` Pod as it was after that attempt; views read the latest attempt.
+//! Pods, one row per attempt (`attempt` = restarts of the pod's containers so far), each
+//! holding the `core/v1` Pod as it was after that attempt, with every container's engine ID;
+//! views read the latest attempt.
 
 use k8s_openapi::api::batch::v1::{Job, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
@@ -23,47 +24,51 @@ pub struct StoredPod {
     pub previous_container_id: Option<String>,
 }
 
-/// One container attempt to save.
+/// One attempt of a pod to save (a new one each time one of its containers restarts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodAttempt {
     /// The controller's record of the pod.
     pub record: PodRecord,
-    /// The container's restart number.
+    /// Restarts of the pod's containers so far (the row's `attempt`).
     pub attempt: u32,
-    /// Engine container ID.
+    /// Engine container created last for the pod.
     pub container_id: Option<String>,
+    /// Engine containers of the pod: (container name, restart number, ID).
+    pub containers: Vec<(String, u32, String)>,
 }
 
-/// The pod of `record` as stored: the Pod object with its container ID (`docker://…`).
-pub fn pod_object(job: &Job, record: &PodRecord, container_id: Option<&str>) -> Pod {
+/// The pod of `record` as stored: the Pod object with each container's current engine
+/// container (`containerID: docker://…`) and, after a restart, the previous one
+/// (`lastState.terminated.containerID`, what `logs --previous` reads).
+pub fn pod_object(job: &Job, record: &PodRecord, containers: &[(String, u32, String)]) -> Pod {
     let mut pod = record.to_pod(job);
-    // Created but not started yet: the kubelet reports `ContainerCreating`.
-    let creating = record.phase == crate::job::controller::PodPhase::Pending
-        && record.waiting_reason.is_none()
-        && record.terminated.is_none()
-        && record.running_since.is_none();
-    if creating {
-        for status in pod
-            .status
-            .iter_mut()
-            .flat_map(|s| s.container_statuses.iter_mut().flatten())
-        {
-            status.state = Some(k8s_openapi::api::core::v1::ContainerState {
-                waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
-                    reason: Some("ContainerCreating".to_string()),
-                    message: None,
-                }),
-                ..Default::default()
+    let statuses = pod
+        .status
+        .iter_mut()
+        .flat_map(|s| s.container_statuses.iter_mut().flatten());
+    for status in statuses {
+        let state = status.state.get_or_insert_with(Default::default);
+        if state.waiting.is_none() && state.terminated.is_none() && state.running.is_none() {
+            // Created but not started yet: the kubelet reports `ContainerCreating`.
+            state.waiting = Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+                reason: Some("ContainerCreating".to_string()),
+                message: None,
             });
         }
-    }
-    if let Some(id) = container_id {
-        for status in pod
-            .status
-            .iter_mut()
-            .flat_map(|s| s.container_statuses.iter_mut().flatten())
-        {
+        let mut runs: Vec<&(String, u32, String)> = containers
+            .iter()
+            .filter(|(n, _, _)| *n == status.name)
+            .collect();
+        runs.sort_by_key(|(_, restart, _)| *restart);
+        if let Some((_, _, id)) = runs.last() {
             status.container_id = Some(format!("docker://{id}"));
+        }
+        let last = status
+            .last_state
+            .as_mut()
+            .and_then(|s| s.terminated.as_mut());
+        if let (Some(last), Some((_, _, id))) = (last, runs.len().checked_sub(2).map(|i| runs[i])) {
+            last.container_id = Some(format!("docker://{id}"));
         }
     }
     pod
@@ -89,7 +94,7 @@ impl Store {
         let rows: Vec<(PodAttempt, String)> = attempts
             .iter()
             .map(|a| {
-                let pod = pod_object(job, &a.record, a.container_id.as_deref());
+                let pod = pod_object(job, &a.record, &a.containers);
                 (a.clone(), serde_json::to_string(&pod).unwrap_or_default())
             })
             .collect();
@@ -100,7 +105,9 @@ impl Store {
             )?;
             for (a, object) in &rows {
                 let r = &a.record;
-                let term = r.terminated.as_ref();
+                // The columns summarise the first container (the object has them all).
+                let first = r.containers.first();
+                let term = first.and_then(|c| c.terminated.as_ref());
                 tx.execute(
                     "INSERT INTO pods (namespace, name, attempt, job_uid, uid, container_id, phase,
                         exit_code, reason, restarts, created_at, started_at, finished_at, object)
@@ -120,10 +127,10 @@ impl Store {
                         r.phase.as_str(),
                         term.map(|t| t.exit_code),
                         term.map(|t| t.reason.clone())
-                            .or_else(|| r.waiting_reason.clone()),
-                        r.restart_count,
+                            .or_else(|| first.and_then(|c| c.waiting_reason.clone())),
+                        r.restart_count(),
                         r.created.to_string(),
-                        r.running_since.map(|t| t.to_string()),
+                        first.and_then(|c| c.running_since).map(|t| t.to_string()),
                         term.map(|t| t.finished_at.to_string()),
                         object,
                     ],

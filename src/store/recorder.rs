@@ -48,21 +48,29 @@ impl<O: RunOutput> StoreRecorder<'_, O> {
     }
 }
 
-/// The current attempt of each pod: its newest container (restart number and ID).
+/// The current attempt of each pod: its restarts so far and its engine containers.
 fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
     snapshot
         .pods
         .iter()
         .map(|record| {
-            let newest = snapshot
-                .containers
-                .iter()
-                .filter(|c| c.pod == record.name)
-                .max_by_key(|c| c.restart);
+            let mine = snapshot.containers.iter().filter(|c| c.pod == record.name);
+            let containers: Vec<(String, u32, String)> = mine
+                .map(|c| (c.container.clone(), c.restart, c.id.clone()))
+                .collect();
+            // Each container's newest restart number, added up: counted from the containers
+            // created, so a restart's row exists as soon as its container does.
+            let mut newest: std::collections::BTreeMap<&str, u32> = Default::default();
+            for (name, restart, _) in &containers {
+                let n = newest.entry(name.as_str()).or_default();
+                *n = (*n).max(*restart);
+            }
+            let attempt = newest.values().sum::<u32>().max(record.restart_count());
             PodAttempt {
                 record: record.clone(),
-                attempt: newest.map_or(0, |c| c.restart),
-                container_id: newest.map(|c| c.id.clone()),
+                attempt,
+                container_id: containers.last().map(|(_, _, id)| id.clone()),
+                containers,
             }
         })
         .collect()

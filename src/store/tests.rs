@@ -142,7 +142,10 @@ fn the_input_log_replays_in_order_and_a_new_controller_start_clears_it() {
     store.start_input_log(&stored.uid, t(1), 42).unwrap();
     let steps = vec![
         (
-            ReplayStep::Input(Input::ContainerStarted { pod: "pi-a".into() }),
+            ReplayStep::Input(Input::ContainerStarted {
+                pod: "pi-a".into(),
+                container: "pi".into(),
+            }),
             t(2),
         ),
         (ReplayStep::Spec(Box::new(stored.job.clone())), t(3)),

@@ -75,9 +75,10 @@ impl Sim {
         while let Some(action) = queue.pop_front() {
             let input = match action {
                 Action::CreatePod { pod } => self.started(pod, 0),
-                Action::StartContainer { pod, restart } => self.started(pod, restart),
+                Action::StartContainer { pod, restart, .. } => self.started(pod, restart),
                 Action::StopPod { pod, .. } => Input::ContainerExited {
                     pod,
+                    container: "main".to_string(),
                     exit: ContainerExit {
                         code: 137,
                         ..Default::default()
@@ -96,6 +97,7 @@ impl Sim {
         if let Some(reason) = &self.waiting {
             return Input::ContainerWaiting {
                 pod,
+                container: "main".to_string(),
                 reason: reason.clone(),
                 message:
                     "Container image \"busybox:1.36\" is not present with pull policy of Never"
@@ -104,7 +106,10 @@ impl Sim {
         }
         let id = format!("{:064x}", self.containers.len() as u64 * 7919 + 1);
         self.containers.push((pod.clone(), restart, id));
-        Input::ContainerStarted { pod }
+        Input::ContainerStarted {
+            pod,
+            container: "main".to_string(),
+        }
     }
 
     /// The `n`th pod (creation order) exits with `code` at `t(at)`.
@@ -115,7 +120,13 @@ impl Sim {
             oom_killed: oom,
             error: None,
         };
-        let actions = self.ctl.step(Input::ContainerExited { pod, exit }, t(at));
+        let container = "main".to_string();
+        let input = Input::ContainerExited {
+            pod,
+            container,
+            exit,
+        };
+        let actions = self.ctl.step(input, t(at));
         self.run(actions, at);
     }
 
@@ -141,6 +152,12 @@ impl Sim {
                     record: record.clone(),
                     attempt: newest.map_or(0, |(_, r, _)| *r),
                     container_id: newest.map(|(_, _, id)| id.clone()),
+                    containers: self
+                        .containers
+                        .iter()
+                        .filter(|(p, _, _)| *p == record.name)
+                        .map(|(_, r, id)| ("main".to_string(), *r, id.clone()))
+                        .collect(),
                 }
             })
             .collect();

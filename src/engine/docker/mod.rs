@@ -6,6 +6,7 @@
 
 mod images;
 mod pods;
+mod sandbox;
 mod transport;
 
 use std::collections::HashMap;

@@ -15,7 +15,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{
     ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
-    PodRuntime,
+    PodRuntime, SandboxSpec,
 };
 
 impl PodRuntime for DockerEngine {
@@ -39,6 +39,10 @@ impl PodRuntime for DockerEngine {
 
     async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
         self.pull_image_with_progress(image, |_| {}).await
+    }
+
+    async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
+        self.run_sandbox(spec).await
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
@@ -293,9 +297,13 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
         cmd: spec.cmd.clone(),
         env: Some(spec.env.clone()),
         working_dir: spec.working_dir.clone(),
-        hostname: spec.hostname.clone(),
+        // A container in another's network namespace takes that container's hostname; moby
+        // refuses both together (runconfig `ErrConflictNetworkHostname`).
+        hostname: spec.hostname.clone().filter(|_| spec.sandbox.is_none()),
         labels: Some(spec.labels.clone().into_iter().collect()),
         host_config: Some(HostConfig {
+            network_mode: spec.sandbox.as_ref().map(|id| format!("container:{id}")),
+            ipc_mode: spec.sandbox.as_ref().map(|id| format!("container:{id}")),
             memory: spec.memory_bytes,
             cpu_quota: spec.cpu_quota,
             cpu_period: spec.cpu_period,

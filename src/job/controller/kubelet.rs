@@ -1,5 +1,6 @@
-//! The kubelet's half of a pod's life: container start, exit, in-place restarts with the
-//! 10 s → 300 s backoff (restartPolicy OnFailure), image waits, and pod removal.
+//! The kubelet's half of a pod's life: each container's start, exit, in-place restarts with
+//! its own 10 s → 300 s backoff (restartPolicy OnFailure), image waits, the pod phase from
+//! its containers, and pod removal.
 //!
 //! Sources: kubelet `pkg/kubelet/kuberuntime/kuberuntime_manager.go` (`doBackOff`, restart
 //! count), `pkg/kubelet/status/generate.go` (phases), events from `pkg/kubelet/events`.
@@ -7,7 +8,7 @@
 use k8s_openapi::jiff::Timestamp;
 
 use super::time;
-use super::types::{Action, EventType, Input, PodPhase, Termination};
+use super::types::{Action, ContainerRecord, EventType, Input, PodPhase, PodRecord, Termination};
 use super::Controller;
 use crate::engine::ContainerExit;
 use crate::job::backoff::container_restart_delay;
@@ -17,19 +18,25 @@ impl Controller {
     /// Updates pods from what the driver saw; returns restarts that are due.
     pub(super) fn apply_input(&mut self, input: Input, now: Timestamp) -> Vec<Action> {
         match input {
-            Input::ContainerStarted { pod } => self.container_started(&pod, now),
+            Input::ContainerStarted { pod, container } => {
+                self.container_started(&pod, &container, now);
+            }
             Input::ContainerWaiting {
                 pod,
+                container,
                 reason,
                 message,
-            } => self.container_waiting(&pod, reason, message, now),
-            Input::ContainerExited { pod, exit } => self.container_exited(&pod, &exit, now),
+            } => self.container_waiting(&pod, &container, reason, message, now),
+            Input::ContainerExited {
+                pod,
+                container,
+                exit,
+            } => self.container_exited(&pod, &container, &exit, now),
             Input::PodRemoved { pod } => {
                 if let Some(p) = self.pods.iter_mut().find(|p| p.name == pod) {
                     if !p.phase.is_terminal() {
                         p.phase = PodPhase::Failed;
-                        p.ended = Some(now);
-                        p.retry_due = None;
+                        end_pod(p, now);
                     }
                 }
             }
@@ -46,41 +53,55 @@ impl Controller {
         self.due_restarts(now)
     }
 
-    fn container_started(&mut self, name: &str, now: Timestamp) {
-        let container = self.plan.container.clone();
-        let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) else {
+    fn container_started(&mut self, pod_name: &str, container: &str, now: Timestamp) {
+        let on_failure = self.plan.on_failure;
+        let Some(pod) = self.pods.iter_mut().find(|p| p.name == pod_name) else {
             return;
         };
         if pod.phase.is_terminal() {
             return;
         }
-        promote_restart(pod);
-        pod.phase = PodPhase::Running;
-        pod.running_since = Some(now);
-        pod.waiting_reason = None;
-        pod.waiting_message = None;
+        let Some(c) = pod.container_mut(container) else {
+            return;
+        };
+        promote_restart(c);
+        c.running_since = Some(now);
+        c.waiting_reason = None;
+        c.waiting_message = None;
+        let name = c.name.clone();
+        update_phase(pod, on_failure, now);
         self.record_pod_event(
-            name,
+            pod_name,
             EventType::Normal,
             "Started",
-            format!("Started container {container}"),
+            format!("Started container {name}"),
             "kubelet",
             now,
         );
     }
 
-    fn container_waiting(&mut self, name: &str, reason: String, message: String, now: Timestamp) {
+    fn container_waiting(
+        &mut self,
+        pod_name: &str,
+        container: &str,
+        reason: String,
+        message: String,
+        now: Timestamp,
+    ) {
         let scale = self.scale;
-        let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) else {
+        let Some(pod) = self.pods.iter_mut().find(|p| p.name == pod_name) else {
             return;
         };
         if pod.phase.is_terminal() {
             return;
         }
-        pod.backoff_steps += 1;
-        pod.retry_due = Some(time::add(
+        let Some(c) = pod.container_mut(container) else {
+            return;
+        };
+        c.backoff_steps += 1;
+        c.retry_due = Some(time::add(
             now,
-            container_restart_delay(pod.backoff_steps, scale),
+            container_restart_delay(c.backoff_steps, scale),
         ));
         // Kubelet events (`pkg/kubelet/images/image_manager.go`, `kuberuntime_container.go`):
         // a failed pull is `Failed`, then the pod waits in ImagePullBackOff.
@@ -89,10 +110,11 @@ impl Controller {
             "ErrImageNeverPull" => ("ErrImageNeverPull", "ErrImageNeverPull", message.clone()),
             other => (other, "Failed", format!("Error: {message}")),
         };
-        pod.waiting_reason = Some(waiting.to_string());
-        pod.waiting_message = Some(message);
+        c.waiting_reason = Some(waiting.to_string());
+        c.waiting_message = Some(message);
+        let name = c.name.clone();
         self.record_pod_event(
-            name,
+            pod_name,
             EventType::Warning,
             event_reason,
             event_message,
@@ -100,66 +122,79 @@ impl Controller {
             now,
         );
         if reason == "ErrImagePull" {
-            let message = format!("Back-off pulling image {:?}", self.plan.image);
-            self.record_pod_event(name, EventType::Normal, "BackOff", message, "kubelet", now);
+            let message = format!("Back-off pulling image {:?}", self.plan.image_of(&name));
+            self.record_pod_event(
+                pod_name,
+                EventType::Normal,
+                "BackOff",
+                message,
+                "kubelet",
+                now,
+            );
         }
     }
 
-    fn container_exited(&mut self, name: &str, exit: &ContainerExit, now: Timestamp) {
-        let (on_failure, scale, container) = (
-            self.plan.on_failure,
-            self.scale,
-            self.plan.container.clone(),
-        );
+    fn container_exited(
+        &mut self,
+        pod_name: &str,
+        container: &str,
+        exit: &ContainerExit,
+        now: Timestamp,
+    ) {
+        let (on_failure, scale) = (self.plan.on_failure, self.scale);
         let namespace = self.plan.namespace.clone();
-        let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) else {
+        let Some(pod) = self.pods.iter_mut().find(|p| p.name == pod_name) else {
             return;
         };
         if pod.phase.is_terminal() {
             return;
         }
+        let (deleting, uid) = (pod.deleting.is_some(), pod.uid.clone());
+        let Some(c) = pod.container_mut(container) else {
+            return;
+        };
         // A restart whose container failed to start still counts as a restart.
-        promote_restart(pod);
+        promote_restart(c);
         let reason = exit_reason(exit).to_string();
         let termination = Termination {
             exit_code: exit.code,
             reason: reason.clone(),
             message: exit.error.clone(),
-            started_at: pod.running_since.take(),
+            started_at: c.running_since.take(),
             finished_at: now,
         };
-        let previous_exit = pod
+        let previous_exit = c
             .terminated
             .as_ref()
-            .or(pod.last_termination.as_ref())
+            .or(c.last_termination.as_ref())
             .map(|t| t.finished_at);
-        pod.terminated = Some(termination);
+        c.terminated = Some(termination);
+        c.waiting_reason = None;
+        c.waiting_message = None;
+        let name = c.name.clone();
         let mut backoff_message = None;
-        if pod.deleting.is_some() || exit.code == 0 || !on_failure {
-            pod.phase = if exit.code == 0 {
-                PodPhase::Succeeded
-            } else {
-                PodPhase::Failed
-            };
-            pod.ended = Some(now);
-            pod.retry_due = None;
-        } else {
+        // restartPolicy OnFailure: the kubelet restarts this container alone when it failed
+        // (`ShouldContainerBeRestarted`), keyed by pod UID and container name; the other
+        // containers of the pod go on.
+        if !deleting && exit.code != 0 && on_failure {
             // In-place restart after the kubelet backoff; it resets once the previous exit is
             // more than 2 × the cap in the past (flowcontrol `hasExpired`).
             let max = container_restart_delay(u32::MAX, scale);
             let expired =
                 previous_exit.is_some_and(|t| time::since(now, t) > max.saturating_mul(2));
-            pod.backoff_steps = if expired { 1 } else { pod.backoff_steps + 1 };
-            pod.retry_due = Some(time::add(
+            c.backoff_steps = if expired { 1 } else { c.backoff_steps + 1 };
+            c.retry_due = Some(time::add(
                 now,
-                container_restart_delay(pod.backoff_steps, scale),
+                container_restart_delay(c.backoff_steps, scale),
             ));
-            pod.waiting_reason = Some("CrashLoopBackOff".to_string());
-            let uid = pod.uid.clone();
+            c.waiting_reason = Some("CrashLoopBackOff".to_string());
             backoff_message = Some(format!(
-                "Back-off restarting failed container {container} in pod {name}_{namespace}({uid})"
+                "Back-off restarting failed container {name} in pod {pod_name}_{namespace}({uid})"
             ));
+        } else {
+            c.retry_due = None;
         }
+        update_phase(pod, on_failure, now);
         // Beyond Kubernetes (kubernetes#123176): an event for every container exit.
         let (type_, detail) = match exit.code {
             0 => (EventType::Normal, String::new()),
@@ -172,30 +207,42 @@ impl Controller {
             ),
         };
         let message = format!(
-            "Container {container} exited with code {} ({reason}){detail}",
+            "Container {name} exited with code {} ({reason}){detail}",
             exit.code
         );
-        self.record_pod_event(name, type_, "ContainerDied", message, "dockjob", now);
+        self.record_pod_event(pod_name, type_, "ContainerDied", message, "dockjob", now);
         if let Some(message) = backoff_message {
-            self.record_pod_event(name, EventType::Warning, "BackOff", message, "kubelet", now);
+            self.record_pod_event(
+                pod_name,
+                EventType::Warning,
+                "BackOff",
+                message,
+                "kubelet",
+                now,
+            );
         }
     }
 
-    /// Restarts (or image retries) whose backoff has elapsed.
+    /// Restarts (or image retries) whose backoff has elapsed, one per container.
     fn due_restarts(&mut self, now: Timestamp) -> Vec<Action> {
         let mut actions = Vec::new();
         for pod in &mut self.pods {
-            let due = pod.retry_due.is_some_and(|t| t <= now);
-            if !due || pod.deleting.is_some() || pod.phase.is_terminal() {
+            if pod.deleting.is_some() || pod.phase.is_terminal() {
                 continue;
             }
-            pod.retry_due = None;
-            let restart = pod.restart_count + u32::from(pod.terminated.is_some());
-            pod.waiting_reason = Some("ContainerCreating".to_string());
-            actions.push(Action::StartContainer {
-                pod: pod.name.clone(),
-                restart,
-            });
+            for c in &mut pod.containers {
+                if c.retry_due.is_none_or(|t| t > now) {
+                    continue;
+                }
+                c.retry_due = None;
+                let restart = c.restart_count + u32::from(c.terminated.is_some());
+                c.waiting_reason = Some("ContainerCreating".to_string());
+                actions.push(Action::StartContainer {
+                    pod: pod.name.clone(),
+                    container: c.name.clone(),
+                    restart,
+                });
+            }
         }
         actions
     }
@@ -225,10 +272,72 @@ impl Controller {
 
 /// The kubelet counts a restart once the new container exists: the previous run becomes
 /// `lastState` and `restartCount` goes up.
-fn promote_restart(pod: &mut super::PodRecord) {
-    let restarting = pod.waiting_reason.as_deref() == Some("ContainerCreating");
-    if restarting && pod.terminated.is_some() {
-        pod.last_termination = pod.terminated.take();
-        pod.restart_count += 1;
+fn promote_restart(c: &mut ContainerRecord) {
+    let restarting = c.waiting_reason.as_deref() == Some("ContainerCreating");
+    if restarting && c.terminated.is_some() {
+        c.last_termination = c.terminated.take();
+        c.restart_count += 1;
+    }
+}
+
+/// Sets the pod's phase from its containers; a pod that turns terminal ends now.
+fn update_phase(pod: &mut PodRecord, on_failure: bool, now: Timestamp) {
+    pod.phase = pod_phase(pod, on_failure);
+    if pod.phase.is_terminal() {
+        end_pod(pod, now);
+    }
+}
+
+fn end_pod(pod: &mut PodRecord, now: Timestamp) {
+    pod.ended = Some(now);
+    for c in &mut pod.containers {
+        c.retry_due = None;
+    }
+}
+
+/// The kubelet's `getPhase` (`pkg/kubelet/kubelet_pods.go`) for a pod without init
+/// containers: Pending while a container has never run; Running while one runs; once all
+/// have stopped, Succeeded if every one exited 0, else Failed (Never) or Running (OnFailure:
+/// the failed ones are being restarted). A deleted pod is terminal once none runs.
+pub(super) fn pod_phase(pod: &PodRecord, on_failure: bool) -> PodPhase {
+    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+    for c in &pod.containers {
+        if c.is_running() {
+            running += 1;
+        } else if c.waiting_reason.is_some() {
+            // Waiting with a last termination (CrashLoopBackOff, a restart being created)
+            // counts as stopped; waiting before the first run as waiting.
+            if c.terminated.is_some() || c.last_termination.is_some() {
+                stopped += 1;
+            } else {
+                waiting += 1;
+            }
+        } else if let Some(t) = &c.terminated {
+            stopped += 1;
+            if t.exit_code == 0 {
+                succeeded += 1;
+            }
+        } else {
+            waiting += 1;
+        }
+    }
+    let all_succeeded = stopped == succeeded && waiting == 0;
+    if pod.deleting.is_some() && running == 0 {
+        return if all_succeeded {
+            PodPhase::Succeeded
+        } else {
+            PodPhase::Failed
+        };
+    }
+    if waiting > 0 {
+        PodPhase::Pending
+    } else if running > 0 {
+        PodPhase::Running
+    } else if stopped == succeeded {
+        PodPhase::Succeeded
+    } else if on_failure {
+        PodPhase::Running
+    } else {
+        PodPhase::Failed
     }
 }

@@ -4,7 +4,7 @@
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::types::{Action, DeleteCause, EventType, PodPhase, PodRecord};
+use super::types::{Action, ContainerRecord, DeleteCause, EventType, PodPhase, PodRecord};
 use super::{time, Controller};
 use crate::job::backoff::pod_failure_delay;
 use crate::job::names::{generate_name, pod_generate_name};
@@ -121,14 +121,12 @@ impl Controller {
             index,
             phase: PodPhase::Pending,
             created: now,
-            running_since: None,
-            waiting_reason: Some("ContainerCreating".to_string()),
-            waiting_message: None,
-            terminated: None,
-            last_termination: None,
-            restart_count: 0,
-            retry_due: None,
-            backoff_steps: 0,
+            containers: self
+                .plan
+                .containers
+                .iter()
+                .map(|(name, _)| ContainerRecord::new(name))
+                .collect(),
             ended: None,
             deleting: None,
             index_failure_count: failures.failed,

@@ -24,8 +24,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 pub use types::{
-    Action, DeleteCause, EventType, Input, JobEvent, JobOutcome, OutcomeKind, PodPhase, PodRecord,
-    Termination,
+    Action, ContainerRecord, DeleteCause, EventType, Input, JobEvent, JobOutcome, OutcomeKind,
+    PodPhase, PodRecord, Termination,
 };
 
 /// Knobs that are not part of the Job.
@@ -60,8 +60,8 @@ struct Plan {
     max_failed_indexes: Option<i32>,
     active_deadline: Option<Duration>,
     grace: Duration,
-    container: String,
-    image: String,
+    /// `(name, image)` of the template's containers, in order.
+    containers: Vec<(String, String)>,
     ttl: Option<Duration>,
 }
 
@@ -157,7 +157,7 @@ impl Controller {
             .pods
             .iter()
             .filter(|p| p.deleting.is_none())
-            .filter_map(|p| p.retry_due);
+            .filter_map(PodRecord::retry_due);
         let deadline = match (self.plan.active_deadline, self.start_time) {
             (Some(d), Some(start))
                 if !self.suspended && !self.interrupted && self.finishing.is_none() =>
@@ -218,6 +218,14 @@ impl Controller {
 }
 
 impl Plan {
+    /// The image of the template's container `name`.
+    fn image_of(&self, name: &str) -> &str {
+        self.containers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, image)| image.as_str())
+    }
+
     fn from_job(job: &Job) -> Self {
         let spec = job.spec.clone().unwrap_or_default();
         let pod = spec.template.spec.clone().unwrap_or_default();
@@ -238,16 +246,11 @@ impl Plan {
             max_failed_indexes: spec.max_failed_indexes,
             active_deadline: spec.active_deadline_seconds.map(secs),
             grace: secs(pod.termination_grace_period_seconds.unwrap_or(30)),
-            container: pod
+            containers: pod
                 .containers
-                .first()
-                .map(|c| c.name.clone())
-                .unwrap_or_default(),
-            image: pod
-                .containers
-                .first()
-                .and_then(|c| c.image.clone())
-                .unwrap_or_default(),
+                .iter()
+                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
+                .collect(),
             ttl: spec.ttl_seconds_after_finished.map(|s| secs(s.into())),
         }
     }

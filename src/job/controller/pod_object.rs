@@ -8,8 +8,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 
-use super::types::{PodPhase, PodRecord, Termination};
-use crate::job::pod::{pod_annotations, pod_labels, template_container};
+use super::types::{ContainerRecord, PodPhase, PodRecord, Termination};
+use crate::job::pod::{pod_annotations, pod_labels};
 
 impl PodRecord {
     /// This pod as the API server would return it.
@@ -23,25 +23,23 @@ impl PodRecord {
         if let Some(i) = self.index {
             spec.hostname = Some(format!("{job_name}-{i}"));
         }
-        let container = template_container(job);
-        let container_status = ContainerStatus {
-            name: container.map(|c| c.name.clone()).unwrap_or_default(),
-            image: container.and_then(|c| c.image.clone()).unwrap_or_default(),
-            ready: self.phase == PodPhase::Running && self.running_since.is_some(),
-            restart_count: i32::try_from(self.restart_count).unwrap_or(i32::MAX),
-            started: Some(self.running_since.is_some()),
-            state: Some(self.container_state()),
-            // In CrashLoopBackOff the exit just seen is already the "last state".
-            last_state: match (&self.waiting_reason, &self.terminated) {
-                (Some(_), Some(t)) => Some(t),
-                _ => self.last_termination.as_ref(),
-            }
-            .map(|t| ContainerState {
-                terminated: Some(terminated(t)),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let images = spec
+            .containers
+            .iter()
+            .map(|c| (c.name.as_str(), c.image.as_deref()));
+        let images: Vec<(&str, Option<&str>)> = images.collect();
+        let container_statuses = self
+            .containers
+            .iter()
+            .map(|c| {
+                let image = images
+                    .iter()
+                    .find(|(n, _)| *n == c.name)
+                    .and_then(|(_, i)| *i)
+                    .unwrap_or_default();
+                container_status(self.phase, c, image)
+            })
+            .collect();
         Pod {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
@@ -65,7 +63,7 @@ impl PodRecord {
             status: Some(PodStatus {
                 phase: Some(self.phase.as_str().to_string()),
                 start_time: Some(Time(self.created)),
-                container_statuses: Some(vec![container_status]),
+                container_statuses: Some(container_statuses),
                 ..Default::default()
             }),
         }
@@ -90,29 +88,51 @@ impl PodRecord {
         }
         annotations
     }
+}
 
-    fn container_state(&self) -> ContainerState {
-        if let Some(reason) = self.waiting_reason.as_ref() {
-            return ContainerState {
-                waiting: Some(ContainerStateWaiting {
-                    reason: Some(reason.clone()),
-                    message: self.waiting_message.clone(),
-                }),
-                ..Default::default()
-            };
+/// `status.containerStatuses[]` entry of one container.
+fn container_status(phase: PodPhase, c: &ContainerRecord, image: &str) -> ContainerStatus {
+    ContainerStatus {
+        name: c.name.clone(),
+        image: image.to_string(),
+        ready: phase == PodPhase::Running && c.is_running(),
+        restart_count: i32::try_from(c.restart_count).unwrap_or(i32::MAX),
+        started: Some(c.is_running()),
+        state: Some(container_state(c)),
+        // In CrashLoopBackOff the exit just seen is already the "last state".
+        last_state: match (&c.waiting_reason, &c.terminated) {
+            (Some(_), Some(t)) => Some(t),
+            _ => c.last_termination.as_ref(),
         }
-        if let Some(t) = self.terminated.as_ref() {
-            return ContainerState {
-                terminated: Some(terminated(t)),
-                ..Default::default()
-            };
-        }
-        ContainerState {
-            running: Some(ContainerStateRunning {
-                started_at: self.running_since.map(Time),
+        .map(|t| ContainerState {
+            terminated: Some(terminated(t)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn container_state(c: &ContainerRecord) -> ContainerState {
+    if let Some(reason) = c.waiting_reason.as_ref() {
+        return ContainerState {
+            waiting: Some(ContainerStateWaiting {
+                reason: Some(reason.clone()),
+                message: c.waiting_message.clone(),
             }),
             ..Default::default()
-        }
+        };
+    }
+    if let Some(t) = c.terminated.as_ref() {
+        return ContainerState {
+            terminated: Some(terminated(t)),
+            ..Default::default()
+        };
+    }
+    ContainerState {
+        running: Some(ContainerStateRunning {
+            started_at: c.running_since.map(Time),
+        }),
+        ..Default::default()
     }
 }
 

@@ -9,38 +9,42 @@ use crate::job::indexes::parse_indexes;
 impl Controller {
     /// The action of the first matching rule and, for FailJob, the condition message.
     ///
-    /// Only Failed pods are matched; onExitCodes looks at a non-zero exit code (exit 0 never
-    /// matches); onPodConditions never matches here: dockjob pods get no DisruptionTarget.
+    /// Only Failed pods are matched; onExitCodes looks at every container's non-zero exit code
+    /// (exit 0 never matches); onPodConditions never matches here: dockjob pods get no
+    /// DisruptionTarget. Source: `matchPodFailurePolicy`, `matchOnExitCodes`.
     pub(super) fn match_pod_failure_policy(&self, pod: &PodRecord) -> Option<(String, String)> {
         let policy = self.job.spec.as_ref()?.pod_failure_policy.as_ref()?;
         if pod.phase != PodPhase::Failed {
             return None;
         }
-        let exit = pod.terminated.as_ref()?;
         for (i, rule) in policy.rules.iter().enumerate() {
             let Some(codes) = rule.on_exit_codes.as_ref() else {
                 continue;
             };
-            if exit.exit_code == 0 {
-                continue;
-            }
-            if codes
-                .container_name
-                .as_deref()
-                .is_some_and(|c| c != self.plan.container)
-            {
-                continue;
-            }
-            let listed = i32::try_from(exit.exit_code).is_ok_and(|c| codes.values.contains(&c));
-            let matched = match codes.operator.as_str() {
-                "In" => listed,
-                "NotIn" => !listed,
-                _ => false,
-            };
-            if matched {
+            // `getMatchingContainerFromList`: the first container (template order) that
+            // terminated with a non-zero code matching the operator, restricted to
+            // `containerName` when set.
+            let matching = pod.containers.iter().find_map(|c| {
+                let exit = c.terminated.as_ref()?;
+                if exit.exit_code == 0 {
+                    return None;
+                }
+                if codes.container_name.as_deref().is_some_and(|n| n != c.name) {
+                    return None;
+                }
+                let listed =
+                    i32::try_from(exit.exit_code).is_ok_and(|code| codes.values.contains(&code));
+                let matched = match codes.operator.as_str() {
+                    "In" => listed,
+                    "NotIn" => !listed,
+                    _ => false,
+                };
+                matched.then_some((c.name.as_str(), exit.exit_code))
+            });
+            if let Some((container, code)) = matching {
                 let message = format!(
-                    "Container {} for pod {}/{} failed with exit code {} matching {} rule at index {i}",
-                    self.plan.container, self.plan.namespace, pod.name, exit.exit_code, rule.action
+                    "Container {container} for pod {}/{} failed with exit code {code} matching {} rule at index {i}",
+                    self.plan.namespace, pod.name, rule.action
                 );
                 return Some((rule.action.clone(), message));
             }

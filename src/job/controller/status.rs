@@ -16,7 +16,7 @@ impl Controller {
         let ready = self
             .pods
             .iter()
-            .filter(|p| p.is_active() && p.phase == PodPhase::Running && p.running_since.is_some())
+            .filter(|p| p.is_active() && p.phase == PodPhase::Running && p.all_running())
             .count() as i32;
         let terminating = self
             .pods

@@ -187,7 +187,8 @@ impl Controller {
         None
     }
 
-    /// `pastBackoffLimitOnFailure`: restarts of running/pending pods reach backoffLimit.
+    /// `pastBackoffLimitOnFailure`: restarts of all containers of running/pending pods, summed,
+    /// reach backoffLimit.
     fn past_backoff_limit_on_failure(&self) -> bool {
         if !self.plan.on_failure {
             return false;
@@ -196,7 +197,7 @@ impl Controller {
             .pods
             .iter()
             .filter(|p| matches!(p.phase, PodPhase::Running | PodPhase::Pending))
-            .map(|p| u64::from(p.restart_count))
+            .map(|p| u64::from(p.restart_count()))
             .sum();
         match self.plan.backoff_limit {
             0 => restarts > 0,
@@ -288,11 +289,15 @@ impl Controller {
 
     pub(super) fn delete_pod(&mut self, name: &str, cause: DeleteCause, now: Timestamp) -> Action {
         let grace = self.plan.grace;
-        let mut running = false;
+        let mut running = Vec::new();
         if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
             pod.deleting = Some((now, cause));
-            pod.retry_due = None;
-            running = pod.running_since.is_some();
+            for c in &mut pod.containers {
+                c.retry_due = None;
+                if c.is_running() {
+                    running.push(c.name.clone());
+                }
+            }
         }
         self.record_job_event(
             EventType::Normal,
@@ -300,8 +305,9 @@ impl Controller {
             format!("Deleted pod: {name}"),
             now,
         );
-        if running {
-            let message = format!("Stopping container {}", self.plan.container);
+        // The kubelet kills every running container of the pod, each with the grace period.
+        for container in running {
+            let message = format!("Stopping container {container}");
             self.record_pod_event(name, EventType::Normal, "Killing", message, "kubelet", now);
         }
         Action::StopPod {

@@ -65,7 +65,53 @@ pub enum DeleteCause {
     Interrupted,
 }
 
-/// One pod of the Job and its (single) container, as the kubelet would report it.
+/// One container of a pod, as the kubelet reports it in `status.containerStatuses[]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerRecord {
+    /// Container name from the pod template.
+    pub name: String,
+    /// When the current run started.
+    pub running_since: Option<Timestamp>,
+    /// Why the container is waiting (`ContainerCreating`, `CrashLoopBackOff`, `ErrImageNeverPull`, …).
+    pub waiting_reason: Option<String>,
+    /// Message that goes with `waiting_reason`.
+    pub waiting_message: Option<String>,
+    /// The current (terminal) state of the container, once it ended.
+    pub terminated: Option<Termination>,
+    /// The previous run's termination (OnFailure restarts), for `logs --previous`.
+    pub last_termination: Option<Termination>,
+    /// In-place restarts of this container.
+    pub restart_count: u32,
+    /// When the next kubelet retry (restart or image check) is due.
+    pub retry_due: Option<Timestamp>,
+    /// Consecutive exits/start failures the kubelet backoff counts (per container, as the
+    /// kubelet keys its backoff by pod UID and container name).
+    pub backoff_steps: u32,
+}
+
+impl ContainerRecord {
+    /// A container not created yet (`ContainerCreating`).
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            running_since: None,
+            waiting_reason: Some("ContainerCreating".to_string()),
+            waiting_message: None,
+            terminated: None,
+            last_termination: None,
+            restart_count: 0,
+            retry_due: None,
+            backoff_steps: 0,
+        }
+    }
+
+    /// The container's process runs.
+    pub fn is_running(&self) -> bool {
+        self.running_since.is_some()
+    }
+}
+
+/// One pod of the Job and its containers, as the kubelet would report it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodRecord {
     /// Pod name.
@@ -78,22 +124,8 @@ pub struct PodRecord {
     pub phase: PodPhase,
     /// Creation time.
     pub created: Timestamp,
-    /// When the current container run started.
-    pub running_since: Option<Timestamp>,
-    /// Why the container is waiting (`ContainerCreating`, `CrashLoopBackOff`, `ErrImageNeverPull`, …).
-    pub waiting_reason: Option<String>,
-    /// Message that goes with `waiting_reason`.
-    pub waiting_message: Option<String>,
-    /// The current (terminal) state of the container, once it ended.
-    pub terminated: Option<Termination>,
-    /// The previous run's termination (OnFailure restarts), for `logs --previous`.
-    pub last_termination: Option<Termination>,
-    /// In-place restarts of the container.
-    pub restart_count: u32,
-    /// When the next kubelet retry (restart or image check) is due.
-    pub retry_due: Option<Timestamp>,
-    /// Consecutive exits/start failures the kubelet backoff counts.
-    pub backoff_steps: u32,
+    /// The pod's containers, in template order.
+    pub containers: Vec<ContainerRecord>,
     /// When the pod reached Succeeded or Failed.
     pub ended: Option<Timestamp>,
     /// Deletion time and cause (`metadata.deletionTimestamp`).
@@ -110,6 +142,44 @@ impl PodRecord {
     /// Active in Kubernetes' sense: not terminal and not being deleted.
     pub fn is_active(&self) -> bool {
         !self.phase.is_terminal() && self.deleting.is_none()
+    }
+
+    /// The container named `name`; `""` (inputs recorded before pods had several
+    /// containers) is the first one.
+    pub fn container(&self, name: &str) -> Option<&ContainerRecord> {
+        match name {
+            "" => self.containers.first(),
+            _ => self.containers.iter().find(|c| c.name == name),
+        }
+    }
+
+    /// Mutable [`Self::container`].
+    pub fn container_mut(&mut self, name: &str) -> Option<&mut ContainerRecord> {
+        match name {
+            "" => self.containers.first_mut(),
+            _ => self.containers.iter_mut().find(|c| c.name == name),
+        }
+    }
+
+    /// Restarts of all its containers (what `kubectl get pods` shows as RESTARTS and the Job
+    /// controller's `pastBackoffLimitOnFailure` adds up).
+    pub fn restart_count(&self) -> u32 {
+        self.containers.iter().map(|c| c.restart_count).sum()
+    }
+
+    /// Some container of the pod runs.
+    pub fn any_running(&self) -> bool {
+        self.containers.iter().any(ContainerRecord::is_running)
+    }
+
+    /// Every container runs (the pod is Ready: dockjob runs no probes).
+    pub fn all_running(&self) -> bool {
+        !self.containers.is_empty() && self.containers.iter().all(ContainerRecord::is_running)
+    }
+
+    /// The earliest kubelet retry due among its containers.
+    pub fn retry_due(&self) -> Option<Timestamp> {
+        self.containers.iter().filter_map(|c| c.retry_due).min()
     }
 }
 
@@ -156,28 +226,34 @@ pub struct JobEvent {
 /// What happened, as reported by the driver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// The pod's container was created and started.
+    /// One of the pod's containers was created and started.
     ContainerStarted {
         /// Pod name.
         pod: String,
+        /// Container name (`""`: the first container).
+        container: String,
     },
     /// The container could not be created: the kubelet will retry (`ErrImageNeverPull`, …).
     ContainerWaiting {
         /// Pod name.
         pod: String,
+        /// Container name (`""`: the first container).
+        container: String,
         /// Waiting reason (`ErrImageNeverPull`, `ErrImagePull`, `CreateContainerError`).
         reason: String,
         /// Detail for the event.
         message: String,
     },
-    /// The pod's container ended.
+    /// One of the pod's containers ended.
     ContainerExited {
         /// Pod name.
         pod: String,
+        /// Container name (`""`: the first container).
+        container: String,
         /// How it ended.
         exit: ContainerExit,
     },
-    /// A pod being deleted had no running container; it is gone.
+    /// A pod being deleted has no running container left; it is gone.
     PodRemoved {
         /// Pod name.
         pod: String,
@@ -204,7 +280,8 @@ pub enum Input {
 /// What the driver must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Create and start the first container of a new pod (see [`super::Controller::pod`]).
+    /// Create a new pod: its sandbox when it has several containers, then every container,
+    /// started together (see [`super::Controller::pod`]).
     CreatePod {
         /// Pod name.
         pod: String,
@@ -214,10 +291,12 @@ pub enum Action {
     StartContainer {
         /// Pod name.
         pod: String,
+        /// Container name.
+        container: String,
         /// Restart number (names the container, see [`crate::job::pod::container_name`]).
         restart: u32,
     },
-    /// Stop the pod's container: SIGTERM, then SIGKILL after `grace`.
+    /// Stop the pod's running containers: SIGTERM, then SIGKILL after `grace` (each).
     StopPod {
         /// Pod name.
         pod: String,

@@ -6,7 +6,7 @@ use futures_util::stream::{self, StreamExt};
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
-use crate::job::pod::{container_spec, pull_policy, PodIdentity};
+use crate::job::pod::{container_spec, has_sandbox, pull_policy, template_containers, PodIdentity};
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// Follows a container — first starting it when `start` — : its log stream (ending with
@@ -61,66 +61,124 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         }));
     }
 
-    pub(super) async fn execute(&mut self, action: Action) -> Result<Option<Input>, DriverError> {
+    pub(super) async fn execute(&mut self, action: Action) -> Result<Vec<Input>, DriverError> {
         match action {
-            Action::CreatePod { pod } => self.start_and_show(&pod, 0).await,
-            Action::StartContainer { pod, restart } => self.start_and_show(&pod, restart).await,
+            Action::CreatePod { pod } => {
+                // The kubelet runs the sandbox, then starts every container in order without
+                // waiting for one to finish (`SyncPod`): the containers run together.
+                let names: Vec<String> = template_containers(self.ctl.job())
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect();
+                let mut inputs = Vec::new();
+                for container in names {
+                    inputs.extend(self.start_and_show(&pod, &container, 0).await?);
+                }
+                Ok(inputs)
+            }
+            Action::StartContainer {
+                pod,
+                container,
+                restart,
+            } => Ok(self
+                .start_and_show(&pod, &container, restart)
+                .await?
+                .into_iter()
+                .collect()),
             Action::StopPod { pod, grace } => {
-                // An exit that is seen but not yet reported will end the pod by itself.
-                if self
+                // The kubelet kills every running container of the pod, each with the grace
+                // period. An exit that is seen but not yet reported ends its container anyway.
+                let pending = self
                     .live
                     .iter()
-                    .any(|c| c.pod == pod && c.pending_exit.is_some())
-                {
-                    return Ok(None);
+                    .any(|c| c.pod == pod && c.pending_exit.is_some());
+                let running: Vec<String> = self
+                    .live
+                    .iter()
+                    .filter(|c| c.pod == pod && !c.exited)
+                    .map(|c| c.id.clone())
+                    .collect();
+                if running.is_empty() && !pending {
+                    return Ok(vec![Input::PodRemoved { pod }]);
                 }
-                let running = self.live.iter().find(|c| c.pod == pod && !c.exited);
-                let Some(c) = running else {
-                    return Ok(Some(Input::PodRemoved { pod }));
-                };
-                let (engine, id) = (self.engine, c.id.clone());
-                self.stops.push(Box::pin(async move {
-                    let r = engine.stop_container(&id, grace).await;
-                    (id, r)
-                }));
-                Ok(None)
+                let engine = self.engine;
+                for id in running {
+                    self.stops.push(Box::pin(async move {
+                        let r = engine.stop_container(&id, grace).await;
+                        (id, r)
+                    }));
+                }
+                Ok(Vec::new())
             }
         }
     }
 
-    /// Starts the pod's container; a pod left waiting gets a status line with the reason.
+    /// Starts one of the pod's containers; a container left waiting gets a status line with
+    /// the reason.
     async fn start_and_show(
         &mut self,
         pod: &str,
+        container: &str,
         restart: u32,
     ) -> Result<Option<Input>, DriverError> {
-        let input = self.start_pod(pod, restart).await?;
+        let input = self.start_pod(pod, container, restart).await?;
         if let Some(Input::ContainerWaiting {
             reason, message, ..
         }) = &input
         {
-            self.out.status(&format!("pod/{pod} {reason}: {message}"));
+            let who = self.who(pod, container);
+            self.out.status(&format!("{who} {reason}: {message}"));
         }
         Ok(input)
     }
 
-    async fn start_pod(&mut self, pod: &str, restart: u32) -> Result<Option<Input>, DriverError> {
+    /// `pod/NAME` for a pod with one container, `pod/NAME/CONTAINER` (kubectl's log prefix)
+    /// when it has several.
+    pub(super) fn who(&self, pod: &str, container: &str) -> String {
+        if has_sandbox(self.ctl.job()) {
+            format!("pod/{pod}/{container}")
+        } else {
+            format!("pod/{pod}")
+        }
+    }
+
+    async fn start_pod(
+        &mut self,
+        pod: &str,
+        container: &str,
+        restart: u32,
+    ) -> Result<Option<Input>, DriverError> {
         let Some(record) = self.ctl.pod(pod).cloned() else {
             return Ok(None);
         };
-        if self.claim_adoptable(pod, restart).await {
-            return Ok(Some(Input::ContainerStarted {
-                pod: pod.to_string(),
-            }));
+        let started = Input::ContainerStarted {
+            pod: pod.to_string(),
+            container: container.to_string(),
+        };
+        if self.claim_adoptable(pod, container, restart).await {
+            return Ok(Some(started));
         }
+        let sandbox = match self.ensure_sandbox(&record).await? {
+            Ok(sandbox) => sandbox,
+            Err(message) => {
+                return Ok(Some(waiting(
+                    pod,
+                    container,
+                    "CreatePodSandboxError",
+                    message,
+                )))
+            }
+        };
         let identity = PodIdentity {
             name: record.name.clone(),
             uid: record.uid.clone(),
             index: record.index,
+            container: container.to_string(),
             restart,
         };
-        let spec = container_spec(self.ctl.job(), &identity);
-        if let Some(waiting) = self.ensure_image(pod, &spec.image).await? {
+        let mut spec = container_spec(self.ctl.job(), &identity);
+        spec.sandbox = sandbox;
+        if let Some(waiting) = self.ensure_image(pod, container, &spec.image).await? {
             return Ok(Some(waiting));
         }
         let id = match self.engine.create_container(&spec).await {
@@ -131,11 +189,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     EngineError::ImageNotFound(_) => "ErrImagePull",
                     _ => "CreateContainerError",
                 };
-                return Ok(Some(waiting(pod, reason, e.to_string())));
+                return Ok(Some(waiting(pod, container, reason, e.to_string())));
             }
         };
         self.live.push(Live {
             pod: pod.to_string(),
+            container: container.to_string(),
             restart,
             id: id.clone(),
             exited: false,
@@ -144,19 +203,23 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             removed: false,
         });
         if restart > 0 {
+            let who = self.who(pod, container);
             self.out
-                .status(&format!("pod/{pod} restarted (restart {restart})"));
+                .status(&format!("{who} restarted (restart {restart})"));
         }
         self.watch_container(id, true);
-        Ok(Some(Input::ContainerStarted {
-            pod: pod.to_string(),
-        }))
+        Ok(Some(started))
     }
 
     /// imagePullPolicy as the kubelet applies it (`pkg/kubelet/images/image_manager.go`).
     /// Returns a waiting input when the container cannot be created yet.
-    async fn ensure_image(&mut self, pod: &str, image: &str) -> Result<Option<Input>, DriverError> {
-        let policy = pull_policy(self.ctl.job()).to_string();
+    async fn ensure_image(
+        &mut self,
+        pod: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<Option<Input>, DriverError> {
+        let policy = pull_policy(self.ctl.job(), container).to_string();
         let present = match self.engine.inspect_image(image).await {
             Ok(found) => found.is_some(),
             Err(e) if is_fatal(&e) => return Err(e.into()),
@@ -170,6 +233,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         match (policy.as_str(), present) {
             ("Never", false) => Ok(Some(waiting(
                 pod,
+                container,
                 "ErrImageNeverPull",
                 format!("Container image {image:?} is not present with pull policy of Never"),
             ))),
@@ -207,6 +271,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                         };
                         Ok(Some(waiting(
                             pod,
+                            container,
                             "ErrImagePull",
                             format!("Failed to pull image {image:?}: {e}{hint}"),
                         )))
@@ -217,9 +282,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     }
 }
 
-fn waiting(pod: &str, reason: &str, message: String) -> Input {
+fn waiting(pod: &str, container: &str, reason: &str, message: String) -> Input {
     Input::ContainerWaiting {
         pod: pod.to_string(),
+        container: container.to_string(),
         reason: reason.to_string(),
         message,
     }

@@ -41,7 +41,9 @@ impl Default for RunOptions {
 pub struct RunContainer {
     /// Pod name.
     pub pod: String,
-    /// Restart number inside the pod.
+    /// The template container's name.
+    pub container: String,
+    /// Restart number of that container inside the pod.
     pub restart: u32,
     /// Engine container ID.
     pub id: String,

@@ -10,6 +10,7 @@ mod logs;
 pub mod output;
 mod report;
 mod resume;
+mod sandbox;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -104,12 +105,23 @@ impl Clock {
 /// A container the driver watches.
 struct Live {
     pod: String,
+    /// The template container's name.
+    container: String,
     restart: u32,
     id: String,
     exited: bool,
     logs_done: bool,
     /// Exit seen but not yet reported (waiting for the log stream to end).
     pending_exit: Option<(ContainerExit, Timestamp, Instant)>,
+    removed: bool,
+}
+
+/// The sandbox of a pod with several containers (see [`crate::engine::SandboxSpec`]).
+struct Sandbox {
+    pod: String,
+    id: String,
+    /// Stopped once the pod ended.
+    stopped: bool,
     removed: bool,
 }
 
@@ -140,9 +152,12 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
     last_progress: Option<Progress>,
+    /// Sandboxes of pods with several containers.
+    sandboxes: Vec<Sandbox>,
     /// Containers found when resuming that belong to pods not created yet in the replayed
-    /// state (created just before a crash): (pod, restart, container id).
-    adoptable: Vec<(String, u32, String)>,
+    /// state (created just before a crash): (pod, container, restart, container id); a
+    /// sandbox has the container name `""`.
+    adoptable: Vec<(String, String, u32, String)>,
     /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
     spec_updates: Option<watch::Receiver<Option<Job>>>,
 }
@@ -172,6 +187,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             logs: SelectAll::new(),
             events_seen,
             last_progress: None,
+            sandboxes: Vec::new(),
             adoptable: Vec::new(),
             spec_updates,
         }
@@ -329,7 +345,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// Reports exits whose logs are drained (or waited long enough) to the controller.
     async fn deliver_exits(&mut self) -> Result<(), DriverError> {
         let now_instant = Instant::now();
-        let ready: Vec<(String, ContainerExit, Timestamp)> = self
+        let ready: Vec<(String, String, ContainerExit, Timestamp)> = self
             .live
             .iter_mut()
             .filter(|c| {
@@ -337,17 +353,24 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     .as_ref()
                     .is_some_and(|(_, _, until)| c.logs_done || *until <= now_instant)
             })
-            .filter_map(|c| c.pending_exit.take().map(|(e, t, _)| (c.pod.clone(), e, t)))
+            .filter_map(|c| {
+                let (exit, at, _) = c.pending_exit.take()?;
+                Some((c.pod.clone(), c.container.clone(), exit, at))
+            })
             .collect();
-        for (pod, exit, at) in ready {
+        for (pod, container, exit, at) in ready {
+            let terminal = |d: &Self| d.ctl.pod(&pod).is_some_and(|p| p.phase.is_terminal());
+            let was_terminal = terminal(self);
             let actions = self.step(
                 Input::ContainerExited {
                     pod: pod.clone(),
+                    container: container.clone(),
                     exit: exit.clone(),
                 },
                 at,
             );
-            self.pod_end_line(&pod, &exit);
+            let ended = !was_terminal && terminal(self);
+            self.pod_end_line(&pod, &container, &exit, ended);
             self.run_actions(actions).await?;
         }
         Ok(())
@@ -385,7 +408,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     async fn run_actions(&mut self, actions: Vec<Action>) -> Result<(), DriverError> {
         let mut queue: std::collections::VecDeque<Action> = actions.into();
         while let Some(action) = queue.pop_front() {
-            if let Some(input) = self.execute(action).await? {
+            for input in self.execute(action).await? {
                 let more = self.step(input, self.clock.now());
                 queue.extend(more);
             }

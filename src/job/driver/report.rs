@@ -16,6 +16,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             .iter()
             .map(|c| RunContainer {
                 pod: c.pod.clone(),
+                container: c.container.clone(),
                 restart: c.restart,
                 id: c.id.clone(),
                 removed: c.removed,
@@ -25,6 +26,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
 
     /// Forwards new events and prints the status lines worth showing.
     pub(super) fn report(&mut self) {
+        self.reap_sandboxes();
         let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
         self.events_seen = self.ctl.events().len();
         for event in &events {
@@ -54,23 +56,36 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         });
     }
 
-    pub(super) fn pod_end_line(&mut self, pod: &str, exit: &ContainerExit) {
+    /// The status line of a container's exit; `pod_ended`: the pod ended with it (said on a
+    /// line of its own when the pod has several containers).
+    pub(super) fn pod_end_line(
+        &mut self,
+        pod: &str,
+        container: &str,
+        exit: &ContainerExit,
+        pod_ended: bool,
+    ) {
+        let who = self.who(pod, container);
         let reason = crate::job::pod::exit_reason(exit);
         let mut line = match reason {
-            "Completed" => format!("pod/{pod} Completed"),
-            "StartError" => format!(
-                "pod/{pod} StartError: {}",
-                exit.error.as_deref().unwrap_or("")
-            ),
-            _ => format!("pod/{pod} {reason} (exit code {})", exit.code),
+            "Completed" => format!("{who} Completed"),
+            "StartError" => format!("{who} StartError: {}", exit.error.as_deref().unwrap_or("")),
+            _ => format!("{who} {reason} (exit code {})", exit.code),
         };
         let now = self.clock.now();
+        let multi = crate::job::pod::has_sandbox(self.ctl.job());
+        let mut phase = None;
         if let Some(record) = self.ctl.pod(pod) {
-            if let Some(due) = record.retry_due.filter(|_| !record.phase.is_terminal()) {
+            let due = record.container(container).and_then(|c| c.retry_due);
+            if let Some(due) = due.filter(|_| !record.phase.is_terminal()) {
                 line.push_str(&format!(
                     "; restarting in {} (CrashLoopBackOff)",
                     human_secs(time::since(due, now))
                 ));
+            }
+            // With several containers, the pod ends with its last container.
+            if multi && pod_ended {
+                phase = Some(record.phase.as_str());
             }
         }
         if let Some(due) = self.ctl.creation_due().filter(|d| *d > now) {
@@ -80,6 +95,9 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             ));
         }
         self.out.status(&line);
+        if let Some(phase) = phase {
+            self.out.status(&format!("pod/{pod} {phase}"));
+        }
     }
 
     pub(super) async fn finish(mut self, outcome: JobOutcome) -> JobRun {
@@ -91,6 +109,9 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         };
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
         self.report();
+        // Stops still in flight: the sandboxes of the last pods (a zero grace period).
+        let stops = async { while self.stops.next().await.is_some() {} };
+        let _ = tokio::time::timeout(LOG_DRAIN_WAIT, stops).await;
         let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
         match outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Failed => {
@@ -135,6 +156,8 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                         .status(&format!("warning: removing container {}: {e}", c.id)),
                 }
             }
+            // After the containers that joined them.
+            removed += self.remove_sandboxes().await;
             let why = if self.opts.rm {
                 "--rm"
             } else {

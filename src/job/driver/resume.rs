@@ -2,7 +2,9 @@
 //! replaying its recorded inputs (it is a deterministic state machine given its seed), then
 //! the Job's containers are adopted by label (`batch.kubernetes.io/controller-uid`), so no
 //! completion is lost or counted twice:
-//! - a container whose exit was already applied stays as it is;
+//! - a container whose exit was already applied stays as it is (counted per pod and
+//!   container name, from the `io.dockjob.container` label);
+//! - a pod's sandbox (`io.dockjob.sandbox`) is the pod's again;
 //! - any other container is watched again (an exited one reports its exit at once);
 //! - an action issued but not confirmed by an input before the crash is carried out now
 //!   (a create whose container exists is confirmed instead of repeated).
@@ -16,7 +18,9 @@ use super::{Clock, Driver, DriverError, JobRun, Live, RunOptions, RunOutput};
 use crate::engine::PodRuntime;
 use crate::job::controller::{Action, Controller, ControllerConfig, Input};
 use crate::job::defaults::LABEL_CONTROLLER_UID;
-use crate::job::pod::{LABEL_POD, LABEL_RESTART};
+use crate::job::pod::{
+    template_containers, LABEL_CONTAINER, LABEL_POD, LABEL_RESTART, LABEL_SANDBOX,
+};
 
 /// A controller's recorded history.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,38 +42,54 @@ pub enum ReplayStep {
     Spec(Box<Job>),
 }
 
-/// Marks the action an input confirms as done.
-fn confirm(pending: &mut Vec<Action>, input: &Input) {
-    let is_create = |a: &Action, p: &str| match a {
-        Action::CreatePod { pod } | Action::StartContainer { pod, .. } => pod == p,
-        Action::StopPod { .. } => false,
+/// Actions as the resume tracks them: a new pod is one start per container.
+fn expand(job: &Job, actions: Vec<Action>) -> Vec<Action> {
+    actions
+        .into_iter()
+        .flat_map(|action| match action {
+            Action::CreatePod { pod } => template_containers(job)
+                .iter()
+                .map(|c| Action::StartContainer {
+                    pod: pod.clone(),
+                    container: c.name.clone(),
+                    restart: 0,
+                })
+                .collect(),
+            other => vec![other],
+        })
+        .collect()
+}
+
+/// A recorded input's container name; inputs logged before pods had several containers say
+/// `""`, meaning the first.
+fn container_of(job: &Job, container: &str) -> String {
+    match container {
+        "" => template_containers(job)
+            .first()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        name => name.to_string(),
+    }
+}
+
+/// Marks the start an input confirms as done (stops are settled against the pods' phases
+/// after the replay: one stop covers all of a pod's containers).
+fn confirm(job: &Job, pending: &mut Vec<Action>, input: &Input) {
+    let (pod, container) = match input {
+        Input::ContainerStarted { pod, container }
+        | Input::ContainerWaiting { pod, container, .. }
+        // A start error is confirmed by its exit alone.
+        | Input::ContainerExited { pod, container, .. } => (pod, container_of(job, container)),
+        _ => return,
     };
-    let is_stop = |a: &Action, p: &str| matches!(a, Action::StopPod { pod, .. } if pod == p);
-    let remove = |pending: &mut Vec<Action>, f: &dyn Fn(&Action) -> bool| {
-        if let Some(i) = pending.iter().position(f) {
-            pending.remove(i);
-            true
-        } else {
-            false
-        }
-    };
-    match input {
-        Input::ContainerStarted { pod } | Input::ContainerWaiting { pod, .. } => {
-            remove(pending, &|a| is_create(a, pod));
-        }
-        // A stop ends with the exit; a start error is confirmed by its exit alone.
-        Input::ContainerExited { pod, .. } if !remove(pending, &|a| is_stop(a, pod)) => {
-            remove(pending, &|a| is_create(a, pod));
-        }
-        Input::PodRemoved { pod } => {
-            remove(pending, &|a| is_stop(a, pod));
-        }
-        _ => {}
+    let started = |a: &Action| matches!(a, Action::StartContainer { pod: p, container: c, .. } if p == pod && *c == container);
+    if let Some(i) = pending.iter().position(started) {
+        pending.remove(i);
     }
 }
 
 /// Continues a Job whose controller stopped (killed, or the engine restarted): replays
-/// `replay`, adopts the Job's containers, and runs until the Job ends as
+/// `replay`, adopts the Job's containers and pod sandboxes, and runs until the Job ends as
 /// [`super::run_foreground`] does. Replayed events are not reported again.
 pub async fn resume_foreground<E: PodRuntime>(
     engine: &E,
@@ -84,22 +104,30 @@ pub async fn resume_foreground<E: PodRuntime>(
         backoff_scale: opts.backoff_scale,
         seed: replay.seed,
     };
-    let (mut ctl, mut pending) = Controller::new(job, config, replay.started);
-    let mut exits_applied: HashMap<String, usize> = HashMap::new();
+    let template = job.clone();
+    let (mut ctl, first) = Controller::new(job, config, replay.started);
+    let mut pending = expand(&template, first);
+    let mut exits_applied: HashMap<(String, String), usize> = HashMap::new();
     for (step, at) in replay.inputs {
         let input = match step {
             ReplayStep::Input(input) => input,
             ReplayStep::Spec(job) => {
-                pending.extend(ctl.update_spec(&job, at));
+                pending.extend(expand(&template, ctl.update_spec(&job, at)));
                 continue;
             }
         };
-        confirm(&mut pending, &input);
-        if let Input::ContainerExited { pod, .. } = &input {
-            *exits_applied.entry(pod.clone()).or_default() += 1;
+        confirm(&template, &mut pending, &input);
+        if let Input::ContainerExited { pod, container, .. } = &input {
+            let key = (pod.clone(), container_of(&template, container));
+            *exits_applied.entry(key).or_default() += 1;
         }
-        pending.extend(ctl.step(input, at));
+        pending.extend(expand(&template, ctl.step(input, at)));
     }
+    // A stop is done once its pod has ended.
+    pending.retain(|a| match a {
+        Action::StopPod { pod, .. } => ctl.pod(pod).is_some_and(|p| !p.phase.is_terminal()),
+        _ => true,
+    });
     let events_seen = ctl.events().len();
     let mut driver = Driver::new(
         engine,
@@ -120,79 +148,100 @@ pub async fn resume_foreground<E: PodRuntime>(
             .unwrap_or(0)
     };
     found.sort_by_key(|c| restart_of(&c.labels));
-    let mut seen_per_pod: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for container in found {
         let Some(pod) = container.labels.get(LABEL_POD).cloned() else {
             continue;
         };
-        let restart = restart_of(&container.labels);
-        if !applied_pod_known(&driver.ctl, &pod) {
-            // Created just before the crash for a pod the replay has not reached: claimed when
-            // the controller creates that pod again (same seed, same name).
-            driver.adoptable.push((pod, restart, container.id));
+        let known = driver.ctl.pod(&pod).is_some();
+        if container.labels.contains_key(LABEL_SANDBOX) {
+            if known {
+                let stopped = container.state != "running";
+                driver.adopt_sandbox(pod, container.id, stopped);
+            } else {
+                driver.adoptable.push((pod, String::new(), 0, container.id));
+            }
             continue;
         }
-        let nth = seen_per_pod.entry(pod.clone()).or_default();
-        let applied = *nth < exits_applied.get(&pod).copied().unwrap_or(0);
+        let name = container_of(
+            &template,
+            container
+                .labels
+                .get(LABEL_CONTAINER)
+                .map_or("", String::as_str),
+        );
+        let restart = restart_of(&container.labels);
+        if !known {
+            // Created just before the crash for a pod the replay has not reached: claimed when
+            // the controller creates that pod again (same seed, same name).
+            driver.adoptable.push((pod, name, restart, container.id));
+            continue;
+        }
+        let key = (pod.clone(), name.clone());
+        let nth = seen.entry(key.clone()).or_default();
+        let applied = *nth < exits_applied.get(&key).copied().unwrap_or(0);
         *nth += 1;
         if !applied && container.state == "created" {
             // Created but never started before the crash: start it as the driver would have.
             let _ = engine.start_container(&container.id).await;
         }
-        driver.adopt(pod, restart, container.id, applied);
+        driver.adopt(pod, name, restart, container.id, applied);
     }
     for action in pending {
-        match &action {
-            Action::CreatePod { pod } | Action::StartContainer { pod, .. } => {
-                let restart = match &action {
-                    Action::StartContainer { restart, .. } => *restart,
-                    _ => 0,
+        if let Action::StartContainer {
+            pod,
+            container,
+            restart,
+        } = &action
+        {
+            let exists = driver
+                .live
+                .iter()
+                .any(|c| c.pod == *pod && c.container == *container && c.restart == *restart);
+            if exists {
+                let input = Input::ContainerStarted {
+                    pod: pod.clone(),
+                    container: container.clone(),
                 };
-                let exists = driver
-                    .live
-                    .iter()
-                    .any(|c| c.pod == *pod && c.restart == restart);
-                if exists {
-                    let input = Input::ContainerStarted { pod: pod.clone() };
-                    let now = driver.clock.now();
-                    let actions = driver.step(input, now);
-                    driver.run_actions(actions).await?;
-                } else {
-                    driver.run_actions(vec![action]).await?;
-                }
+                let now = driver.clock.now();
+                let actions = driver.step(input, now);
+                driver.run_actions(actions).await?;
+                continue;
             }
-            Action::StopPod { .. } => driver.run_actions(vec![action]).await?,
         }
+        driver.run_actions(vec![action]).await?;
     }
     driver.main_loop().await
 }
 
-fn applied_pod_known(ctl: &Controller, pod: &str) -> bool {
-    ctl.pod(pod).is_some()
-}
-
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
-    /// Claims a container found at resume for `pod`'s attempt `restart`, if there is one.
-    pub(super) async fn claim_adoptable(&mut self, pod: &str, restart: u32) -> bool {
+    /// Claims a container found at resume for `pod`'s `container`, attempt `restart`.
+    pub(super) async fn claim_adoptable(
+        &mut self,
+        pod: &str,
+        container: &str,
+        restart: u32,
+    ) -> bool {
         let Some(i) = self
             .adoptable
             .iter()
-            .position(|(p, r, _)| p == pod && *r == restart)
+            .position(|(p, c, r, _)| p == pod && c == container && *r == restart)
         else {
             return false;
         };
-        let (pod, restart, id) = self.adoptable.remove(i);
+        let (pod, container, restart, id) = self.adoptable.remove(i);
         // Starting an already running or exited container is harmless; a created one needs it.
         let _ = self.engine.start_container(&id).await;
-        self.adopt(pod, restart, id, false);
+        self.adopt(pod, container, restart, id, false);
         true
     }
 
     /// Watches an existing container again; `applied` ones (exit already counted) are only
     /// remembered.
-    fn adopt(&mut self, pod: String, restart: u32, id: String, applied: bool) {
-        let mut live = Live {
+    fn adopt(&mut self, pod: String, container: String, restart: u32, id: String, applied: bool) {
+        let live = Live {
             pod,
+            container,
             restart,
             id: id.clone(),
             exited: applied,
@@ -202,8 +251,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         };
         if !applied {
             self.watch_container(id, false);
-        } else {
-            live.logs_done = true;
         }
         self.live.push(live);
     }

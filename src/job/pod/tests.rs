@@ -23,6 +23,7 @@ fn pod(restart: u32, index: Option<i32>) -> PodIdentity {
         name: "pi-abcde".into(),
         uid: "pod-uid".into(),
         index,
+        container: String::new(),
         restart,
     }
 }

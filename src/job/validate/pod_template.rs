@@ -316,7 +316,6 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
         (pod.host_aliases.is_some(), "hostAliases"),
         (pod.subdomain.is_some(), "subdomain"),
         (pod.security_context.is_some(), "securityContext"),
-        (pod.init_containers.is_some(), "initContainers"),
         (
             pod.active_deadline_seconds.is_some(),
             "activeDeadlineSeconds",
@@ -387,7 +386,6 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
 fn pod_field_reason(field: &str, net: &'static str) -> &'static str {
     match field {
         "securityContext" => "not applied",
-        "initContainers" => "init containers are not run",
         "activeDeadlineSeconds" => "only the Job's activeDeadlineSeconds is enforced",
         _ => net,
     }

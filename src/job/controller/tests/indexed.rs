@@ -93,6 +93,7 @@ fn success_policy_ends_the_job_and_deletes_lingering_pods() {
     c.step(
         Input::ContainerExited {
             pod: pods[1].clone(),
+            container: String::new(),
             exit: ContainerExit {
                 code: 143,
                 ..Default::default()

@@ -51,6 +51,7 @@ fn exit(c: &mut Controller, pod: &str, code: i64, at: u64) -> Vec<Action> {
     c.step(
         Input::ContainerExited {
             pod: pod.to_string(),
+            container: String::new(),
             exit,
         },
         t(at),
@@ -61,6 +62,7 @@ fn start(c: &mut Controller, pod: &str, at: u64) {
     let actions = c.step(
         Input::ContainerStarted {
             pod: pod.to_string(),
+            container: String::new(),
         },
         t(at),
     );
@@ -127,7 +129,7 @@ fn on_failure_restarts_in_place_until_restarts_reach_backoff_limit() {
     start(&mut c, &pod, 0);
     assert!(exit(&mut c, &pod, 1, 1).is_empty());
     assert_eq!(
-        c.pod(&pod).unwrap().waiting_reason.as_deref(),
+        c.pod(&pod).unwrap().containers[0].waiting_reason.as_deref(),
         Some("CrashLoopBackOff")
     );
     assert_eq!(c.next_wakeup(), Some(t(11)));
@@ -135,6 +137,7 @@ fn on_failure_restarts_in_place_until_restarts_reach_backoff_limit() {
         c.step(Input::Tick, t(11)),
         vec![Action::StartContainer {
             pod: pod.clone(),
+            container: "main".into(),
             restart: 1
         }]
     );
@@ -145,11 +148,18 @@ fn on_failure_restarts_in_place_until_restarts_reach_backoff_limit() {
         c.step(Input::Tick, t(32)),
         vec![Action::StartContainer {
             pod: pod.clone(),
+            container: "main".into(),
             restart: 2
         }]
     );
     // restartCount reaches 2 once the new container exists: then the job controller acts.
-    let actions = c.step(Input::ContainerStarted { pod: pod.clone() }, t(32));
+    let actions = c.step(
+        Input::ContainerStarted {
+            pod: pod.clone(),
+            container: "main".into(),
+        },
+        t(32),
+    );
     assert!(matches!(&actions[..], [Action::StopPod { pod: p, .. }] if *p == pod));
     assert_eq!(
         reasons(&c),
@@ -187,7 +197,7 @@ fn kubelet_restart_backoff_caps_at_300s() {
     }
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300, 300]);
     start(&mut c, &pod, now);
-    assert_eq!(c.pod(&pod).unwrap().restart_count, 8);
+    assert_eq!(c.pod(&pod).unwrap().restart_count(), 8);
 }
 
 #[test]

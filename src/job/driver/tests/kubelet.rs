@@ -30,7 +30,7 @@ async fn on_failure_restarts_are_new_containers_10s_then_20s_apart() {
         vec![pod.clone(), format!("{pod}.1"), format!("{pod}.2")]
     );
     assert_eq!(gaps_secs(&creation_times(&engine)), vec![10, 20]);
-    assert_eq!(run.pods[0].restart_count, 2);
+    assert_eq!(run.pods[0].restart_count(), 2);
     assert!(
         out.stderr.iter().any(|l| l
             == &format!("pod/{pod} Error (exit code 1); restarting in 10s (CrashLoopBackOff)")),
@@ -122,7 +122,14 @@ async fn oom_killed_pod_is_reported() {
         out.stderr
     );
     assert_eq!(engine.created()[0].1.memory_bytes, Some(8 * 1024 * 1024));
-    assert_eq!(run.pods[0].terminated.as_ref().unwrap().reason, "OOMKilled");
+    assert_eq!(
+        run.pods[0].containers[0]
+            .terminated
+            .as_ref()
+            .unwrap()
+            .reason,
+        "OOMKilled"
+    );
     assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
 }
 
@@ -141,7 +148,7 @@ async fn never_pull_policy_with_a_missing_image_waits_with_err_image_never_pull(
     let line = format!("pod/{pod} ErrImageNeverPull: Container image \"busybox:1.36\" is not present with pull policy of Never");
     assert!(out.stderr.contains(&line), "{:?}", out.stderr);
     assert_eq!(
-        run.pods[0].waiting_reason.as_deref(),
+        run.pods[0].containers[0].waiting_reason.as_deref(),
         Some("ErrImageNeverPull")
     );
     assert_eq!(run.outcome.reason, "DeadlineExceeded");
@@ -201,7 +208,14 @@ async fn start_error_is_a_failed_pod_with_exit_128() {
         "{:?}",
         out.stderr
     );
-    assert_eq!(run.pods[0].terminated.as_ref().unwrap().exit_code, 128);
+    assert_eq!(
+        run.pods[0].containers[0]
+            .terminated
+            .as_ref()
+            .unwrap()
+            .exit_code,
+        128
+    );
     assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
 }
 
@@ -233,7 +247,10 @@ async fn a_failed_pull_waits_in_image_pull_back_off() {
     .replace("busybox:1.36", "busybox:missing");
     let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
     let pod = &run.pods[0];
-    assert_eq!(pod.waiting_reason.as_deref(), Some("ImagePullBackOff"));
+    assert_eq!(
+        pod.containers[0].waiting_reason.as_deref(),
+        Some("ImagePullBackOff")
+    );
     let pulls = engine
         .calls()
         .iter()
