@@ -56,7 +56,11 @@ impl DockerEngine {
             .await
             .map_err(|e| engine_error(e, NotFound::Image(&image)))?
             .id;
-        self.start_container(&id).await?;
+        if let Err(e) = self.start_container(&id).await {
+            // Not left behind: the kubelet's retry creates it again under the same name.
+            let _ = self.remove_container(&id).await;
+            return Err(e);
+        }
         Ok(id)
     }
 

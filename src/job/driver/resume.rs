@@ -290,8 +290,13 @@ mod tests {
     }
 
     fn job(completions: i32) -> Job {
+        job_with(completions, "")
+    }
+
+    /// The Job with `more` extra container lines after its `main` container.
+    fn job_with(completions: i32, more: &str) -> Job {
         let yaml = format!(
-            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: steps\nspec:\n  completions: {completions}\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox:1.36\n"
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: steps\nspec:\n  completions: {completions}\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox:1.36\n{more}"
         );
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         load_jobs_with_rng(&yaml, "job.yaml", &mut rng)
@@ -303,11 +308,19 @@ mod tests {
     /// Runs until `crash_after` (virtual time), then drops the driver like a SIGKILL would,
     /// and resumes from the recorded steps on the same engine.
     async fn crash_and_resume(crash_after: u64, lost_steps: usize) -> (JobRun, FakeEngine) {
+        crash_and_resume_job(job(3), crash_after, lost_steps).await
+    }
+
+    async fn crash_and_resume_job(
+        job: Job,
+        crash_after: u64,
+        lost_steps: usize,
+    ) -> (JobRun, FakeEngine) {
         let engine = FakeEngine::with_script(Script::print("step", 5));
         engine.add_image("busybox:1.36", None, None);
         let mut log = Log::default();
         let opts = RunOptions::default();
-        let first = run_foreground(&engine, job(3), opts.clone(), &mut log);
+        let first = run_foreground(&engine, job.clone(), opts.clone(), &mut log);
         let crashed = tokio::time::timeout(Duration::from_secs(crash_after), first).await;
         assert!(crashed.is_err(), "the Job ended before the crash");
         let (started, seed) = log.started.expect("controller_started was reported");
@@ -321,7 +334,7 @@ mod tests {
         let mut after = Log::default();
         let run = tokio::time::timeout(
             Duration::from_secs(120),
-            resume_foreground(&engine, job(3), opts, replay, None, &mut after),
+            resume_foreground(&engine, job, opts, replay, None, &mut after),
         )
         .await
         .expect("the resumed Job ends")
@@ -358,5 +371,24 @@ mod tests {
         let status = run.job.status.unwrap();
         assert_eq!((status.succeeded, status.failed), (Some(3), None));
         assert_eq!(engine.created().len(), 3, "no container was created twice");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crash_adopts_every_container_of_a_pod_and_its_sandbox() {
+        let job = job_with(3, "      - name: side\n        image: busybox:1.36\n");
+        for lost in [0, 1, 2] {
+            let (run, engine) = crash_and_resume_job(job.clone(), 7, lost).await;
+            assert_eq!(run.outcome.kind, OutcomeKind::Complete, "lost {lost}");
+            let status = run.job.status.unwrap();
+            assert_eq!((status.succeeded, status.failed), (Some(3), None));
+            assert_eq!(engine.created().len(), 6, "no container created twice");
+            let sandboxes = engine
+                .calls()
+                .into_iter()
+                .filter(|(_, c)| matches!(c, crate::engine::fake::Call::Sandbox(_)))
+                .count();
+            assert_eq!(sandboxes, 3, "no sandbox created twice (lost {lost})");
+            assert!(engine.running_sandboxes().is_empty());
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 mod basics;
 mod kubelet;
+mod multi;
 mod parallel;
 mod signals;
 
