@@ -69,6 +69,13 @@ pub struct LogsArgs {
     /// Logs of every pod of the Job
     #[arg(long)]
     pub all_pods: bool,
+    /// The container whose logs to print (default: the first, or the
+    /// kubectl.kubernetes.io/default-container annotation)
+    #[arg(short = 'c', long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Logs of every container of the pod(s)
+    #[arg(long, conflicts_with = "container")]
+    pub all_containers: bool,
 }
 
 /// `dockjob wait`.

@@ -1,5 +1,6 @@
 //! `logs POD | pod/POD | job/NAME`: a pod's container output from the engine, chosen as kubectl
-//! does (`podutils.ByLogging` for a Job), with `-f`, `--previous`, `--prefix`, `--all-pods`.
+//! does (`podutils.ByLogging` for a Job; `-c`, `--all-containers` or the default container),
+//! with `-f`, `--previous`, `--prefix`, `--all-pods`.
 
 use std::io::Write;
 
@@ -81,46 +82,55 @@ pub async fn logs<E: PodRuntime>(
     }
     let mut streams: SelectAll<BoxStream<'static, (String, Option<LogChunk>)>> = SelectAll::new();
     for pod in &pods {
-        let container = container_name(&pod.pod);
         let pod_name = pod.pod.metadata.name.clone().unwrap_or_default();
-        let id = if args.previous {
-            match &pod.previous_container_id {
-                Some(id) => id.clone(),
-                None => {
-                    eprintln!(
-                        "Error from server (BadRequest): previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-                    );
-                    return Ok(ExitStatus::Failure);
-                }
-            }
-        } else {
-            match &pod.container_id {
-                Some(id) => id.clone(),
-                None => {
-                    let reason = pod_summary(&pod.pod).status;
-                    eprintln!(
-                        "Error from server (BadRequest): container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
-                    );
-                    return Ok(ExitStatus::Failure);
-                }
+        let containers = match pick_containers(&pod.pod, args) {
+            Ok(containers) => containers,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Ok(ExitStatus::Failure);
             }
         };
-        let label = format!("[pod/{pod_name}/{container}] ");
-        let stream = engine
-            .logs(&id, args.follow)
-            .filter_map(|chunk| async move { chunk.ok() })
-            .map(move |chunk| (label.clone(), Some(chunk)))
-            .boxed();
-        if args.follow {
-            streams.push(stream);
-        } else {
-            // Without -f, pods are printed one after the other.
-            let mut one = stream;
-            let mut buffers = LineBuffers::default();
-            while let Some((label, chunk)) = one.next().await {
-                buffers.write(&label, chunk, prefix)?;
+        for container in containers {
+            let (current, previous) = engine_ids(pod, &container);
+            let id = if args.previous {
+                match previous {
+                    Some(id) => id,
+                    None => {
+                        eprintln!(
+                            "Error from server (BadRequest): previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+                        );
+                        return Ok(ExitStatus::Failure);
+                    }
+                }
+            } else {
+                match current {
+                    Some(id) => id,
+                    None => {
+                        let reason = pod_summary(&pod.pod).status;
+                        eprintln!(
+                            "Error from server (BadRequest): container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+                        );
+                        return Ok(ExitStatus::Failure);
+                    }
+                }
+            };
+            let label = format!("[pod/{pod_name}/{container}] ");
+            let stream = engine
+                .logs(&id, args.follow)
+                .filter_map(|chunk| async move { chunk.ok() })
+                .map(move |chunk| (label.clone(), Some(chunk)))
+                .boxed();
+            if args.follow {
+                streams.push(stream);
+            } else {
+                // Without -f, containers are printed one after the other.
+                let mut one = stream;
+                let mut buffers = LineBuffers::default();
+                while let Some((label, chunk)) = one.next().await {
+                    buffers.write(&label, chunk, prefix)?;
+                }
+                buffers.flush_all(prefix)?;
             }
-            buffers.flush_all(prefix)?;
         }
     }
     let mut buffers = LineBuffers::default();
@@ -131,23 +141,69 @@ pub async fn logs<E: PodRuntime>(
     Ok(ExitStatus::Success)
 }
 
-/// The container `logs` shows: the `kubectl.kubernetes.io/default-container` annotation, else
-/// the first.
-fn container_name(pod: &Pod) -> String {
+/// The containers `logs` shows (kubectl `logsforobject.go`): every one with
+/// `--all-containers`, the one named by `-c`, else the
+/// `kubectl.kubernetes.io/default-container` annotation, else the first (saying so on stderr
+/// when there are several: `Defaulted container "a" out of: a, b`).
+fn pick_containers(pod: &Pod, args: &LogsArgs) -> Result<Vec<String>, String> {
+    let names: Vec<String> = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
+    let pod_name = pod.metadata.name.clone().unwrap_or_default();
+    if args.all_containers {
+        return Ok(names);
+    }
+    if let Some(wanted) = &args.container {
+        if !names.contains(wanted) {
+            return Err(format!(
+                "container {wanted} is not valid for pod {pod_name}"
+            ));
+        }
+        return Ok(vec![wanted.clone()]);
+    }
     let annotated = pod
         .metadata
         .annotations
         .as_ref()
         .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
-        .cloned();
-    annotated
-        .or_else(|| {
-            pod.spec
-                .as_ref()
-                .and_then(|s| s.containers.first())
-                .map(|c| c.name.clone())
-        })
-        .unwrap_or_default()
+        .filter(|name| names.contains(name));
+    if let Some(name) = annotated {
+        return Ok(vec![name.clone()]);
+    }
+    let first = names.first().cloned().unwrap_or_default();
+    if names.len() > 1 {
+        eprintln!("Defaulted container {first:?} out of: {}", names.join(", "));
+    }
+    Ok(vec![first])
+}
+
+/// The engine containers of `container`'s current and previous run: from the Pod's
+/// `containerID` and `lastState.terminated.containerID`, else (single-container pods stored
+/// before those were recorded) the row's IDs.
+fn engine_ids(pod: &StoredPod, container: &str) -> (Option<String>, Option<String>) {
+    let status = pod
+        .pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|list| list.iter().find(|c| c.name == container));
+    let strip = |id: &String| id.trim_start_matches("docker://").to_string();
+    let current = status.and_then(|s| s.container_id.as_ref()).map(strip);
+    let previous = status
+        .and_then(|s| s.last_state.as_ref())
+        .and_then(|s| s.terminated.as_ref())
+        .and_then(|t| t.container_id.as_ref())
+        .map(strip);
+    let single = pod.pod.spec.as_ref().is_some_and(|s| s.containers.len() == 1);
+    if !single {
+        return (current, previous);
+    }
+    (
+        current.or_else(|| pod.container_id.clone()),
+        previous.or_else(|| pod.previous_container_id.clone()),
+    )
 }
 
 /// `podutils.ByLogging` for dockjob's pods (none is assigned to a node or has a Ready
@@ -170,6 +226,7 @@ pub fn sort_by_logging(pods: &mut [StoredPod]) {
             .status
             .as_ref()
             .and_then(|s| s.container_statuses.as_ref())
+            // `maxContainerRestarts`: the most restarted container counts.
             .and_then(|c| c.iter().map(|c| c.restart_count).max())
             .unwrap_or(0)
     };

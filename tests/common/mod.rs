@@ -60,6 +60,12 @@ impl TestEnv {
         }
     }
 
+    /// The pause image dockjob makes for this test's pods with several containers (removed
+    /// by name with the test's other objects).
+    pub fn pause_image(&self) -> String {
+        format!("dockjob-test/pause-{}:1", self.id)
+    }
+
     /// `io.dockjob.test=<id>`, for filters.
     pub fn label(&self) -> String {
         format!("{TEST_LABEL}={}", self.id)
@@ -71,6 +77,8 @@ impl TestEnv {
         command
             .env("DOCKER_CONFIG", self.dir.path().join("docker-config"))
             .env("DOCKJOB_STATE_DIR", self.dir.path().join("state"))
+            // Pods with several containers get their sandbox from this test's own pause image.
+            .env("DOCKJOB_PAUSE_IMAGE", self.pause_image())
             .env("NO_COLOR", "1")
             .env_remove("RUST_BACKTRACE");
         command
@@ -175,6 +183,11 @@ impl TestEnv {
                 .filters(&filters)
                 .build();
             let mut images = self.docker.list_images(Some(options)).await?;
+            let pause = bollard::models::ImageSummary {
+                id: self.pause_image(),
+                ..Default::default()
+            };
+            images.push(pause);
             // Children first: an image cannot go while another image is built on it.
             images.sort_by_key(|image| std::cmp::Reverse(image.created));
             for image in images {
