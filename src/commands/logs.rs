@@ -196,7 +196,11 @@ fn engine_ids(pod: &StoredPod, container: &str) -> (Option<String>, Option<Strin
         .and_then(|s| s.terminated.as_ref())
         .and_then(|t| t.container_id.as_ref())
         .map(strip);
-    let single = pod.pod.spec.as_ref().is_some_and(|s| s.containers.len() == 1);
+    let single = pod
+        .pod
+        .spec
+        .as_ref()
+        .is_some_and(|s| s.containers.len() == 1);
     if !single {
         return (current, previous);
     }

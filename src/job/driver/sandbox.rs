@@ -20,7 +20,15 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         if !has_sandbox(self.ctl.job()) {
             return Ok(Ok(None));
         }
-        if let Some(s) = self.sandboxes.iter().find(|s| s.pod == pod.name) {
+        if let Some(s) = self.sandboxes.iter_mut().find(|s| s.pod == pod.name) {
+            if s.stopped && !pod.phase.is_terminal() {
+                // Found stopped at a resume (the engine restarted): containers cannot join a
+                // sandbox that does not run, so it runs again.
+                if let Err(e) = self.engine.start_container(&s.id).await {
+                    return Ok(Err(format!("failed to restart pod sandbox: {e}")));
+                }
+                s.stopped = false;
+            }
             return Ok(Ok(Some(s.id.clone())));
         }
         if let Some(i) = self
