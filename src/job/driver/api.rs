@@ -11,7 +11,8 @@ use crate::job::controller::{JobEvent, JobOutcome, PodRecord};
 /// Options of a foreground run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Prefix each log line with `[pod/NAME] ` (`--prefix`).
+    /// Prefix each log line with `[pod/NAME] ` (`[pod/NAME/CONTAINER] ` in pods with several
+    /// containers; `--prefix`).
     pub prefix: bool,
     /// Remove the Job's containers when the run ends (`--rm`).
     pub rm: bool,

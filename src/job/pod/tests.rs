@@ -140,3 +140,93 @@ fn exit_reasons_follow_containerd() {
         "StartError"
     );
 }
+
+#[test]
+fn each_container_of_a_pod_gets_its_own_spec_and_the_pod_one_sandbox() {
+    let job = load(concat!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: duo}\nspec:\n  template:\n    spec:\n",
+        "      restartPolicy: Never\n",
+        "      volumes: [{name: shared, emptyDir: {}}]\n",
+        "      containers:\n",
+        "      - name: web\n        image: 'srv:1'\n        workingDir: /srv\n",
+        "        env: [{name: PORT, value: '8080'}]\n        command: [serve, '$(PORT)']\n",
+        "        resources: {limits: {memory: 32Mi}}\n",
+        "        volumeMounts: [{name: shared, mountPath: /data}]\n",
+        "      - name: probe\n        image: 'cli:2'\n",
+        "        env: [{name: URL, value: 'http://localhost:$(PORT)'}]\n        args: ['$(URL)']\n",
+        "        volumeMounts: [{name: shared, mountPath: /in}]\n",
+    ));
+    let identity = |container: &str, restart| PodIdentity {
+        container: container.to_string(),
+        ..pod(restart, None)
+    };
+    let web = container_spec(&job, &identity("web", 0));
+    let probe = container_spec(&job, &identity("probe", 3));
+    assert_eq!(
+        (web.name.as_str(), probe.name.as_str()),
+        ("pi-abcde_web", "pi-abcde_probe.3")
+    );
+    assert_eq!(
+        (web.image.as_str(), probe.image.as_str()),
+        ("srv:1", "cli:2")
+    );
+    assert_eq!(web.entrypoint, strings(&["serve", "8080"]));
+    // $(PORT) is web's variable, not probe's: left as written (kubelet expansion per container).
+    assert_eq!(probe.cmd, strings(&["http://localhost:$(PORT)"]));
+    assert_eq!(
+        (web.working_dir.as_deref(), probe.working_dir.as_deref()),
+        (Some("/srv"), None)
+    );
+    assert_eq!(
+        (web.memory_bytes, probe.memory_bytes),
+        (Some(32 * 1024 * 1024), None)
+    );
+    assert_eq!(
+        (web.empty_dirs.clone(), probe.empty_dirs.clone()),
+        (vec!["/data".to_string()], vec!["/in".to_string()])
+    );
+    assert_eq!(
+        web.labels.get(LABEL_CONTAINER).map(String::as_str),
+        Some("web")
+    );
+    assert_eq!(
+        probe.labels.get(LABEL_RESTART).map(String::as_str),
+        Some("3")
+    );
+    assert_eq!(
+        web.labels.get(LABEL_POD_UID),
+        probe.labels.get(LABEL_POD_UID)
+    );
+    assert!(has_sandbox(&job));
+    let sandbox = sandbox_spec(&job, &identity("", 0));
+    assert_eq!(
+        (sandbox.name.as_str(), sandbox.hostname.as_str()),
+        ("pi-abcde_POD", "pi-abcde")
+    );
+    assert_eq!(
+        sandbox.labels.get(LABEL_SANDBOX).map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(sandbox.labels.get(LABEL_CONTAINER), None);
+    assert_eq!(
+        sandbox.labels.get(LABEL_POD).map(String::as_str),
+        Some("pi-abcde")
+    );
+    assert_eq!(
+        sandbox
+            .labels
+            .get("batch.kubernetes.io/job-name")
+            .map(String::as_str),
+        Some("duo")
+    );
+    assert_eq!(pull_policy(&job, "probe"), "IfNotPresent");
+}
+
+#[test]
+fn a_one_container_pod_keeps_its_plain_names_and_no_sandbox() {
+    let job = job_with("");
+    assert!(!has_sandbox(&job));
+    assert_eq!(container_spec(&job, &pod(0, None)).name, "pi-abcde");
+    assert_eq!(container_spec(&job, &pod(1, None)).name, "pi-abcde.1");
+    assert_eq!(container_name("p", Some("c"), 0), "p_c");
+}

@@ -10,6 +10,7 @@ use crate::engine::ContainerExit;
 use crate::job::load::load_jobs_with_rng;
 
 mod indexed;
+mod phases;
 mod properties;
 
 fn t(secs: u64) -> Timestamp {

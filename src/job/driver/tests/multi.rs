@@ -281,3 +281,29 @@ async fn rm_removes_the_containers_and_the_sandbox() {
         out.stderr
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn prefixed_logs_name_the_container() {
+    let engine = per_container(|name, _| Script::Exit {
+        after: Duration::from_secs(1),
+        code: 0,
+        oom_killed: false,
+        logs: vec![format!("hi from {name}")],
+    });
+    let yaml = two_containers("chatty", "", "      restartPolicy: Never\n");
+    let opts = RunOptions {
+        prefix: true,
+        ..RunOptions::default()
+    };
+    let (run, out) = run(&engine, yaml.as_str(), opts).await;
+    let pod = &run.pods[0].name;
+    let mut lines = out.stdout.clone();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            format!("[pod/{pod}/a] hi from a"),
+            format!("[pod/{pod}/b] hi from b")
+        ]
+    );
+}
