@@ -51,11 +51,20 @@ async fn first_ctrl_c_stops_pods_with_the_grace_period() {
         "{:?}",
         out.stderr
     );
+    let status = run.job.status.unwrap();
+    assert_eq!(status.failed, None, "interrupted pods are not counted");
+    // Bug: an interrupted `run` left its stored Job `Running` for good.
+    let failed = status
+        .conditions
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "Failed")
+        .expect("a Failed condition");
     assert_eq!(
-        run.job.status.unwrap().failed,
-        None,
-        "interrupted pods are not counted"
+        (failed.status.as_str(), failed.reason.as_deref()),
+        ("True", Some("Interrupted"))
     );
+    assert_eq!(failed.message.as_deref(), Some("2 running pod(s) stopped"));
 }
 
 #[tokio::test(start_paused = true)]
