@@ -119,3 +119,45 @@ async fn interrupt_says_how_many_pods_it_stopped() {
         "job.batch/say interrupted: 1 running pod(s) stopped"
     );
 }
+
+/// Bug: Ctrl-C during a long pull waited for the pull to end.
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_a_long_pull_does_not_wait_for_it() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    engine
+        .allow_pull("busybox")
+        .pull_takes(Duration::from_secs(600));
+    let yaml = manifest("slowpull", "", "      restartPolicy: Never\n", "")
+        .replace("busybox:1.36", "busybox");
+    let (tx, rx) = watch::channel(0u32);
+    let opts = RunOptions {
+        interrupts: Some(rx),
+        ..RunOptions::default()
+    };
+    let press = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        tx.send_replace(1);
+    };
+    let started = tokio::time::Instant::now();
+    let ((run, out), ()) = tokio::join!(run(&engine, yaml.as_str(), opts), press);
+    assert_eq!(run.outcome.kind, OutcomeKind::Interrupted);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !engine
+            .calls()
+            .iter()
+            .any(|(_, c)| matches!(c, Call::Create(_))),
+        "no container after an interrupted pull"
+    );
+    assert!(
+        out.stderr
+            .iter()
+            .any(|l| l.contains("Pulling image \"busybox\" was interrupted")),
+        "{:?}",
+        out.stderr
+    );
+}
