@@ -3,8 +3,12 @@
 //! the Job completes with every completion counted once.
 //!
 //! The restart happens on a private `dockerd` this test starts (own socket, data and exec
-//! roots, vfs storage, no bridge), so the machine's engine and the other tests never notice.
-//! Needs root and Debian's `docker.io` (`dockerd`), as `.ci/run` provides.
+//! roots, vfs storage) in a network namespace of its own, so the machine's engine and the
+//! other tests never notice. Not `--bridge none` instead of the namespace: a daemon started
+//! with it deletes the host's `docker0` (moby `removeDefaultBridgeInterface`), which broke
+//! every container of the machine's engine when this test was first written.
+//! Needs root, Debian's `docker.io` (`dockerd`) and `iproute2` (`ip netns`), as `.ci/run`
+//! provides.
 
 mod common;
 
@@ -15,9 +19,10 @@ use std::time::{Duration, Instant};
 use common::{make_busybox_rootfs, stderr, stdout, TestEnv};
 use dockjob::store::Store;
 
-/// A `dockerd` of the test's own.
+/// A `dockerd` of the test's own, in its own network namespace.
 struct PrivateEngine {
     root: PathBuf,
+    netns: String,
     child: Option<Child>,
 }
 
@@ -25,8 +30,15 @@ impl PrivateEngine {
     fn start(root: &Path) -> PrivateEngine {
         std::fs::create_dir_all(root).unwrap();
         std::fs::write(root.join("daemon.json"), "{}").unwrap();
+        let netns = format!("dockjob-test-{}", std::process::id());
+        let created = Command::new("ip")
+            .args(["netns", "add", &netns])
+            .status()
+            .expect("ip netns (Debian's iproute2; the test needs root)");
+        assert!(created.success(), "ip netns add {netns} failed");
         let mut engine = PrivateEngine {
             root: root.to_path_buf(),
+            netns,
             child: None,
         };
         engine.spawn();
@@ -44,11 +56,14 @@ impl PrivateEngine {
             .append(true)
             .open(self.root.join("dockerd.log"))
             .unwrap();
-        let child = Command::new("dockerd")
+        // nsenter joins the network namespace only (`ip netns exec` would also remount /sys,
+        // where dockerd then misses its cgroups).
+        let child = Command::new("nsenter")
+            .arg(format!("--net=/run/netns/{}", self.netns))
+            .arg("dockerd")
             .args(["--config-file", &path("daemon.json")])
             .args(["--data-root", &path("data"), "--exec-root", &path("exec")])
             .args(["--pidfile", &path("dockerd.pid"), "-H", &self.host()])
-            .args(["--bridge", "none", "--iptables=false", "--ip6tables=false"])
             .args(["--storage-driver", "vfs"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
@@ -104,8 +119,11 @@ impl PrivateEngine {
         }
     }
 
-    fn restart(&mut self) {
+    /// Stops the engine and starts it again after `down`, a host that takes a while to reboot:
+    /// long enough that the controller finds no engine at all, not only one shutting down.
+    fn restart(&mut self, down: Duration) {
         self.stop();
+        std::thread::sleep(down);
         self.spawn();
     }
 }
@@ -119,12 +137,16 @@ impl Drop for PrivateEngine {
                 .output();
             self.stop();
         }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.netns])
+            .status();
     }
 }
 
 #[test]
 fn a_job_survives_an_engine_restart() {
     let env = TestEnv::new("enginerestart");
+    let host_bridge_before = host_bridge();
     let engine = &mut PrivateEngine::start(&env.dir.path().join("engine"));
     let host = engine.host();
     let dockjob = |args: &[&str]| {
@@ -171,7 +193,7 @@ fn a_job_survives_an_engine_restart() {
         assert!(Instant::now() < deadline, "the second pod never started");
         std::thread::sleep(Duration::from_millis(100));
     }
-    engine.restart();
+    engine.restart(Duration::from_secs(3));
 
     let out = dockjob(&[
         "wait",
@@ -201,4 +223,14 @@ fn a_job_survives_an_engine_restart() {
     assert!(failed >= 1, "{status:?}\n{log}");
     assert_eq!(rows.lines().count(), 3 + failed as usize, "{rows}\n{log}");
     dockjob(&["delete", "job", "survivor"]);
+    assert_eq!(
+        host_bridge(),
+        host_bridge_before,
+        "the machine's docker0 is untouched"
+    );
+}
+
+/// Whether the machine's `docker0` exists.
+fn host_bridge() -> bool {
+    Path::new("/sys/class/net/docker0").exists()
 }
