@@ -19,6 +19,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures_util::Stream;
@@ -52,9 +53,28 @@ impl Default for PackOptions {
 }
 
 /// Walks once and fails on the first file that would be sent but cannot be opened
-/// (docker/cli `ValidateContextDirectory`, restricted to what is really sent).
-pub fn check_readable(context: &BuildContext) -> Result<(), ContextError> {
+/// (docker/cli `ValidateContextDirectory`, restricted to what is really sent); returns the
+/// newest modification time of what will be sent.
+pub fn check_readable(context: &BuildContext) -> Result<Option<SystemTime>, ContextError> {
     walk::check_readable(&context.root, Some(&context.ignore))
+}
+
+/// A build context ready to stream: what [`context_body`] returns.
+pub struct ContextBody<S> {
+    /// The `dockerfile=` value of `POST /build`.
+    pub dockerfile_name: String,
+    /// The newest modification time among the entries sent (known when the readability
+    /// walk ran, see [`PackOptions::check_readable_first`]).
+    pub newest_mtime: Option<SystemTime>,
+    /// The tar stream.
+    pub stream: S,
+}
+
+impl<S> ContextBody<S> {
+    /// The `dockerfile=` value and the stream.
+    pub fn into_parts(self) -> (String, S) {
+        (self.dockerfile_name, self.stream)
+    }
 }
 
 /// Starts packing `context` on a new thread and returns the body stream.
@@ -74,21 +94,25 @@ pub fn pack_context(
     })
 }
 
-/// The build context body for `POST /build`: returns the `dockerfile=` value and the
-/// stream. Blocks for the pre-upload readability walk when
-/// [`PackOptions::check_readable_first`] is set (call it from `spawn_blocking` for huge
+/// The build context body for `POST /build`. Blocks for the pre-upload readability walk
+/// when [`PackOptions::check_readable_first`] is set (call it from `spawn_blocking` for huge
 /// trees); the packing itself runs on its own thread.
 pub fn context_body(
     context_dir: &Path,
     dockerfile: DockerfileSource,
     options: PackOptions,
-) -> Result<(String, impl Stream<Item = BodyItem> + Send + 'static), ContextError> {
+) -> Result<ContextBody<impl Stream<Item = BodyItem> + Send + 'static>, ContextError> {
     let context = prepare_context(context_dir, &dockerfile)?;
-    if options.check_readable_first {
-        check_readable(&context)?;
-    }
-    let name = context.dockerfile_name.clone();
-    Ok((name, pack_context(context, options.compression)?))
+    let newest_mtime = if options.check_readable_first {
+        check_readable(&context)?
+    } else {
+        None
+    };
+    Ok(ContextBody {
+        dockerfile_name: context.dockerfile_name.clone(),
+        newest_mtime,
+        stream: pack_context(context, options.compression)?,
+    })
 }
 
 /// A root filesystem directory as a tar body (for `docker image import`): every entry,

@@ -77,6 +77,7 @@ fn read_tar(bytes: &[u8]) -> Vec<Item> {
 
 fn pack(root: &Path, dockerfile: DockerfileSource) -> (String, Vec<Item>) {
     let (name, stream) = archive::context_body(root, dockerfile, PackOptions::default())
+        .map(archive::ContextBody::into_parts)
         .unwrap_or_else(|e| panic!("{e}"));
     (name, read_tar(&collect(stream).unwrap()))
 }
@@ -361,7 +362,9 @@ fn unreadable_file_that_is_not_excluded_is_an_error() {
         check_readable_first: false,
         ..PackOptions::default()
     };
-    let (_, stream) = archive::context_body(root, DockerfileSource::Default, options).unwrap();
+    let (_, stream) = archive::context_body(root, DockerfileSource::Default, options)
+        .unwrap()
+        .into_parts();
     let error = collect(stream).unwrap_err();
     assert!(error.to_string().contains("secret"), "{error}");
 }

@@ -186,6 +186,7 @@ fn build_with_cli(
 /// Builds with dockjob's packer, sending the stream with bollard.
 fn build_with_dockjob(ctx: &Path, dockerfile: DockerfileSource, tag: &str, id: &str) {
     let (name, body) = archive::context_body(ctx, dockerfile, PackOptions::default())
+        .map(archive::ContextBody::into_parts)
         .unwrap_or_else(|e| panic!("packing: {e}"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

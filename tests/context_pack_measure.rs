@@ -38,6 +38,7 @@ fn pack_directory_from_env() {
         DockerfileSource::Contents(dockerfile.into_bytes()),
         options,
     )
+    .map(archive::ContextBody::into_parts)
     .unwrap_or_else(|e| panic!("{e}"));
     let checked = started.elapsed();
     let runtime = tokio::runtime::Builder::new_multi_thread()

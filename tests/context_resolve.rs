@@ -21,6 +21,7 @@ fn write(root: &Path, rel: &str, content: &str) {
 /// The entry names of the packed context, as raw bytes.
 fn packed_names(root: &Path, dockerfile: DockerfileSource) -> (String, Vec<Vec<u8>>) {
     let (name, stream) = archive::context_body(root, dockerfile, PackOptions::default())
+        .map(archive::ContextBody::into_parts)
         .unwrap_or_else(|e| panic!("{e}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

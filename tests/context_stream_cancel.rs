@@ -28,8 +28,9 @@ fn dropping_the_stream_stops_the_packing_thread() {
         compression: Compression::None,
         ..PackOptions::default()
     };
-    let (_, stream) =
-        archive::context_body(dir.path(), DockerfileSource::Default, options).unwrap();
+    let (_, stream) = archive::context_body(dir.path(), DockerfileSource::Default, options)
+        .unwrap()
+        .into_parts();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -232,3 +232,54 @@ fn build_push_writes_buildx_metadata_and_oci_labels() {
     assert_eq!(labels["extra"], "yes");
     assert!(labels.contains_key("org.opencontainers.image.created"));
 }
+
+/// Bench case d found it: outside a git checkout the `created` label was the build time, so
+/// every rebuild of unchanged sources committed a new LABEL step. It is now the newest
+/// modification time of what the context sends, and a rebuild is fully cached.
+#[test]
+fn created_label_outside_git_is_the_sources_time_and_rebuilds_are_cached() {
+    let env = TestEnv::new("created");
+    let base = env.base_image();
+    let dockerfile = env.write("ctx/Dockerfile", &format!("FROM {base}\nCOPY . /src/\n"));
+    env.write("ctx/data.txt", "data\n");
+    env.write("ctx/ignored.txt", "not sent\n");
+    env.write("ctx/.dockerignore", "ignored.txt\n");
+    let context = dockerfile.parent().unwrap();
+    let set_mtime = |name: &str, when: &str| {
+        let status = std::process::Command::new("touch")
+            .args(["-h", "-d", when])
+            .arg(context.join(name))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    for name in ["Dockerfile", "data.txt", ".dockerignore", "."] {
+        set_mtime(name, "2024-01-02T03:04:05Z");
+    }
+    set_mtime("data.txt", "2025-06-07T08:09:10Z");
+    // Excluded by .dockerignore: its newer time must not count.
+    set_mtime("ignored.txt", "2026-01-01T00:00:00Z");
+    let tag = format!("dockjob-test/created-{}:1", env.id);
+    let build = || {
+        let output = env
+            .dockjob()
+            .env_remove("SOURCE_DATE_EPOCH")
+            .args(["build", "-q", context.to_str().unwrap(), "-t", &tag])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).trim().to_string()
+    };
+    let first = build();
+    let second = build();
+    assert_eq!(
+        first, second,
+        "an unchanged context rebuilds from the cache"
+    );
+    let inspect = env.block_on(env.docker().inspect_image(&tag)).unwrap();
+    let labels = inspect.config.unwrap().labels.unwrap();
+    assert_eq!(
+        labels["org.opencontainers.image.created"],
+        "2025-06-07T08:09:10Z"
+    );
+}

@@ -223,6 +223,16 @@ fn ignored_fields_get_one_warning_each() {
 }
 
 #[test]
+fn on_pod_conditions_rules_are_said_never_to_match() {
+    let spec = "  podFailurePolicy:\n    rules:\n    - action: FailJob\n      onExitCodes: {operator: In, values: [42]}\n    - action: Ignore\n      onPodConditions: [{type: DisruptionTarget}]\n";
+    let loaded = load_jobs(&job(spec, "      restartPolicy: Never\n", ""), "job.yaml").unwrap();
+    assert_eq!(
+        loaded[0].warnings,
+        vec!["spec.podFailurePolicy.rules[1].onPodConditions: ignored by dockjob (no pod on one engine is preempted, evicted or disrupted, so it never matches)".to_string()]
+    );
+}
+
+#[test]
 fn multi_container_pods_load_with_each_container() {
     let yaml = format!(
         "{}      - name: side\n        image: busybox:1.36\n",

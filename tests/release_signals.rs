@@ -109,4 +109,12 @@ fn sigterm_stops_the_pods_of_run_gracefully() {
         env.containers(&[]).is_empty(),
         "--rm removed the stopped pod"
     );
+    // Bug: the stored Job stayed `Running` with nothing behind it.
+    let name = format!("sigterm-{}", env.id);
+    let jobs = env.run_ok(&["get", "jobs", &name, "--no-headers"]);
+    let row = String::from_utf8_lossy(&jobs.stdout);
+    assert!(row.contains(" Failed "), "{row}");
+    let described = env.run_ok(&["describe", "job", &name]);
+    let text = String::from_utf8_lossy(&described.stdout);
+    assert!(text.contains("Interrupted"), "{text}");
 }

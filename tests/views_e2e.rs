@@ -305,3 +305,82 @@ fn apply_configured_suspends_and_resumes_the_running_job() {
     assert_eq!(stdout(&out), "job.batch \"later\" deleted\n");
     assert_eq!(env.containers(&[]).len(), 1);
 }
+
+/// Waits up to `limit` for `done`, polling every 100 ms.
+fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Bugs: ttlSecondsAfterFinished was not enforced after a foreground `run`, nor when the
+/// controller waiting for it died.
+#[test]
+fn ttl_after_a_foreground_run_is_enforced_even_if_its_controller_dies() {
+    let env = TestEnv::new("viewsttl");
+    let image = env.base_image();
+    let manifest = job_yaml(
+        &env,
+        &image,
+        "short",
+        "  ttlSecondsAfterFinished: 14\n",
+        "echo done",
+    );
+    let path = env.write("job.yaml", &manifest);
+    let out = env.run_ok(&["--progress", "plain", "run", "-f", path.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("(ttlSecondsAfterFinished)"),
+        "{}",
+        stderr(&out)
+    );
+    let store = store(&env);
+    let uid = store.get_job("default", "short").unwrap().unwrap().uid;
+    // As in Kubernetes, the finished Job and its pod stay until the TTL passes.
+    assert_eq!(env.containers(&[]).len(), 1);
+
+    // The detached controller waiting for the TTL dies; the next command starts another.
+    let mut lease = None;
+    eventually(
+        Duration::from_secs(10),
+        "the TTL controller's lease",
+        || {
+            lease = store.lease(&uid).unwrap();
+            lease.is_some()
+        },
+    );
+    let pid = lease.unwrap().pid.to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_secs(11));
+    env.run_ok(&["get", "jobs"]);
+
+    eventually(Duration::from_secs(30), "the TTL to delete the Job", || {
+        store.get_job("default", "short").unwrap().is_none()
+    });
+    assert!(env.containers(&[]).is_empty(), "the pod went with its Job");
+    let out = env.run_ok(&["get", "jobs"]);
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn ttl_zero_deletes_the_job_when_run_ends() {
+    let env = TestEnv::new("viewsttl0");
+    let image = env.base_image();
+    let manifest = job_yaml(
+        &env,
+        &image,
+        "gone",
+        "  ttlSecondsAfterFinished: 0\n",
+        "echo done",
+    );
+    let path = env.write("job.yaml", &manifest);
+    let out = env.run_ok(&["run", "-f", path.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "done\n");
+    assert!(env.containers(&[]).is_empty());
+    assert!(store(&env).get_job("default", "gone").unwrap().is_none());
+}

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::fs::{self, Metadata};
 use std::io;
 use std::path::Path;
+use std::time::SystemTime;
 
 use crate::context::plan::{self, WalkDecision};
 use crate::context::{IgnoreFile, ParentMatches};
@@ -93,8 +94,14 @@ fn sorted_names(dir: &Path) -> Result<Vec<OsString>, ContextError> {
 
 /// The pre-upload check (docker/cli `ValidateContextDirectory`): every regular file that
 /// will be sent must open for reading. Run before the upload starts so that the error is a
-/// clear message instead of a truncated body.
-pub fn check_readable(root: &Path, ignore: Option<&IgnoreFile>) -> Result<(), ContextError> {
+/// clear message instead of a truncated body. Returns the newest modification time among
+/// the entries that will be sent (`None` for an empty tree), which dates the sources when
+/// git cannot.
+pub fn check_readable(
+    root: &Path,
+    ignore: Option<&IgnoreFile>,
+) -> Result<Option<SystemTime>, ContextError> {
+    let mut newest: Option<SystemTime> = None;
     walk(root, ignore, &mut |entry| {
         if entry.meta.file_type().is_file() {
             fs::File::open(entry.abs).map_err(|source| ContextError::Unreadable {
@@ -102,6 +109,10 @@ pub fn check_readable(root: &Path, ignore: Option<&IgnoreFile>) -> Result<(), Co
                 source,
             })?;
         }
+        if let Ok(modified) = entry.meta.modified() {
+            newest = newest.max(Some(modified));
+        }
         Ok(())
-    })
+    })?;
+    Ok(newest)
 }

@@ -46,14 +46,7 @@ pub async fn build(
     }
     let build_args = parse_build_args(&args.build_args)?;
     let substitutions = parse_build_contexts(&args.build_contexts)?;
-    let mut labels = if args.no_oci_labels {
-        BTreeMap::new()
-    } else {
-        let version = tags.first().and_then(ImageRef::tag);
-        let (git, commit_time) = git_checkout(&args.context);
-        default_oci_labels(&created_time(commit_time), &git, version)
-    };
-    labels.extend(parse_key_values("--label", &args.labels)?);
+    let user_labels = parse_key_values("--label", &args.labels)?;
 
     let (display_name, given, source) = read_dockerfile(&args.context, args.file.as_deref())?;
     let parsed =
@@ -103,10 +96,23 @@ pub async fn build(
     if engine.endpoint().starts_with("unix://") && !args.compress {
         pack.compression = archive::Compression::None;
     }
-    let (dockerfile_name, body) =
+    let packed =
         tokio::task::spawn_blocking(move || archive::context_body(&context, dockerfile, pack))
             .await?
             .with_context(|| format!("packing the build context {}", args.context.display()))?;
+    let mut labels = if args.no_oci_labels {
+        BTreeMap::new()
+    } else {
+        let version = tags.first().and_then(ImageRef::tag);
+        let (git, commit_time) = git_checkout(&args.context);
+        let sources_time = packed
+            .newest_mtime
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .and_then(|t| jiff::Timestamp::from_second(t.as_second()).ok());
+        default_oci_labels(&created_time(commit_time, sources_time), &git, version)
+    };
+    labels.extend(user_labels);
+    let (dockerfile_name, body) = packed.into_parts();
     let request = BuildRequest {
         dockerfile: dockerfile_name,
         tag: tags.first().map(ImageRef::to_string),
@@ -200,14 +206,19 @@ fn git_checkout(context: &Path) -> (GitFacts, Option<jiff::Timestamp>) {
 }
 
 /// The `created` label: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit time
-/// of the checkout's HEAD, else now. A label that changes on every build makes the engine
-/// commit a new LABEL layer each time, so a rebuild of unchanged sources would never be
-/// fully cached (bench case c: 2.9 s instead of 0.07 s).
-fn created_time(commit_time: Option<jiff::Timestamp>) -> String {
+/// of the checkout's HEAD, else the newest modification time of what the context sends,
+/// else now. A label that changes on every build makes the engine commit a new LABEL layer
+/// each time, so a rebuild of unchanged sources would never be fully cached (bench case c:
+/// 2.9 s instead of 0.07 s; case d outside git: 3.9× the docker CLI).
+fn created_time(
+    commit_time: Option<jiff::Timestamp>,
+    sources_time: Option<jiff::Timestamp>,
+) -> String {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| timestamp_from_epoch(&s))
         .or(commit_time)
+        .or(sources_time)
         .unwrap_or_else(jiff::Timestamp::now)
         .to_string()
 }

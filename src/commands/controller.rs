@@ -93,13 +93,21 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
         for job in store.list_jobs(None)? {
-            if is_finished(&job) || job.deleted_at.is_some() {
+            if job.deleted_at.is_some() {
                 continue;
             }
-            let Some(lease) = store.lease(&job.uid)? else {
-                continue;
+            let lease = store.lease(&job.uid)?;
+            let dead = lease
+                .as_ref()
+                .is_some_and(|lease| lease.is_expired(now, LEASE_TTL));
+            // A finished Job still waiting for its ttlSecondsAfterFinished needs a controller
+            // too: its own died, or the `run` that ran it could not start one.
+            let orphaned = if is_finished(&job) {
+                has_ttl(&job) && (lease.is_none() || dead)
+            } else {
+                dead
             };
-            if lease.is_expired(now, LEASE_TTL) {
+            if orphaned {
                 let scale = stored_backoff_scale(&job);
                 spawn_controller(global, &job.uid, scale)?;
             }
@@ -109,6 +117,13 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     if let Err(e) = result {
         eprintln!("warning: checking Job controllers: {e:#}");
     }
+}
+
+fn has_ttl(job: &StoredJob) -> bool {
+    job.job
+        .spec
+        .as_ref()
+        .is_some_and(|s| s.ttl_seconds_after_finished.is_some())
 }
 
 /// Annotation keeping `--backoff-scale` with the Job, so a restarted controller uses it.
@@ -384,6 +399,11 @@ pub struct ForegroundJob {
 }
 
 impl ForegroundJob {
+    /// The stored Job's uid.
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
     /// A store connection for the run's [`StoreRecorder`].
     pub fn recorder_store(&self) -> anyhow::Result<Store> {
         Ok(Store::open(&self.dir)?)

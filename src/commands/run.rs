@@ -3,7 +3,7 @@
 
 use tokio::sync::watch;
 
-use super::controller::store_foreground_job;
+use super::controller::{spawn_controller, store_foreground_job};
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::engine::docker::DockerEngine;
 use crate::error::{user_error, ExitStatus};
@@ -77,7 +77,13 @@ pub async fn run(
                 run_recorded(engine, manifest, options, store, &mut out).await
             }
         }?;
-        drop(foreground);
+        if let Some(foreground) = foreground {
+            let uid = foreground.uid().to_string();
+            drop(foreground); // releases the lease
+            if let Some(expiry) = run.ttl_expires_at {
+                expire_later(global, &uid, expiry, args.backoff_scale, progress);
+            }
+        }
         let this = match run.outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Suspended => ExitStatus::Success,
             OutcomeKind::Failed => ExitStatus::Failure,
@@ -88,6 +94,32 @@ pub async fn run(
         }
     }
     Ok(status)
+}
+
+/// `ttlSecondsAfterFinished`: a Job whose time has come (TTL 0: the run already removed its
+/// containers) is deleted now; otherwise a detached controller waits for the time and
+/// deletes the Job and its containers then, as Kubernetes' TTL controller would.
+fn expire_later(
+    global: &GlobalArgs,
+    uid: &str,
+    expiry: jiff::Timestamp,
+    backoff_scale: f64,
+    progress: ProgressMode,
+) {
+    let result = if expiry <= jiff::Timestamp::now() {
+        super::state::open_store(global)
+            .and_then(|mut store| Ok(store.remove_job(uid)?))
+            .map(|_| None)
+    } else {
+        spawn_controller(global, uid, backoff_scale).map(Some)
+    };
+    match result {
+        Ok(Some(_)) => progress.note(&format!(
+            "the Job and its pods will be deleted at {expiry} (ttlSecondsAfterFinished)"
+        )),
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: ttlSecondsAfterFinished will not be enforced: {e:#}"),
+    }
 }
 
 /// Runs the Job, saving its state to `store` when there is one.

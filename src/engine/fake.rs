@@ -61,6 +61,8 @@ struct State {
     calls: Vec<(Duration, Call)>,
     running: usize,
     max_running: usize,
+    pull_time: Duration,
+    image_inspections: usize,
 }
 
 /// The scripted engine. Clone-free: share it by reference.
@@ -83,6 +85,8 @@ impl FakeEngine {
                 calls: Vec::new(),
                 running: 0,
                 max_running: 0,
+                pull_time: Duration::ZERO,
+                image_inspections: 0,
             }),
             chooser: Arc::new(chooser),
             epoch: Instant::now(),
@@ -124,6 +128,17 @@ impl FakeEngine {
     pub fn allow_pull(&self, name: &str) -> &Self {
         self.lock().pullable.insert(name.to_string());
         self
+    }
+
+    /// Makes every pull take `time` (on tokio's clock) before it succeeds or fails.
+    pub fn pull_takes(&self, time: Duration) -> &Self {
+        self.lock().pull_time = time;
+        self
+    }
+
+    /// How many times `inspect_image` was called.
+    pub fn image_inspections(&self) -> usize {
+        self.lock().image_inspections
     }
 
     /// Every call so far with its virtual time since the fake was built.
@@ -196,11 +211,15 @@ impl FakeEngine {
 
 impl PodRuntime for FakeEngine {
     async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
-        Ok(self.lock().images.get(image).cloned())
+        let mut state = self.lock();
+        state.image_inspections += 1;
+        Ok(state.images.get(image).cloned())
     }
 
     async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
         self.record(Call::Pull(image.to_string()));
+        let pull_time = self.lock().pull_time;
+        tokio::time::sleep(pull_time).await;
         let mut state = self.lock();
         if !state.pullable.contains(image) {
             return Err(EngineError::ImageNotFound(image.to_string()));

@@ -76,6 +76,7 @@ impl DockerEngine {
             .ping()
             .await
             .map_err(|e| unreachable(describe_connect_error(&e)))?;
+        let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
         Ok(DockerEngine {
             docker: docker.with_timeout(REQUEST_TIMEOUT),
             endpoint,
@@ -140,8 +141,55 @@ fn engine_error(error: BollardError, object: NotFound<'_>) -> EngineError {
         },
         BollardError::DockerResponseServerError { message, .. } => EngineError::Daemon(message),
         BollardError::DockerStreamError { error } => EngineError::Daemon(error),
+        other if lost_connection(&other) => EngineError::Unreachable {
+            endpoint: CONNECTED_ENDPOINT
+                .get()
+                .cloned()
+                .unwrap_or_else(|| "its endpoint".to_string()),
+            detail: describe_connect_error(&other),
+        },
         other => EngineError::Daemon(describe_connect_error(&other)),
     }
+}
+
+/// The endpoint of this process's engine connection, for [`EngineError::Unreachable`] raised
+/// after the connection was made (a dockjob process talks to one engine).
+static CONNECTED_ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Whether the engine went away under a call: the socket vanished or refused (the engine
+/// stopped or restarts), or the connection broke mid-request. Such a failure must end a run
+/// (or make a detached controller wait and resume), never become a pod's
+/// `CreateContainerError` (bug found by the engine-restart test).
+fn lost_connection(error: &BollardError) -> bool {
+    use std::io::ErrorKind;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                ErrorKind::NotFound
+                    | ErrorKind::ConnectionRefused
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        if let Some(http) = current.downcast_ref::<hyper::Error>() {
+            if http.is_incomplete_message() || http.is_closed() || http.is_canceled() {
+                return true;
+            }
+        }
+        if let Some(client) = current.downcast_ref::<hyper_util::client::legacy::Error>() {
+            if client.is_connect() {
+                return true;
+            }
+        }
+        source = current.source();
+    }
+    false
 }
 
 /// What a 404 from the engine refers to.

@@ -27,6 +27,9 @@ pub const MAX_FAILED_INDEXES_EXCEEDED: (&str, &str) = (
     "MaxFailedIndexesExceeded",
     "Job has exceeded the specified maximal number of failed indexes",
 );
+/// Reason of the `Failed` condition of a Job whose run was interrupted (Ctrl-C, SIGTERM, or
+/// the Job deleted under its controller): dockjob's own.
+pub const INTERRUPTED: &str = "Interrupted";
 /// Reason and message when all indexes ended and some failed.
 pub const FAILED_INDEXES: (&str, &str) = ("FailedIndexes", "Job has failed indexes");
 
@@ -45,10 +48,16 @@ impl Controller {
                     .iter()
                     .filter(|p| matches!(p.deleting, Some((_, DeleteCause::Interrupted))))
                     .count();
+                let message = format!("{stopped} running pod(s) stopped");
+                // Not a Kubernetes reason: nothing will resume this Job, so it ends Failed
+                // (kubectl's STATUS `Failed`) rather than staying `Running` with no
+                // controller behind it.
+                self.set_condition("Failed", "True", INTERRUPTED, &message, now);
+                self.record_job_event(EventType::Warning, INTERRUPTED, message.clone(), now);
                 self.outcome = Some(JobOutcome {
                     kind: OutcomeKind::Interrupted,
-                    reason: "Interrupted".to_string(),
-                    message: format!("{stopped} running pod(s) stopped"),
+                    reason: INTERRUPTED.to_string(),
+                    message,
                 });
             }
             return actions;

@@ -160,6 +160,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     adoptable: Vec<(String, String, u32, String)>,
     /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
     spec_updates: Option<watch::Receiver<Option<Job>>>,
+    /// Images seen present in the engine during this run.
+    images_present: std::collections::HashSet<String>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -190,6 +192,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             sandboxes: Vec::new(),
             adoptable: Vec::new(),
             spec_updates,
+            images_present: Default::default(),
         }
     }
 

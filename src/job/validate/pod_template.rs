@@ -260,6 +260,22 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
     if spec.managed_by.is_some() {
         ignore("spec.managedBy", "dockjob is the only controller");
     }
+    // Kubernetes adds DisruptionTarget on preemption, eviction, taint-based eviction, pod GC
+    // and node shutdown (`pkg/apis/core/types.go` DisruptionTarget): none of them happens to a
+    // pod on one engine, so such a rule can never match.
+    let policy_rules = spec.pod_failure_policy.iter().flat_map(|p| p.rules.iter());
+    for (i, rule) in policy_rules.enumerate() {
+        if rule
+            .on_pod_conditions
+            .as_ref()
+            .is_some_and(|c| !c.is_empty())
+        {
+            ignore(
+                &format!("spec.podFailurePolicy.rules[{i}].onPodConditions"),
+                "no pod on one engine is preempted, evicted or disrupted, so it never matches",
+            );
+        }
+    }
     let Some(pod) = spec.template.spec.as_ref() else {
         return warnings;
     };

@@ -155,3 +155,24 @@ async fn zero_completions_complete_at_once() {
     assert_eq!(run.outcome.kind, OutcomeKind::Complete);
     assert!(engine.created().is_empty());
 }
+
+/// Bench case b: one image inspection per pod cost the engine 50 requests in a 50-pod Job.
+#[tokio::test(start_paused = true)]
+async fn the_image_is_inspected_once_per_run() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "once",
+        "  completions: 6\n  parallelism: 3\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(run.outcome.kind, OutcomeKind::Complete);
+    assert_eq!(engine.image_inspections(), 1);
+    let present = run
+        .events
+        .iter()
+        .filter(|e| e.reason == "Pulled" && e.message.contains("already present"))
+        .count();
+    assert_eq!(present, 6, "the kubelet's event for every pod all the same");
+}
