@@ -238,3 +238,71 @@ fn an_on_failure_restart_rejoins_the_pods_localhost() {
     let never = env.run(&["logs", pod, "-c", "a", "--previous"]);
     assert_eq!(never.status.code(), Some(1));
 }
+
+#[test]
+fn a_killed_controller_is_replaced_and_adopts_every_container_and_sandbox() {
+    let env = TestEnv::new("mckill");
+    let containers = r#"      - name: a
+        image: IMAGE
+        command: ["sh", "-c", "sleep 2; echo a-done"]
+      - name: b
+        image: IMAGE
+        command: ["sh", "-c", "sleep 3; echo b-done"]
+"#;
+    let pod = "      restartPolicy: Never\n      terminationGracePeriodSeconds: 1\n";
+    let path = write_job(&env, "pair", "  completions: 2\n", pod, containers);
+    env.run_ok(&["apply", "-f", &path]);
+    // Both containers of the first pod run: READY 2/2.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let table = stdout(&env.run_ok(&["get", "pods", "--no-headers"]));
+        if table
+            .lines()
+            .any(|l| l.split_whitespace().nth(1) == Some("2/2"))
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never 2/2: {table}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let store = dockjob::store::Store::open(&env.dir.path().join("state")).unwrap();
+    let uid = store.get_job("default", "pair").unwrap().unwrap().uid;
+    let lease = store
+        .lease(&uid)
+        .unwrap()
+        .expect("a controller holds the lease");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &lease.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The next command finds the lease silent and starts a controller that adopts the pod.
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    env.run_ok(&["get", "jobs"]);
+    let out = env.run_ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/pair",
+        "--timeout=60s",
+    ]);
+    assert_eq!(stdout(&out), "job.batch/pair condition met\n");
+    let job = stdout(&env.run_ok(&["get", "jobs", "pair", "-o", "json"]));
+    let job: serde_json::Value = serde_json::from_str(&job).unwrap();
+    assert_eq!(job["status"]["succeeded"], 2, "{job}");
+    assert_eq!(job["status"]["failed"], serde_json::Value::Null, "{job}");
+    // Two pods, each two containers and a sandbox: nothing re-run, nothing left running.
+    assert_eq!(pod_names(&env).len(), 2);
+    let all = env.containers(&[]);
+    assert_eq!(all.len(), 6, "{all:?}");
+    let running = all
+        .iter()
+        .filter(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"))
+        .count();
+    assert_eq!(running, 0);
+    env.run_ok(&["delete", "job", "pair"]);
+    assert_eq!(
+        env.containers(&[]).len(),
+        0,
+        "delete removes containers and sandboxes"
+    );
+}
