@@ -381,7 +381,13 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
 
     async fn on_interrupt(&mut self, count: u32) -> Result<(), DriverError> {
         if count <= 1 {
-            let running = self.live.iter().filter(|c| !c.exited).count();
+            let running: std::collections::HashSet<&str> = self
+                .live
+                .iter()
+                .filter(|c| !c.exited)
+                .map(|c| c.pod.as_str())
+                .collect();
+            let running = running.len();
             self.out.status(&format!(
                 "Interrupted: stopping {running} pod(s) gracefully (grace period {}s); press Ctrl-C again to kill them now",
                 self.ctl.grace_period().as_secs()
