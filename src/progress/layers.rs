@@ -1,7 +1,7 @@
 //! What a push (or pull) shows, layer by layer, decided without a terminal.
 //!
 //! Owns [`PlainLines`] (which engine messages become lines when stderr is not a terminal) and
-//! [`layer_line`] (the text of one layer's line on a terminal). `push.rs` only draws what these
+//! [`layer_line`] (what one layer's line on a terminal shows). `push.rs` only draws what these
 //! return. Pure.
 //!
 //! Plain output follows `docker push` to a pipe: `<id>: <status>` per layer message and the
@@ -14,9 +14,6 @@ use std::collections::HashMap;
 use crate::engine::{LayerPhase, PushEvent};
 
 use super::human_bytes;
-
-/// Width of the `[===>   ]` box on a layer's terminal line, as `docker push` on a wide terminal.
-const BAR_WIDTH: usize = 50;
 
 /// Turns engine messages into plain lines, each layer's status once per change.
 #[derive(Debug, Default)]
@@ -49,34 +46,40 @@ impl PlainLines {
     }
 }
 
-/// One layer's line on a terminal, without the id: the status, and while bytes move a
-/// `[====>    ]` box and `done/total`, as `docker push` draws it.
-pub fn layer_line(event: &PushEvent) -> String {
-    let counts = match (event.current, event.total) {
-        (Some(current), Some(total)) if total > 0 => Some((current.max(0), total)),
-        _ => None,
-    };
-    match (event.phase, counts) {
-        (LayerPhase::Transferring, Some((current, total))) => {
-            let done = ((current as f64 / total as f64) * BAR_WIDTH as f64) as usize;
-            let done = done.min(BAR_WIDTH);
-            let bar = if done == BAR_WIDTH {
-                "=".repeat(BAR_WIDTH)
-            } else {
-                format!("{}>{}", "=".repeat(done), " ".repeat(BAR_WIDTH - done - 1))
-            };
-            format!(
-                "{} [{bar}] {}/{}",
-                event.status,
-                human_bytes(current),
-                human_bytes(total)
-            )
-        }
-        (LayerPhase::Transferring, None) => match event.current.filter(|c| *c > 0) {
-            Some(current) => format!("{} {}", event.status, human_bytes(current)),
-            None => event.status.clone(),
+/// What one layer's line on a terminal shows after its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerLine {
+    /// Just text: `Preparing`, `Pushed`, `Mounted from library/busybox`, `Pushing 2.0 KiB`.
+    Text(String),
+    /// Bytes moving with a known total: drawn as `Pushing [====>    ] 1.2 MiB/3.4 MiB`, the box
+    /// as wide as the terminal allows (`docker push` draws a fixed 50-column box when the
+    /// terminal is wider than 110 columns, moby `pkg/jsonmessage`).
+    Transfer {
+        /// `Pushing`, `Downloading`, …
+        status: String,
+        /// Bytes done, never more than `total` (the engine's counts may overshoot).
+        current: u64,
+        /// Total bytes.
+        total: u64,
+    },
+}
+
+/// One layer's line on a terminal, after its id.
+pub fn layer_line(event: &PushEvent) -> LayerLine {
+    if event.phase != LayerPhase::Transferring {
+        return LayerLine::Text(event.status.clone());
+    }
+    let current = event.current.unwrap_or(0).max(0) as u64;
+    match event.total.filter(|t| *t > 0) {
+        Some(total) => LayerLine::Transfer {
+            status: event.status.clone(),
+            current: current.min(total as u64),
+            total: total as u64,
         },
-        _ => event.status.clone(),
+        None if current > 0 => {
+            LayerLine::Text(format!("{} {}", event.status, human_bytes(current as i64)))
+        }
+        None => LayerLine::Text(event.status.clone()),
     }
 }
 
@@ -140,24 +143,35 @@ mod tests {
     }
 
     #[test]
-    fn terminal_lines_show_a_bar_and_bytes_while_pushing() {
-        let half = layer_line(&event(Some("a"), "Pushing", Some((512, 1024))));
+    fn terminal_lines_show_bytes_while_pushing() {
         assert_eq!(
-            half,
-            format!(
-                "Pushing [{}>{}] 512 B/1.0 KiB",
-                "=".repeat(25),
-                " ".repeat(24)
-            )
+            layer_line(&event(Some("a"), "Pushing", Some((512, 1024)))),
+            LayerLine::Transfer {
+                status: "Pushing".into(),
+                current: 512,
+                total: 1024
+            }
         );
-        let full = layer_line(&event(Some("a"), "Pushing", Some((1024, 1024))));
-        assert!(full.contains(&format!("[{}]", "=".repeat(50))), "{full}");
-        let over = layer_line(&event(Some("a"), "Pushing", Some((4096, 1024))));
-        assert!(over.contains(&format!("[{}]", "=".repeat(50))), "{over}");
-        assert_eq!(layer_line(&event(Some("a"), "Pushed", None)), "Pushed");
+        assert_eq!(
+            layer_line(&event(Some("a"), "Pushing", Some((4096, 1024)))),
+            LayerLine::Transfer {
+                status: "Pushing".into(),
+                current: 1024,
+                total: 1024
+            },
+            "an overshooting count is capped"
+        );
+        assert_eq!(
+            layer_line(&event(Some("a"), "Pushed", None)),
+            LayerLine::Text("Pushed".into())
+        );
         assert_eq!(
             layer_line(&event(Some("a"), "Pushing", Some((2048, 0)))),
-            "Pushing 2.0 KiB"
+            LayerLine::Text("Pushing 2.0 KiB".into())
+        );
+        assert_eq!(
+            layer_line(&event(Some("a"), "Pushing", None)),
+            LayerLine::Text("Pushing".into())
         );
     }
 }

@@ -5,19 +5,19 @@ use std::collections::HashMap;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::layers::{layer_line, PlainLines};
+use super::layers::{layer_line, LayerLine, PlainLines};
 use super::{spinner, ProgressMode};
 use crate::engine::PushEvent;
 
-/// Shows the messages of one push or pull of `reference`.
+/// Shows the messages of one push or pull.
 pub struct PushProgress {
     mode: ProgressMode,
     plain: PlainLines,
     terminal: Option<TerminalView>,
 }
 
-/// The bars on a terminal: a spinner with the reference and the elapsed time, then one line
-/// per layer in the order the engine first named them.
+/// The bars on a terminal: a spinner with the title and the elapsed time, then one line per
+/// layer in the order the engine first named them.
 struct TerminalView {
     multi: MultiProgress,
     title: ProgressBar,
@@ -25,7 +25,7 @@ struct TerminalView {
 }
 
 impl PushProgress {
-    /// Starts showing the transfer of `reference` (`pushing REF`, `pulling REF`).
+    /// Starts showing a transfer under `title` (`pushing REF`, `pulling REF`).
     pub fn new(mode: ProgressMode, title: &str) -> Self {
         let terminal = (mode == ProgressMode::Tty).then(|| {
             let multi = MultiProgress::new();
@@ -74,14 +74,40 @@ impl TerminalView {
             return;
         };
         let bar = self.layers.entry(layer.clone()).or_insert_with(|| {
-            let bar = self.multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template("{prefix}: {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            let bar = self.multi.add(ProgressBar::new(0));
             bar.set_prefix(layer.clone());
             bar
         });
-        bar.set_message(layer_line(event));
+        match layer_line(event) {
+            LayerLine::Text(text) => {
+                bar.set_style(text_style());
+                bar.set_message(text);
+            }
+            LayerLine::Transfer {
+                status,
+                current,
+                total,
+            } => {
+                // Counts first: a style change redraws, and a bar of length 0 looks full.
+                bar.set_length(total);
+                bar.set_position(current);
+                bar.set_message(status);
+                bar.set_style(transfer_style());
+            }
+        }
     }
+}
+
+/// `5f70bf18a086: Pushed`.
+fn text_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix}: {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// `5f70bf18a086: Pushing [=====>      ] 1.20 MiB/3.40 MiB`, the box filling the terminal's
+/// width.
+fn transfer_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix}: {msg} [{wide_bar}] {bytes}/{total_bytes}")
+        .map(|style| style.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
