@@ -56,7 +56,8 @@ fn tcp_to_engine_socket() -> String {
             let Ok(engine) = UnixStream::connect(&socket) else {
                 continue;
             };
-            let (mut client_in, mut engine_out) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            let (mut client_in, mut engine_out) =
+                (client.try_clone().unwrap(), engine.try_clone().unwrap());
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut client_in, &mut engine_out);
                 let _ = engine_out.shutdown(Shutdown::Write);
@@ -127,7 +128,12 @@ fn plain_push_progress_names_each_layer_and_a_second_tag_finds_them_there() {
     ))
     .unwrap();
     let tcp = format!("tcp://{}", tcp_to_engine_socket());
-    let shown = push(&env, &registry, &["-H", &tcp, "--progress", "plain"], &second);
+    let shown = push(
+        &env,
+        &registry,
+        &["-H", &tcp, "--progress", "plain"],
+        &second,
+    );
     for layer in &layers {
         assert!(
             shown
@@ -136,7 +142,10 @@ fn plain_push_progress_names_each_layer_and_a_second_tag_finds_them_there() {
             "layer {layer} is already there:\n{shown}"
         );
     }
-    assert!(!shown.contains(": Pushed"), "nothing is uploaded again:\n{shown}");
+    assert!(
+        !shown.contains(": Pushed"),
+        "nothing is uploaded again:\n{shown}"
+    );
 
     // Quiet: the data line only.
     let third = format!("{repository}:3");

@@ -198,7 +198,10 @@ fn retry_notice_says_when_the_registry_chose_the_wait() {
          toomanyrequests: slow down"
     );
     let line = retry_notice("push", 120 * SECOND, 2, &policy, "x", Some(120 * SECOND));
-    assert!(line.contains("in 2m (attempt 2 of 5; registry asked: Retry-After 2m)"), "{line}");
+    assert!(
+        line.contains("in 2m (attempt 2 of 5; registry asked: Retry-After 2m)"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -231,5 +234,8 @@ fn rate_limits_are_recognised_in_engine_messages() {
         assert_eq!(classify(message, None), FailureKind::Transient, "{message}");
     }
     assert!(!is_rate_limited("connection reset by peer"));
-    assert!(!is_rate_limited("blob sha256:4290 unknown"), "a digest is no status");
+    assert!(
+        !is_rate_limited("blob sha256:4290 unknown"),
+        "a digest is no status"
+    );
 }

@@ -227,4 +227,3 @@ pub enum BuildEvent {
     /// The built image's ID (`sha256:…`).
     ImageId(String),
 }
-

@@ -50,7 +50,9 @@ pub fn probe_retry_after(
         None => request,
     };
 
-    let first = with_basic(agent.get(format!("{endpoint}/v2/"))).call().ok()?;
+    let first = with_basic(agent.get(format!("{endpoint}/v2/")))
+        .call()
+        .ok()?;
     if let Some(wait) = asked_wait(&first, now) {
         return Some(wait);
     }

@@ -95,7 +95,8 @@ impl DockerEngine {
             let value = build_args::buildargs_json(&request.build_args);
             self.docker.clone().with_request_modifier(move |request| {
                 let mut request = registry_auth_to_base64url(request);
-                *request.uri_mut() = build_args::with_query_param(request.uri(), "buildargs", &value);
+                *request.uri_mut() =
+                    build_args::with_query_param(request.uri(), "buildargs", &value);
                 request
             })
         };

@@ -53,7 +53,11 @@ impl DockerEngine {
         let status = response.status();
         let mut body = response.into_body();
         if !status.is_success() {
-            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let message = error_message(&bytes);
             return Err(match status.as_u16() {
                 404 => EngineError::ImageNotFound(format!("{name}:{tag} ({message})")),
@@ -65,7 +69,9 @@ impl DockerEngine {
         let mut outcome = PushOutcome::default();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| failed(innermost_cause(&e)))?;
-            let Ok(data) = frame.into_data() else { continue };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
             for message in lines.push::<JsonMessage>(&data) {
                 let message = message.map_err(EngineError::Daemon)?;
                 if let Some(event) = outcome.accept(message).map_err(failed)? {
@@ -227,7 +233,10 @@ mod tests {
         assert_eq!(events[0].layer, None);
         assert_eq!(events[2].layer.as_deref(), Some("5f70bf18a086"));
         assert_eq!(events[2].phase, LayerPhase::Transferring);
-        assert_eq!((events[2].current, events[2].total), (Some(512), Some(1024)));
+        assert_eq!(
+            (events[2].current, events[2].total),
+            (Some(512), Some(1024))
+        );
         assert_eq!(events[3].phase, LayerPhase::Done);
         assert_eq!(outcome.digest.as_deref(), Some("sha256:aaa"));
     }
@@ -258,8 +267,13 @@ mod tests {
     #[test]
     fn refused_credentials_name_the_registry() {
         let refused = push_failure("unauthorized: authentication required".into(), "r:5000");
-        assert!(matches!(refused, EngineError::Unauthorized { ref registry, .. } if registry == "r:5000"));
-        let denied = push_failure("denied: requested access to the resource is denied".into(), "r");
+        assert!(
+            matches!(refused, EngineError::Unauthorized { ref registry, .. } if registry == "r:5000")
+        );
+        let denied = push_failure(
+            "denied: requested access to the resource is denied".into(),
+            "r",
+        );
         assert!(matches!(denied, EngineError::Unauthorized { .. }));
         let reset = push_failure("connection reset by peer".into(), "r");
         assert!(matches!(reset, EngineError::Daemon(_)));
@@ -267,7 +281,10 @@ mod tests {
 
     #[test]
     fn error_bodies_are_read_as_json_or_text() {
-        assert_eq!(error_message(br#"{"message":"no such image"}"#), "no such image");
+        assert_eq!(
+            error_message(br#"{"message":"no such image"}"#),
+            "no such image"
+        );
         assert_eq!(error_message(b"plain text\n"), "plain text");
     }
 }

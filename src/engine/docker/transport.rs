@@ -160,8 +160,8 @@ mod tests {
             uri.to_string(),
             "unix://666f6f2e736f636b:0/images/127.0.0.1:5000/a/b/push?tag=1"
         );
-        let (_, tcp) = connect_tcp_pooled("tcp://10.0.0.1:2375", bollard::API_DEFAULT_VERSION)
-            .unwrap();
+        let (_, tcp) =
+            connect_tcp_pooled("tcp://10.0.0.1:2375", bollard::API_DEFAULT_VERSION).unwrap();
         assert_eq!(
             tcp.uri("/version").unwrap().to_string(),
             "http://10.0.0.1:2375/version"
