@@ -81,14 +81,6 @@ impl LayerPhase {
             _ => LayerPhase::Other,
         }
     }
-
-    /// Whether the layer needs nothing more.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            LayerPhase::Done | LayerPhase::AlreadyExists | LayerPhase::Mounted
-        )
-    }
 }
 
 #[cfg(test)]
@@ -114,8 +106,6 @@ mod tests {
         for (status, phase) in cases {
             assert_eq!(LayerPhase::of_status(status), phase, "{status}");
         }
-        assert!(LayerPhase::Mounted.is_final());
-        assert!(!LayerPhase::Transferring.is_final());
     }
 
     #[test]
