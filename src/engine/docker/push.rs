@@ -13,8 +13,7 @@ use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use super::json_lines::JsonLines;
-use super::transport::innermost_cause;
-use super::DockerEngine;
+use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{EngineError, PushEvent};
 use crate::registry::auth::encode_registry_auth;
 use crate::registry::credentials::Credentials;
@@ -44,11 +43,7 @@ impl DockerEngine {
             .header("X-Registry-Auth", auth_header)
             .body(bollard::body_full(Bytes::new()))
             .map_err(|e| EngineError::Daemon(e.to_string()))?;
-        let response = self
-            .raw
-            .send(request)
-            .await
-            .map_err(|e| EngineError::Daemon(innermost_cause(&e)))?;
+        let response = self.raw.send(request).await.map_err(transport_failure)?;
 
         let status = response.status();
         let mut body = response.into_body();
@@ -68,7 +63,7 @@ impl DockerEngine {
         let mut lines = JsonLines::default();
         let mut outcome = PushOutcome::default();
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| failed(innermost_cause(&e)))?;
+            let frame = frame.map_err(transport_failure)?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -189,6 +184,12 @@ fn push_failure(message: String, registry: &str) -> EngineError {
     } else {
         EngineError::Daemon(message)
     }
+}
+
+/// A failure of the connection to the engine, judged as for bollard's calls (a lost engine is
+/// [`EngineError::Unreachable`]).
+fn transport_failure(error: impl Into<bollard::errors::Error>) -> EngineError {
+    engine_error(error.into(), NotFound::Other)
 }
 
 /// Percent-encodes a query value (tags are `[A-Za-z0-9_.-]`, so this is a safeguard).
