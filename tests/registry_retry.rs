@@ -3,7 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use dockjob::registry::retry::{
-    classify, parse_retry_after, retry_notice, FailureKind, RetryDecision, RetryPolicy,
+    classify, is_rate_limited, parse_retry_after, retry_after_refusal, retry_notice, FailureKind,
+    RetryDecision, RetryPolicy,
 };
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -165,11 +166,76 @@ fn retry_notice_names_attempt_delay_and_cause() {
         2,
         &policy,
         "read: connection reset by peer\nmore detail",
+        None,
     );
     assert_eq!(
         line,
         "retrying push of 127.0.0.1:5000/x:1 in 2s (attempt 2 of 5): read: connection reset by peer"
     );
-    let line = retry_notice("push", Duration::from_millis(1500), 3, &policy, "EOF");
+    let line = retry_notice("push", Duration::from_millis(1500), 3, &policy, "EOF", None);
     assert_eq!(line, "retrying push in 1.5s (attempt 3 of 5): EOF");
+}
+
+#[test]
+fn retry_notice_says_when_the_registry_chose_the_wait() {
+    let policy = RetryPolicy::default();
+    let asked = Some(30 * SECOND);
+    let delay = match policy.decide(1, FailureKind::Transient, asked) {
+        RetryDecision::RetryAfter(delay) => delay,
+        RetryDecision::GiveUp => panic!("30 s is within the cap"),
+    };
+    let line = retry_notice(
+        "push of r/x:1",
+        delay,
+        2,
+        &policy,
+        "toomanyrequests: slow down",
+        asked,
+    );
+    assert_eq!(
+        line,
+        "retrying push of r/x:1 in 30s (attempt 2 of 5; registry asked: Retry-After 30s): \
+         toomanyrequests: slow down"
+    );
+    let line = retry_notice("push", 120 * SECOND, 2, &policy, "x", Some(120 * SECOND));
+    assert!(
+        line.contains("in 2m (attempt 2 of 5; registry asked: Retry-After 2m)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_retry_after_beyond_the_cap_is_refused_with_a_reason() {
+    let policy = RetryPolicy::default();
+    let asked = Some(3600 * SECOND);
+    assert_eq!(
+        policy.decide(1, FailureKind::Transient, asked),
+        RetryDecision::GiveUp
+    );
+    assert_eq!(
+        retry_after_refusal(&policy, asked).as_deref(),
+        Some(
+            "the registry asked to retry after 1h (Retry-After), \
+             longer than dockjob waits (2m)"
+        )
+    );
+    assert_eq!(retry_after_refusal(&policy, Some(120 * SECOND)), None);
+    assert_eq!(retry_after_refusal(&policy, None), None);
+}
+
+#[test]
+fn rate_limits_are_recognised_in_engine_messages() {
+    for message in [
+        "toomanyrequests: You have reached your pull rate limit.",
+        "received unexpected HTTP status: 429 Too Many Requests",
+        "too many requests",
+    ] {
+        assert!(is_rate_limited(message), "{message}");
+        assert_eq!(classify(message, None), FailureKind::Transient, "{message}");
+    }
+    assert!(!is_rate_limited("connection reset by peer"));
+    assert!(
+        !is_rate_limited("blob sha256:4290 unknown"),
+        "a digest is no status"
+    );
 }

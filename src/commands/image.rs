@@ -57,7 +57,7 @@ pub async fn pull(
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
     let parsed = ImageRef::parse(reference).map_err(|e| user_error(e.to_string()))?;
-    let mut shown = PushProgress::new(progress, reference);
+    let mut shown = PushProgress::new(progress, &format!("pulling {reference}"));
     let result = engine
         .pull_image_with_progress(&parsed.to_string(), |event| shown.event(&event))
         .await;

@@ -10,8 +10,8 @@ use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
 use crate::registry::config::{config_dir_from_env, DockerConfig};
-use crate::registry::credentials;
 use crate::registry::retry::{self, retry_notice, RetryDecision, RetryPolicy};
+use crate::registry::{credentials, rate_limit};
 
 use super::print_data;
 
@@ -61,12 +61,13 @@ pub(crate) async fn push_one(
     let auth = credentials::resolve(config, &reference.auth_key())
         .with_context(|| format!("looking up credentials for {}", reference.registry()))?;
     // dockerd retries single layer uploads but not a whole push (moby#48214); transient
-    // failures of the push as a whole are retried here with capped exponential backoff.
+    // failures of the push as a whole are retried here with capped exponential backoff, or
+    // after the registry's Retry-After when it rate-limited the push.
     let policy = RetryPolicy::default();
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut shown = PushProgress::new(progress, typed);
+        let mut shown = PushProgress::new(progress, &format!("pushing {typed}"));
         let result = engine
             .push_image(
                 &reference.name_without_tag(),
@@ -82,20 +83,57 @@ pub(crate) async fn push_one(
             Err(error) => error,
         };
         let message = error.to_string();
-        match policy.decide(attempts, retry::classify(&message, None), None) {
+        let kind = retry::classify(&message, None);
+        let retry_after = if kind.is_transient()
+            && attempts < policy.max_attempts
+            && retry::is_rate_limited(&message)
+        {
+            ask_retry_after(reference, auth.clone()).await
+        } else {
+            None
+        };
+        match policy.decide(attempts, kind, retry_after) {
             RetryDecision::RetryAfter(delay) => {
                 let what = format!("push of {typed}");
                 eprintln!(
                     "{}",
-                    retry_notice(&what, delay, attempts + 1, &policy, &message)
+                    retry_notice(&what, delay, attempts + 1, &policy, &message, retry_after)
                 );
                 tokio::time::sleep(delay).await;
             }
             RetryDecision::GiveUp => {
-                return Err(anyhow::Error::new(error).context(format!("pushing {typed}")))
+                let error = anyhow::Error::new(error);
+                let error = match retry::retry_after_refusal(&policy, retry_after) {
+                    Some(reason) => error.context(reason),
+                    None => error,
+                };
+                return Err(error.context(format!("pushing {typed}")));
             }
         }
     }
+}
+
+/// What the registry of `reference` asks to wait after a rate-limited push (the engine's error
+/// does not carry its `Retry-After`): `registry::rate_limit`, off the async threads.
+async fn ask_retry_after(
+    reference: &ImageRef,
+    auth: Option<credentials::Credentials>,
+) -> Option<std::time::Duration> {
+    let auth_key = reference.auth_key();
+    let repository = reference.repository().to_string();
+    let tag = reference.push_tag().to_string();
+    tokio::task::spawn_blocking(move || {
+        rate_limit::probe_retry_after(
+            &auth_key,
+            &repository,
+            &tag,
+            auth.as_ref(),
+            std::time::SystemTime::now(),
+        )
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// A reference that can be pushed: a tag, not a digest (`docker push` refuses those too).

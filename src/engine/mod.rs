@@ -7,6 +7,9 @@
 pub mod docker;
 #[cfg(test)]
 pub mod fake;
+mod transfer;
+
+pub use transfer::{LayerPhase, PushEvent};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -249,15 +252,4 @@ pub enum BuildEvent {
     },
     /// The built image's ID (`sha256:…`).
     ImageId(String),
-}
-
-/// One item of a push's output stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushEvent {
-    /// The status text (`Pushing`, `Pushed`, `<tag>: digest: sha256:… size: N`, …).
-    pub status: String,
-    /// Bytes done so far for a layer, when the engine reports them.
-    pub current: Option<i64>,
-    /// Total bytes of the layer, when known.
-    pub total: Option<i64>,
 }

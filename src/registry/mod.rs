@@ -2,8 +2,9 @@
 //!
 //! Owns `~/.docker/config.json` ([`config`]), credential resolution as the docker CLI does it
 //! ([`credentials`], with credential helpers in [`helper`]), `login`/`logout` ([`login`]), the
-//! `X-Registry-Auth` encoding ([`auth`]), the pure retry classification ([`retry`]) and the
-//! check of a login with the registry itself ([`verify`], blocking HTTP through ureq).
+//! `X-Registry-Auth` encoding ([`auth`]), the pure retry classification ([`retry`]), the
+//! check of a login with the registry itself ([`verify`]) and the question of how long a
+//! rate-limiting registry wants us to wait ([`rate_limit`]), both blocking HTTP through ureq.
 //!
 //! Must not import bollard or tokio: the engine adapter converts [`credentials::Credentials`]
 //! into its own types, and async callers run helper processes with `spawn_blocking`.
@@ -18,5 +19,6 @@ pub mod config;
 pub mod credentials;
 pub mod helper;
 pub mod login;
+pub mod rate_limit;
 pub mod retry;
 pub mod verify;

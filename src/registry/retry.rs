@@ -1,6 +1,6 @@
 //! When a failed push is worth repeating, and how long to wait first.
 //!
-//! Owns [`classify`], [`RetryPolicy`] and [`parse_retry_after`]. Pure: time is a parameter, no
+//! Owns [`classify`], [`RetryPolicy`], [`is_rate_limited`] and [`parse_retry_after`]. Pure: time is a parameter, no
 //! sleeping, no printing. The caller sleeps, prints [`retry_notice`] on stderr, and tries again.
 //!
 //! The split follows moby `distribution/errors.go` `retryOnError`: registry error codes
@@ -106,6 +106,15 @@ pub fn classify(message: &str, http_status: Option<u16>) -> FailureKind {
         .map_or(FailureKind::Other, |(_, kind)| *kind)
 }
 
+/// Whether the failure is the registry's rate limit (`429 Too Many Requests`), after which
+/// it may say how long to wait (see [`super::rate_limit`]).
+pub fn is_rate_limited(message: &str) -> bool {
+    static RATE_LIMITED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)toomanyrequests|too many requests|\b429\b").expect("valid pattern")
+    });
+    RATE_LIMITED.is_match(message)
+}
+
 /// Parses a `Retry-After` header: delay-seconds, or an HTTP date relative to `now`
 /// (RFC 9110 §10.2.3). A date in the past means "now" (zero).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -181,26 +190,52 @@ impl RetryPolicy {
     }
 }
 
-/// The stderr line for one retry: `retrying push of x:1 in 2s (attempt 2 of 5): connection reset by peer`.
+/// The stderr line for one retry: `retrying push of x:1 in 2s (attempt 2 of 5): connection
+/// reset by peer`; with the registry's `retry_after`, `… in 30s (attempt 2 of 5; registry asked:
+/// Retry-After 30s): toomanyrequests: …`.
 pub fn retry_notice(
     what: &str,
     delay: Duration,
     next_attempt: u32,
     policy: &RetryPolicy,
     cause: &str,
+    retry_after: Option<Duration>,
 ) -> String {
     let cause = cause.lines().next().unwrap_or_default().trim();
+    let asked = retry_after
+        .map(|asked| format!("; registry asked: Retry-After {}", human_delay(asked)))
+        .unwrap_or_default();
     format!(
-        "retrying {what} in {} (attempt {next_attempt} of {}): {cause}",
+        "retrying {what} in {} (attempt {next_attempt} of {}{asked}): {cause}",
         human_delay(delay),
         policy.max_attempts
     )
 }
 
-/// `1s`, `2.5s`, `500ms`.
+/// Why a transient failure is not retried although attempts are left: the registry asked for
+/// a longer wait than `policy` allows. `None` when that is not the reason.
+pub fn retry_after_refusal(policy: &RetryPolicy, retry_after: Option<Duration>) -> Option<String> {
+    let asked = retry_after.filter(|asked| *asked > policy.max_retry_after)?;
+    Some(format!(
+        "the registry asked to retry after {} (Retry-After), longer than dockjob waits ({})",
+        human_delay(asked),
+        human_delay(policy.max_retry_after)
+    ))
+}
+
+/// `1s`, `2.5s`, `500ms`, `2m`, `1h30m`.
 fn human_delay(delay: Duration) -> String {
     if delay < Duration::from_secs(1) {
         return format!("{}ms", delay.as_millis());
+    }
+    let whole = delay.as_secs();
+    if whole >= 60 && delay.subsec_nanos() == 0 {
+        let (hours, minutes, seconds) = (whole / 3600, whole / 60 % 60, whole % 60);
+        return [(hours, "h"), (minutes, "m"), (seconds, "s")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, unit)| format!("{n}{unit}"))
+            .collect();
     }
     let secs = delay.as_secs_f64();
     if secs.fract() == 0.0 {

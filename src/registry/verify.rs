@@ -135,7 +135,7 @@ pub fn registry_endpoint(auth_key: &str) -> String {
 }
 
 /// Whether `host[:port]` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
-fn is_loopback(host_port: &str) -> bool {
+pub(crate) fn is_loopback(host_port: &str) -> bool {
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(v6),
         None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
@@ -217,7 +217,7 @@ fn unexpected(registry: &str, url: &str, status: u16) -> VerifyError {
 }
 
 /// `Basic base64(user:pass)`.
-fn basic_header(credentials: &Credentials) -> String {
+pub(crate) fn basic_header(credentials: &Credentials) -> String {
     let encoded = super::credentials::encode_auth(
         credentials.username().unwrap_or_default(),
         credentials.password().unwrap_or_default(),
@@ -229,9 +229,14 @@ fn basic_header(credentials: &Credentials) -> String {
 /// A client that returns 4xx/5xx as answers (not errors) and, for loopback registries, ignores
 /// `HTTP_PROXY` (a proxy cannot reach this machine's 127.0.0.1).
 fn agent(loopback: bool) -> ureq::Agent {
+    agent_with_timeout(loopback, TIMEOUT)
+}
+
+/// [`agent`] with `timeout` for each whole request.
+pub(crate) fn agent_with_timeout(loopback: bool, timeout: Duration) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(TIMEOUT))
+        .timeout_global(Some(timeout))
         .user_agent(concat!("dockjob/", env!("CARGO_PKG_VERSION")));
     if loopback {
         config = config.proxy(None);

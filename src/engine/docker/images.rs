@@ -1,20 +1,18 @@
-//! Images on the Docker Engine: import a root filesystem, build, tag, push.
+//! Images on the Docker Engine: import a root filesystem, build, pull, tag, remove (push is
+//! in `push.rs`).
 
 use std::collections::HashMap;
 
-use bollard::auth::DockerCredentials;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, CreateImageOptionsBuilder, PushImageOptionsBuilder,
-    RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+    BuildImageOptionsBuilder, CreateImageOptionsBuilder, RemoveImageOptionsBuilder,
+    TagImageOptionsBuilder,
 };
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
-use super::{engine_error, DockerEngine, NotFound};
+use super::{build_args, engine_error, registry_auth_to_base64url, DockerEngine, NotFound};
 use crate::engine::{BuildEvent, BuildRequest, EngineError, PushEvent};
-use crate::registry::credentials::Credentials;
-use crate::registry::retry::{self, FailureKind};
 
 /// A byte stream that becomes a request body (a tar, possibly gzip-compressed).
 pub trait BodyStream: Stream<Item = std::io::Result<Bytes>> + Send + 'static {}
@@ -70,14 +68,6 @@ impl DockerEngine {
         if let Some(tag) = &request.tag {
             options = options.t(tag);
         }
-        let build_args: HashMap<String, String> = request
-            .build_args
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
-            .collect();
-        if !build_args.is_empty() {
-            options = options.buildargs(&build_args);
-        }
         if !request.labels.is_empty() {
             let labels: HashMap<String, String> = request.labels.clone().into_iter().collect();
             options = options.labels(&labels);
@@ -97,8 +87,21 @@ impl DockerEngine {
         if let Some(platform) = &request.platform {
             options = options.platform(platform);
         }
+        // `buildargs` is written by a modifier on this call's client: bollard's map cannot hold
+        // the `null` of a bare, unset `--build-arg K` (see `build_args.rs`).
+        let docker = if request.build_args.is_empty() {
+            self.docker.clone()
+        } else {
+            let value = build_args::buildargs_json(&request.build_args);
+            self.docker.clone().with_request_modifier(move |request| {
+                let mut request = registry_auth_to_base64url(request);
+                *request.uri_mut() =
+                    build_args::with_query_param(request.uri(), "buildargs", &value);
+                request
+            })
+        };
         let body = bollard::body_try_stream(context);
-        let mut stream = self.docker.build_image(options.build(), None, Some(body));
+        let mut stream = docker.build_image(options.build(), None, Some(body));
         let mut image_id = None;
         while let Some(item) = stream.next().await {
             match item {
@@ -145,11 +148,8 @@ impl DockerEngine {
             let info = item.map_err(|e| engine_error(e, NotFound::Image(reference)))?;
             if let Some(status) = info.status {
                 let detail = info.progress_detail.unwrap_or_default();
-                on_event(PushEvent {
-                    status,
-                    current: detail.current,
-                    total: detail.total,
-                });
+                let layer = info.id.filter(|id| !id.is_empty());
+                on_event(PushEvent::new(layer, status, detail.current, detail.total));
             }
         }
         Ok(())
@@ -177,111 +177,10 @@ impl DockerEngine {
             .map(drop)
             .map_err(|e| engine_error(e, NotFound::Image(image)))
     }
-
-    /// Pushes `name:tag` (name without tag, as the engine wants it) with `auth`, reporting
-    /// progress to `on_event`. Returns the manifest digest the registry accepted.
-    ///
-    /// The tag is always sent: without it, 20.10 pushes every local tag of the repository
-    /// (moby `distribution/push_v2.go`).
-    pub async fn push_image(
-        &self,
-        name: &str,
-        tag: &str,
-        auth: Option<&Credentials>,
-        registry: &str,
-        mut on_event: impl FnMut(PushEvent),
-    ) -> Result<String, EngineError> {
-        let options = PushImageOptionsBuilder::default().tag(tag).build();
-        let credentials = auth.map(|a| DockerCredentials {
-            username: a.username().map(str::to_string),
-            password: a.password().map(str::to_string),
-            identitytoken: a.identity_token_value().map(str::to_string),
-            serveraddress: Some(a.server_address().to_string()),
-            ..Default::default()
-        });
-        let mut stream = self.docker.push_image(name, Some(options), credentials);
-        let mut digest = None;
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(info) => {
-                    let Some(status) = info.status else { continue };
-                    if let Some(found) = digest_in_status(&status) {
-                        digest = Some(found.to_string());
-                    }
-                    let detail = info.progress_detail.unwrap_or_default();
-                    on_event(PushEvent {
-                        status,
-                        current: detail.current,
-                        total: detail.total,
-                    });
-                }
-                Err(e) if digest.is_some() && is_trailing_stream_noise(&e) => break,
-                Err(BollardError::DockerResponseServerError {
-                    status_code: 404,
-                    message,
-                }) => {
-                    return Err(EngineError::ImageNotFound(format!(
-                        "{name}:{tag} ({message})"
-                    )))
-                }
-                Err(e) => {
-                    let error = engine_error(e, NotFound::Image(name));
-                    return Err(match error {
-                        EngineError::Daemon(message) if refuses_credentials(&message) => {
-                            EngineError::Unauthorized {
-                                registry: registry.to_string(),
-                                detail: message,
-                            }
-                        }
-                        other => other,
-                    });
-                }
-            }
-        }
-        digest.ok_or_else(|| EngineError::Daemon("the push ended without a digest".into()))
-    }
-}
-
-/// The digest in the engine's final push status, `"<tag>: digest: sha256:<hex> size: <n>"`
-/// (moby `distribution/push_v2.go`); bollard drops the `aux` object that also carries it.
-fn digest_in_status(status: &str) -> Option<&str> {
-    let rest = status.split_once(": digest: ")?.1;
-    let digest = rest.split_whitespace().next()?;
-    digest.starts_with("sha256:").then_some(digest)
-}
-
-/// Registry answers that mean the credentials were refused or are missing.
-fn refuses_credentials(message: &str) -> bool {
-    matches!(
-        retry::classify(message, None),
-        FailureKind::Unauthorized | FailureKind::Denied
-    )
 }
 
 /// bollard 0.21 may end a JSON stream with an I/O error when the final `}` and `\r\n` land in
 /// different chunks (bollard #560); after a success marker it means nothing.
 fn is_trailing_stream_noise(error: &BollardError) -> bool {
     matches!(error, BollardError::IOError { .. })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digest_is_read_from_the_final_status() {
-        let status = "0.1: digest: sha256:4f0d size: 528";
-        assert_eq!(digest_in_status(status), Some("sha256:4f0d"));
-        assert_eq!(digest_in_status("Pushed"), None);
-        assert_eq!(digest_in_status("x: digest: md5:1 size: 1"), None);
-    }
-
-    #[test]
-    fn refused_credentials_are_recognised() {
-        assert!(refuses_credentials("unauthorized: authentication required"));
-        assert!(refuses_credentials(
-            "denied: requested access to the resource is denied"
-        ));
-        assert!(!refuses_credentials("connection reset by peer"));
-    }
 }

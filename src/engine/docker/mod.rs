@@ -4,8 +4,11 @@
 //! translation of bollard's types and errors into the engine seam's types. Nothing above this
 //! module sees a bollard type.
 
+mod build_args;
 mod images;
+mod json_lines;
 mod pods;
+mod push;
 mod sandbox;
 mod transport;
 
@@ -35,6 +38,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Clone)]
 pub struct DockerEngine {
     docker: Docker,
+    /// The same connection, for requests bollard cannot make (push with layer ids).
+    raw: transport::RawTransport,
     endpoint: String,
     /// Containers whose stop arrived while they were still `created`: the Job driver starts
     /// containers in the background, so a stop can overtake its start (see `pods.rs`).
@@ -65,13 +70,14 @@ impl DockerEngine {
                 "only unix:// and tcp:// endpoints are supported".to_string(),
             ));
         }
-        let docker = match endpoint.strip_prefix("unix://") {
+        let (docker, raw) = match endpoint.strip_prefix("unix://") {
             Some(path) => transport::connect_unix_pooled(path, bollard::API_DEFAULT_VERSION),
-            None => Docker::connect_with_host(&endpoint),
+            None => transport::connect_tcp_pooled(&endpoint, bollard::API_DEFAULT_VERSION),
         }
-        .map_err(|e| unreachable(e.to_string()))?
-        .with_timeout(PING_TIMEOUT)
-        .with_request_modifier(registry_auth_to_base64url);
+        .map_err(|e| unreachable(e.to_string()))?;
+        let docker = docker
+            .with_timeout(PING_TIMEOUT)
+            .with_request_modifier(registry_auth_to_base64url);
         docker
             .ping()
             .await
@@ -79,6 +85,7 @@ impl DockerEngine {
         let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
         Ok(DockerEngine {
             docker: docker.with_timeout(REQUEST_TIMEOUT),
+            raw,
             endpoint,
             stopped_before_start: Arc::default(),
         })
@@ -116,15 +123,7 @@ fn describe_connect_error(error: &BollardError) -> String {
     match error {
         BollardError::RequestTimeoutError => "the engine did not answer in time".to_string(),
         BollardError::DockerResponseServerError { message, .. } => message.clone(),
-        other => {
-            // Connection errors nest their cause (e.g. "Connection refused (os error 111)");
-            // the innermost one is what the user can act on.
-            let mut source: &dyn std::error::Error = other;
-            while let Some(next) = source.source() {
-                source = next;
-            }
-            source.to_string()
-        }
+        other => transport::innermost_cause(other),
     }
 }
 

@@ -1,5 +1,8 @@
 //! Progress for people, plain text for machines: indicatif on a terminal, the engine's lines
 //! verbatim otherwise, nothing with `--progress quiet`. Everything here writes to stderr.
+//!
+//! Builds are shown here; pushes and pulls, layer by layer, in [`push`] (drawing) and
+//! [`layers`] (what to draw, pure).
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -7,7 +10,12 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ProgressArg;
-use crate::engine::{BuildEvent, PushEvent};
+use crate::engine::BuildEvent;
+
+mod layers;
+mod push;
+
+pub use push::PushProgress;
 
 /// The resolved `--progress` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,62 +106,7 @@ impl BuildProgress {
     }
 }
 
-/// Shows a push's progress: a spinner with the latest status (tty) or one line per status.
-pub struct PushProgress {
-    mode: ProgressMode,
-    spinner: Option<ProgressBar>,
-    last_line: String,
-}
-
-impl PushProgress {
-    /// Starts showing the push of `reference`.
-    pub fn new(mode: ProgressMode, reference: &str) -> Self {
-        let spinner = (mode == ProgressMode::Tty).then(|| spinner(&format!("pushing {reference}")));
-        PushProgress {
-            mode,
-            spinner,
-            last_line: String::new(),
-        }
-    }
-
-    /// Shows one engine message.
-    pub fn event(&mut self, event: &PushEvent) {
-        let line = match (event.current, event.total) {
-            (Some(current), Some(total)) if total > 0 => {
-                format!(
-                    "{} {}/{}",
-                    event.status,
-                    human_bytes(current),
-                    human_bytes(total)
-                )
-            }
-            _ => event.status.clone(),
-        };
-        match self.mode {
-            ProgressMode::Quiet => {}
-            ProgressMode::Tty => {
-                if let Some(spinner) = &self.spinner {
-                    spinner.set_message(line);
-                }
-            }
-            // Byte counters change many times a second; plain output shows each status once.
-            ProgressMode::Plain if event.status != self.last_line => {
-                eprintln!("{}", event.status);
-                self.last_line = event.status.clone();
-            }
-            ProgressMode::Plain => {}
-        }
-    }
-
-    /// Stops the spinner.
-    pub fn finish(self) {
-        if let Some(spinner) = self.spinner {
-            spinner.finish_and_clear();
-        }
-    }
-}
-
-fn spinner(title: &str) -> ProgressBar {
+pub(crate) fn spinner(title: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {wide_msg}")
