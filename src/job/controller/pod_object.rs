@@ -4,12 +4,13 @@
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus, Pod, PodStatus,
+    ContainerStatus, Pod, PodCondition, PodStatus,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 
 use super::types::{ContainerRecord, PodPhase, PodRecord, Termination};
 use crate::job::pod::{pod_annotations, pod_labels};
+use k8s_openapi::jiff::Timestamp;
 
 impl PodRecord {
     /// This pod as the API server would return it.
@@ -63,10 +64,72 @@ impl PodRecord {
             status: Some(PodStatus {
                 phase: Some(self.phase.as_str().to_string()),
                 start_time: Some(Time(self.created)),
+                conditions: Some(self.conditions()),
                 container_statuses: Some(container_statuses),
                 ..Default::default()
             }),
         }
+    }
+
+    /// `status.conditions` as the kubelet writes them (`generateAPIPodStatus`, k8s 1.29+), in
+    /// its order: PodReadyToStartContainers, Initialized, Ready, ContainersReady,
+    /// PodScheduled. No init containers and no probes: a pod is initialized at once and ready
+    /// while all its containers run.
+    pub fn conditions(&self) -> Vec<PodCondition> {
+        let condition = |type_: &str,
+                         status: bool,
+                         at: Timestamp,
+                         reason: Option<String>,
+                         message: Option<String>| PodCondition {
+            type_: type_.to_string(),
+            status: if status { "True" } else { "False" }.to_string(),
+            last_transition_time: Some(Time(at)),
+            reason,
+            message,
+            ..Default::default()
+        };
+        let terminal = self.phase.is_terminal();
+        let ended = self.ended.unwrap_or(self.created);
+        let all_running = self.phase == PodPhase::Running
+            && self.containers.iter().all(ContainerRecord::is_running);
+        let (ready_at, reason, message) = if terminal {
+            (ended, Some("PodCompleted".to_string()), None)
+        } else if all_running {
+            let started = self.containers.iter().filter_map(|c| c.running_since).max();
+            (started.unwrap_or(self.created), None, None)
+        } else {
+            let unready: Vec<&str> = self
+                .containers
+                .iter()
+                .filter(|c| !c.is_running())
+                .map(|c| c.name.as_str())
+                .collect();
+            let message = format!("containers with unready status: [{}]", unready.join(" "));
+            (
+                self.created,
+                Some("ContainersNotReady".to_string()),
+                Some(message),
+            )
+        };
+        vec![
+            condition(
+                "PodReadyToStartContainers",
+                !terminal,
+                if terminal { ended } else { self.created },
+                None,
+                None,
+            ),
+            condition("Initialized", true, self.created, None, None),
+            condition(
+                "Ready",
+                all_running,
+                ready_at,
+                reason.clone(),
+                message.clone(),
+            ),
+            condition("ContainersReady", all_running, ready_at, reason, message),
+            condition("PodScheduled", true, self.created, None, None),
+        ]
     }
 
     /// Template annotations, the completion index and, with backoffLimitPerIndex, the
