@@ -93,7 +93,9 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
         for job in store.list_jobs(None)? {
-            if job.deleted_at.is_some() {
+            // Finished Jobs without a TTL need nobody: skip them before asking for a lease
+            // (one query per Job made `get jobs` with 1 000 Jobs twice as slow, bench case f).
+            if job.deleted_at.is_some() || (is_finished(&job) && !has_ttl(&job)) {
                 continue;
             }
             let lease = store.lease(&job.uid)?;
