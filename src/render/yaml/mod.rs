@@ -3,7 +3,7 @@
 //! into maps and `yaml.Marshal`s it (`JSONToYAML`). So the output is go-yaml v2's emitter on
 //! plain maps, lists and scalars, which this module ports for a [`serde_json::Value`]:
 //!
-//! - map keys sorted by go-yaml's `keyList.Less` (`sorter.go`, see [`key_less`]);
+//! - map keys sorted by go-yaml's `keyList.Less` (`sorter.go`, see `key_less`);
 //! - block style, two-space indent, a sequence in a mapping not indented under its key
 //!   (`emitterc.go` `yaml_emitter_emit_block_sequence_item`: `indentless` in a mapping);
 //! - empty maps and lists in flow style, `{}` and `[]` (`yaml_emitter_check_empty_mapping`);
