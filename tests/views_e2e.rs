@@ -208,7 +208,15 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
         .find(|(_, s)| s == "Running")
         .expect("a second pod runs")
         .0;
-    let (node, ip, id) = described_network(&env, &running);
+    // The address is read once the engine has started the container (in the background).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (node, ip, id) = loop {
+        let described = described_network(&env, &running);
+        if !described.1.is_empty() || Instant::now() > deadline {
+            break described;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let inspected_ip = docker(&[
         "inspect",
         "-f",
