@@ -152,8 +152,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     buffers: HashMap<(String, bool), Vec<u8>>,
     waits: FuturesUnordered<BoxFuture<'a, (String, Result<ContainerExit, EngineError>)>>,
     stops: FuturesUnordered<BoxFuture<'a, (String, Result<(), EngineError>)>>,
-    /// Address lookups of started containers (beside their waits, so that an exit is never
-    /// seen later for them).
+    /// Address lookups of started containers, run beside their waits so that a lookup never
+    /// delays seeing an exit.
     network_lookups: FuturesUnordered<BoxFuture<'a, Option<(String, PodNetwork)>>>,
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
