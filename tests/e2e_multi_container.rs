@@ -1,7 +1,7 @@
 //! Pods with several containers on the real engine (issue: the Job controller): the
 //! containers of a pod share `localhost`, the hostname and emptyDir volumes through the pod's
 //! sandbox, a failing container fails its one pod, an OnFailure restart rejoins the pod's
-//! network, and the views show every container.
+//! network, and the views show every container (and the sandbox's address as the pod's).
 
 mod common;
 
@@ -139,6 +139,29 @@ fn containers_of_a_pod_share_localhost_the_hostname_and_empty_dirs() {
         assert!(describe.contains(needle), "{needle:?} in {describe}");
     }
     assert_eq!(describe.matches("Exit Code:").count(), 2, "{describe}");
+    // Node and IP: the pod's containers join the sandbox's network, whose address the pod
+    // shows (read while it ran; the engine forgets it once the sandbox stops).
+    let value = |prefix: &str| {
+        describe
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let ip = value("IP:");
+    assert!(
+        ip.parse::<std::net::IpAddr>().is_ok(),
+        "IP {ip:?} in {describe}"
+    );
+    let engine_host = std::process::Command::new("docker")
+        .args(["info", "-f", "{{.Name}}"])
+        .output()
+        .expect("the docker CLI");
+    let engine_host = stdout(&engine_host).trim().to_string();
+    assert!(
+        value("Node:").starts_with(&format!("{engine_host}/")),
+        "{describe}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! End to end on the real engine: `apply` → `get` → `logs -f` → `wait` → `describe` →
-//! `delete`; a controller killed with SIGKILL mid-Job and adopted by the next command; two
-//! concurrent applies of one name.
+//! `delete`; a controller killed with SIGKILL mid-Job and adopted by the next command (and a
+//! running pod's Node and IP in `describe pod`, checked with `docker inspect`, kept across the
+//! controller's replacement); two concurrent applies of one name.
 
 mod common;
 
@@ -31,6 +32,31 @@ fn pod_statuses(env: &TestEnv) -> Vec<(String, String)> {
             (cells[0].to_string(), cells[2].to_string())
         })
         .collect()
+}
+
+/// `describe pod NAME`'s `Node:` and `IP:` values and its container's ID.
+fn described_network(env: &TestEnv, pod: &str) -> (String, String, String) {
+    let out = env.run_ok(&["describe", "pod", pod]);
+    let text = stdout(&out);
+    let value = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{text}"))
+    };
+    let id = value("    Container ID:");
+    let id = id.strip_prefix("docker://").unwrap_or(&id).to_string();
+    (value("Node:"), value("IP:"), id)
+}
+
+/// `docker` CLI output, trimmed.
+fn docker(args: &[&str]) -> String {
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker CLI");
+    assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
 }
 
 #[test]
@@ -156,7 +182,7 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
         &image,
         "steps",
         "  completions: 3\n",
-        "echo step $HOSTNAME; sleep 2",
+        "echo step $HOSTNAME; sleep 3",
     );
     let path = env.write("job.yaml", &manifest);
     env.run_ok(&["apply", "-f", path.to_str().unwrap()]);
@@ -174,6 +200,47 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
         assert!(Instant::now() < deadline, "the first pod never completed");
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // The running second pod: Node is the engine host at the pod network's gateway, IP the
+    // container's address, as `docker inspect` tells them.
+    let running = pod_statuses(&env)
+        .into_iter()
+        .find(|(_, s)| s == "Running")
+        .expect("a second pod runs")
+        .0;
+    // The address is read once the engine has started the container (in the background).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (node, ip, id) = loop {
+        let described = described_network(&env, &running);
+        if !described.1.is_empty() || Instant::now() > deadline {
+            break described;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let inspected_ip = docker(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        &id,
+    ]);
+    let gateway = docker(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}",
+        &id,
+    ]);
+    assert!(!inspected_ip.is_empty(), "{id} has no address");
+    assert_eq!(ip, inspected_ip);
+    assert_eq!(
+        node,
+        format!("{}/{gateway}", docker(&["info", "-f", "{{.Name}}"]))
+    );
+    let out = env.run_ok(&["get", "pods", &running, "-o", "wide", "--no-headers"]);
+    let cells: Vec<String> = stdout(&out)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(cells[5], ip, "{cells:?}");
     let lease = store
         .lease(&uid)
         .unwrap()
@@ -215,6 +282,17 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
     )
     .unwrap();
     assert!(log.contains("resuming: replaying"), "{log}");
+    // Every pod kept the address it had while it ran, across the controller's replacement.
+    let (_, kept, _) = described_network(&env, &running);
+    assert_eq!(kept, ip);
+    for (pod, _) in &statuses {
+        let (pod_node, pod_ip, _) = described_network(&env, pod);
+        assert_eq!(pod_node, node, "{pod}");
+        assert!(
+            pod_ip.parse::<std::net::IpAddr>().is_ok(),
+            "{pod}: {pod_ip:?}"
+        );
+    }
     env.run_ok(&["delete", "job", "steps"]);
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::kubectl::{kubectl_yaml, ORACLE_ANNOTATION};
 use common::views::{manifest, t, Sim};
 use dockjob::render::{
     describe_job, describe_pod, events_table, jobs_table, pods_table, render_objects,
@@ -230,6 +231,63 @@ fn get_job_output_json_and_yaml() {
         .collect();
     insta::assert_snapshot!("oom_json", render_objects(&pi, ObjectFormat::Json, true));
     insta::assert_snapshot!("oom_yaml", render_objects(&pi, ObjectFormat::Yaml, true));
+}
+
+#[test]
+fn get_jobs_output_yaml_wraps_several_in_a_list() {
+    let (_dir, store) = seeded();
+    let two: Vec<Job> = jobs(&store)
+        .into_iter()
+        .filter(|j| matches!(j.metadata.name.as_deref(), Some("oom" | "never")))
+        .collect();
+    insta::assert_snapshot!(
+        "jobs_yaml_list",
+        render_objects(&two, ObjectFormat::Yaml, false)
+    );
+}
+
+/// Every seeded Job, Pod and Event in `-o yaml` is what kubectl prints for the same object.
+#[test]
+fn output_yaml_of_every_seeded_object_matches_kubectl() {
+    let (_dir, store) = seeded();
+    fn mark(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) {
+        meta.annotations
+            .get_or_insert_with(Default::default)
+            .insert(ORACLE_ANNOTATION.to_string(), "1".to_string());
+    }
+    let mut ours = Vec::new();
+    let mut values = Vec::new();
+    for mut job in jobs(&store) {
+        mark(&mut job.metadata);
+        ours.push(render_objects(
+            std::slice::from_ref(&job),
+            ObjectFormat::Yaml,
+            true,
+        ));
+        values.push(serde_json::to_value(&job).unwrap());
+    }
+    for mut pod in pods(&store) {
+        mark(&mut pod.metadata);
+        ours.push(render_objects(
+            std::slice::from_ref(&pod),
+            ObjectFormat::Yaml,
+            true,
+        ));
+        values.push(serde_json::to_value(&pod).unwrap());
+    }
+    for mut event in events(&store, None) {
+        mark(&mut event.metadata);
+        ours.push(render_objects(
+            std::slice::from_ref(&event),
+            ObjectFormat::Yaml,
+            true,
+        ));
+        values.push(serde_json::to_value(&event).unwrap());
+    }
+    assert!(values.len() > 30, "{}", values.len());
+    for (ours, kubectl) in ours.iter().zip(kubectl_yaml(&values)) {
+        assert_eq!(ours, &kubectl);
+    }
 }
 
 #[test]

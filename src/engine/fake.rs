@@ -15,8 +15,11 @@ pub use script::Script;
 
 use crate::engine::{
     ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
-    PodRuntime, SandboxSpec,
+    PodNetwork, PodRuntime, SandboxSpec,
 };
+
+/// The node name the fake's running containers report.
+pub const FAKE_NODE: &str = "fake-node";
 
 /// One recorded engine call, with the virtual time since the fake was built.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +295,23 @@ impl PodRuntime for FakeEngine {
         state.running += 1;
         state.max_running = state.max_running.max(state.running);
         Ok(())
+    }
+
+    async fn container_network(&self, id: &str) -> Result<Option<PodNetwork>, EngineError> {
+        let state = self.lock();
+        let Some(c) = state.containers.get(id) else {
+            return Ok(None);
+        };
+        let running = c.started.is_some() && c.exit_tx.borrow().is_none();
+        // Container (or sandbox) n gets 10.88.0.(n + 1) on the fake's node; a pod's containers
+        // share their sandbox's address.
+        let holder = c.spec.sandbox.as_deref().unwrap_or(id);
+        let n = u64::from_str_radix(holder, 16).unwrap_or(0);
+        Ok(running.then(|| PodNetwork {
+            node_name: FAKE_NODE.to_string(),
+            host_ip: "10.88.0.1".to_string(),
+            pod_ips: vec![format!("10.88.0.{}", n + 1)],
+        }))
     }
 
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {

@@ -111,6 +111,18 @@ pub struct ContainerSummary {
     pub state: String,
 }
 
+/// Where a running container sits on the network, as a Pod's status and `describe pod`
+/// show it (`spec.nodeName`, `status.hostIP`, `status.podIPs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodNetwork {
+    /// The node: the engine host's name.
+    pub node_name: String,
+    /// The node's address as the pod sees it (its network's gateway); empty when unknown.
+    pub host_ip: String,
+    /// The container's addresses, IPv4 first.
+    pub pod_ips: Vec<String>,
+}
+
 /// Which stream a log chunk came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStream {
@@ -190,6 +202,12 @@ pub trait PodRuntime: Send + Sync {
     ) -> impl Future<Output = Result<String, EngineError>> + Send;
     /// Starts a created container.
     fn start_container(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The network of a running container; `None` when it is not running or has no address
+    /// (`--network none`).
+    fn container_network(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<PodNetwork>, EngineError>> + Send;
     /// Waits until the container stops and says how it ended.
     fn wait_container(
         &self,

@@ -7,6 +7,7 @@ pub mod duration;
 pub mod output;
 pub mod tables;
 pub mod tabwriter;
+pub mod yaml;
 
 pub use describe::{describe_job, describe_pod, DescribeClock};
 pub use duration::{human_between, human_duration_nanos};

@@ -1,5 +1,6 @@
 //! `-o yaml|json|name` as kubectl prints them: keys sorted at every level (kubectl prints
-//! unstructured objects), JSON indented by four spaces, several objects wrapped in a `List`.
+//! unstructured objects), JSON indented by four spaces, YAML through go-yaml v2's rules
+//! ([`super::yaml`]), several objects wrapped in a `List`.
 
 use serde::Serialize;
 
@@ -83,62 +84,6 @@ pub fn render_objects<T: Named>(objects: &[T], format: ObjectFormat, single: boo
             text.push('\n');
             text
         }
-        _ => go_yaml_quoting(&serde_yaml_ng::to_string(&value).unwrap_or_default()),
-    }
-}
-
-/// Quotes scalars the way kubectl's YAML encoder (go-yaml v2 through sigs.k8s.io/yaml) does
-/// where serde's differs: empty strings as `""`, RFC 3339 timestamps in double quotes (go-yaml
-/// would otherwise read them back as timestamps).
-fn go_yaml_quoting(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
-    for line in text.lines() {
-        let (head, value) = match line.rfind(": ") {
-            Some(i) => (&line[..i + 2], &line[i + 2..]),
-            None => match line.trim_start().strip_prefix("- ") {
-                Some(v) => (&line[..line.len() - v.len()], v),
-                None => (line, ""),
-            },
-        };
-        out.push_str(head);
-        if value == "''" {
-            out.push_str("\"\"");
-        } else if is_timestamp(value) {
-            out.push('"');
-            out.push_str(value);
-            out.push('"');
-        } else {
-            out.push_str(value);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// `2024-05-01T10:55:00Z` and friends (what go-yaml's resolver takes for a timestamp).
-fn is_timestamp(value: &str) -> bool {
-    let b = value.as_bytes();
-    b.len() >= 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && value.ends_with('Z')
-        && value[..4].bytes().all(|c| c.is_ascii_digit())
-        && value[11..value.len() - 1]
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_strings_and_timestamps_are_double_quoted_like_go_yaml() {
-        let text = "metadata:\n  creationTimestamp: 2024-05-01T10:55:00Z\n  resourceVersion: ''\n  name: pi\nitems:\n- 2024-05-01T10:55:00.5Z\n";
-        assert_eq!(
-            go_yaml_quoting(text),
-            "metadata:\n  creationTimestamp: \"2024-05-01T10:55:00Z\"\n  resourceVersion: \"\"\n  name: pi\nitems:\n- \"2024-05-01T10:55:00.5Z\"\n"
-        );
+        _ => super::yaml::to_yaml(&value),
     }
 }

@@ -94,6 +94,12 @@ const MIGRATIONS: &[&str] = &[
         input   TEXT NOT NULL,
         PRIMARY KEY (job_uid, seq)
     );",
+    // 3: where each container attempt ran (`describe pod`'s Node and IPs), kept apart from
+    // the object so that a resumed controller, which finds exited containers without
+    // addresses, does not erase them.
+    "ALTER TABLE pods ADD COLUMN node_name TEXT;
+    ALTER TABLE pods ADD COLUMN host_ip TEXT;
+    ALTER TABLE pods ADD COLUMN pod_ips TEXT;",
 ];
 
 /// Store failures.

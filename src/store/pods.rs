@@ -1,12 +1,17 @@
 //! Pods, one row per attempt (`attempt` = restarts of the pod's containers so far), each
 //! holding the `core/v1` Pod as it was after that attempt, with every container's engine ID;
 //! views read the latest attempt.
+//! Where an attempt ran (node, host IP, pod IPs) has its own columns, written once known and
+//! never cleared, and goes into the Pod when it is read: a pod keeps the addresses of its
+//! newest attempt that had any, as a Kubernetes pod keeps its IP across container restarts
+//! and after it ends.
 
 use k8s_openapi::api::batch::v1::{Job, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
 use rusqlite::params;
 
 use super::{Store, StoreError};
+use crate::engine::PodNetwork;
 use crate::job::controller::{JobEvent, PodRecord};
 
 /// A pod as the views see it: its latest attempt.
@@ -35,6 +40,8 @@ pub struct PodAttempt {
     pub container_id: Option<String>,
     /// Engine containers of the pod: (container name, restart number, ID).
     pub containers: Vec<(String, u32, String)>,
+    /// Where the pod's containers ran, once the engine told.
+    pub network: Option<PodNetwork>,
 }
 
 /// The pod of `record` as stored: the Pod object with each container's current engine
@@ -74,6 +81,30 @@ pub fn pod_object(job: &Job, record: &PodRecord, containers: &[(String, u32, Str
     pod
 }
 
+/// Puts `network` into the Pod as the kubelet and scheduler report it: `spec.nodeName`,
+/// `status.hostIP(s)`, `status.podIP(s)`.
+fn place(pod: &mut Pod, network: &PodNetwork) {
+    use k8s_openapi::api::core::v1::{HostIP, PodIP};
+    let spec = pod.spec.get_or_insert_with(Default::default);
+    spec.node_name = Some(network.node_name.clone()).filter(|n| !n.is_empty());
+    let status = pod.status.get_or_insert_with(Default::default);
+    if !network.host_ip.is_empty() {
+        status.host_ip = Some(network.host_ip.clone());
+        status.host_ips = Some(vec![HostIP {
+            ip: network.host_ip.clone(),
+        }]);
+    }
+    status.pod_ip = network.pod_ips.first().cloned();
+    status.pod_ips = Some(
+        network
+            .pod_ips
+            .iter()
+            .map(|ip| PodIP { ip: ip.clone() })
+            .collect(),
+    )
+    .filter(|ips: &Vec<PodIP>| !ips.is_empty());
+}
+
 impl Store {
     /// Saves one controller step in one transaction: the Job's status, the current attempt of
     /// each pod, and new events (identical events are aggregated into a count).
@@ -110,13 +141,18 @@ impl Store {
                 let term = first.and_then(|c| c.terminated.as_ref());
                 tx.execute(
                     "INSERT INTO pods (namespace, name, attempt, job_uid, uid, container_id, phase,
-                        exit_code, reason, restarts, created_at, started_at, finished_at, object)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                        exit_code, reason, restarts, created_at, started_at, finished_at, object,
+                        node_name, host_ip, pod_ips)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                        ?15, ?16, ?17)
                      ON CONFLICT (namespace, name, attempt) DO UPDATE SET
                         container_id = excluded.container_id, phase = excluded.phase,
                         exit_code = excluded.exit_code, reason = excluded.reason,
                         restarts = excluded.restarts, started_at = excluded.started_at,
-                        finished_at = excluded.finished_at, object = excluded.object",
+                        finished_at = excluded.finished_at, object = excluded.object,
+                        node_name = COALESCE(excluded.node_name, pods.node_name),
+                        host_ip = COALESCE(excluded.host_ip, pods.host_ip),
+                        pod_ips = COALESCE(excluded.pod_ips, pods.pod_ips)",
                     params![
                         namespace,
                         r.name,
@@ -133,6 +169,9 @@ impl Store {
                         first.and_then(|c| c.running_since).map(|t| t.to_string()),
                         term.map(|t| t.finished_at.to_string()),
                         object,
+                        a.network.as_ref().map(|n| n.node_name.clone()),
+                        a.network.as_ref().map(|n| n.host_ip.clone()),
+                        a.network.as_ref().map(|n| n.pod_ips.join(",")),
                     ],
                 )?;
             }
@@ -155,32 +194,61 @@ impl Store {
             .prepare(
                 "SELECT p.object, p.job_uid, p.attempt, p.container_id,
                     (SELECT q.container_id FROM pods q WHERE q.namespace = p.namespace
-                        AND q.name = p.name AND q.attempt < p.attempt ORDER BY q.attempt DESC LIMIT 1)
+                        AND q.name = p.name AND q.attempt < p.attempt ORDER BY q.attempt DESC LIMIT 1),
+                    n.node_name, n.host_ip, n.pod_ips
                  FROM pods p
+                 LEFT JOIN pods n ON n.namespace = p.namespace AND n.name = p.name
+                    AND n.attempt = (SELECT MAX(attempt) FROM pods k WHERE k.namespace = p.namespace
+                                     AND k.name = p.name AND k.pod_ips IS NOT NULL)
                  WHERE (?1 IS NULL OR p.namespace = ?1) AND (?2 IS NULL OR p.job_uid = ?2)
                    AND p.attempt = (SELECT MAX(attempt) FROM pods m
                                     WHERE m.namespace = p.namespace AND m.name = p.name)
                  ORDER BY p.namespace, p.name",
             )
             .map_err(|e| self.sqlite(e))?;
-        type Row = (String, String, i64, Option<String>, Option<String>);
+        type Row = (
+            (String, String, i64, Option<String>, Option<String>),
+            Option<PodNetwork>,
+        );
         let rows: Vec<Row> = stmt
             .query_map(params![namespace, job_uid], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                let ips: Option<String> = r.get(7)?;
+                let network = match ips {
+                    Some(ips) => Some(PodNetwork {
+                        node_name: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                        host_ip: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                        pod_ips: ips
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(String::from)
+                            .collect(),
+                    }),
+                    None => None,
+                };
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+                    network,
+                ))
             })
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sqlite(e))?;
         rows.into_iter()
-            .map(|(object, job_uid, attempt, container_id, previous)| {
-                let pod: Pod = serde_json::from_str(&object).map_err(|e| self.corrupt("pod", e))?;
-                Ok(StoredPod {
-                    pod,
-                    job_uid,
-                    attempt,
-                    container_id,
-                    previous_container_id: previous,
-                })
-            })
+            .map(
+                |((object, job_uid, attempt, container_id, previous), network)| {
+                    let mut pod: Pod =
+                        serde_json::from_str(&object).map_err(|e| self.corrupt("pod", e))?;
+                    if let Some(network) = &network {
+                        place(&mut pod, network);
+                    }
+                    Ok(StoredPod {
+                        pod,
+                        job_uid,
+                        attempt,
+                        container_id,
+                        previous_container_id: previous,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -71,6 +71,14 @@ fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
                 attempt,
                 container_id: containers.last().map(|(_, _, id)| id.clone()),
                 containers,
+                // The pod's address: its newest container that has one (a pod's containers
+                // share one).
+                network: snapshot
+                    .containers
+                    .iter()
+                    .rev()
+                    .filter(|c| c.pod == record.name)
+                    .find_map(|c| c.network.clone()),
             }
         })
         .collect()

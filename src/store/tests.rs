@@ -164,3 +164,114 @@ fn the_input_log_replays_in_order_and_a_new_controller_start_clears_it() {
         .inputs
         .is_empty());
 }
+
+/// A pod whose container started once (attempt 0) and a stored Job, for the network tests.
+fn started_pod(store: &mut Store) -> (crate::job::controller::PodRecord, StoredJob) {
+    use crate::job::controller::{Action, Controller, ControllerConfig, Input};
+    let stored = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    let config = ControllerConfig {
+        backoff_scale: 1.0,
+        seed: 1,
+    };
+    let (mut ctl, actions) = Controller::new(stored.job.clone(), config, t(0));
+    let Some(Action::CreatePod { pod }) = actions.first().cloned() else {
+        panic!("{actions:?}");
+    };
+    ctl.step(
+        Input::ContainerStarted {
+            pod,
+            container: String::new(),
+        },
+        t(1),
+    );
+    (ctl.pods()[0].clone(), stored)
+}
+
+fn network(ip: &str) -> crate::engine::PodNetwork {
+    crate::engine::PodNetwork {
+        node_name: "host-a".into(),
+        host_ip: "172.17.0.1".into(),
+        pod_ips: vec![ip.into(), "fd00::5".into()],
+    }
+}
+
+#[test]
+fn a_pod_keeps_the_newest_addresses_its_containers_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let (record, stored) = started_pod(&mut store);
+    let status = stored.job.status.clone().unwrap_or_default();
+    let mut save = |attempt: u32, network: Option<crate::engine::PodNetwork>| {
+        let a = PodAttempt {
+            record: record.clone(),
+            attempt,
+            container_id: Some(format!("c{attempt}")),
+            containers: Vec::new(),
+            network,
+        };
+        store
+            .save_snapshot(&stored.job, &status, &[a], &[])
+            .unwrap();
+        let pods = store.list_pods(Some("default"), None).unwrap();
+        let pod = pods[0].pod.clone();
+        let (spec, status) = (pod.spec.unwrap(), pod.status.unwrap());
+        (
+            spec.node_name,
+            status.host_ip,
+            status.pod_ip,
+            status
+                .pod_ips
+                .map(|ips| ips.into_iter().map(|i| i.ip).collect::<Vec<_>>()),
+        )
+    };
+    assert_eq!(save(0, None), (None, None, None, None));
+    let shown = (
+        Some("host-a".to_string()),
+        Some("172.17.0.1".to_string()),
+        Some("172.17.0.5".to_string()),
+        Some(vec!["172.17.0.5".to_string(), "fd00::5".to_string()]),
+    );
+    assert_eq!(save(0, Some(network("172.17.0.5"))), shown);
+    // A resumed controller finds the exited container without addresses: they stay.
+    assert_eq!(save(0, None), shown);
+    // A restart's new container, not running yet: the pod still shows the last addresses.
+    assert_eq!(save(1, None), shown);
+    let mut moved = shown.clone();
+    moved.2 = Some("172.17.0.9".to_string());
+    moved.3 = Some(vec!["172.17.0.9".to_string(), "fd00::5".to_string()]);
+    assert_eq!(save(1, Some(network("172.17.0.9"))), moved);
+}
+
+#[test]
+fn a_version_2_store_gains_the_network_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let (record, stored) = started_pod(&mut store);
+    let a = PodAttempt {
+        record,
+        attempt: 0,
+        container_id: None,
+        containers: Vec::new(),
+        network: Some(network("10.0.0.2")),
+    };
+    let status = stored.job.status.clone().unwrap_or_default();
+    store
+        .save_snapshot(&stored.job, &status, &[a], &[])
+        .unwrap();
+    let pods = store.list_pods(None, None).unwrap();
+    assert_eq!(
+        pods[0].pod.status.as_ref().unwrap().pod_ip.as_deref(),
+        Some("10.0.0.2")
+    );
+}

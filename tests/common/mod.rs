@@ -8,6 +8,7 @@
 
 #![allow(dead_code, unused_imports)] // each test binary uses a different subset
 
+pub mod kubectl;
 mod registry;
 pub mod views;
 

@@ -5,7 +5,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::jiff::Timestamp;
 use rand::SeedableRng;
 
-use dockjob::engine::ContainerExit;
+use dockjob::engine::{ContainerExit, PodNetwork};
 use dockjob::job::controller::{Action, Controller, ControllerConfig, Input};
 use dockjob::job::load::load_jobs_with_rng;
 use dockjob::store::{PodAttempt, Store};
@@ -21,6 +21,24 @@ pub fn manifest(name: &str, spec: &str, restart: &str, pull: &str) -> String {
     format!(
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n      restartPolicy: {restart}\n      containers:\n      - name: main\n        image: busybox:1.36\n        imagePullPolicy: {pull}\n        command: [\"sh\", \"-c\", \"echo hi\"]\n"
     )
+}
+
+/// Where a seeded container ran: the node `dockjob-host` at the bridge gateway, an address
+/// made up from the pod's name and restart.
+pub fn network(pod: &str, restart: u32) -> PodNetwork {
+    // FNV-1a: a stable, well-spread made-up host number.
+    let hash = pod
+        .bytes()
+        .chain(restart.to_le_bytes())
+        .fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+    let n = hash % 250 + 2;
+    PodNetwork {
+        node_name: "dockjob-host".to_string(),
+        host_ip: "172.17.0.1".to_string(),
+        pod_ips: vec![format!("172.17.0.{n}")],
+    }
 }
 
 /// One Job being simulated.
@@ -158,6 +176,7 @@ impl Sim {
                         .filter(|(p, _, _)| *p == record.name)
                         .map(|(_, r, id)| ("main".to_string(), *r, id.clone()))
                         .collect(),
+                    network: newest.map(|(pod, restart, _)| network(pod, *restart)),
                 }
             })
             .collect();

@@ -7,13 +7,14 @@
 mod build_args;
 mod images;
 mod json_lines;
+mod network;
 mod pods;
 mod push;
 mod sandbox;
 mod transport;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
@@ -44,6 +45,8 @@ pub struct DockerEngine {
     /// Containers whose stop arrived while they were still `created`: the Job driver starts
     /// containers in the background, so a stop can overtake its start (see `pods.rs`).
     stopped_before_start: Arc<Mutex<HashMap<String, Duration>>>,
+    /// The engine host's name (`/info`), the node of every pod (see `network.rs`).
+    node_name: Arc<OnceLock<String>>,
 }
 
 impl DockerEngine {
@@ -88,6 +91,7 @@ impl DockerEngine {
             raw,
             endpoint,
             stopped_before_start: Arc::default(),
+            node_name: Arc::default(),
         })
     }
 

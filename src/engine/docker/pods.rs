@@ -15,7 +15,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{
     ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
-    PodRuntime, SandboxSpec,
+    PodNetwork, PodRuntime, SandboxSpec,
 };
 
 impl PodRuntime for DockerEngine {
@@ -87,6 +87,10 @@ impl PodRuntime for DockerEngine {
             self.stop_container(id, grace).await?;
         }
         Ok(())
+    }
+
+    async fn container_network(&self, id: &str) -> Result<Option<PodNetwork>, EngineError> {
+        self.network_of(id).await
     }
 
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
@@ -316,7 +320,7 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
 }
 
 impl DockerEngine {
-    async fn inspect_container(
+    pub(super) async fn inspect_container(
         &self,
         id: &str,
     ) -> Result<bollard::models::ContainerInspectResponse, BollardError> {

@@ -40,6 +40,16 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         .boxed();
         self.logs.push(logs);
         let engine = self.engine;
+        // The pod's addresses (`describe pod`, `get pods -o wide`), looked up as soon as the
+        // container runs: the engine forgets them when it stops. An engine that cannot say
+        // leaves them unknown.
+        let (running_tx, running_rx) = tokio::sync::oneshot::channel::<()>();
+        let lookup_id = id.clone();
+        self.network_lookups.push(Box::pin(async move {
+            running_rx.await.ok()?;
+            let network = engine.container_network(&lookup_id).await.ok()??;
+            Some((lookup_id, network))
+        }));
         self.waits.push(Box::pin(async move {
             if start {
                 if let Err(e) = engine.start_container(&id).await {
@@ -56,6 +66,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 }
             }
             let _ = started_tx.send(true);
+            let _ = running_tx.send(());
             let r = engine.wait_container(&id).await;
             (id, r)
         }));
@@ -201,6 +212,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             logs_done: false,
             pending_exit: None,
             removed: false,
+            network: None,
         });
         if restart > 0 {
             let who = self.who(pod, container);

@@ -5,7 +5,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::jiff::Timestamp;
 use tokio::sync::watch;
 
-use crate::engine::EngineError;
+use crate::engine::{EngineError, PodNetwork};
 use crate::job::controller::{JobEvent, JobOutcome, PodRecord};
 
 /// Options of a foreground run.
@@ -50,6 +50,8 @@ pub struct RunContainer {
     pub id: String,
     /// Whether `--rm` or the TTL removed it.
     pub removed: bool,
+    /// Its addresses while it ran, when the engine told them.
+    pub network: Option<PodNetwork>,
 }
 
 /// Everything a finished run knows, for the caller and a later store.

@@ -21,7 +21,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::jiff::Timestamp;
 use tokio::time::Instant;
 
-use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
+use crate::engine::{ContainerExit, EngineError, LogChunk, PodNetwork, PodRuntime};
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
@@ -114,6 +114,8 @@ struct Live {
     /// Exit seen but not yet reported (waiting for the log stream to end).
     pending_exit: Option<(ContainerExit, Timestamp, Instant)>,
     removed: bool,
+    /// Its addresses, once looked up after the start.
+    network: Option<PodNetwork>,
 }
 
 /// The sandbox of a pod with several containers (see [`crate::engine::SandboxSpec`]).
@@ -137,6 +139,7 @@ enum Wake {
     Timer,
     Interrupt(u32),
     Spec(Option<Box<Job>>),
+    Network(String, PodNetwork),
 }
 
 struct Driver<'a, E: PodRuntime, O: RunOutput> {
@@ -149,6 +152,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     buffers: HashMap<(String, bool), Vec<u8>>,
     waits: FuturesUnordered<BoxFuture<'a, (String, Result<ContainerExit, EngineError>)>>,
     stops: FuturesUnordered<BoxFuture<'a, (String, Result<(), EngineError>)>>,
+    /// Address lookups of started containers, run beside their waits so that a lookup never
+    /// delays seeing an exit.
+    network_lookups: FuturesUnordered<BoxFuture<'a, Option<(String, PodNetwork)>>>,
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
     last_progress: Option<Progress>,
@@ -186,6 +192,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             buffers: HashMap::new(),
             waits: FuturesUnordered::new(),
             stops: FuturesUnordered::new(),
+            network_lookups: FuturesUnordered::new(),
             logs: SelectAll::new(),
             events_seen,
             last_progress: None,
@@ -226,6 +233,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     self.run_actions(actions).await?;
                 }
                 Wake::Spec(None) => {}
+                Wake::Network(id, network) => {
+                    if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
+                        c.network = Some(network);
+                    }
+                }
             }
             self.deliver_exits().await?;
             let now = self.clock.now();
@@ -317,6 +329,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             Some((id, r)) = self.waits.next() => Wake::Exit(id, r),
             Some((id, r)) = self.stops.next() => Wake::Stopped(id, r),
             Some((id, item)) = self.logs.next() => Wake::Log(id, item),
+            Some(Some((id, network))) = self.network_lookups.next() => Wake::Network(id, network),
             count = interrupt => Wake::Interrupt(count),
             () = timer => Wake::Timer,
             job = update => Wake::Spec(job.map(Box::new)),

@@ -20,6 +20,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                 restart: c.restart,
                 id: c.id.clone(),
                 removed: c.removed,
+                network: c.network.clone(),
             })
             .collect()
     }

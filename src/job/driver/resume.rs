@@ -248,6 +248,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             logs_done: applied,
             pending_exit: None,
             removed: false,
+            network: None,
         };
         if !applied {
             self.watch_container(id, false);

@@ -217,6 +217,32 @@ async fn start_error_is_a_failed_pod_with_exit_128() {
         128
     );
     assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
+    // It never ran, so it never had an address.
+    assert_eq!(run.containers[0].network, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_started_container_records_where_it_ran() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "net",
+        "  completions: 2\n  parallelism: 2\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let mut ips: Vec<String> = run
+        .containers
+        .iter()
+        .map(|c| {
+            let network = c.network.clone().expect("looked up while it ran");
+            assert_eq!(network.node_name, crate::engine::fake::FAKE_NODE);
+            assert_eq!(network.host_ip, "10.88.0.1");
+            network.pod_ips.join(",")
+        })
+        .collect();
+    ips.sort();
+    assert_eq!(ips, vec!["10.88.0.2", "10.88.0.3"]);
 }
 
 #[tokio::test(start_paused = true)]

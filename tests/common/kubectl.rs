@@ -1,0 +1,85 @@
+//! kubectl itself as the oracle for `-o yaml`: `kubectl annotate --local -f FILE KEY- -o yaml`
+//! reads a file's objects as unstructured JSON and prints them through kubectl's
+//! `YAMLPrinter` (`sigs.k8s.io/yaml` over go-yaml v2, as `get -o yaml` does), without a
+//! cluster. kubectl is part of the machine image the tests run on.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The annotation the oracle's objects carry: removing an absent key from an object without
+/// annotations would make kubectl add `annotations: {}`.
+pub const ORACLE_ANNOTATION: &str = "dockjob.test/oracle";
+
+/// Gives `object` the [`ORACLE_ANNOTATION`] (call it before rendering either side).
+pub fn annotate(object: &mut Value) {
+    let meta = object
+        .as_object_mut()
+        .expect("an object")
+        .entry("metadata")
+        .or_insert_with(|| serde_json::json!({}));
+    let annotations = meta
+        .as_object_mut()
+        .expect("metadata is an object")
+        .entry("annotations")
+        .or_insert_with(|| serde_json::json!({}));
+    annotations
+        .as_object_mut()
+        .expect("annotations are an object")
+        .insert(ORACLE_ANNOTATION.to_string(), Value::from("1"));
+}
+
+/// kubectl's YAML for each object (each must carry [`ORACLE_ANNOTATION`]).
+pub fn kubectl_yaml(objects: &[Value]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("kubectl");
+    cmd.env("KUBECONFIG", "/dev/null")
+        .arg("annotate")
+        .arg("--local");
+    for (i, object) in objects.iter().enumerate() {
+        let path = dir.path().join(format!("{i:04}.json"));
+        std::fs::write(&path, ascii_json(object)).unwrap();
+        cmd.arg("-f").arg(path);
+    }
+    cmd.args(["dockjob.test/absent-", "-o", "yaml"]);
+    let out = cmd.output().expect(
+        "kubectl (in the machine image; Debian/Google package `kubectl`) must be installed",
+    );
+    assert!(
+        out.status.success(),
+        "kubectl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // YAMLPrinter separates objects with a `---` line; no content line is `---` at column 0.
+    let docs: Vec<String> = text
+        .split("\n---\n")
+        .map(|d| {
+            if d.ends_with('\n') {
+                d.to_string()
+            } else {
+                format!("{d}\n")
+            }
+        })
+        .collect();
+    assert_eq!(docs.len(), objects.len(), "{text}");
+    docs
+}
+
+/// JSON with every non-ASCII character and DEL escaped: kubectl reads files through go-yaml,
+/// which refuses raw control characters (`U+0085`, `U+FEFF`, …) even inside JSON strings.
+fn ascii_json(object: &Value) -> String {
+    let text = serde_json::to_string(object).unwrap();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() && c != '\u{7f}' {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
