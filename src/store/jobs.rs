@@ -159,6 +159,29 @@ impl Store {
         rows.into_iter().map(|r| self.decode(r)).collect()
     }
 
+    /// UIDs of the Jobs a controller may still have work for: not being deleted, and either
+    /// without a terminal condition or with a `ttlSecondsAfterFinished` to enforce. Filtered
+    /// by SQLite's JSON functions, so that the common case (many finished Jobs) decodes
+    /// nothing: decoding every Job here doubled `get jobs` with 1 000 Jobs (bench case f).
+    pub fn jobs_needing_controllers(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT uid FROM jobs WHERE deleted_at IS NULL AND (
+                    json_extract(manifest, '$.spec.ttlSecondsAfterFinished') IS NOT NULL
+                    OR NOT EXISTS (
+                        SELECT 1 FROM json_each(COALESCE(status, '{}'), '$.conditions') AS c
+                        WHERE json_extract(c.value, '$.type') IN ('Complete', 'Failed')
+                          AND json_extract(c.value, '$.status') = 'True'))",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let uids = stmt
+            .query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sqlite(e))?;
+        Ok(uids)
+    }
+
     /// Saves the Job's status (the controller's view after a step).
     pub fn set_job_status(&mut self, uid: &str, status: &JobStatus) -> Result<(), StoreError> {
         let json = to_json(status);

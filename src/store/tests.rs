@@ -275,3 +275,53 @@ fn a_version_2_store_gains_the_network_columns() {
         Some("10.0.0.2")
     );
 }
+
+#[test]
+fn jobs_needing_controllers_are_the_unfinished_and_those_with_a_ttl() {
+    use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let named = |name: &str, extra: &str| {
+        job(&PI
+            .replace("name: pi\n", &format!("name: {name}\n"))
+            .replace("spec:\n  template", &format!("spec:\n{extra}  template")))
+    };
+    let mut uid = |name: &str, extra: &str| {
+        store
+            .create_job("default", &named(name, extra), t(0))
+            .unwrap()
+            .unwrap()
+            .uid
+    };
+    let running = uid("running", "");
+    let done = uid("done", "");
+    let done_ttl = uid("done-ttl", "  ttlSecondsAfterFinished: 60\n");
+    let failed = uid("failed", "");
+    let condition = |type_: &str, status: &str| JobCondition {
+        type_: type_.to_string(),
+        status: status.to_string(),
+        ..Default::default()
+    };
+    let finished = |type_: &str| JobStatus {
+        conditions: Some(vec![
+            condition("SuccessCriteriaMet", "True"),
+            condition(type_, "True"),
+        ]),
+        ..Default::default()
+    };
+    store.set_job_status(&done, &finished("Complete")).unwrap();
+    store
+        .set_job_status(&done_ttl, &finished("Complete"))
+        .unwrap();
+    store.set_job_status(&failed, &finished("Failed")).unwrap();
+    let suspended = JobStatus {
+        conditions: Some(vec![condition("Suspended", "True")]),
+        ..Default::default()
+    };
+    store.set_job_status(&running, &suspended).unwrap();
+    let mut needing = store.jobs_needing_controllers().unwrap();
+    needing.sort();
+    let mut expected = vec![running, done_ttl];
+    expected.sort();
+    assert_eq!(needing, expected);
+}
