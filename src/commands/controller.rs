@@ -92,24 +92,22 @@ pub fn spawn_controller(
 pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
-        for uid in store.jobs_needing_controllers()? {
-            let Some(job) = store.get_job_by_uid(&uid)? else {
-                continue;
-            };
-            let lease = store.lease(&job.uid)?;
-            let dead = lease
-                .as_ref()
-                .is_some_and(|lease| lease.is_expired(now, LEASE_TTL));
+        for check in store.jobs_needing_controllers()? {
+            let dead = check
+                .lease_renewed_at
+                .is_some_and(|renewed| time::add(renewed, LEASE_TTL) < now);
             // A finished Job still waiting for its ttlSecondsAfterFinished needs a controller
             // too: its own died, or the `run` that ran it could not start one.
-            let orphaned = if is_finished(&job) {
-                has_ttl(&job) && (lease.is_none() || dead)
+            let orphaned = if check.finished {
+                check.lease_renewed_at.is_none() || dead
             } else {
                 dead
             };
-            if orphaned {
-                let scale = stored_backoff_scale(&job);
-                spawn_controller(global, &job.uid, scale)?;
+            if !orphaned {
+                continue;
+            }
+            if let Some(job) = store.get_job_by_uid(&check.uid)? {
+                spawn_controller(global, &job.uid, stored_backoff_scale(&job))?;
             }
         }
         Ok(())
@@ -117,13 +115,6 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     if let Err(e) = result {
         eprintln!("warning: checking Job controllers: {e:#}");
     }
-}
-
-fn has_ttl(job: &StoredJob) -> bool {
-    job.job
-        .spec
-        .as_ref()
-        .is_some_and(|s| s.ttl_seconds_after_finished.is_some())
 }
 
 /// Annotation keeping `--backoff-scale` with the Job, so a restarted controller uses it.

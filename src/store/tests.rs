@@ -319,9 +319,17 @@ fn jobs_needing_controllers_are_the_unfinished_and_those_with_a_ttl() {
         ..Default::default()
     };
     store.set_job_status(&running, &suspended).unwrap();
-    let mut needing = store.jobs_needing_controllers().unwrap();
+    store
+        .acquire_lease(&running, "me", 1, t(5), Duration::from_secs(10))
+        .unwrap();
+    let mut needing: Vec<(String, bool, Option<Timestamp>)> = store
+        .jobs_needing_controllers()
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.uid, c.finished, c.lease_renewed_at))
+        .collect();
     needing.sort();
-    let mut expected = vec![running, done_ttl];
+    let mut expected = vec![(running, false, Some(t(5))), (done_ttl, true, None)];
     expected.sort();
     assert_eq!(needing, expected);
 }
