@@ -22,15 +22,7 @@ fn run_job(
         id = env.id
     );
     let path = env.write(&format!("{name}.yaml"), &manifest);
-    env.run(&[
-        "--progress",
-        "plain",
-        "run",
-        "--backoff-scale",
-        "0.01",
-        "-f",
-        path.to_str().unwrap(),
-    ])
+    env.run_job_fast(path.to_str().unwrap())
 }
 
 fn pods_of(env: &TestEnv, job: &str) -> usize {

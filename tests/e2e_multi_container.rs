@@ -20,18 +20,6 @@ fn write_job(env: &TestEnv, name: &str, spec: &str, pod: &str, containers: &str)
     path.to_str().unwrap().to_string()
 }
 
-fn run(env: &TestEnv, path: &str) -> std::process::Output {
-    env.run(&[
-        "--progress",
-        "plain",
-        "run",
-        "--backoff-scale",
-        "0.01",
-        "-f",
-        path,
-    ])
-}
-
 fn pod_names(env: &TestEnv) -> Vec<String> {
     let out = env.run_ok(&["get", "pods", "-o", "name"]);
     let mut names: Vec<String> = stdout(&out)
@@ -60,7 +48,7 @@ fn containers_of_a_pod_share_localhost_the_hostname_and_empty_dirs() {
 "#;
     let pod = "      restartPolicy: Never\n      volumes: [{name: shared, emptyDir: {}}]\n";
     let path = write_job(&env, "duo", "  backoffLimit: 0\n", pod, containers);
-    let output = run(&env, &path);
+    let output = env.run_job_fast(&path);
     let status = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{status}");
     let printed = stdout(&output);
@@ -184,7 +172,7 @@ fn one_failing_container_fails_its_one_pod() {
         "      restartPolicy: Never\n",
         containers,
     );
-    let output = run(&env, &path);
+    let output = env.run_job_fast(&path);
     let status = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{status}");
     assert_eq!(stdout(&output).matches("b-failing").count(), 2);
@@ -237,7 +225,7 @@ fn an_on_failure_restart_rejoins_the_pods_localhost() {
 "#;
     let pod = "      restartPolicy: OnFailure\n      volumes: [{name: shared, emptyDir: {}}]\n";
     let path = write_job(&env, "again", "  backoffLimit: 3\n", pod, containers);
-    let output = run(&env, &path);
+    let output = env.run_job_fast(&path);
     let status = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{status}");
     let pods = pod_names(&env);
