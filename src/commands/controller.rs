@@ -87,8 +87,9 @@ pub fn spawn_controller(
 }
 
 /// Restarts the controllers of unfinished Jobs whose lease expired (killed controller or
-/// `run`): the next command notices and a new controller adopts the containers. Errors are
-/// reported, not fatal: the view still prints.
+/// `run`): the next command notices and a new controller adopts the containers. A finished
+/// Job with a `ttlSecondsAfterFinished` and no live controller gets one to enforce it. Errors
+/// are reported, not fatal: the view still prints.
 pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
