@@ -57,62 +57,58 @@ pub fn describe_texts(
     names: &[String],
     clock: &DescribeClock,
 ) -> anyhow::Result<Vec<(String, Option<String>)>> {
-    let mut out = Vec::new();
+    let events_of = |kind: &str, name: &str| -> anyhow::Result<Vec<_>> {
+        Ok(store
+            .list_events(Some(ns), Some((kind, name)))?
+            .iter()
+            .map(|e| e.to_event())
+            .collect())
+    };
     match kind {
         Kind::Job => {
             let jobs = store.list_jobs(Some(ns))?;
-            let selected: Vec<String> = if names.is_empty() {
-                jobs.iter()
-                    .filter_map(|j| j.job.metadata.name.clone())
-                    .collect()
-            } else {
-                names.to_vec()
-            };
-            for name in selected {
-                let job = jobs
-                    .iter()
-                    .find(|j| j.job.metadata.name.as_ref() == Some(&name));
-                let text = match job {
-                    Some(job) => {
-                        let events: Vec<_> = store
-                            .list_events(Some(ns), Some(("Job", &name)))?
-                            .iter()
-                            .map(|e| e.to_event())
-                            .collect();
-                        Some(describe_job(&job.job, &events, clock))
-                    }
-                    None => None,
-                };
-                out.push((name, text));
-            }
+            let named = jobs
+                .iter()
+                .map(|j| (j.job.metadata.name.as_deref(), &j.job));
+            describe_named(named, names, |name, job| {
+                Ok(describe_job(job, &events_of("Job", name)?, clock))
+            })
         }
         _ => {
             let pods = store.list_pods(Some(ns), None)?;
-            let selected: Vec<String> = if names.is_empty() {
-                pods.iter()
-                    .filter_map(|p| p.pod.metadata.name.clone())
-                    .collect()
-            } else {
-                names.to_vec()
-            };
-            for name in selected {
-                let pod = pods
-                    .iter()
-                    .find(|p| p.pod.metadata.name.as_ref() == Some(&name));
-                let text = match pod {
-                    Some(pod) => {
-                        let events: Vec<_> = store
-                            .list_events(Some(ns), Some(("Pod", &name)))?
-                            .iter()
-                            .map(|e| e.to_event())
-                            .collect();
-                        Some(describe_pod(&pod.pod, &events, clock))
-                    }
-                    None => None,
-                };
-                out.push((name, text));
-            }
+            let named = pods
+                .iter()
+                .map(|p| (p.pod.metadata.name.as_deref(), &p.pod));
+            describe_named(named, names, |name, pod| {
+                Ok(describe_pod(pod, &events_of("Pod", name)?, clock))
+            })
         }
     }
-    Ok(out)
+}
+
+/// Describes each of `names` found among `objects` (all of them when `names` is empty);
+/// `None` for a name that is not there.
+fn describe_named<'a, T: 'a>(
+    objects: impl Iterator<Item = (Option<&'a str>, &'a T)>,
+    names: &[String],
+    describe: impl Fn(&str, &T) -> anyhow::Result<String>,
+) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    let objects: Vec<(&str, &T)> = objects
+        .filter_map(|(name, object)| Some((name?, object)))
+        .collect();
+    let selected: Vec<String> = if names.is_empty() {
+        objects.iter().map(|(name, _)| name.to_string()).collect()
+    } else {
+        names.to_vec()
+    };
+    selected
+        .into_iter()
+        .map(|name| {
+            let text = match objects.iter().find(|(n, _)| *n == name) {
+                Some((_, object)) => Some(describe(&name, object)?),
+                None => None,
+            };
+            Ok((name, text))
+        })
+        .collect()
 }
