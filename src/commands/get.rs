@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::Metadata;
 
 use super::state::{
     namespace, no_resources, not_found, now, open_store, parse_target, selector_matches,
@@ -49,57 +51,21 @@ pub(crate) fn fetch(
     names: &[String],
     selector: Option<&str>,
 ) -> anyhow::Result<(Objects, Vec<String>)> {
-    let wanted =
-        |name: Option<&String>| names.is_empty() || name.is_some_and(|n| names.contains(n));
-    let labelled = |labels: Option<&std::collections::BTreeMap<String, String>>| {
-        selector.is_none_or(|s| selector_matches(s, labels))
-    };
-    let found_names: Vec<String>;
-    let objects = match kind {
+    let (objects, found_names) = match kind {
         Kind::Job => {
-            let jobs: Vec<Job> = store
-                .list_jobs(ns)?
-                .into_iter()
-                .map(|s| s.job)
-                .filter(|j| {
-                    wanted(j.metadata.name.as_ref()) && labelled(j.metadata.labels.as_ref())
-                })
-                .collect();
-            found_names = jobs
-                .iter()
-                .filter_map(|j| j.metadata.name.clone())
-                .collect();
-            Objects::Jobs(order(jobs, names, |j| j.metadata.name.clone()))
+            let jobs = store.list_jobs(ns)?.into_iter().map(|s| s.job);
+            let (jobs, found) = select(jobs, names, selector);
+            (Objects::Jobs(order(jobs, names)), found)
         }
         Kind::Pod => {
-            let pods: Vec<Pod> = store
-                .list_pods(ns, None)?
-                .into_iter()
-                .map(|s| s.pod)
-                .filter(|p| {
-                    wanted(p.metadata.name.as_ref()) && labelled(p.metadata.labels.as_ref())
-                })
-                .collect();
-            found_names = pods
-                .iter()
-                .filter_map(|p| p.metadata.name.clone())
-                .collect();
-            Objects::Pods(order(pods, names, |p| p.metadata.name.clone()))
+            let pods = store.list_pods(ns, None)?.into_iter().map(|s| s.pod);
+            let (pods, found) = select(pods, names, selector);
+            (Objects::Pods(order(pods, names)), found)
         }
         Kind::Event => {
-            let events: Vec<Event> = store
-                .list_events_by_name(ns)?
-                .into_iter()
-                .map(|e| e.to_event())
-                .filter(|e| {
-                    wanted(e.metadata.name.as_ref()) && labelled(e.metadata.labels.as_ref())
-                })
-                .collect();
-            found_names = events
-                .iter()
-                .filter_map(|e| e.metadata.name.clone())
-                .collect();
-            Objects::Events(events)
+            let events = store.list_events_by_name(ns)?;
+            let (events, found) = select(events.iter().map(|e| e.to_event()), names, selector);
+            (Objects::Events(events), found)
         }
     };
     let missing = names
@@ -110,8 +76,30 @@ pub(crate) fn fetch(
     Ok((objects, missing))
 }
 
+/// The objects that carry one of `names` (all when empty) and match `selector`, and the
+/// names found.
+fn select<T: Metadata<Ty = ObjectMeta>>(
+    objects: impl Iterator<Item = T>,
+    names: &[String],
+    selector: Option<&str>,
+) -> (Vec<T>, Vec<String>) {
+    let selected: Vec<T> = objects
+        .filter(|o| {
+            let meta = o.metadata();
+            let wanted = names.is_empty() || meta.name.as_ref().is_some_and(|n| names.contains(n));
+            wanted && selector.is_none_or(|s| selector_matches(s, meta.labels.as_ref()))
+        })
+        .collect();
+    let found = selected
+        .iter()
+        .filter_map(|o| o.metadata().name.clone())
+        .collect();
+    (selected, found)
+}
+
 /// Named lookups come back in the order asked (as kubectl prints them).
-fn order<T>(items: Vec<T>, names: &[String], name: impl Fn(&T) -> Option<String>) -> Vec<T> {
+fn order<T: Metadata<Ty = ObjectMeta>>(items: Vec<T>, names: &[String]) -> Vec<T> {
+    let name = |item: &T| item.metadata().name.clone();
     if names.is_empty() {
         return items;
     }
