@@ -62,6 +62,38 @@ pub struct BuildArgs {
     /// Only lint the Dockerfile (exit 1 on any warning or error); build nothing
     #[arg(long)]
     pub check: bool,
+    /// Which of the engine's builders: buildkit (the default where the engine has it) or
+    /// classic [env: DOCKER_BUILDKIT=0 selects classic, =1 buildkit]
+    #[arg(long, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderArg>,
+    /// Secret for RUN --mount=type=secret (BuildKit): id=ID,src=PATH or id=ID,env=VAR
+    #[arg(long = "secret", value_name = "id=ID,src=PATH|env=VAR")]
+    pub secrets: Vec<String>,
+    /// SSH agent or keys for RUN --mount=type=ssh (BuildKit): default or ID=SOCKET|KEY[,KEY]
+    #[arg(long = "ssh", value_name = "default|ID=PATH")]
+    pub ssh: Vec<String>,
+    /// Where the result goes (BuildKit): type=docker (default), type=local,dest=DIR,
+    /// type=tar,dest=FILE|- ; a bare DIR means local, - a tar on stdout
+    #[arg(short = 'o', long = "output", value_name = "type=TYPE,dest=PATH")]
+    pub output: Option<String>,
+    /// Image whose inline build cache may be reused (BuildKit): REF or type=registry,ref=REF
+    #[arg(long = "cache-from", value_name = "REF")]
+    pub cache_from: Vec<String>,
+    /// Cache export (BuildKit): type=inline writes the cache into the image's config
+    #[arg(long = "cache-to", value_name = "type=inline")]
+    pub cache_to: Option<String>,
+    /// Do not cache these stages (needs a newer BuildKit than the engine's; refused there)
+    #[arg(long = "no-cache-filter", value_name = "STAGE")]
+    pub no_cache_filter: Vec<String>,
+}
+
+/// `build --builder`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuilderArg {
+    /// The engine's embedded BuildKit (`/build?version=2` with a session).
+    Buildkit,
+    /// The engine's classic builder (`/build`, version 1).
+    Classic,
 }
 
 /// `dockjob push`.

@@ -9,7 +9,7 @@ mod views;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use build::{BuildArgs, FailOn, LintArgs, LintFormat, PushArgs};
+pub use build::{BuildArgs, BuilderArg, FailOn, LintArgs, LintFormat, PushArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     /// Engine endpoint (unix:///path or tcp://host:port) [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(short = 'H', long = "host", global = true, value_name = "HOST")]
     pub host: Option<String>,
-    /// How to show progress: auto (bars on a terminal, plain lines otherwise), tty, plain, quiet
+    /// How to show progress: auto (bars on a terminal, plain lines otherwise), tty, plain, quiet, rawjson (build)
     #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
     /// Where Jobs, pods and events are kept [default: $DOCKJOB_STATE_DIR, else $XDG_STATE_HOME/dockjob, else ~/.local/state/dockjob]
@@ -55,6 +55,8 @@ pub enum ProgressArg {
     Plain,
     /// Nothing but errors.
     Quiet,
+    /// `build` with BuildKit: each progress update as a JSON line (as buildx); plain elsewhere.
+    Rawjson,
 }
 
 /// The verbs.

@@ -22,6 +22,7 @@ pub async fn build(
     host: Option<&str>,
     args: &BuildArgs,
     progress: ProgressMode,
+    raw_json: bool,
 ) -> anyhow::Result<ExitStatus> {
     let progress = if args.quiet {
         ProgressMode::Quiet
@@ -44,7 +45,11 @@ pub async fn build(
             "--push needs at least one -t NAME[:TAG] to push",
         ));
     }
-    let build_args = parse_build_args(&args.build_args)?;
+    let mut build_args = parse_build_args(&args.build_args)?;
+    let buildkit_flags = super::buildkit::parse_flags(args)?;
+    if buildkit_flags.inline_cache {
+        build_args.insert("BUILDKIT_INLINE_CACHE".into(), Some("1".into()));
+    }
     let substitutions = parse_build_contexts(&args.build_contexts)?;
     let user_labels = parse_key_values("--label", &args.labels)?;
 
@@ -89,6 +94,7 @@ pub async fn build(
     };
 
     let engine = &super::connect(host).await?;
+    let buildkit = super::buildkit::use_buildkit(engine, args, &buildkit_flags, progress).await?;
     let context = args.context.clone();
     // On the local socket, compression only costs CPU at both ends (deflate here, inflate in
     // the engine): send a plain tar there, as `docker build` does without `--compress`.
@@ -124,13 +130,28 @@ pub async fn build(
         network: args.network.clone(),
         extra_hosts: args.add_hosts.clone(),
         platform: args.platform.clone(),
+        buildkit: None,
     };
-    let mut shown = BuildProgress::new(progress, &format!("building {}", args.context.display()));
-    let result = engine
-        .build_image(&request, body, |event| shown.event(&event))
-        .await;
+    let title = format!("building {}", args.context.display());
+    let mut shown = BuildProgress::new(progress, &title);
+    let _ = raw_json;
+    let result = if buildkit {
+        super::buildkit::build(engine, request, &buildkit_flags, body, |event| {
+            shown.event(&event)
+        })
+        .await
+    } else {
+        engine
+            .build_image(&request, body, |event| shown.event(&event))
+            .await
+            .map(Some)
+            .map_err(anyhow::Error::from)
+    };
     shown.finish();
-    let image_id = result.with_context(|| format!("building {}", args.context.display()))?;
+    let Some(image_id) = result.with_context(|| title.clone())? else {
+        // Exported as files (`--output type=local|tar`): there is no image to tag.
+        return Ok(ExitStatus::Success);
+    };
 
     for tag in tags.iter().skip(1) {
         engine

@@ -3,6 +3,7 @@
 
 mod apply;
 mod build;
+mod buildkit;
 mod controller;
 mod delete;
 mod describe;
@@ -33,7 +34,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
     match cli.command {
         Command::Lint(args) => lint::lint(&args),
-        Command::Build(args) => build::build(host, &args, progress).await,
+        Command::Build(args) => {
+            let raw_json = cli.global.progress == crate::cli::ProgressArg::Rawjson;
+            build::build(host, &args, progress, raw_json).await
+        }
         Command::Push(args) => {
             let engine = connect(host).await?;
             push::push(&engine, &args.refs, args.digest_file.as_deref(), progress).await

@@ -254,11 +254,27 @@ pub struct BuildRequest {
     pub extra_hosts: Vec<String>,
     /// `--platform`.
     pub platform: Option<String>,
+    /// Build with the engine's BuildKit (`version=2`) and these session and cache settings;
+    /// `None` is the classic builder.
+    pub buildkit: Option<BuildKitRequest>,
+}
+
+/// What only a BuildKit build sends (moby `api/server/router/build/build_routes.go`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildKitRequest {
+    /// The session (`POST /session`) that serves credentials, secrets, SSH and exports.
+    pub session_id: String,
+    /// `outputs=[{"Type": …}]`: `local` or `tar` (through the session); `None` is an image.
+    pub exporter: Option<&'static str>,
+    /// `--cache-from` images.
+    pub cache_from: Vec<String>,
 }
 
 /// One item of a build's output stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum BuildEvent {
+    /// BuildKit's progress (`moby.buildkit.trace`): vertexes, their statuses, logs, warnings.
+    Trace(bollard_buildkit_proto::moby::buildkit::v1::StatusResponse),
     /// Builder text (`Step 1/7 : FROM …`, RUN output). Not line-aligned; keep it verbatim.
     Output(String),
     /// A status line with an optional layer id (pull progress inside a build).

@@ -33,7 +33,7 @@ impl ProgressMode {
     pub fn resolve(arg: ProgressArg) -> Self {
         match arg {
             ProgressArg::Tty => ProgressMode::Tty,
-            ProgressArg::Plain => ProgressMode::Plain,
+            ProgressArg::Plain | ProgressArg::Rawjson => ProgressMode::Plain,
             ProgressArg::Quiet => ProgressMode::Quiet,
             ProgressArg::Auto => {
                 let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
@@ -70,7 +70,7 @@ impl BuildProgress {
     /// Shows one engine message.
     pub fn event(&mut self, event: &BuildEvent) {
         match (self.mode, event) {
-            (ProgressMode::Quiet, _) | (_, BuildEvent::ImageId(_)) => {}
+            (ProgressMode::Quiet, _) | (_, BuildEvent::ImageId(_)) | (_, BuildEvent::Trace(_)) => {}
             (ProgressMode::Plain, BuildEvent::Output(text)) => {
                 // Chunks are not line-aligned: write them as they come, adding nothing.
                 let mut stderr = std::io::stderr().lock();

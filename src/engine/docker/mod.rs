@@ -5,6 +5,7 @@
 //! module sees a bollard type.
 
 mod build_args;
+mod buildkit;
 mod images;
 mod json_lines;
 mod network;
@@ -12,6 +13,8 @@ mod pods;
 mod push;
 mod sandbox;
 mod transport;
+
+pub use images::BodyStream;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

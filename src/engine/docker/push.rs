@@ -188,7 +188,7 @@ fn push_failure(message: String, registry: &str) -> EngineError {
 
 /// A failure of the connection to the engine, judged as for bollard's calls (a lost engine is
 /// [`EngineError::Unreachable`]).
-fn transport_failure(error: impl Into<bollard::errors::Error>) -> EngineError {
+pub(super) fn transport_failure(error: impl Into<bollard::errors::Error>) -> EngineError {
     engine_error(error.into(), NotFound::Other)
 }
 
