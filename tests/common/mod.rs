@@ -169,6 +169,36 @@ impl TestEnv {
             .expect("list containers")
     }
 
+    /// Removes the engine's BuildKit cache records whose description (the step, e.g.
+    /// `RUN /bin/sh -c echo <id>`) contains `text`, children before parents, and no others:
+    /// tests run side by side on one engine, and an engine-wide prune would empty the cache
+    /// mounts of the builds next door.
+    pub fn prune_build_cache(&self, text: &str) {
+        // The docker CLI reads engine 20.10's `BuildCache` list (bollard 0.21 models 1.53's).
+        for _ in 0..10 {
+            let listed = Command::new("docker")
+                .args(["system", "df", "-v", "--format", "{{json .BuildCache}}"])
+                .output()
+                .expect("docker system df");
+            let records: Vec<serde_json::Value> =
+                serde_json::from_slice(&listed.stdout).unwrap_or_default();
+            let matching: Vec<&str> = records
+                .iter()
+                .filter(|r| r["Description"].as_str().unwrap_or_default().contains(text))
+                .filter_map(|r| r["ID"].as_str())
+                .collect();
+            if matching.is_empty() {
+                return;
+            }
+            for id in matching {
+                let _ = Command::new("docker")
+                    .args(["builder", "prune", "--all", "--force", "--filter"])
+                    .arg(format!("id={id}"))
+                    .output();
+            }
+        }
+    }
+
     fn cleanup(&self) -> Result<(), bollard::errors::Error> {
         let filters = HashMap::from([("label".to_string(), vec![self.label()])]);
         self.block_on(async {
@@ -227,6 +257,8 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        // BuildKit's cache of the steps that name this test (they echo its id).
+        self.prune_build_cache(&self.id);
         if let Err(e) = self.cleanup() {
             eprintln!(
                 "warning: cleaning up test objects labelled {}: {e}",
