@@ -29,6 +29,7 @@ mod convert;
 pub mod directives;
 pub mod error;
 pub mod expand;
+pub mod frontend_support;
 pub mod heredoc;
 pub mod lint;
 pub mod model;
@@ -42,6 +43,7 @@ mod validate;
 pub mod words;
 
 pub use error::ParseError;
+pub use frontend_support::{builtin_frontend_gaps, FrontendGap};
 pub use model::{
     Args, CommandForm, Directives, Dockerfile, Flag, Heredoc, Instruction, KeyValue, Keyword, Span,
     Stage, Word,
