@@ -1,5 +1,6 @@
-//! The Dockerfile front end: parser, model, linter, diagnostics rendering and `FROM`
-//! rewriting for `--build-context`.
+//! The Dockerfile front end: parser, model, linter, diagnostics rendering, `FROM`
+//! rewriting for `--build-context`, and what Docker Engine 20.10's built-in frontend cannot
+//! build ([`frontend_support`]).
 //!
 //! Pure: this module imports no tokio, no bollard, no `std::fs`, no clock, and prints
 //! nothing. Callers hand it the file's text and get data back.
