@@ -1,5 +1,6 @@
-//! The Dockerfile front end: parser, model, linter, diagnostics rendering and `FROM`
-//! rewriting for `--build-context`.
+//! The Dockerfile front end: parser, model, linter, diagnostics rendering, `FROM`
+//! rewriting for `--build-context`, and what Docker Engine 20.10's built-in frontend cannot
+//! build ([`frontend_support`]).
 //!
 //! Pure: this module imports no tokio, no bollard, no `std::fs`, no clock, and prints
 //! nothing. Callers hand it the file's text and get data back.
@@ -29,6 +30,7 @@ mod convert;
 pub mod directives;
 pub mod error;
 pub mod expand;
+pub mod frontend_support;
 pub mod heredoc;
 pub mod lint;
 pub mod model;
@@ -42,6 +44,7 @@ mod validate;
 pub mod words;
 
 pub use error::ParseError;
+pub use frontend_support::{builtin_frontend_gaps, FrontendGap};
 pub use model::{
     Args, CommandForm, Directives, Dockerfile, Flag, Heredoc, Instruction, KeyValue, Keyword, Span,
     Stage, Word,

@@ -19,13 +19,17 @@ pub fn empty_entrypoints(text: &str) -> Cow<'_, str> {
 }
 
 /// Turns the stand-in shell form of a patched `ENTRYPOINT []` back into an empty exec form.
+///
+/// Only the text [`empty_entrypoints`] rewrote (`[`, blanks, `]`) is restored. Anything else
+/// that starts with `[` is malformed JSON (`ENTRYPOINT ["sh", "-c"`), which Docker's parser
+/// keeps as shell form (moby/buildkit `parser/line_parsers.go`, `parseMaybeJSON`).
 pub fn restore_empty_entrypoint(mut inst: Instruction, source: &str) -> Instruction {
     if let Args::Onbuild(inner) = inst.args {
         inst.args = Args::Onbuild(Box::new(restore_empty_entrypoint(*inner, source)));
         return inst;
     }
     if let Args::Command(CommandForm::Shell { span, .. }) = &inst.args {
-        if inst.keyword == Keyword::Entrypoint && source[span.clone()].starts_with('[') {
+        if inst.keyword == Keyword::Entrypoint && is_empty_array(source.get(span.clone())) {
             inst.args = Args::Command(CommandForm::Exec {
                 args: Vec::new(),
                 span: span.clone(),
@@ -33,6 +37,14 @@ pub fn restore_empty_entrypoint(mut inst: Instruction, source: &str) -> Instruct
         }
     }
     inst
+}
+
+/// True for `[` blanks `]`, the only text [`empty_entrypoints`] replaces.
+fn is_empty_array(text: Option<&str>) -> bool {
+    text.map(|t| t.trim_end_matches([' ', '\t', '\r']))
+        .and_then(|t| t.strip_prefix('['))
+        .and_then(|t| t.strip_suffix(']'))
+        .is_some_and(|inside| inside.chars().all(|c| c == ' ' || c == '\t'))
 }
 
 /// Leading Unicode whitespace (a no-break space, say) is blank to Docker (`unicode.IsSpace`)
@@ -87,5 +99,42 @@ mod tests {
         let fixed = empty_entrypoints(text);
         assert_eq!(fixed.len(), text.len());
         assert!(fixed.contains("ENTRYPOINT \" \"\r\n"));
+    }
+
+    /// Issue 13, item 6: every `ENTRYPOINT` starting with `[` was restored as `ENTRYPOINT []`,
+    /// so a malformed array lost its text and its `JSONArgsRecommended`. BuildKit keeps
+    /// malformed JSON as shell form (`parseMaybeJSON`; its parser test files
+    /// `jeztah-invalid-json-unterminated-bracket` and `-unterminated-string`).
+    #[test]
+    fn only_the_patched_empty_array_is_restored_as_exec_form() {
+        let form = |src: &str| {
+            let df = crate::dockerfile::parse(src).unwrap();
+            let inst = df.instructions.last().unwrap().clone();
+            match inst.args {
+                Args::Onbuild(inner) => inner.args,
+                args => args,
+            }
+        };
+        for src in [
+            "FROM a\nENTRYPOINT []\n",
+            "FROM a\nENTRYPOINT [ \t]  \r\n",
+            "FROM a\nONBUILD ENTRYPOINT []\n",
+        ] {
+            assert!(
+                matches!(form(src), Args::Command(CommandForm::Exec { args, .. }) if args.is_empty()),
+                "{src:?}"
+            );
+        }
+        for (src, text) in [
+            ("FROM a\nENTRYPOINT [\"sh\", \"-c\"\n", "[\"sh\", \"-c\""),
+            ("FROM a\nENTRYPOINT [\"a]\n", "[\"a]"),
+            ("FROM a\nENTRYPOINT [] x\n", "[] x"),
+            ("FROM a\nONBUILD ENTRYPOINT [\"a\"\n", "[\"a\""),
+        ] {
+            match form(src) {
+                Args::Command(CommandForm::Shell { text: got, .. }) => assert_eq!(got, text),
+                other => panic!("{src:?} parsed as {other:?}"),
+            }
+        }
     }
 }

@@ -165,6 +165,14 @@ fn shell_quote(value: &str) -> String {
 
 /// The exec form for a shell-form command: a plain word list when no shell feature is used.
 fn exec_form_hint(text: &str) -> String {
+    // A JSON array missing only its `]` (Docker runs it through the shell): exec form was
+    // meant, so the fix is to close it, not to wrap it in `/bin/sh -c`.
+    if text.trim_start().starts_with('[') {
+        let closed = format!("{}]", text.trim_end());
+        if serde_json::from_str::<Vec<String>>(&closed).is_ok() {
+            return closed;
+        }
+    }
     let plain = !text.contains(|c: char| "$|&;<>()`'\"\\*?~{}[]#".contains(c));
     let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let parts: Vec<String> = if plain {
@@ -176,4 +184,63 @@ fn exec_form_hint(text: &str) -> String {
             .collect()
     };
     format!("[{}]", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dockerfile::{lint, parse};
+
+    /// (line, column, message, hint) of each `JSONArgsRecommended` finding.
+    fn json_args(src: &str) -> Vec<(usize, usize, String, Option<String>)> {
+        let df = parse(src).unwrap();
+        lint::lint(&df, &lint::LintOptions::default())
+            .into_iter()
+            .filter(|d| d.rule == "JSONArgsRecommended")
+            .map(|d| (d.line, d.column, d.message, d.hint))
+            .collect()
+    }
+
+    /// Issue 13, item 6: `ENTRYPOINT ["sh", "-c"` (no `]`) got no `JSONArgsRecommended`.
+    /// moby/buildkit `frontend/dockerfile/parser/line_parsers.go` `parseMaybeJSON` keeps
+    /// malformed JSON as one shell-form string (no `json` attribute, so `PrependShell`), and
+    /// `dockerfile2llb/convert.go` `dispatchCmd` and `dispatchEntrypoint` both report
+    /// `RuleJSONArgsRecommended` for `PrependShell` when the image has no `Shell`, with
+    /// `linter/ruleset.go`'s "JSON arguments recommended for %s to prevent unintended behavior
+    /// related to OS signals".
+    #[test]
+    fn malformed_json_cmd_and_entrypoint_are_shell_form() {
+        for kw in ["CMD", "ENTRYPOINT"] {
+            let message = format!("JSON arguments recommended for {kw} to prevent unintended behavior related to OS signals");
+            let column = kw.len() + 2;
+            assert_eq!(
+                json_args(&format!("FROM a:1\n{kw} [\"sh\", \"-c\"\n")),
+                [(
+                    2,
+                    column,
+                    message.clone(),
+                    Some(format!("{kw} [\"sh\", \"-c\"]"))
+                )],
+                "{kw}: unterminated array"
+            );
+            assert_eq!(
+                json_args(&format!("FROM a:1\n{kw} [\"look ma, no quote!]\n")).len(),
+                1,
+                "{kw}: unterminated string"
+            );
+            assert_eq!(
+                json_args(&format!("FROM a:1\n{kw} run it\n")),
+                [(2, column, message, Some(format!("{kw} [\"run\", \"it\"]")))],
+                "{kw}: plain shell form"
+            );
+            assert!(
+                json_args(&format!("FROM a:1\n{kw} [\"sh\", \"-c\"]\n")).is_empty(),
+                "{kw}: exec form"
+            );
+            for body in ["[\"sh\", \"-c\"", "[\"sh\", \"-c\"]", "run it"] {
+                let src = format!("FROM a:1\nSHELL [\"/bin/bash\", \"-c\"]\n{kw} {body}\n");
+                assert!(json_args(&src).is_empty(), "{src:?}: SHELL is set");
+            }
+        }
+        assert!(json_args("FROM a:1\nENTRYPOINT []\n").is_empty());
+    }
 }
