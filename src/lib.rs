@@ -8,8 +8,8 @@
 //!   [`registry`], the Job driver and [`commands`].
 
 pub mod archive;
-pub mod buildkit;
 pub mod build_metadata;
+pub mod buildkit;
 pub mod cli;
 pub mod commands;
 pub mod context;

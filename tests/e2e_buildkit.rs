@@ -77,7 +77,12 @@ fn mounts_chmod_platform_args_and_both_exports() {
     build(
         &env,
         context,
-        &["--build-arg", "RUN=1", "-o", &format!("type=local,dest={}", first.display())],
+        &[
+            "--build-arg",
+            "RUN=1",
+            "-o",
+            &format!("type=local,dest={}", first.display()),
+        ],
     );
     assert_eq!(read(first.join("cache-log")), "run-1\n");
     assert_eq!(read(first.join("tmpfs-ok")), "tmpfs\n");
@@ -85,11 +90,21 @@ fn mounts_chmod_platform_args_and_both_exports() {
     assert_eq!(read(first.join("bound-copy")), "from-stage\n");
     let platform = engine_platform();
     let arch = platform.trim_start_matches("linux/");
-    assert_eq!(read(first.join("platform")), format!("{platform} {arch} {platform}\n"));
+    assert_eq!(
+        read(first.join("platform")),
+        format!("{platform} {arch} {platform}\n")
+    );
     assert_eq!(read(first.join("mode")), "741\n");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(first.join("file")).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o741, "the exported file keeps COPY --chmod's mode");
+    let mode = std::fs::metadata(first.join("file"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o741,
+        "the exported file keeps COPY --chmod's mode"
+    );
 
     // The cache mount outlives the build: a rebuild that runs the step again sees it. (Not
     // with --no-cache: engine 20.10's BuildKit then starts cache mounts afresh too.)
@@ -97,7 +112,12 @@ fn mounts_chmod_platform_args_and_both_exports() {
     build(
         &env,
         context,
-        &["--build-arg", "RUN=2", "-o", &format!("type=tar,dest={}", tar.display())],
+        &[
+            "--build-arg",
+            "RUN=2",
+            "-o",
+            &format!("type=tar,dest={}", tar.display()),
+        ],
     );
     let mut archive = tar::Archive::new(std::fs::File::open(&tar).unwrap());
     let mut cache_log = None;
@@ -109,7 +129,11 @@ fn mounts_chmod_platform_args_and_both_exports() {
             cache_log = Some(text);
         }
     }
-    assert_eq!(cache_log.as_deref(), Some("run-1\nrun-2\n"), "the second build saw the first's cache");
+    assert_eq!(
+        cache_log.as_deref(),
+        Some("run-1\nrun-2\n"),
+        "the second build saw the first's cache"
+    );
 
     // `-o -` is the same tar on stdout, and stdout holds nothing else.
     let output = build(&env, context, &["--build-arg", "RUN=2", "-o", "-"]);
@@ -144,7 +168,14 @@ fn secrets_reach_the_step_and_nowhere_else() {
     let output = env
         .dockjob()
         .env("DOCKJOB_TEST_SECRET", &env_value)
-        .args(["--progress", "plain", "build", "--no-oci-labels", "-t", &image])
+        .args([
+            "--progress",
+            "plain",
+            "build",
+            "--no-oci-labels",
+            "-t",
+            &image,
+        ])
         .args(["--secret", &format!("id=tok,src={}", secret_file.display())])
         .args(["--secret", "id=envtok,env=DOCKJOB_TEST_SECRET"])
         .arg(dockerfile.parent().unwrap())
@@ -152,11 +183,17 @@ fn secrets_reach_the_step_and_nowhere_else() {
         .unwrap();
     assert_ok("build with secrets", &output);
     for stream in [stdout(&output), stderr(&output)] {
-        assert!(!stream.contains(&file_value) && !stream.contains(&env_value), "{stream}");
+        assert!(
+            !stream.contains(&file_value) && !stream.contains(&env_value),
+            "{stream}"
+        );
     }
 
     // Neither the image's layers and config (`docker save`) nor its history hold a value.
-    let saved = Command::new("docker").args(["save", &image]).output().unwrap();
+    let saved = Command::new("docker")
+        .args(["save", &image])
+        .output()
+        .unwrap();
     assert_ok("docker save", &saved);
     let mut archive = tar::Archive::new(saved.stdout.as_slice());
     let mut everything = Vec::new();
@@ -164,7 +201,12 @@ fn secrets_reach_the_step_and_nowhere_else() {
         let mut entry = entry.unwrap();
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
-        if entry.path().unwrap().extension().is_some_and(|e| e == "tar") {
+        if entry
+            .path()
+            .unwrap()
+            .extension()
+            .is_some_and(|e| e == "tar")
+        {
             // A layer: look inside too.
             for inner in tar::Archive::new(bytes.as_slice()).entries().unwrap() {
                 let mut inner = inner.unwrap();
@@ -175,20 +217,32 @@ fn secrets_reach_the_step_and_nowhere_else() {
         }
     }
     let everything = String::from_utf8_lossy(&everything);
-    assert!(everything.contains("envtok-matches"), "the steps ran and wrote /checked");
+    assert!(
+        everything.contains("envtok-matches"),
+        "the steps ran and wrote /checked"
+    );
     assert!(!everything.contains(&file_value) && !everything.contains(&env_value));
     let history = Command::new("docker")
         .args(["history", "--no-trunc", &image])
         .output()
         .unwrap();
     let history = stdout(&history);
-    assert!(history.contains("sha256sum < /run/secrets/tok"), "{history}");
+    assert!(
+        history.contains("sha256sum < /run/secrets/tok"),
+        "{history}"
+    );
     assert!(!history.contains(&file_value) && !history.contains(&env_value));
 
     // A secret the build needs and was not given: the step fails naming it.
     let missing = env
         .dockjob()
-        .args(["--progress", "plain", "build", "--no-oci-labels", "--no-cache"])
+        .args([
+            "--progress",
+            "plain",
+            "build",
+            "--no-oci-labels",
+            "--no-cache",
+        ])
         .arg(dockerfile.parent().unwrap())
         .output()
         .unwrap();
@@ -221,7 +275,11 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
         .output()
         .expect("ssh-keygen (openssh-client)");
     assert_ok("ssh-keygen", &keygen);
-    let fingerprint = Command::new("ssh-keygen").arg("-lf").arg(&key).output().unwrap();
+    let fingerprint = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&key)
+        .output()
+        .unwrap();
     let fingerprint = stdout(&fingerprint);
     let fingerprint = fingerprint.split_whitespace().nth(1).unwrap().to_string();
 
@@ -264,7 +322,14 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
     let output = env
         .dockjob()
         .env("SSH_AUTH_SOCK", &socket)
-        .args(["--progress", "plain", "build", "--no-oci-labels", "--ssh", "default"])
+        .args([
+            "--progress",
+            "plain",
+            "build",
+            "--no-oci-labels",
+            "--ssh",
+            "default",
+        ])
         .args(["-o", &format!("type=local,dest={}", out.display())])
         .arg(&context)
         .output()
@@ -288,9 +353,14 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
         ],
     );
     assert!(read(out.join("keys")).contains(&fingerprint));
-    let agents = Command::new("pgrep").args(["-f", "ssh-agent -D -a /tmp"]).output().unwrap();
+    let agents = Command::new("pgrep")
+        .args(["-f", "ssh-agent -D -a /tmp"])
+        .output()
+        .unwrap();
     assert!(
-        !stdout(&agents).lines().any(|pid| is_child_of_a_dockjob(pid)),
+        !stdout(&agents)
+            .lines()
+            .any(|pid| is_child_of_a_dockjob(pid)),
         "a private ssh-agent outlived its build"
     );
 }
@@ -298,7 +368,10 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
 /// Whether process `pid`'s parent is a dockjob (the private agents' parent).
 fn is_child_of_a_dockjob(pid: &str) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let parent = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1));
+    let parent = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(1));
     let comm = parent
         .and_then(|ppid| std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok())
         .unwrap_or_default();
@@ -327,7 +400,10 @@ fn copy_with_libraries(binary: &Path, root: &Path) {
 fn the_classic_builder_when_asked_for() {
     let env = TestEnv::new("bkclassic");
     let base = env.base_image();
-    let dockerfile = env.write("ctx/Dockerfile", &format!("FROM {base}\nRUN echo classic\n"));
+    let dockerfile = env.write(
+        "ctx/Dockerfile",
+        &format!("FROM {base}\nRUN echo classic\n"),
+    );
     let context = dockerfile.parent().unwrap();
     let image = format!("dockjob-test/bkclassic-{}:1", env.id);
     let by_env = env
@@ -339,7 +415,15 @@ fn the_classic_builder_when_asked_for() {
         .unwrap();
     let by_flag = env
         .dockjob()
-        .args(["--progress", "plain", "build", "--builder", "classic", "-t", &image])
+        .args([
+            "--progress",
+            "plain",
+            "build",
+            "--builder",
+            "classic",
+            "-t",
+            &image,
+        ])
         .arg(context)
         .output()
         .unwrap();
@@ -359,7 +443,11 @@ fn the_classic_builder_when_asked_for() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("--secret needs BuildKit"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--secret needs BuildKit"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]
@@ -369,24 +457,66 @@ fn cache_from_a_pushed_image_with_an_empty_build_cache() {
     let registry = Registry::start(&env.dir.path().join("registry"), None);
     let dockerfile = env.write(
         "ctx/Dockerfile",
-        &format!("FROM {base}\nRUN echo {id} > /one\nRUN echo {id} > /two\n", id = env.id),
+        &format!(
+            "FROM {base}\nRUN echo {id} > /one\nRUN echo {id} > /two\n",
+            id = env.id
+        ),
     );
     let context = dockerfile.parent().unwrap();
     let remote = format!("{}/dockjob-test/cachefrom:{}", registry.address, env.id);
-    build(&env, context, &["-t", &remote, "--cache-to", "type=inline", "--push"]);
+    build(
+        &env,
+        context,
+        &["-t", &remote, "--cache-to", "type=inline", "--push"],
+    );
 
     // A fresh state: neither the image nor the build cache that made it is left.
-    let removed = Command::new("docker").args(["rmi", &remote]).output().unwrap();
+    let removed = Command::new("docker")
+        .args(["rmi", &remote])
+        .output()
+        .unwrap();
     assert_ok("docker rmi", &removed);
     env.prune_build_cache(&env.id);
 
     let local = format!("dockjob-test/cachefrom-{}:2", env.id);
     let output = build(&env, context, &["-t", &local, "--cache-from", &remote]);
     let progress = stderr(&output);
-    assert!(progress.contains("importing cache manifest from"), "{progress}");
+    assert!(
+        progress.contains("importing cache manifest from"),
+        "{progress}"
+    );
     let cached = progress
         .lines()
         .filter(|line| line.starts_with('#') && line.ends_with(" CACHED"))
         .count();
-    assert!(cached >= 2, "both RUN steps came from the pushed image's cache:\n{progress}");
+    assert!(
+        cached >= 2,
+        "both RUN steps came from the pushed image's cache:\n{progress}"
+    );
+}
+
+#[test]
+fn what_the_engines_own_frontend_cannot_build_is_refused_before_building() {
+    let env = TestEnv::new("bkfrontend");
+    let dockerfile = env.write(
+        "ctx/Dockerfile",
+        "FROM scratch\nCOPY --link a /a\nRUN <<EOF\necho hi\nEOF\n",
+    );
+    let output = env
+        .dockjob()
+        .args(["build"])
+        .arg(dockerfile.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("Dockerfile:2:6: error[BuiltinFrontend]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Dockerfile:3:5: error[BuiltinFrontend]: heredocs"),
+        "{text}"
+    );
+    assert!(text.contains("# syntax=docker/dockerfile:1"), "{text}");
 }

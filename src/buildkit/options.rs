@@ -26,10 +26,7 @@ pub struct SecretSpec {
 /// `secretsprovider.LoadSecrets` do: fields `type=file|env`, `id=`, `src=`/`source=`, `env=`;
 /// `type=env` reads `src` as the variable's name; with neither `src` nor `env`, the id names
 /// the variable when it is set in `environment`, else the file.
-pub fn parse_secret(
-    value: &str,
-    environment: impl Fn(&str) -> bool,
-) -> Result<SecretSpec, String> {
+pub fn parse_secret(value: &str, environment: impl Fn(&str) -> bool) -> Result<SecretSpec, String> {
     let bad = |why: &str| format!("--secret {value}: {why}");
     let (mut kind, mut id, mut src, mut env) = ("file", String::new(), None, None);
     for field in value.split(',').filter(|f| !f.is_empty()) {
@@ -37,7 +34,9 @@ pub fn parse_secret(
             .split_once('=')
             .ok_or_else(|| bad(&format!("{field:?} is not KEY=VALUE")))?;
         match key.to_ascii_lowercase().as_str() {
-            "type" if val == "file" || val == "env" => kind = if val == "env" { "env" } else { "file" },
+            "type" if val == "file" || val == "env" => {
+                kind = if val == "env" { "env" } else { "file" }
+            }
             "type" => return Err(bad(&format!("unsupported secret type {val:?}"))),
             "id" => id = val.to_string(),
             "src" | "source" => src = Some(val.to_string()),
@@ -77,7 +76,9 @@ pub fn parse_ssh(value: &str) -> Result<SshSpec, String> {
         None => (value, Vec::new()),
     };
     if id.is_empty() {
-        return Err(format!("--ssh {value}: the id is empty (use default or ID=PATH)"));
+        return Err(format!(
+            "--ssh {value}: the id is empty (use default or ID=PATH)"
+        ));
     }
     Ok(SshSpec {
         id: id.to_string(),
@@ -208,11 +209,15 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_secret("id=tok,env=GITHUB_TOKEN", unset).unwrap().source,
+            parse_secret("id=tok,env=GITHUB_TOKEN", unset)
+                .unwrap()
+                .source,
             SecretSource::Env("GITHUB_TOKEN".into())
         );
         assert_eq!(
-            parse_secret("type=env,id=tok,src=TOKEN", unset).unwrap().source,
+            parse_secret("type=env,id=tok,src=TOKEN", unset)
+                .unwrap()
+                .source,
             SecretSource::Env("TOKEN".into())
         );
         assert_eq!(
@@ -223,7 +228,9 @@ mod tests {
             parse_secret("id=TOKEN", unset).unwrap().source,
             SecretSource::File("TOKEN".into())
         );
-        assert!(parse_secret("src=/a/b.txt", unset).unwrap_err().contains("ID missing"));
+        assert!(parse_secret("src=/a/b.txt", unset)
+            .unwrap_err()
+            .contains("ID missing"));
         assert!(parse_secret("id=x,src=/a,env=B", unset).is_err());
         assert!(parse_secret("id=x,type=ssh,src=/a", unset).is_err());
         assert!(parse_secret("id=x,what=1", unset).is_err());
@@ -250,7 +257,10 @@ mod tests {
             parse_output("type=local,dest=out").unwrap(),
             OutputSpec::Local("out".into())
         );
-        assert_eq!(parse_output("out").unwrap(), OutputSpec::Local("out".into()));
+        assert_eq!(
+            parse_output("out").unwrap(),
+            OutputSpec::Local("out".into())
+        );
         assert_eq!(parse_output("-").unwrap(), OutputSpec::Tar(TarDest::Stdout));
         assert_eq!(
             parse_output("type=tar,dest=-").unwrap(),
@@ -261,10 +271,15 @@ mod tests {
             OutputSpec::Tar(TarDest::File("a.tar".into()))
         );
         assert_eq!(parse_output("type=docker").unwrap(), OutputSpec::Image);
-        assert_eq!(parse_output("type=image,name=x").unwrap(), OutputSpec::Image);
+        assert_eq!(
+            parse_output("type=image,name=x").unwrap(),
+            OutputSpec::Image
+        );
         assert!(parse_output("type=local").is_err());
         assert!(parse_output("type=tar").is_err());
-        assert!(parse_output("type=oci,dest=a").unwrap_err().contains("20.10"));
+        assert!(parse_output("type=oci,dest=a")
+            .unwrap_err()
+            .contains("20.10"));
         assert!(parse_output("type=zip,dest=a").is_err());
     }
 

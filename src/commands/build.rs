@@ -14,6 +14,7 @@ use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{BuildProgress, ProgressMode};
 
+use super::buildkit::Builder;
 use super::print_data;
 
 /// Lints, then (unless `--check`) connects to `host`, builds the image, applies every tag and
@@ -94,7 +95,22 @@ pub async fn build(
     };
 
     let engine = &super::connect(host).await?;
-    let buildkit = super::buildkit::use_buildkit(engine, args, &buildkit_flags, progress).await?;
+    let builder = super::buildkit::choose_builder(engine, args, &buildkit_flags, progress).await?;
+    // A `BUILDKIT_SYNTAX` build arg picks another frontend, as `# syntax=` does.
+    let old_frontend = builder == Builder::BuildKit { old_frontend: true };
+    if old_frontend && !build_args.contains_key("BUILDKIT_SYNTAX") {
+        let gaps = dockerfile::builtin_frontend_gaps(&parsed);
+        if !gaps.is_empty() {
+            eprint!(
+                "{}",
+                dockerfile::frontend_support::render(&display_name, &source, &gaps)
+            );
+            return Err(user_error(format!(
+                "{display_name} needs a newer Dockerfile frontend than the engine's built-in one \
+                 (see above)"
+            )));
+        }
+    }
     let context = args.context.clone();
     // On the local socket, compression only costs CPU at both ends (deflate here, inflate in
     // the engine): send a plain tar there, as `docker build` does without `--compress`.
@@ -135,7 +151,7 @@ pub async fn build(
     let title = format!("building {}", args.context.display());
     let mut shown = BuildProgress::new(progress, &title);
     let _ = raw_json;
-    let result = if buildkit {
+    let result = if builder != Builder::Classic {
         super::buildkit::build(engine, request, &buildkit_flags, body, |event| {
             shown.event(&event)
         })

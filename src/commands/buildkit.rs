@@ -83,15 +83,31 @@ pub(super) fn parse_flags(args: &BuildArgs) -> anyhow::Result<BuildKitFlags> {
     })
 }
 
-/// Whether to build with BuildKit: `--builder`, else `DOCKER_BUILDKIT` (as the docker CLI
-/// reads it), else BuildKit wherever the engine has it, saying so when it has not.
-pub(super) async fn use_buildkit(
+/// The engine API version that came with Docker 20.10, whose built-in Dockerfile frontend
+/// lacks heredocs, `COPY --link` and more (`dockerfile::frontend_support`); 22.06 (API 1.42)
+/// ships a frontend that has them.
+const API_OF_THE_OLD_FRONTEND: (u32, u32) = (1, 41);
+
+/// Which builder a `build` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Builder {
+    /// The classic builder.
+    Classic,
+    /// BuildKit; `old_frontend` when its built-in Dockerfile frontend is 20.10's.
+    BuildKit { old_frontend: bool },
+}
+
+/// Which builder to use: `--builder`, else `DOCKER_BUILDKIT` (as the docker CLI reads it),
+/// else BuildKit wherever the engine has it, saying so when it has not.
+pub(super) async fn choose_builder(
     engine: &DockerEngine,
     args: &BuildArgs,
     flags: &BuildKitFlags,
     progress: ProgressMode,
-) -> anyhow::Result<bool> {
-    let from_env = std::env::var("DOCKER_BUILDKIT").ok().filter(|v| !v.is_empty());
+) -> anyhow::Result<Builder> {
+    let from_env = std::env::var("DOCKER_BUILDKIT")
+        .ok()
+        .filter(|v| !v.is_empty());
     let asked = match (args.builder, from_env.as_deref()) {
         (Some(builder), _) => Some(builder),
         (None, Some(value)) => match value.to_ascii_lowercase().as_str() {
@@ -112,17 +128,19 @@ pub(super) async fn use_buildkit(
                  (--builder classic or DOCKER_BUILDKIT=0)"
             )));
         }
-        return Ok(false);
+        return Ok(Builder::Classic);
     }
-    let available = engine.has_buildkit().await?;
-    match (available, asked) {
-        (true, _) => Ok(true),
-        (false, Some(_)) => Err(user_error(format!(
+    let api = engine.buildkit_api_version().await?;
+    match (api, asked) {
+        (Some(api), _) => Ok(Builder::BuildKit {
+            old_frontend: api <= API_OF_THE_OLD_FRONTEND,
+        }),
+        (None, Some(_)) => Err(user_error(format!(
             "the engine at {} has no BuildKit (it needs a Linux engine with API 1.39 or newer); \
              use --builder classic",
             engine.endpoint()
         ))),
-        (false, None) => {
+        (None, None) => {
             if let Some(flag) = flags.first_given {
                 return Err(user_error(format!(
                     "{flag} needs BuildKit, which the engine at {} does not have",
@@ -130,7 +148,7 @@ pub(super) async fn use_buildkit(
                 )));
             }
             progress.note("the engine has no BuildKit: building with the classic builder");
-            Ok(false)
+            Ok(Builder::Classic)
         }
     }
 }

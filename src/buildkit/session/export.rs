@@ -149,7 +149,8 @@ fn packet_of(kind: PacketType, id: u32) -> Packet {
 // Go's `os.FileMode` bits, which fsutil sends as the mode.
 const MODE_DIR: u32 = 1 << 31;
 const MODE_SYMLINK: u32 = 1 << 27;
-const MODE_TYPE: u32 = MODE_DIR | MODE_SYMLINK | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+const MODE_TYPE: u32 =
+    MODE_DIR | MODE_SYMLINK | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 const MODE_SETUID: u32 = 1 << 23;
 const MODE_SETGID: u32 = 1 << 22;
 const MODE_STICKY: u32 = 1 << 20;
@@ -231,9 +232,8 @@ impl LocalReceiver {
                     let path = self.root.join(&stat.path);
                     finish_file(&file, &stat).map_err(|e| io("writing", &path, e))?;
                 } else {
-                    file.write_all(&packet.data).map_err(|e| {
-                        Status::internal(format!("export: writing a file: {e}"))
-                    })?;
+                    file.write_all(&packet.data)
+                        .map_err(|e| Status::internal(format!("export: writing a file: {e}")))?;
                 }
             }
             Ok(PacketType::PacketFin) => {
@@ -309,8 +309,8 @@ impl LocalReceiver {
     fn finish_directories(&mut self) -> Result<(), Status> {
         for stat in self.directories.drain(..).rev() {
             let path = self.root.join(&stat.path);
-            let dir = std::fs::File::open(&path)
-                .and_then(|dir| finish_file(&dir, &stat).map(|_| dir));
+            let dir =
+                std::fs::File::open(&path).and_then(|dir| finish_file(&dir, &stat).map(|_| dir));
             dir.map_err(|e| Status::internal(format!("export: {}: {e}", path.display())))?;
         }
         Ok(())
@@ -399,7 +399,10 @@ mod tests {
             r#type: PacketType::PacketStat as i32,
             ..Packet::default()
         };
-        assert!(r.accept(end_of_stats).unwrap().is_empty(), "file 1 still pending");
+        assert!(
+            r.accept(end_of_stats).unwrap().is_empty(),
+            "file 1 still pending"
+        );
         assert!(r.accept(data(1, b"#!/bin/sh\n")).unwrap().is_empty());
         let fin = r.accept(data(1, b"")).unwrap();
         assert_eq!(kinds(&fin), [(PacketType::PacketFin as i32, 0)]);
@@ -415,7 +418,10 @@ mod tests {
             meta.modified().unwrap(),
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000)
         );
-        assert_eq!(std::fs::read_link(root.join("bin/t")).unwrap(), Path::new("tool"));
+        assert_eq!(
+            std::fs::read_link(root.join("bin/t")).unwrap(),
+            Path::new("tool")
+        );
     }
 
     #[test]

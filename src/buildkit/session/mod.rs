@@ -53,10 +53,18 @@ impl SessionServices {
         };
         add(
             <AuthServer<auth::RegistryAuth> as NamedService>::NAME,
-            &["Credentials", "FetchToken", "GetTokenAuthority", "VerifyTokenAuthority"],
+            &[
+                "Credentials",
+                "FetchToken",
+                "GetTokenAuthority",
+                "VerifyTokenAuthority",
+            ],
         );
         if !self.secrets.is_empty() {
-            add(<SecretsServer<secrets::SecretStore> as NamedService>::NAME, &["GetSecret"]);
+            add(
+                <SecretsServer<secrets::SecretStore> as NamedService>::NAME,
+                &["GetSecret"],
+            );
         }
         if !self.ssh.is_empty() {
             add(

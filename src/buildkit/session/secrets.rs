@@ -31,7 +31,11 @@ impl SecretStore {
                 SecretSource::File(path) => {
                     let size = std::fs::metadata(path)
                         .map_err(|e| {
-                            format!("--secret id={}: cannot read {}: {e}", spec.id, path.display())
+                            format!(
+                                "--secret id={}: cannot read {}: {e}",
+                                spec.id,
+                                path.display()
+                            )
                         })?
                         .len();
                     if size > MAX_SECRET_SIZE {
@@ -43,7 +47,11 @@ impl SecretStore {
                         ));
                     }
                     std::fs::read(path).map_err(|e| {
-                        format!("--secret id={}: cannot read {}: {e}", spec.id, path.display())
+                        format!(
+                            "--secret id={}: cannot read {}: {e}",
+                            spec.id,
+                            path.display()
+                        )
                     })?
                 }
                 SecretSource::Env(var) => std::env::var_os(var)

@@ -60,8 +60,7 @@ impl SshAgents {
             } else {
                 spec.paths.clone()
             };
-            let (sockets_given, keys): (Vec<_>, Vec<_>) =
-                paths.iter().partition(|p| is_socket(p));
+            let (sockets_given, keys): (Vec<_>, Vec<_>) = paths.iter().partition(|p| is_socket(p));
             let socket = match (sockets_given.as_slice(), keys.as_slice()) {
                 ([socket], []) => socket.to_path_buf(),
                 ([], keys) => {
@@ -70,8 +69,8 @@ impl SshAgents {
                             format!("--ssh {}: cannot read {}: {e}", spec.id, key.display())
                         })?;
                     }
-                    let agent = PrivateAgent::start(keys)
-                        .map_err(|e| format!("--ssh {}: {e}", spec.id))?;
+                    let agent =
+                        PrivateAgent::start(keys).map_err(|e| format!("--ssh {}: {e}", spec.id))?;
                     let socket = agent.socket.clone();
                     private.push(agent);
                     socket

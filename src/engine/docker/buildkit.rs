@@ -26,10 +26,10 @@ const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
 const BUILDKIT_MIN_API: (u32, u32) = (1, 39);
 
 impl DockerEngine {
-    /// Whether the engine builds with BuildKit: a Linux engine with API 1.39 or newer. The
-    /// `Builder-Version` header of `/_ping` is not asked: 20.10 omits it unless BuildKit is
-    /// its configured default, yet builds with `version=2` all the same.
-    pub async fn has_buildkit(&self) -> Result<bool, EngineError> {
+    /// The engine's API version when it builds with BuildKit (a Linux engine with API 1.39 or
+    /// newer), else `None`. The `Builder-Version` header of `/_ping` is not asked: 20.10 omits
+    /// it unless BuildKit is its configured default, yet builds with `version=2` all the same.
+    pub async fn buildkit_api_version(&self) -> Result<Option<(u32, u32)>, EngineError> {
         let version = self
             .docker
             .version()
@@ -37,7 +37,7 @@ impl DockerEngine {
             .map_err(|e| super::engine_error(e, super::NotFound::Other))?;
         let api = version.api_version.as_deref().and_then(parse_api_version);
         let linux = version.os.as_deref().is_none_or(|os| os == "linux");
-        Ok(linux && api.is_some_and(|api| api >= BUILDKIT_MIN_API))
+        Ok(api.filter(|&api| linux && api >= BUILDKIT_MIN_API))
     }
 
     /// Opens the session `id` announcing `methods`, and returns the upgraded connection on
@@ -101,14 +101,22 @@ impl DockerEngine {
         let status = response.status();
         let mut body = response.into_body();
         if !status.is_success() {
-            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             return Err(EngineError::StepFailed(error_text(&bytes)));
         }
         let mut lines = JsonLines::default();
         let mut image_id = None;
         let mut accept = |message: Result<BuildMessage, String>| -> Result<(), EngineError> {
             let message = message.map_err(EngineError::Daemon)?;
-            if let Some(error) = message.error_detail.and_then(|d| d.message).or(message.error) {
+            if let Some(error) = message
+                .error_detail
+                .and_then(|d| d.message)
+                .or(message.error)
+            {
                 return Err(EngineError::StepFailed(error));
             }
             match (message.id.as_deref(), message.aux) {
@@ -141,7 +149,9 @@ impl DockerEngine {
             accept(message)?;
         }
         if image_id.is_none() && buildkit.exporter.is_none() {
-            return Err(EngineError::Daemon("the build ended without an image ID".into()));
+            return Err(EngineError::Daemon(
+                "the build ended without an image ID".into(),
+            ));
         }
         Ok(image_id)
     }
@@ -187,7 +197,10 @@ fn build_query(request: &BuildRequest, buildkit: &BuildKitRequest) -> String {
         query.append_pair("t", tag);
     }
     if !request.build_args.is_empty() {
-        query.append_pair("buildargs", &build_args::buildargs_json(&request.build_args));
+        query.append_pair(
+            "buildargs",
+            &build_args::buildargs_json(&request.build_args),
+        );
     }
     if !request.labels.is_empty() {
         let labels = serde_json::to_string(&request.labels).unwrap_or_default();
@@ -226,7 +239,11 @@ fn build_query(request: &BuildRequest, buildkit: &BuildKitRequest) -> String {
 fn error_text(body: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string())
 }
 
