@@ -23,6 +23,9 @@ fn dockjob_build(env: &TestEnv, context: &str, k: Option<&str>) -> String {
             "--progress",
             "plain",
             "build",
+            // Compared with the docker CLI's classic builder below.
+            "--builder",
+            "classic",
             "--no-cache",
             "--network",
             "none",

@@ -176,13 +176,28 @@ impl PrivateAgent {
         let dir = tempfile::TempDir::new()
             .map_err(|e| format!("cannot make a directory for an ssh agent: {e}"))?;
         let socket = dir.path().join("agent.sock");
-        let child = std::process::Command::new("ssh-agent")
+        let mut command = std::process::Command::new("ssh-agent");
+        command
             .arg("-D")
             .arg("-a")
             .arg(&socket)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // Ctrl-C exits dockjob without unwinding (`commands::signals`), so `Drop` would not
+        // run: the kernel ends the agent when the thread that started it goes. The caller is a
+        // runtime worker, which lives as long as the process.
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
             .spawn()
             .map_err(|e| {
                 format!("key files need OpenSSH's ssh-agent to hold them, which did not start: {e}")
