@@ -25,10 +25,12 @@ use jiff::Timestamp;
 use prost::Message as _;
 
 mod plain;
+mod rawjson;
 mod trace;
 mod vertex;
 
 pub use plain::PlainPrinter;
+pub use rawjson::rawjson_line;
 pub use trace::{FailedStep, Trace};
 pub use vertex::{LogLine, VertexState};
 
