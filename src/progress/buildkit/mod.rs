@@ -27,11 +27,13 @@ use prost::Message as _;
 mod plain;
 mod rawjson;
 mod trace;
+mod tty;
 mod vertex;
 
 pub use plain::PlainPrinter;
 pub use rawjson::rawjson_line;
 pub use trace::{FailedStep, Trace};
+pub use tty::{tty_lines, Screen, Tone, TtyLine};
 pub use vertex::{LogLine, VertexState};
 
 /// Decodes the `aux` of a `moby.buildkit.trace` message.
