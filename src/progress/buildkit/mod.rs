@@ -24,12 +24,14 @@ use bollard_buildkit_proto::moby::buildkit::v1::StatusResponse;
 use jiff::Timestamp;
 use prost::Message as _;
 
+mod excerpt;
 mod plain;
 mod rawjson;
 mod trace;
 mod tty;
 mod vertex;
 
+pub use excerpt::{failure_excerpt, DockerfileText};
 pub use plain::PlainPrinter;
 pub use rawjson::rawjson_line;
 pub use trace::{FailedStep, Trace};
