@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::ProgressArg;
 use crate::engine::BuildEvent;
 
+pub mod buildkit;
 mod layers;
 mod push;
 
