@@ -360,7 +360,7 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
     assert!(
         !stdout(&agents)
             .lines()
-            .any(|pid| is_child_of_a_dockjob(pid)),
+            .any(is_child_of_a_dockjob),
         "a private ssh-agent outlived its build"
     );
 }
@@ -519,4 +519,44 @@ fn what_the_engines_own_frontend_cannot_build_is_refused_before_building() {
         "{text}"
     );
     assert!(text.contains("# syntax=docker/dockerfile:1"), "{text}");
+}
+
+#[test]
+fn a_failing_run_shows_its_logs_and_its_lines_and_exits_1() {
+    let env = TestEnv::new("bkfail");
+    let base = env.base_image();
+    let dockerfile = env.write(
+        "ctx/Dockerfile",
+        &format!(
+            "FROM {base}\nRUN echo fine\nRUN echo about to fail {id} && \\\n    exit 3\n",
+            id = env.id
+        ),
+    );
+    let output = env
+        .dockjob()
+        .args(["--progress", "plain", "build", "--no-oci-labels"])
+        .arg(dockerfile.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    // buildx's layout: the step's last logs, then the instruction's lines marked `>>>`.
+    let failed_log = format!(" about to fail {}", env.id);
+    assert!(
+        text.contains(&format!(" > [3/3] RUN echo about to fail {}", env.id)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('#') && l.ends_with(&failed_log)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Dockerfile:3\n--------------------\n"),
+        "{text}"
+    );
+    assert!(text.contains("   3 | >>> RUN echo about to fail"), "{text}");
+    assert!(text.contains("   4 | >>>     exit 3"), "{text}");
+    assert!(text.contains("error: building"), "{text}");
+    assert!(text.contains("exit code: 3"), "{text}");
 }

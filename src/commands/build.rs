@@ -12,6 +12,7 @@ use crate::dockerfile;
 use crate::engine::BuildRequest;
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
+use crate::progress::buildkit::DockerfileText;
 use crate::progress::{BuildProgress, ProgressMode};
 
 use super::buildkit::Builder;
@@ -149,8 +150,11 @@ pub async fn build(
         buildkit: None,
     };
     let title = format!("building {}", args.context.display());
-    let mut shown = BuildProgress::new(progress, &title);
-    let _ = raw_json;
+    let mut shown = if builder == Builder::Classic {
+        BuildProgress::classic(progress, &title)
+    } else {
+        BuildProgress::buildkit(progress, raw_json)
+    };
     let result = if builder != Builder::Classic {
         super::buildkit::build(engine, request, &buildkit_flags, body, |event| {
             shown.event(&event)
@@ -164,6 +168,13 @@ pub async fn build(
             .map_err(anyhow::Error::from)
     };
     shown.finish();
+    if result.is_err() {
+        let dockerfile = DockerfileText {
+            display_name: &display_name,
+            source: &source,
+        };
+        eprint!("{}", shown.failure_context(Some(dockerfile)));
+    }
     let Some(image_id) = result.with_context(|| title.clone())? else {
         // Exported as files (`--output type=local|tar`): there is no image to tag.
         return Ok(ExitStatus::Success);

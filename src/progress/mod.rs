@@ -12,10 +12,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::ProgressArg;
 use crate::engine::BuildEvent;
 
+mod build_view;
 pub mod buildkit;
 mod layers;
 mod push;
 
+pub use build_view::BuildKitView;
 pub use push::PushProgress;
 
 /// The resolved `--progress` mode.
@@ -55,21 +57,59 @@ impl ProgressMode {
     }
 }
 
-/// Shows a build's output: the current step on a spinner (tty) or the text verbatim (plain).
+/// Shows a build's output. The classic builder's: the current step on a spinner (tty) or the
+/// text verbatim (plain). BuildKit's: as buildx shows it ([`BuildKitView`]).
 pub struct BuildProgress {
     mode: ProgressMode,
     spinner: Option<ProgressBar>,
+    buildkit: Option<BuildKitView>,
 }
 
 impl BuildProgress {
-    /// Starts showing a build.
-    pub fn new(mode: ProgressMode, title: &str) -> Self {
+    /// Starts showing a classic build.
+    pub fn classic(mode: ProgressMode, title: &str) -> Self {
         let spinner = (mode == ProgressMode::Tty).then(|| spinner(title));
-        BuildProgress { mode, spinner }
+        BuildProgress {
+            mode,
+            spinner,
+            buildkit: None,
+        }
+    }
+
+    /// Starts showing a BuildKit build; `raw_json` is `--progress rawjson`.
+    pub fn buildkit(mode: ProgressMode, raw_json: bool) -> Self {
+        let view = match mode {
+            ProgressMode::Plain if raw_json => BuildKitView::RawJson(Default::default()),
+            ProgressMode::Plain => BuildKitView::Plain(Default::default()),
+            ProgressMode::Tty => BuildKitView::Tty(build_view::LiveView::start()),
+            ProgressMode::Quiet => BuildKitView::Quiet(Default::default()),
+        };
+        BuildProgress {
+            mode,
+            spinner: None,
+            buildkit: Some(view),
+        }
+    }
+
+    /// The failed steps' logs and the failing instruction's lines, for a BuildKit build that
+    /// failed (empty for the classic builder, whose output already showed them).
+    pub fn failure_context(&self, dockerfile: Option<buildkit::DockerfileText<'_>>) -> String {
+        self.buildkit
+            .as_ref()
+            .map(|view| view.failure_context(dockerfile))
+            .unwrap_or_default()
     }
 
     /// Shows one engine message.
     pub fn event(&mut self, event: &BuildEvent) {
+        if let Some(view) = &mut self.buildkit {
+            match event {
+                BuildEvent::Trace(status) => view.accept(status),
+                BuildEvent::Output(text) => view.note(text),
+                BuildEvent::Status { .. } | BuildEvent::ImageId(_) => {}
+            }
+            return;
+        }
         match (self.mode, event) {
             (ProgressMode::Quiet, _) | (_, BuildEvent::ImageId(_)) | (_, BuildEvent::Trace(_)) => {}
             (ProgressMode::Plain, BuildEvent::Output(text)) => {
@@ -99,10 +139,13 @@ impl BuildProgress {
         }
     }
 
-    /// Stops the spinner.
-    pub fn finish(self) {
-        if let Some(spinner) = self.spinner {
+    /// Stops the spinner, or ends the BuildKit view.
+    pub fn finish(&mut self) {
+        if let Some(spinner) = self.spinner.take() {
             spinner.finish_and_clear();
+        }
+        if let Some(view) = &mut self.buildkit {
+            view.finish();
         }
     }
 }

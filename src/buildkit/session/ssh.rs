@@ -197,11 +197,9 @@ impl PrivateAgent {
                 Ok(())
             });
         }
-        let child = command
-            .spawn()
-            .map_err(|e| {
-                format!("key files need OpenSSH's ssh-agent to hold them, which did not start: {e}")
-            })?;
+        let child = command.spawn().map_err(|e| {
+            format!("key files need OpenSSH's ssh-agent to hold them, which did not start: {e}")
+        })?;
         let mut agent = PrivateAgent {
             child,
             socket,

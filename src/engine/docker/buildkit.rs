@@ -8,10 +8,8 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use prost::Message as _;
 use serde::Deserialize;
 
 use super::images::BodyStream;
@@ -178,10 +176,7 @@ struct ErrorDetail {
 fn decode_trace(
     aux: &str,
 ) -> Result<bollard_buildkit_proto::moby::buildkit::v1::StatusResponse, EngineError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(aux)
-        .map_err(|e| EngineError::Daemon(format!("unreadable BuildKit progress: {e}")))?;
-    bollard_buildkit_proto::moby::buildkit::v1::StatusResponse::decode(bytes.as_slice())
+    crate::progress::buildkit::decode_trace_aux(aux)
         .map_err(|e| EngineError::Daemon(format!("unreadable BuildKit progress: {e}")))
 }
 

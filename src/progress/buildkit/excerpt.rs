@@ -38,14 +38,32 @@ pub struct DockerfileText<'a> {
     pub source: &'a str,
 }
 
-/// The text buildx prints after a failed build: `failed` steps' logs (from
-/// [`super::PlainPrinter::failed_steps`] or [`super::Trace::failed_steps`]), the Dockerfile
-/// lines of the first one that maps to an instruction, and `ERROR: failed to solve: <error>`.
+/// The text buildx prints after a failed build: [`failure_context`], then
+/// `ERROR: failed to solve: <error>` (the failed step's own error when `error` is empty).
 pub fn failure_excerpt(
     failed: &[FailedStep],
     dockerfile: Option<DockerfileText<'_>>,
     error: &str,
 ) -> String {
+    let error = if error.is_empty() {
+        failed.last().map_or("", |step| step.error.as_str())
+    } else {
+        error
+    };
+    let mut out = failure_context(failed, dockerfile);
+    // buildkit's client wraps every solve error so (`client/solve.go`)
+    if error.starts_with("failed to solve") {
+        out.push_str(&format!("ERROR: {error}\n"));
+    } else {
+        out.push_str(&format!("ERROR: failed to solve: {error}\n"));
+    }
+    out
+}
+
+/// `failed` steps' logs (from [`super::PlainPrinter::failed_steps`] or
+/// [`super::Trace::failed_steps`]) and the Dockerfile lines of the first one that maps to an
+/// instruction: what buildx prints above the error line.
+pub fn failure_context(failed: &[FailedStep], dockerfile: Option<DockerfileText<'_>>) -> String {
     let mut out = String::new();
     for step in failed {
         out.push_str("------\n");
@@ -64,17 +82,6 @@ pub fn failure_excerpt(
                 out.push_str(&source_block(text.display_name, text.source, start, end));
             }
         }
-    }
-    let error = if error.is_empty() {
-        failed.last().map_or("", |step| step.error.as_str())
-    } else {
-        error
-    };
-    // buildkit's client wraps every solve error so (`client/solve.go`)
-    if error.starts_with("failed to solve") {
-        out.push_str(&format!("ERROR: {error}\n"));
-    } else {
-        out.push_str(&format!("ERROR: failed to solve: {error}\n"));
     }
     out
 }

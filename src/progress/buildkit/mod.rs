@@ -31,7 +31,7 @@ mod trace;
 mod tty;
 mod vertex;
 
-pub use excerpt::{failure_excerpt, DockerfileText};
+pub use excerpt::{failure_context, failure_excerpt, DockerfileText};
 pub use plain::PlainPrinter;
 pub use rawjson::rawjson_line;
 pub use trace::{FailedStep, Trace};
