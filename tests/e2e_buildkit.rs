@@ -358,9 +358,7 @@ fn ssh_agents_are_forwarded_from_a_socket_and_from_key_files() {
         .output()
         .unwrap();
     assert!(
-        !stdout(&agents)
-            .lines()
-            .any(is_child_of_a_dockjob),
+        !stdout(&agents).lines().any(is_child_of_a_dockjob),
         "a private ssh-agent outlived its build"
     );
 }

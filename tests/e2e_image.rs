@@ -33,8 +33,9 @@ fn build_sample(env: &TestEnv, registry: &Registry) -> String {
         "stdout should be the image ID: {image_id:?}"
     );
     assert!(
-        stderr(&output).contains(" : FROM dockjob-test/busybox-"),
-        "build output is shown live"
+        stderr(&output).contains("] FROM docker.io/dockjob-test/busybox-"),
+        "build output (BuildKit's steps, substituted base) is shown live:\n{}",
+        stderr(&output)
     );
     // Both tags point at the built image.
     for reference in [&local, &remote] {
@@ -133,18 +134,27 @@ fn a_failing_build_step_exits_1_with_the_engine_message() {
     let env = TestEnv::new("buildfail");
     let base = env.base_image();
     let dockerfile = env.write("ctx/Dockerfile", &format!("FROM {base}\nRUN exit 3\n"));
-    let output = env.run(&[
-        "--progress",
-        "plain",
-        "build",
-        dockerfile.parent().unwrap().to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("returned a non-zero code: 3"),
-        "{}",
-        stderr(&output)
-    );
+    let context = dockerfile.parent().unwrap().to_str().unwrap();
+    // Each builder words it its own way.
+    for (builder, message) in [
+        ("buildkit", "exit code: 3"),
+        ("classic", "returned a non-zero code: 3"),
+    ] {
+        let output = env.run(&[
+            "--progress",
+            "plain",
+            "build",
+            "--builder",
+            builder,
+            context,
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{builder}");
+        assert!(
+            stderr(&output).contains(message),
+            "{builder}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]
