@@ -9,11 +9,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use super::images::BodyStream;
-use super::json_lines::JsonLines;
+use super::transport::{each_json_message, error_message};
 use super::{build_args, DockerEngine};
 use crate::engine::{BuildEvent, BuildKitRequest, BuildRequest, EngineError};
 
@@ -65,8 +64,7 @@ impl DockerEngine {
             .map_err(super::push::transport_failure)?;
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             let status = response.status();
-            let body = response.into_body().collect().await.map(|b| b.to_bytes());
-            let text = body.map(|b| error_text(&b)).unwrap_or_default();
+            let text = error_message(response.into_body()).await;
             return Err(EngineError::Daemon(format!(
                 "the engine refused a BuildKit session ({status}): {text}"
             )));
@@ -97,19 +95,12 @@ impl DockerEngine {
             .await
             .map_err(super::push::transport_failure)?;
         let status = response.status();
-        let mut body = response.into_body();
+        let body = response.into_body();
         if !status.is_success() {
-            let bytes = body
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            return Err(EngineError::StepFailed(error_text(&bytes)));
+            return Err(EngineError::StepFailed(error_message(body).await));
         }
-        let mut lines = JsonLines::default();
         let mut image_id = None;
-        let mut accept = |message: Result<BuildMessage, String>| -> Result<(), EngineError> {
-            let message = message.map_err(EngineError::Daemon)?;
+        each_json_message(body, |message: BuildMessage| {
             if let Some(error) = message
                 .error_detail
                 .and_then(|d| d.message)
@@ -133,19 +124,8 @@ impl DockerEngine {
                 on_event(BuildEvent::Output(text));
             }
             Ok(())
-        };
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(super::push::transport_failure)?;
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            for message in lines.push::<BuildMessage>(&data) {
-                accept(message)?;
-            }
-        }
-        if let Some(message) = lines.finish::<BuildMessage>() {
-            accept(message)?;
-        }
+        })
+        .await?;
         if image_id.is_none() && buildkit.exporter.is_none() {
             return Err(EngineError::Daemon(
                 "the build ended without an image ID".into(),
@@ -230,18 +210,6 @@ fn build_query(request: &BuildRequest, buildkit: &BuildKitRequest) -> String {
     query.finish()
 }
 
-/// The `message` of an engine error body, else the body itself.
-fn error_text(body: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string())
-}
-
 /// `1.41` → `(1, 41)`.
 fn parse_api_version(text: &str) -> Option<(u32, u32)> {
     let (major, minor) = text.split_once('.')?;
@@ -293,7 +261,7 @@ mod tests {
     #[test]
     fn recorded_traces_decode() {
         let text = include_str!("../../../tests/fixtures/buildkit/success.jsonl");
-        let mut lines = JsonLines::default();
+        let mut lines = super::super::json_lines::JsonLines::default();
         let messages = lines.push::<BuildMessage>(text.as_bytes());
         let traces: Vec<_> = messages
             .into_iter()

@@ -9,10 +9,9 @@
 //! (`registry::auth`).
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use serde::Deserialize;
 
-use super::json_lines::JsonLines;
+use super::transport::{each_json_message, error_message};
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{EngineError, PushEvent};
 use crate::registry::auth::encode_registry_auth;
@@ -46,40 +45,23 @@ impl DockerEngine {
         let response = self.raw.send(request).await.map_err(transport_failure)?;
 
         let status = response.status();
-        let mut body = response.into_body();
+        let body = response.into_body();
         if !status.is_success() {
-            let bytes = body
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let message = error_message(&bytes);
+            let message = error_message(body).await;
             return Err(match status.as_u16() {
                 404 => EngineError::ImageNotFound(format!("{name}:{tag} ({message})")),
                 _ => failed(message),
             });
         }
 
-        let mut lines = JsonLines::default();
         let mut outcome = PushOutcome::default();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(transport_failure)?;
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            for message in lines.push::<JsonMessage>(&data) {
-                let message = message.map_err(EngineError::Daemon)?;
-                if let Some(event) = outcome.accept(message).map_err(failed)? {
-                    on_event(event);
-                }
-            }
-        }
-        if let Some(message) = lines.finish::<JsonMessage>() {
-            let message = message.map_err(EngineError::Daemon)?;
+        each_json_message(body, |message: JsonMessage| {
             if let Some(event) = outcome.accept(message).map_err(failed)? {
                 on_event(event);
             }
-        }
+            Ok(())
+        })
+        .await?;
         outcome
             .digest
             .ok_or_else(|| EngineError::Daemon("the push ended without a digest".into()))
@@ -158,17 +140,6 @@ fn digest_in_status(status: &str) -> Option<&str> {
     let rest = status.split_once(": digest: ")?.1;
     let digest = rest.split_whitespace().next()?;
     digest.starts_with("sha256:").then_some(digest)
-}
-
-/// The engine's error body (`{"message": "…"}`), or the body as text.
-fn error_message(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        message: String,
-    }
-    serde_json::from_slice::<ErrorBody>(body)
-        .map(|e| e.message)
-        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_string())
 }
 
 /// A failed push: refused credentials become [`EngineError::Unauthorized`] naming the registry.
@@ -278,14 +249,5 @@ mod tests {
         assert!(matches!(denied, EngineError::Unauthorized { .. }));
         let reset = push_failure("connection reset by peer".into(), "r");
         assert!(matches!(reset, EngineError::Daemon(_)));
-    }
-
-    #[test]
-    fn error_bodies_are_read_as_json_or_text() {
-        assert_eq!(
-            error_message(br#"{"message":"no such image"}"#),
-            "no such image"
-        );
-        assert_eq!(error_message(b"plain text\n"), "plain text");
     }
 }

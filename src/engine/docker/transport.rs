@@ -127,6 +127,52 @@ fn bollard_on(
     )
 }
 
+/// Reads a JSON-message response body (`push`, BuildKit's `build`) to its end, handing each
+/// complete message to `accept` in order; an unreadable message is [`EngineError::Daemon`].
+pub async fn each_json_message<T: serde::de::DeserializeOwned>(
+    mut body: Incoming,
+    mut accept: impl FnMut(T) -> Result<(), crate::engine::EngineError>,
+) -> Result<(), crate::engine::EngineError> {
+    use crate::engine::EngineError;
+    use http_body_util::BodyExt;
+    let mut lines = super::json_lines::JsonLines::default();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(super::push::transport_failure)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        for message in lines.push::<T>(&data) {
+            accept(message.map_err(EngineError::Daemon)?)?;
+        }
+    }
+    match lines.finish::<T>() {
+        Some(message) => accept(message.map_err(EngineError::Daemon)?),
+        None => Ok(()),
+    }
+}
+
+/// The `message` of an engine error response (`{"message": "…"}`), else its text.
+pub async fn error_message(body: Incoming) -> String {
+    use http_body_util::BodyExt;
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    error_text(&bytes)
+}
+
+/// [`error_message`] of a body already read.
+pub fn error_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        message: String,
+    }
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_string())
+}
+
 /// Connection errors nest their cause (e.g. "Connection refused (os error 111)"); the innermost
 /// one is what the user can act on.
 pub fn innermost_cause(error: &dyn std::error::Error) -> String {
@@ -145,6 +191,15 @@ fn hex_encode(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_bodies_are_read_as_json_or_text() {
+        assert_eq!(
+            error_text(br#"{"message":"no such image"}"#),
+            "no such image"
+        );
+        assert_eq!(error_text(b"plain text\n"), "plain text");
+    }
 
     #[test]
     fn socket_path_is_hex_encoded_as_hyperlocal_expects() {

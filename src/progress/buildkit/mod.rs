@@ -103,6 +103,35 @@ pub(crate) mod fixtures {
             .expect("fixture traces decode")
     }
 
+    /// Milliseconds since the epoch as a [`Timestamp`].
+    pub fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millisecond(ms).unwrap()
+    }
+
+    /// Milliseconds since the epoch as a protobuf timestamp.
+    pub fn proto(ms: i64) -> Option<ProtoTimestamp> {
+        Some(ProtoTimestamp {
+            seconds: ms.div_euclid(1000),
+            nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
+        })
+    }
+
+    /// A vertex named `name`, started and completed at those milliseconds.
+    pub fn vertex(
+        digest: &str,
+        name: &str,
+        started: Option<i64>,
+        completed: Option<i64>,
+    ) -> bollard_buildkit_proto::moby::buildkit::v1::Vertex {
+        bollard_buildkit_proto::moby::buildkit::v1::Vertex {
+            digest: digest.into(),
+            name: name.into(),
+            started: started.and_then(proto),
+            completed: completed.and_then(proto),
+            ..Default::default()
+        }
+    }
+
     /// The stream's final error message, if it failed.
     pub fn error(stream: &str) -> Option<String> {
         stream

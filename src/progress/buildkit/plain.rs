@@ -393,9 +393,9 @@ struct FloorStats {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;
+    use super::super::fixtures::{proto, vertex};
     use super::*;
-    use bollard_buildkit_proto::google::protobuf::Timestamp as ProtoTimestamp;
-    use bollard_buildkit_proto::moby::buildkit::v1::{Vertex, VertexLog, VertexStatus};
+    use bollard_buildkit_proto::moby::buildkit::v1::{VertexLog, VertexStatus};
 
     fn plain(stream: &str) -> String {
         let mut printer = PlainPrinter::new();
@@ -420,23 +420,6 @@ mod tests {
     #[test]
     fn failed_run_prints_as_buildx() {
         insta::assert_snapshot!("failed_run", plain(fixtures::FAILED_RUN));
-    }
-
-    fn proto(ms: i64) -> Option<ProtoTimestamp> {
-        Some(ProtoTimestamp {
-            seconds: ms / 1000,
-            nanos: ((ms % 1000) * 1_000_000) as i32,
-        })
-    }
-
-    fn vertex(digest: &str, name: &str, started: Option<i64>, completed: Option<i64>) -> Vertex {
-        Vertex {
-            digest: digest.into(),
-            name: name.into(),
-            started: started.and_then(proto),
-            completed: completed.and_then(proto),
-            ..Vertex::default()
-        }
     }
 
     fn transfer(current: i64, at: i64, completed: Option<i64>) -> VertexStatus {

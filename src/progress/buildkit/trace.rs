@@ -233,29 +233,12 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;
+    use super::super::fixtures::{at, proto};
     use super::*;
-    use bollard_buildkit_proto::google::protobuf::Timestamp as ProtoTimestamp;
     use bollard_buildkit_proto::moby::buildkit::v1::VertexLog;
 
-    fn at(ms: i64) -> Timestamp {
-        Timestamp::from_millisecond(ms).unwrap()
-    }
-
-    fn proto(ms: i64) -> Option<ProtoTimestamp> {
-        Some(ProtoTimestamp {
-            seconds: ms.div_euclid(1000),
-            nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
-        })
-    }
-
     fn vertex(digest: &str, started: Option<i64>, completed: Option<i64>) -> Vertex {
-        Vertex {
-            digest: digest.into(),
-            name: format!("step {digest}"),
-            started: started.and_then(proto),
-            completed: completed.and_then(proto),
-            ..Vertex::default()
-        }
+        fixtures::vertex(digest, &format!("step {digest}"), started, completed)
     }
 
     fn log(digest: &str, ms: i64, msg: &str) -> VertexLog {

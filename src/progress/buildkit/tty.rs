@@ -302,9 +302,9 @@ fn cut(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;
+    use super::super::fixtures::{at, proto, vertex};
     use super::*;
-    use bollard_buildkit_proto::google::protobuf::Timestamp as ProtoTimestamp;
-    use bollard_buildkit_proto::moby::buildkit::v1::{StatusResponse, Vertex, VertexLog};
+    use bollard_buildkit_proto::moby::buildkit::v1::{StatusResponse, VertexLog};
 
     const SCREEN: Screen = Screen {
         width: 60,
@@ -313,27 +313,6 @@ mod tests {
 
     fn texts(lines: &[TtyLine]) -> Vec<String> {
         lines.iter().map(|l| l.text.trim_end().to_owned()).collect()
-    }
-
-    fn proto(ms: i64) -> Option<ProtoTimestamp> {
-        Some(ProtoTimestamp {
-            seconds: ms / 1000,
-            nanos: ((ms % 1000) * 1_000_000) as i32,
-        })
-    }
-
-    fn at(ms: i64) -> Timestamp {
-        Timestamp::from_millisecond(ms).unwrap()
-    }
-
-    fn vertex(digest: &str, name: &str, started: Option<i64>, completed: Option<i64>) -> Vertex {
-        Vertex {
-            digest: digest.into(),
-            name: name.into(),
-            started: started.and_then(proto),
-            completed: completed.and_then(proto),
-            ..Vertex::default()
-        }
     }
 
     fn running_build() -> Trace {

@@ -258,11 +258,8 @@ pub(super) fn merge_intervals(intervals: impl IntoIterator<Item = Interval>) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::at;
     use super::*;
-
-    fn at(ms: i64) -> Timestamp {
-        Timestamp::from_millisecond(ms).unwrap()
-    }
 
     #[test]
     fn intervals_merge_as_buildkit_merges_them() {
