@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{stderr, stdout, Registry, TestEnv};
+use common::{stderr, stdout, tcp_to_engine_socket, Registry, TestEnv};
 
 fn assert_ok(what: &str, output: &Output) {
     assert!(
@@ -557,4 +557,35 @@ fn a_failing_run_shows_its_logs_and_its_lines_and_exits_1() {
     assert!(text.contains("   4 | >>>     exit 3"), "{text}");
     assert!(text.contains("error: building"), "{text}");
     assert!(text.contains("exit code: 3"), "{text}");
+}
+
+#[test]
+fn the_session_works_over_tcp_too() {
+    let env = TestEnv::new("bktcp");
+    let base = env.base_image();
+    let secret = env.write("secret.txt", "over-tcp");
+    let dockerfile = env.write(
+        "ctx/Dockerfile",
+        &format!("FROM {base}\nRUN --mount=type=secret,id=s wc -c < /run/secrets/s > /size\n"),
+    );
+    let out = env.dir.path().join("out");
+    let host = format!("tcp://{}", tcp_to_engine_socket());
+    let output = env
+        .dockjob()
+        .args([
+            "-H",
+            &host,
+            "--progress",
+            "plain",
+            "build",
+            "--no-oci-labels",
+        ])
+        .args(["--secret", &format!("id=s,src={}", secret.display())])
+        .args(["-o", &format!("type=local,dest={}", out.display())])
+        .arg(dockerfile.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_ok("build over tcp://", &output);
+    // The secret came through the session (8 bytes), and so did the export.
+    assert_eq!(read(out.join("size")).trim(), "8");
 }

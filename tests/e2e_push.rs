@@ -4,11 +4,7 @@
 
 mod common;
 
-use std::io::ErrorKind;
-use std::net::{Shutdown, TcpListener};
-use std::os::unix::net::UnixStream;
-
-use common::{stderr, stdout, Registry, TestEnv};
+use common::{stderr, stdout, tcp_to_engine_socket, Registry, TestEnv};
 
 /// Builds a three-layer image (the base and two RUNs) as `remote` and returns the short ids
 /// the engine gives its layers in push progress: the first 12 hex digits of each diff ID
@@ -39,39 +35,6 @@ fn build_layers(env: &TestEnv, remote: &str) -> Vec<String> {
         .iter()
         .map(|diff_id| diff_id.trim_start_matches("sha256:")[..12].to_string())
         .collect()
-}
-
-/// Forwards `127.0.0.1:<port>` to the engine's unix socket, so that dockjob can be pointed at
-/// a `tcp://` engine. Serves until the test process ends.
-fn tcp_to_engine_socket() -> String {
-    let socket = std::env::var("DOCKER_HOST")
-        .ok()
-        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
-        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { continue };
-            let Ok(engine) = UnixStream::connect(&socket) else {
-                continue;
-            };
-            let (mut client_in, mut engine_out) =
-                (client.try_clone().unwrap(), engine.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut client_in, &mut engine_out);
-                let _ = engine_out.shutdown(Shutdown::Write);
-            });
-            let (mut engine_in, mut client_out) = (engine, client);
-            std::thread::spawn(move || {
-                if let Err(e) = std::io::copy(&mut engine_in, &mut client_out) {
-                    assert_ne!(e.kind(), ErrorKind::InvalidData);
-                }
-                let _ = client_out.shutdown(Shutdown::Write);
-            });
-        }
-    });
-    address
 }
 
 /// Pushes with `args` before `push`, checks stdout is exactly `remote@digest` (the digest the

@@ -299,3 +299,36 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Forwards `127.0.0.1:<port>` to the engine's unix socket, so that dockjob can be pointed at
+/// a `tcp://` engine. Serves until the test process ends.
+pub fn tcp_to_engine_socket() -> String {
+    let socket = std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(engine) = std::os::unix::net::UnixStream::connect(&socket) else {
+                continue;
+            };
+            let (mut client_in, mut engine_out) =
+                (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut client_in, &mut engine_out);
+                let _ = engine_out.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut engine_in, mut client_out) = (engine, client);
+            std::thread::spawn(move || {
+                if let Err(e) = std::io::copy(&mut engine_in, &mut client_out) {
+                    assert_ne!(e.kind(), std::io::ErrorKind::InvalidData);
+                }
+                let _ = client_out.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    address
+}
