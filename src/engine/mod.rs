@@ -58,6 +58,11 @@ pub struct ContainerSpec {
     /// namespace, hostname and IPC namespace this container joins; `None`: its own, with
     /// [`Self::hostname`].
     pub sandbox: Option<String>,
+    /// `nodeSelector`: labels the node must carry (a Swarm placement constraint; one engine
+    /// is the only node there is).
+    pub node_selector: BTreeMap<String, String>,
+    /// `nodeName`: the node to run on (Swarm: its hostname).
+    pub node_name: Option<String>,
 }
 
 /// The sandbox of a pod with several containers: one container that only holds the pod's

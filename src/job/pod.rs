@@ -215,7 +215,17 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
         empty_dirs: empty_dir_mounts(job, container),
         // Set by the driver once the pod's sandbox runs.
         sandbox: None,
+        node_selector: template_spec(job)
+            .and_then(|spec| spec.node_selector.clone())
+            .unwrap_or_default(),
+        node_name: template_spec(job)
+            .and_then(|spec| spec.node_name.clone())
+            .filter(|n| !n.is_empty()),
     }
+}
+
+fn template_spec(job: &Job) -> Option<&k8s_openapi::api::core::v1::PodSpec> {
+    job.spec.as_ref().and_then(|s| s.template.spec.as_ref())
 }
 
 /// Engine container name of a pod's container run: the pod name (`<pod>_<container>` when
