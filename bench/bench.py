@@ -5,24 +5,28 @@ Python 3 with the standard library only: no build step, no extra dependency, and
 `os.wait4` gives each command's wall time, CPU time and peak RSS in one call.
 
 Every object this creates in the engine carries the label io.dockjob.bench=<run id> and is
-removed at the end (containers, images); the throwaway registry is a child process that is
-killed at the end. Usage: scripts/bench [--runs N] [--cases a,b,...] [--out FILE].
+removed at the end (containers, images), and the BuildKit build cache records that appeared
+during the run are pruned; the throwaway registry is a child process that is killed at the
+end. Usage: scripts/bench [--runs N] [--cases a,b,...] [--out FILE].
 """
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import platform
 import shutil
 import signal
 import socket
+import socketserver
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_DIR = os.path.join(ROOT, "images", "uzimihsr-sample-image")
@@ -76,6 +80,20 @@ def run(argv, **kw):
     return subprocess.run(argv, check=True, capture_output=True, text=True, **kw).stdout
 
 
+def engine_socket(what):
+    """The engine's unix socket path (DOCKER_HOST or the default); `what` needs one."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if not host.startswith("unix://"):
+        raise RuntimeError(f"{what} needs a unix:// DOCKER_HOST")
+    return host[len("unix://"):]
+
+
+def build_cache():
+    """The engine's BuildKit build cache records by ID (`docker system df -v`)."""
+    out = run(["docker", "system", "df", "-v", "--format", "{{json .BuildCache}}"]).strip()
+    return {r["ID"]: r for r in (json.loads(out) if out else None) or []}
+
+
 class EngineAPI:
     """The bare Engine API over the unix socket, one kept-alive connection: the floor."""
 
@@ -89,10 +107,7 @@ class EngineAPI:
             self.sock.connect(self.path)
 
     def __init__(self):
-        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-        if not host.startswith("unix://"):
-            raise RuntimeError("the floor case needs a unix:// DOCKER_HOST")
-        self.conn = self._Conn(host[len("unix://"):])
+        self.conn = self._Conn(engine_socket("the floor case"))
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -117,6 +132,79 @@ class EngineAPI:
         return Sample(time.perf_counter() - start, 0.0, 0, 0, logs.decode(errors="replace"))
 
 
+class FakeEngine:
+    """Just enough of an engine on a private unix socket to catch the build context a client
+    sends: `/_ping` answers, the `/build` body (chunked or not) is written to a file, and the
+    build "succeeds" with a made-up image ID. Nothing reaches the real engine."""
+
+    def __init__(self, directory, body_path):
+        self.socket_path = os.path.join(directory, "fake-engine.sock")
+        self.requests = []
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_):
+                pass
+
+            def reply(self, code, body, content_type="application/json"):
+                self.send_response(code)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Api-Version", "1.41")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def read_body(self, sink):
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return
+                        sink.write(self.rfile.read(size))
+                        self.rfile.readline()
+                else:
+                    sink.write(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+            def do_GET(self):
+                requests.append(("GET", self.path))
+                if self.path.endswith("/_ping"):
+                    self.reply(200, b"OK", "text/plain")
+                else:
+                    self.reply(404, b'{"message":"not in the fake engine"}')
+
+            do_HEAD = do_GET
+
+            def do_POST(self):
+                requests.append(("POST", self.path))
+                if urllib.parse.urlsplit(self.path).path.endswith("/build"):
+                    with open(body_path, "wb") as f:
+                        self.read_body(f)
+                    self.reply(200, b'{"aux":{"ID":"sha256:' + b"0" * 64 + b'"}}\n')
+                else:
+                    with open(os.devnull, "wb") as f:
+                        self.read_body(f)
+                    self.reply(404, b'{"message":"not in the fake engine"}')
+
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        self.server = Server(self.socket_path, Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.server.shutdown()
+        self.server.server_close()
+        os.unlink(self.socket_path)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -129,6 +217,7 @@ class Bench:
         self.registry_proc = None
         self.rows = []  # (case, variant, samples, target text, ratio target or None, notes)
         self.notes = []
+        self.cache_before = None  # build cache record IDs before the run (set in main)
 
     # ---- setup ---------------------------------------------------------------------------
     def tag(self, name):
@@ -291,20 +380,23 @@ class Bench:
         context_flag = ["--build-context", f"alpine:3.10.3=docker-image://{self.base}"]
 
         def dockjob():
-            return timed([self.dockjob, "--progress", "quiet", "build", SAMPLE_DIR, "-t", dj_tag,
-                          *context_flag])
+            # The classic builder on both sides: like for like (BuildKit is case g).
+            return timed([self.dockjob, "--progress", "quiet", "build", "--builder", "classic",
+                          SAMPLE_DIR, "-t", dj_tag, *context_flag])
 
         def docker():
             return timed(["docker", "build", "-q", "-t", dk_tag, self.sample_ctx],
                          env={"DOCKER_BUILDKIT": "0"})
 
-        results = self.interleave([("dockjob build", dockjob), ("DOCKER_BUILDKIT=0 docker build", docker)],
+        results = self.interleave([("dockjob build --builder classic", dockjob),
+                                   ("DOCKER_BUILDKIT=0 docker build", docker)],
                                   self.args.runs)
-        self.add("c. cached rebuild", results, "DOCKER_BUILDKIT=0 docker build", 1.0)
+        self.add("c. cached rebuild, classic builder", results, "DOCKER_BUILDKIT=0 docker build", 1.0)
 
-    def make_big_context(self):
-        """1 GiB: 100 MiB kept (`kept/`, 100 x 1 MiB) and 924 MiB excluded (`excluded/`)."""
-        ctx = os.path.join(self.work, "bigctx")
+    def make_big_context(self, name="bigctx", steps=None):
+        """1 GiB: 100 MiB kept (`kept/`, 100 x 1 MiB) and 924 MiB excluded (`excluded/`).
+        `steps` follow the FROM (by default a LABEL, which reads nothing of the context)."""
+        ctx = os.path.join(self.work, name)
         for sub in ("kept", "excluded"):
             os.makedirs(os.path.join(ctx, sub))
         chunk = os.urandom(MIB)
@@ -321,15 +413,19 @@ class Bench:
         with open(os.path.join(ctx, "Dockerfile"), "w") as f:
             # LABEL does not read the context, so the build itself is a cache hit: the time
             # left is packing, upload and the engine unpacking the context.
-            f.write(f"FROM {self.base}\nLABEL bench.case=d\n")
+            f.write(f"FROM {self.base}\n{steps or 'LABEL bench.case=d'}\n")
         return ctx
 
     def case_d(self):
         ctx = self.make_big_context()
         dj_tag, dk_tag = self.tag("context-dockjob"), self.tag("context-docker")
 
+        # The classic builder on both sides: like for like (BuildKit is case h).
+        classic = [self.dockjob, "--progress", "quiet", "build", "--builder", "classic", ctx,
+                   "-t", dj_tag]
+
         def dockjob():
-            return timed([self.dockjob, "--progress", "quiet", "build", ctx, "-t", dj_tag])
+            return timed(classic)
 
         def docker():
             return timed(["docker", "build", "-q", "-t", dk_tag, ctx], env={"DOCKER_BUILDKIT": "0"})
@@ -338,15 +434,108 @@ class Bench:
             # Outside a git checkout the default `created` label is the build time, which
             # costs an uncached LABEL step per build; SOURCE_DATE_EPOCH pins it, leaving
             # packing and upload.
-            return timed([self.dockjob, "--progress", "quiet", "build", ctx, "-t", dj_tag],
-                         env={"SOURCE_DATE_EPOCH": "1700000000"})
+            return timed(classic, env={"SOURCE_DATE_EPOCH": "1700000000"})
 
-        results = self.interleave([("dockjob build", dockjob),
-                                   ("dockjob build, SOURCE_DATE_EPOCH set", dockjob_reproducible),
+        results = self.interleave([("dockjob build --builder classic", dockjob),
+                                   ("dockjob build --builder classic, SOURCE_DATE_EPOCH set",
+                                    dockjob_reproducible),
                                    ("DOCKER_BUILDKIT=0 docker build", docker)],
                                   self.args.runs)
-        self.add("d. 1 GiB context, 90 % ignored", results, "DOCKER_BUILDKIT=0 docker build", 1.0,
-                 notes="RSS")
+        self.add("d. 1 GiB context, 90 % ignored, classic builder", results,
+                 "DOCKER_BUILDKIT=0 docker build", 1.0, notes="RSS")
+        shutil.rmtree(ctx)
+
+    def capture_context(self, ctx, tar_path):
+        """The build context exactly as dockjob sends it over a unix socket (a plain tar),
+        caught by a fake engine. The classic builder is asked only because its request needs
+        no /version or /session answers; the packing is the same for both builders."""
+        with FakeEngine(self.work, tar_path) as fake:
+            proc = subprocess.run([self.dockjob, "--progress", "quiet", "build", "--builder",
+                                   "classic", ctx, "-t", self.tag("capture")],
+                                  env=dict(os.environ, DOCKER_HOST=f"unix://{fake.socket_path}"),
+                                  capture_output=True, text=True, timeout=CASE_TIMEOUT)
+        if proc.returncode != 0 or not os.path.getsize(tar_path):
+            raise RuntimeError(f"capturing the context of {ctx} failed: {proc.stderr[-2000:]}"
+                               f"\nrequests: {fake.requests}")
+
+    def case_g(self):
+        """Cached BuildKit rebuild, 20 MiB context: dockjob vs the one bare API call."""
+        ctx = os.path.join(self.work, "ctx20")
+        os.makedirs(os.path.join(ctx, "data"))
+        for i in range(100):
+            with open(os.path.join(ctx, "data", f"f{i:03}"), "wb") as f:
+                f.write(os.urandom(200 * 1024))
+        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+            # COPY reads the whole context and RUN depends on it: a cache hit only when
+            # BuildKit finds the context unchanged.
+            f.write(f"FROM {self.base}\nCOPY . /ctx\nRUN ls /ctx | wc -l\n")
+        tar = os.path.join(self.work, "ctx20.tar")
+        self.capture_context(ctx, tar)
+        sock = engine_socket("case g")
+        dj_tag, curl_tag = self.tag("bk-dockjob"), self.tag("bk-curl")
+        url = "http://docker/v1.41/build?" + urllib.parse.urlencode({"version": "2", "t": curl_tag})
+        ids = {"dockjob": set(), "curl": set()}
+
+        def dockjob():
+            # No OCI labels: the same request as curl's, so both hit the same cached image.
+            s = timed([self.dockjob, "--progress", "quiet", "build", "--no-oci-labels", ctx,
+                       "-t", dj_tag])
+            ids["dockjob"].add(s.stdout.strip())
+            return s
+
+        def curl():
+            s = timed(["curl", "-sS", "--fail", "--unix-socket", sock, "-X", "POST",
+                       "-H", "Content-Type: application/x-tar", "--data-binary", f"@{tar}", url])
+            image = None
+            for line in s.stdout.splitlines():
+                message = json.loads(line) if line.strip() else {}
+                if "errorDetail" in message or "error" in message:
+                    raise RuntimeError(f"curl build failed: {line[:500]}")
+                if message.get("id") == "moby.image.id":
+                    image = message["aux"]["ID"]
+            ids["curl"].add(image)
+            return s
+
+        results = self.interleave([("dockjob build (BuildKit)", dockjob),
+                                   ("curl POST /build?version=2", curl)], self.args.runs)
+        # Every run of both (warm-up included) must have built the one same image.
+        if len(ids["dockjob"] | ids["curl"]) != 1:
+            self.notes.append(f"g. warning: the builds did not all give one image: {ids}")
+        self.add("g. cached rebuild, BuildKit, 20 MiB context", results,
+                 "curl POST /build?version=2", 1.1)
+        shutil.rmtree(ctx)
+        os.unlink(tar)
+
+    def case_h(self):
+        """1 GiB context (90 % ignored), one kept file changed before every build: BuildKit
+        vs the classic builder, both dockjob."""
+        ctx = self.make_big_context("bigctx-h", "COPY kept /kept")
+        changed = os.path.join(ctx, "kept", "f000")
+        bk_tag, classic_tag = self.tag("change-buildkit"), self.tag("change-classic")
+        ids = {"buildkit": [], "classic": []}
+
+        def change_one_file():
+            with open(changed, "r+b") as f:
+                f.write(f"{time.time_ns():020}".encode())
+
+        def build(builder, tag):
+            def fn():
+                s = timed([self.dockjob, "--progress", "quiet", "build", "--builder", builder,
+                           ctx, "-t", tag])
+                ids[builder].append(s.stdout.strip())
+                return s
+            return fn
+
+        results = self.interleave([("dockjob build (BuildKit)", build("buildkit", bk_tag)),
+                                   ("dockjob build --builder classic",
+                                    build("classic", classic_tag))],
+                                  self.args.runs, between=change_one_file)
+        # A changed file must invalidate the COPY: a new image every time.
+        for builder, built in ids.items():
+            if len(set(built)) != len(built):
+                self.notes.append(f"h. warning: {builder} built the same image twice: {built}")
+        self.add("h. 1 GiB context, 90 % ignored, one kept file changed", results,
+                 "dockjob build --builder classic")
         shutil.rmtree(ctx)
 
     def start_registry(self):
@@ -453,8 +642,29 @@ class Bench:
         shutil.rmtree(self.work, ignore_errors=True)
         left = run(["docker", "ps", "-aq", "--filter", flt]).split() + \
             run(["docker", "images", "-q", "--filter", flt]).split()
+        self.prune_build_cache()
         if left:
             log(f"warning: left behind in the engine: {left}")
+
+    def prune_build_cache(self):
+        """Prunes the BuildKit cache records that appeared since the run began (build cache
+        records carry no labels). A record still in use (a build running elsewhere) is left;
+        a parent goes in a later pass, once its children have."""
+        if self.cache_before is None:
+            return
+        seen = set()
+        for _ in range(4):
+            new = [i for i, r in build_cache().items()
+                   if i not in self.cache_before and r.get("InUse") != "true"]
+            if not new:
+                break
+            seen.update(new)
+            for cache_id in new:
+                subprocess.run(["docker", "builder", "prune", "--all", "--force",
+                                "--filter", f"id={cache_id}"], capture_output=True)
+        left = [i for i in build_cache() if i not in self.cache_before]
+        log(f"pruned {len(seen - set(left))} build cache records"
+            + (f"; left (in use or not prunable): {left}" if left else ""))
 
     def machine(self):
         mem = next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))
@@ -479,7 +689,9 @@ class Bench:
             "",
             f"{self.args.runs} interleaved runs after one warm-up ({self.args.runs_a} for case a, "
             f"{self.args.runs_b} for case b); "
-            "times in seconds; ratio = dockjob / docker per interleaved pair, median (min–max).",
+            "times in seconds; ratio = the row / its case's baseline (the docker CLI; in g the "
+            "bare API call with curl, in h the classic builder) per interleaved pair, "
+            "median (min–max).",
             "",
             "| case | command | median s | min–max s | ratio | target | met | CPU s | peak RSS MiB |",
             "|---|---|---:|---:|---:|---:|:-:|---:|---:|",
@@ -511,7 +723,9 @@ class Bench:
         lines += ["", "CPU s and peak RSS come from wait4(2): the command and every child it "
                   "reaped (for the docker rows, the CLI processes; the engine's own work is in "
                   "neither). The floor row is create/start/wait/logs/remove on one kept-alive "
-                  "connection from the harness itself."]
+                  "connection from the harness itself. In g, curl POSTs the context tar that "
+                  "dockjob sends (caught once by a fake engine) with `--data-binary`, which "
+                  "reads the whole file into memory first (hence its RSS)."]
         return "\n".join(lines) + "\n"
 
 
@@ -529,6 +743,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         log(f"run id {bench.run_id}: importing the busybox base, building the sample")
+        bench.cache_before = set(build_cache())
         bench.setup_base()
         for case in args.cases.split(","):
             log(f"case {case}")
