@@ -42,6 +42,25 @@ pub struct GlobalArgs {
     /// Namespace of the Jobs [default: the manifest's, else default]
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
+    /// Where `run` places pods: local (the engine at -H) or swarm (tasks on the swarm whose
+    /// manager is at -H)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "DOCKJOB_SCHEDULER",
+        default_value_t = SchedulerArg::Local
+    )]
+    pub scheduler: SchedulerArg,
+}
+
+/// The `--scheduler` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchedulerArg {
+    /// Pods are containers on the engine at -H.
+    Local,
+    /// Pods are tasks of a Docker Swarm; -H names a manager.
+    Swarm,
 }
 
 /// The `--progress` values.

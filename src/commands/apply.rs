@@ -3,10 +3,10 @@
 
 use k8s_openapi::api::batch::v1::Job;
 
-use super::controller::{spawn_controller, BACKOFF_SCALE_ANNOTATION};
+use super::controller::{mark_scheduler, spawn_controller, BACKOFF_SCALE_ANNOTATION};
 use super::print_data;
 use super::state::{now, open_store, DEFAULT_NAMESPACE};
-use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::cli::{ApplyArgs, GlobalArgs, SchedulerArg};
 use crate::error::{user_error, ExitStatus};
 use crate::job::input;
 use crate::store::ApplyOutcome;
@@ -34,6 +34,12 @@ pub(crate) async fn load(
         }
         let ns = namespace_for(global, &loaded.job)?;
         loaded.job.metadata.namespace = Some(ns.clone());
+        if global.scheduler == SchedulerArg::Swarm {
+            if let Some(refusal) = super::run::swarm_refusal(&loaded.job) {
+                return Err(user_error(refusal));
+            }
+        }
+        mark_scheduler(&mut loaded.job, global.scheduler);
         if backoff_scale != 1.0 {
             loaded
                 .job

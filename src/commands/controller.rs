@@ -12,7 +12,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::state::{now, open_store};
+use crate::cli::SchedulerArg;
 use crate::cli::{ControllerArgs, GlobalArgs};
+use crate::engine::docker::scheduled::{PodEngine, Scheduler};
 use crate::engine::docker::DockerEngine;
 use crate::engine::{EngineError, PodRuntime};
 use crate::error::ExitStatus;
@@ -121,6 +123,34 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
 /// Annotation keeping `--backoff-scale` with the Job, so a restarted controller uses it.
 pub const BACKOFF_SCALE_ANNOTATION: &str = "dockjob.io/backoff-scale";
 
+/// Annotation keeping `--scheduler swarm` with the Job, so that its controller (a restarted
+/// one too) places its pods on the swarm without being told again.
+pub const SCHEDULER_ANNOTATION: &str = "dockjob.io/scheduler";
+
+/// Records `scheduler` on the Job (nothing for the default, local).
+pub fn mark_scheduler(job: &mut Job, scheduler: SchedulerArg) {
+    if scheduler == SchedulerArg::Swarm {
+        job.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(SCHEDULER_ANNOTATION.to_string(), "swarm".to_string());
+    }
+}
+
+/// Where the Job's pods go, as recorded by [`mark_scheduler`].
+pub fn scheduler_of(job: &Job) -> Scheduler {
+    let recorded = job
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(SCHEDULER_ANNOTATION));
+    if recorded.is_some_and(|s| s == "swarm") {
+        Scheduler::Swarm
+    } else {
+        Scheduler::Local
+    }
+}
+
 fn stored_backoff_scale(job: &StoredJob) -> f64 {
     job.job
         .metadata
@@ -149,7 +179,7 @@ pub async fn run_controller(
     }
     let name = stored.job.metadata.name.clone().unwrap_or_default();
     eprintln!("{}: controller for job.batch/{name} ({holder})", now());
-    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    let engine = pod_engine(global, scheduler_of(&stored.job)).await?;
     let (kill, interrupts) = watch::channel(0u32);
     let (spec_sender, spec_updates) = watch::channel(None);
     let beats = Heartbeat {
@@ -193,13 +223,13 @@ pub async fn run_controller(
 async fn drive(
     global: &GlobalArgs,
     dir: &Path,
-    first_engine: &DockerEngine,
+    first_engine: &PodEngine,
     job: Job,
     args: &ControllerArgs,
     (interrupts, spec_updates): (watch::Receiver<u32>, watch::Receiver<Option<Job>>),
 ) -> anyhow::Result<()> {
     let uid = job.metadata.uid.clone().unwrap_or_default();
-    let mut engine: Option<DockerEngine> = None;
+    let mut engine: Option<PodEngine> = None;
     loop {
         let current = engine.as_ref().unwrap_or(first_engine);
         let options = RunOptions {
@@ -242,7 +272,7 @@ async fn drive(
                     "{}: the engine went away; waiting for it to come back",
                     now()
                 );
-                engine = Some(reconnect(global).await);
+                engine = Some(reconnect(global, scheduler_of(&job)).await);
             }
             Err(e) => return Err(e.into()),
         }
@@ -250,15 +280,30 @@ async fn drive(
 }
 
 /// Waits until the engine answers again.
-async fn reconnect(global: &GlobalArgs) -> DockerEngine {
+async fn reconnect(global: &GlobalArgs, scheduler: Scheduler) -> PodEngine {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if let Ok(engine) = DockerEngine::connect(global.host.as_deref()).await {
+        if let Ok(engine) = pod_engine(global, scheduler).await {
             if engine.list_containers(&[]).await.is_ok() {
                 return engine;
             }
         }
     }
+}
+
+/// The engine at `-H` as the runtime of a Job's pods (the swarm it manages for `swarm`).
+pub(crate) async fn pod_engine(
+    global: &GlobalArgs,
+    scheduler: Scheduler,
+) -> anyhow::Result<PodEngine> {
+    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    // The swarm's nodes pull with the user's credentials; a local engine uses them only if
+    // it turns out to manage a swarm whose pods it is asked about.
+    let config = match scheduler {
+        Scheduler::Swarm => Some(super::push::load_docker_config()?),
+        Scheduler::Local => super::push::load_docker_config().ok(),
+    };
+    Ok(PodEngine::new(engine, scheduler, config).await?)
 }
 
 /// A controller's (or a foreground run's) heartbeat task.

@@ -19,7 +19,8 @@ mod signals;
 mod state;
 mod wait;
 
-use crate::cli::{Cli, Command, ImageCommand};
+use crate::cli::{Cli, Command, ImageCommand, SchedulerArg};
+use crate::engine::docker::scheduled::{PodEngine, Scheduler};
 use crate::engine::docker::DockerEngine;
 use crate::error::{ExitStatus, StdoutClosed};
 use crate::progress::ProgressMode;
@@ -53,14 +54,21 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
                 }
             }
         }
-        Command::Run(args) => run::run(&cli.global, &connect(host).await?, &args, progress).await,
+        Command::Run(args) => {
+            let engine = pod_engine(&cli.global).await?;
+            run::run(&cli.global, &engine, &args, progress).await
+        }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
         Command::Create(args) => apply::create(&cli.global, &args).await,
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
-        Command::Logs(args) => logs::logs(&connect(host).await?, &cli.global, &args).await,
+        Command::Logs(args) => {
+            logs::logs(&pod_engine(&cli.global).await?, &cli.global, &args).await
+        }
         Command::Wait(args) => wait::wait(&cli.global, &args).await,
-        Command::Delete(args) => delete::delete(&connect(host).await?, &cli.global, &args).await,
+        Command::Delete(args) => {
+            delete::delete(&pod_engine(&cli.global).await?, &cli.global, &args).await
+        }
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
@@ -69,6 +77,16 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
 
 async fn connect(host: Option<&str>) -> anyhow::Result<DockerEngine> {
     Ok(DockerEngine::connect(host).await?)
+}
+
+/// The engine at `-H` as a pod runtime, new pods going where `--scheduler` says; pods made
+/// earlier are reached wherever they run.
+async fn pod_engine(global: &crate::cli::GlobalArgs) -> anyhow::Result<PodEngine> {
+    let scheduler = match global.scheduler {
+        SchedulerArg::Local => Scheduler::Local,
+        SchedulerArg::Swarm => Scheduler::Swarm,
+    };
+    controller::pod_engine(global, scheduler).await
 }
 
 /// Writes one line of data to stdout; a closed pipe becomes [`StdoutClosed`], which `main`

@@ -4,8 +4,8 @@
 use tokio::sync::watch;
 
 use super::controller::{spawn_controller, store_foreground_job};
-use crate::cli::{GlobalArgs, RunArgs};
-use crate::engine::docker::DockerEngine;
+use crate::cli::{GlobalArgs, RunArgs, SchedulerArg};
+use crate::engine::PodRuntime;
 use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{
     run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
@@ -17,9 +17,9 @@ use crate::store::StoreRecorder;
 use super::signals::StopSignals;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
-pub async fn run(
+pub async fn run<E: PodRuntime>(
     global: &GlobalArgs,
-    engine: &DockerEngine,
+    engine: &E,
     args: &RunArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
@@ -35,12 +35,20 @@ pub async fn run(
         .map_err(|e| user_error(e.to_string()))?;
     let (interrupt_sender, interrupts) = watch_interrupts()?;
     let mut status = ExitStatus::Success;
+    if global.scheduler == SchedulerArg::Swarm {
+        for job in &loaded {
+            if let Some(refusal) = swarm_refusal(&job.job) {
+                return Err(user_error(refusal));
+            }
+        }
+    }
     for job in loaded {
         for warning in &job.warnings {
             eprintln!("Warning: {warning}");
         }
         // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
         let mut manifest = job.job;
+        super::controller::mark_scheduler(&mut manifest, global.scheduler);
         let foreground = match store_foreground_job(global, &mut manifest, interrupt_sender.clone())
         {
             Ok(foreground) => Some(foreground),
@@ -123,8 +131,8 @@ fn expire_later(
 }
 
 /// Runs the Job, saving its state to `store` when there is one.
-async fn run_recorded(
-    engine: &DockerEngine,
+async fn run_recorded<E: PodRuntime>(
+    engine: &E,
     job: k8s_openapi::api::batch::v1::Job,
     options: RunOptions,
     store: Option<crate::store::Store>,
@@ -156,4 +164,37 @@ fn watch_interrupts() -> anyhow::Result<(watch::Sender<u32>, watch::Receiver<u32
         }
     });
     Ok((returned, receiver))
+}
+
+/// What a Swarm cannot do for a pod, naming the field: containers sharing one network
+/// namespace and volumes that live on one node. Refused rather than silently dropped.
+pub(super) fn swarm_refusal(job: &k8s_openapi::api::batch::v1::Job) -> Option<String> {
+    let name = job.metadata.name.as_deref().unwrap_or_default();
+    let spec = job.spec.as_ref()?.template.spec.as_ref()?;
+    let refuse = |field: &str, why: &str| {
+        Some(format!(
+            "job {name}: spec.template.spec.{field}: not supported with --scheduler swarm: {why}"
+        ))
+    };
+    if spec.containers.len() > 1 {
+        return refuse(
+            "containers",
+            "a pod's containers share localhost and volumes, which swarm tasks on different \
+             nodes cannot; run one container per pod, or use --scheduler local",
+        );
+    }
+    for (i, volume) in spec.volumes.iter().flatten().enumerate() {
+        let kind = if volume.empty_dir.is_some() {
+            "emptyDir"
+        } else if volume.host_path.is_some() {
+            "hostPath"
+        } else {
+            continue;
+        };
+        return refuse(
+            &format!("volumes[{i}].{kind}"),
+            "the volume would live on whichever node the task lands on, not with the pod",
+        );
+    }
+    None
 }

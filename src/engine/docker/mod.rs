@@ -12,6 +12,8 @@ mod network;
 mod pods;
 mod push;
 mod sandbox;
+pub mod scheduled;
+pub mod swarm;
 mod transport;
 
 pub use images::BodyStream;

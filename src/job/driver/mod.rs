@@ -233,11 +233,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     self.run_actions(actions).await?;
                 }
                 Wake::Spec(None) => {}
-                Wake::Network(id, network) => {
-                    if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
-                        c.network = Some(network);
-                    }
-                }
+                Wake::Network(id, network) => self.on_network(&id, network),
             }
             self.deliver_exits().await?;
             let now = self.clock.now();
@@ -447,3 +443,38 @@ fn is_fatal(e: &EngineError) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// A started container's node and addresses. The first container of a pod to learn its
+    /// node records the scheduler's event (on Swarm, where the task was placed).
+    fn on_network(&mut self, id: &str, network: PodNetwork) {
+        let Some(pod) = self.live.iter().find(|c| c.id == id).map(|c| c.pod.clone()) else {
+            return;
+        };
+        let first = !network.node_name.is_empty()
+            && !self
+                .live
+                .iter()
+                .any(|c| c.pod == pod && (c.network.is_some() || c.restart > 0));
+        if first {
+            let now = self.clock.now();
+            let namespace = self.ctl.job().metadata.namespace.clone();
+            let message = format!(
+                "Successfully assigned {}/{pod} to {}",
+                namespace.as_deref().unwrap_or("default"),
+                network.node_name
+            );
+            self.ctl.record_pod_event(
+                &pod,
+                crate::job::controller::EventType::Normal,
+                "Scheduled",
+                message,
+                "default-scheduler",
+                now,
+            );
+        }
+        if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
+            c.network = Some(network);
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! Pods as Docker Swarm tasks: the same [`PodRuntime`] the Job controller drives on one
+//! engine, implemented on a swarm manager, so that dockjob's controller decides (backoff,
+//! completions, Indexed, deadlines, podFailurePolicy) and Swarm places.
+//!
+//! Each container attempt of a pod is one service in `replicated-job` mode with one
+//! completion and restart condition `none` (Swarm never restarts it; the controller decides
+//! about a new attempt), labelled as the container would be, with the pod's placement
+//! (`nodeSelector` → `node.labels.K==V`, `nodeName` → `node.hostname==N`), attached to an
+//! attachable overlay network of dockjob's (`dockjob-pods`, so that every pod has an address)
+//! and created with the user's registry credentials (`docker service create
+//! --with-registry-auth`). The container-level calls map so:
+//! - create: the service (it starts at once; start is a no-op);
+//! - wait: the task's state, polled, until it completes, fails, is rejected, or its node has
+//!   been down for [`SwarmEngine::node_lost_after`] (the pod is then lost, as a pod on a lost
+//!   node is in Kubernetes);
+//! - stop and remove: the service is removed (Swarm stops the task with SIGTERM, then SIGKILL
+//!   after its grace period); its logs go with it;
+//! - logs: the task's output read from the manager, polled with timestamps while it runs
+//!   (Swarm's `follow` of a finished task never ends);
+//! - image: checked in its registry (`/distribution/…/json`): every node pulls, so an image
+//!   that exists only in the manager's engine cannot run.
+//! Pods with several containers need a sandbox whose network namespace the others join, which
+//! Swarm cannot place together: [`PodRuntime::create_sandbox`] refuses.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::auth::DockerCredentials;
+use bollard::container::LogOutput;
+use bollard::errors::Error as BollardError;
+use bollard::models::{
+    Limit, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicatedJob,
+    TaskSpec, TaskSpecContainerSpec, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
+    TaskSpecRestartPolicyConditionEnum,
+};
+use bollard::query_parameters::{ListServicesOptionsBuilder, LogsOptionsBuilder};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+
+use super::{engine_error, DockerEngine, NotFound};
+use crate::engine::{
+    ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
+    PodNetwork, PodRuntime, SandboxSpec, LABEL_MANAGED,
+};
+use crate::image_ref::ImageRef;
+use crate::registry::config::DockerConfig;
+use crate::registry::credentials::{self, Credentials};
+
+/// The overlay network every pod joins, for an address of its own.
+pub const POD_NETWORK: &str = "dockjob-pods";
+
+/// How long the lookup of a pod's node and address waits for Swarm to place the task.
+const NETWORK_WAIT: Duration = Duration::from_secs(30);
+
+/// How often a running task's state is read.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a pod's node may be down before the pod counts as lost, unless
+/// `DOCKJOB_SWARM_NODE_LOST_AFTER` (seconds) says otherwise: Kubernetes' node monitor grace
+/// period (40 s) before a node is NotReady.
+const NODE_LOST_AFTER: Duration = Duration::from_secs(40);
+
+/// A swarm manager, as a pod runtime.
+#[derive(Clone)]
+pub struct SwarmEngine {
+    engine: DockerEngine,
+    config: Option<Arc<DockerConfig>>,
+    node_lost_after: Duration,
+    /// Set once the pod network is known to exist (made with the first pod, never before).
+    pod_network: Arc<tokio::sync::OnceCell<()>>,
+}
+
+impl SwarmEngine {
+    /// Checks that `engine` is an active swarm manager.
+    pub async fn on_manager(
+        engine: DockerEngine,
+        config: Option<DockerConfig>,
+    ) -> Result<Self, EngineError> {
+        let info: serde_json::Value = engine.raw_get_json("/info").await?;
+        let swarm = &info["Swarm"];
+        if swarm["LocalNodeState"] != "active" {
+            return Err(EngineError::Daemon(format!(
+                "the engine at {} is not part of a swarm (--scheduler swarm needs a manager: \
+                 `docker swarm init` there, or point -H at one)",
+                engine.endpoint()
+            )));
+        }
+        if swarm["ControlAvailable"] != true {
+            return Err(EngineError::Daemon(format!(
+                "the engine at {} is a swarm worker; point -H at a manager",
+                engine.endpoint()
+            )));
+        }
+        let node_lost_after = std::env::var("DOCKJOB_SWARM_NODE_LOST_AFTER")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(NODE_LOST_AFTER, Duration::from_secs_f64);
+        Ok(SwarmEngine {
+            engine,
+            config: config.map(Arc::new),
+            node_lost_after,
+            pod_network: Arc::default(),
+        })
+    }
+
+    /// The manager's engine connection.
+    pub fn engine(&self) -> &DockerEngine {
+        &self.engine
+    }
+
+    /// How long a pod's node may be down before the pod counts as lost.
+    pub fn node_lost_after(&self) -> Duration {
+        self.node_lost_after
+    }
+
+    async fn ensure_pod_network(&self) -> Result<(), EngineError> {
+        let request = bollard::models::NetworkCreateRequest {
+            name: POD_NETWORK.to_string(),
+            driver: Some("overlay".to_string()),
+            attachable: Some(true),
+            labels: Some(HashMap::from([(
+                LABEL_MANAGED.to_string(),
+                "true".to_string(),
+            )])),
+            ..Default::default()
+        };
+        if self
+            .engine
+            .docker
+            .inspect_network(
+                POD_NETWORK,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        match self.engine.docker.create_network(request).await {
+            Ok(_) => Ok(()),
+            // Created meanwhile by another dockjob.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 409, ..
+            }) => Ok(()),
+            Err(e) => Err(engine_error(e, NotFound::Other)),
+        }
+    }
+
+    /// The user's credentials for the registry of `image`, for the nodes' pulls.
+    fn credentials_for(&self, image: &str) -> Result<Option<Credentials>, EngineError> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        let key = ImageRef::parse(image)
+            .map(|r| r.auth_key())
+            .map_err(|e| EngineError::Daemon(format!("{image}: {e}")))?;
+        credentials::resolve(config, &key).map_err(|e| EngineError::Daemon(e.to_string()))
+    }
+
+    /// The one task of a pod's service, if Swarm made it yet.
+    async fn task(&self, service: &str) -> Result<Option<TaskView>, EngineError> {
+        let filters = serde_json::json!({ "service": [service] }).to_string();
+        let path = format!(
+            "/tasks?filters={}",
+            form_urlencoded::byte_serialize(filters.as_bytes()).collect::<String>()
+        );
+        let tasks: Vec<TaskView> = self.engine.raw_get_json(&path).await?;
+        Ok(tasks.into_iter().max_by_key(|t| t.version.index))
+    }
+
+    async fn service_exists(&self, service: &str) -> Result<bool, EngineError> {
+        match self
+            .engine
+            .docker
+            .inspect_service(
+                service,
+                None::<bollard::query_parameters::InspectServiceOptions>,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(engine_error(e, NotFound::Other)),
+        }
+    }
+
+    async fn node(&self, id: &str) -> Result<NodeView, EngineError> {
+        self.engine.raw_get_json(&format!("/nodes/{id}")).await
+    }
+
+    /// One read of a service's logs (`since`: after that engine timestamp), as chunks with
+    /// the timestamp of each line.
+    async fn read_logs(
+        &self,
+        service: &str,
+        since: Option<jiff::Timestamp>,
+    ) -> Result<Vec<(jiff::Timestamp, LogChunk)>, EngineError> {
+        let mut options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true);
+        if let Some(since) = since {
+            // Whole seconds (bollard's type); lines up to `since` itself are skipped below.
+            options = options.since(i32::try_from(since.as_second()).unwrap_or(i32::MAX));
+        }
+        let mut stream = self
+            .engine
+            .docker
+            .service_logs(service, Some(options.build()));
+        let mut chunks = Vec::new();
+        while let Some(item) = stream.next().await {
+            let (stream_kind, message) = match item {
+                Ok(LogOutput::StdErr { message }) => (LogStream::Stderr, message),
+                Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                    (LogStream::Stdout, message)
+                }
+                Ok(LogOutput::StdIn { .. }) => continue,
+                Err(BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => break,
+                Err(e) => return Err(engine_error(e, NotFound::Container(service))),
+            };
+            // `2026-12-06T11:59:59.123456789Z text`: Swarm writes one line per message.
+            let Some((stamp, text)) = split_timestamp(&message) else {
+                continue;
+            };
+            if since.is_some_and(|since| stamp <= since) {
+                continue;
+            }
+            chunks.push((
+                stamp,
+                LogChunk {
+                    stream: stream_kind,
+                    bytes: bytes::Bytes::copy_from_slice(text),
+                },
+            ));
+        }
+        Ok(chunks)
+    }
+}
+
+impl DockerEngine {
+    /// `GET path` on the engine, its JSON body decoded as `T`.
+    async fn raw_get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, EngineError> {
+        let uri = self.raw.uri(path).map_err(EngineError::Daemon)?;
+        let request = http::Request::get(uri)
+            .body(bollard::body_full(bytes::Bytes::new()))
+            .map_err(|e| EngineError::Daemon(e.to_string()))?;
+        let response = self
+            .raw
+            .send(request)
+            .await
+            .map_err(super::push::transport_failure)?;
+        let status = response.status();
+        if !status.is_success() {
+            let message = super::transport::error_message(response.into_body()).await;
+            return Err(match status.as_u16() {
+                404 => EngineError::ContainerNotFound(message),
+                _ => EngineError::Daemon(message),
+            });
+        }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(super::push::transport_failure)?
+            .to_bytes();
+        serde_json::from_slice(&body)
+            .map_err(|e| EngineError::Daemon(format!("unreadable answer to GET {path}: {e}")))
+    }
+}
+
+/// The fields of a task dockjob reads (the engine's JSON; bollard 0.21's `Task` has no
+/// `NetworksAttachments`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TaskView {
+    version: Version,
+    #[serde(rename = "NodeID")]
+    node_id: String,
+    status: TaskStatusView,
+    networks_attachments: Vec<NetworkAttachmentView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct Version {
+    index: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TaskStatusView {
+    state: String,
+    err: String,
+    container_status: ContainerStatusView,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ContainerStatusView {
+    exit_code: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NetworkAttachmentView {
+    addresses: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NodeView {
+    description: NodeDescriptionView,
+    status: NodeStatusView,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NodeDescriptionView {
+    hostname: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NodeStatusView {
+    state: String,
+    addr: String,
+}
+
+/// How a task ended, once it has (Swarm's terminal states).
+fn task_exit(task: &TaskView) -> Option<ContainerExit> {
+    let status = &task.status;
+    let error = (!status.err.is_empty()).then(|| status.err.clone());
+    match status.state.as_str() {
+        "complete" => Some(ContainerExit {
+            code: status.container_status.exit_code.unwrap_or(0),
+            ..ContainerExit::default()
+        }),
+        "failed" => Some(ContainerExit {
+            code: status
+                .container_status
+                .exit_code
+                .filter(|c| *c != 0)
+                .unwrap_or(1),
+            oom_killed: false,
+            error,
+        }),
+        // The node could not run it (no such image, no node matches the constraints after
+        // all, …): as a container that never started.
+        "rejected" => Some(ContainerExit {
+            code: 128,
+            oom_killed: false,
+            error: error.or_else(|| Some("the swarm rejected the task".to_string())),
+        }),
+        "shutdown" | "orphaned" | "remove" => Some(ContainerExit {
+            code: 137,
+            oom_killed: false,
+            error: error.or_else(|| Some(format!("the task was {}", status.state))),
+        }),
+        _ => None,
+    }
+}
+
+/// Splits Swarm's `TIMESTAMP text` log line.
+fn split_timestamp(line: &[u8]) -> Option<(jiff::Timestamp, &[u8])> {
+    let space = line.iter().position(|&b| b == b' ')?;
+    let stamp = std::str::from_utf8(&line[..space]).ok()?.parse().ok()?;
+    Some((stamp, &line[space + 1..]))
+}
+
+/// A service name from a container name: Swarm allows `[A-Za-z0-9-]`, so the `.` of a
+/// restart (`pod.1`) and the `_` of a container (`pod_c`) become `--`.
+fn service_name(container: &str) -> String {
+    container.replace(['.', '_'], "--")
+}
+
+/// The service that runs one container attempt.
+fn service_spec(spec: &ContainerSpec) -> ServiceSpec {
+    let labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
+    let mut constraints: Vec<String> = spec
+        .node_selector
+        .iter()
+        .map(|(k, v)| format!("node.labels.{k}=={v}"))
+        .collect();
+    if let Some(node) = &spec.node_name {
+        constraints.push(format!("node.hostname=={node}"));
+    }
+    let nano_cpus = match (spec.cpu_quota, spec.cpu_period) {
+        (Some(quota), Some(period)) if period > 0 => Some(quota * 1_000_000_000 / period),
+        _ => None,
+    };
+    ServiceSpec {
+        name: Some(service_name(&spec.name)),
+        labels: Some(labels.clone()),
+        task_template: Some(TaskSpec {
+            container_spec: Some(TaskSpecContainerSpec {
+                image: Some(spec.image.clone()),
+                labels: Some(labels),
+                command: spec.entrypoint.clone(),
+                args: spec.cmd.clone(),
+                hostname: spec.hostname.clone(),
+                env: Some(spec.env.clone()),
+                dir: spec.working_dir.clone(),
+                ..Default::default()
+            }),
+            resources: Some(TaskSpecResources {
+                limits: Some(Limit {
+                    nano_cpus,
+                    memory_bytes: spec.memory_bytes,
+                    pids: None,
+                }),
+                ..Default::default()
+            }),
+            restart_policy: Some(TaskSpecRestartPolicy {
+                condition: Some(TaskSpecRestartPolicyConditionEnum::NONE),
+                ..Default::default()
+            }),
+            placement: Some(TaskSpecPlacement {
+                constraints: Some(constraints),
+                ..Default::default()
+            }),
+            networks: Some(vec![NetworkAttachmentConfig {
+                target: Some(POD_NETWORK.to_string()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        mode: Some(ServiceSpecMode {
+            replicated_job: Some(ServiceSpecModeReplicatedJob {
+                max_concurrent: Some(1),
+                total_completions: Some(1),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn docker_credentials(found: Credentials) -> DockerCredentials {
+    DockerCredentials {
+        username: found.username().map(str::to_string),
+        password: found.password().map(str::to_string),
+        identitytoken: found.identity_token_value().map(str::to_string),
+        serveraddress: Some(found.server_address().to_string()),
+        ..Default::default()
+    }
+}
+
+impl PodRuntime for SwarmEngine {
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
+        // What the nodes will pull: the registry's manifest (its digest), not a local image.
+        let credentials = self.credentials_for(image)?.map(docker_credentials);
+        match self
+            .engine
+            .docker
+            .inspect_registry_image(image, credentials)
+            .await
+        {
+            Ok(found) => Ok(Some(ImageInfo {
+                id: found.descriptor.digest.unwrap_or_default(),
+                ..ImageInfo::default()
+            })),
+            Err(BollardError::DockerResponseServerError { .. }) => Ok(None),
+            Err(e) => Err(engine_error(e, NotFound::Image(image))),
+        }
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
+        // The nodes pull when the task starts; here only whether they will find it.
+        match self.inspect_image(image).await? {
+            Some(_) => Ok(()),
+            None => Err(EngineError::ImageNotFound(format!(
+                "{image}: not in a registry the swarm can pull from (every node pulls the \
+                 pod's image: push it first, e.g. `dockjob build --push -t REGISTRY/NAME:TAG` \
+                 or `dockjob push`, and check `dockjob login`)"
+            ))),
+        }
+    }
+
+    async fn create_sandbox(&self, _spec: &SandboxSpec) -> Result<String, EngineError> {
+        Err(EngineError::Daemon(
+            "pods with several containers cannot run on swarm (their containers must share one \
+             node and network namespace)"
+                .to_string(),
+        ))
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        self.pod_network
+            .get_or_try_init(|| self.ensure_pod_network())
+            .await?;
+        let credentials = self.credentials_for(&spec.image)?.map(docker_credentials);
+        let created = self
+            .engine
+            .docker
+            .create_service(service_spec(spec), credentials)
+            .await
+            .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
+        created
+            .id
+            .ok_or_else(|| EngineError::Daemon("the swarm created a service without an ID".into()))
+    }
+
+    async fn start_container(&self, _id: &str) -> Result<(), EngineError> {
+        // A job service starts its task as soon as it is created.
+        Ok(())
+    }
+
+    async fn container_network(&self, id: &str) -> Result<Option<PodNetwork>, EngineError> {
+        // The task is placed and given its address a moment after the service is created:
+        // wait for both (bounded), as the kubelet reports a pod's IP once its sandbox runs.
+        let deadline = tokio::time::Instant::now() + NETWORK_WAIT;
+        let task = loop {
+            match self.task(id).await? {
+                Some(task)
+                    if !task.node_id.is_empty()
+                        && (task
+                            .networks_attachments
+                            .iter()
+                            .any(|a| !a.addresses.is_empty())
+                            || task_exit(&task).is_some()) =>
+                {
+                    break task
+                }
+                None if !self.service_exists(id).await? => return Ok(None),
+                _ if tokio::time::Instant::now() >= deadline => return Ok(None),
+                _ => tokio::time::sleep(POLL_EVERY / 5).await,
+            }
+        };
+        let node = self.node(&task.node_id).await?;
+        let pod_ips = task
+            .networks_attachments
+            .iter()
+            .flat_map(|a| &a.addresses)
+            .map(|cidr| cidr.split('/').next().unwrap_or(cidr).to_string())
+            .collect();
+        Ok(Some(PodNetwork {
+            node_name: node.description.hostname,
+            host_ip: node.status.addr,
+            pod_ips,
+        }))
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
+        let mut node_down_since: Option<tokio::time::Instant> = None;
+        loop {
+            match self.task(id).await? {
+                Some(task) => {
+                    if let Some(exit) = task_exit(&task) {
+                        return Ok(exit);
+                    }
+                    if !task.node_id.is_empty() {
+                        let node = self.node(&task.node_id).await?;
+                        if node.status.state == "down" {
+                            let since =
+                                *node_down_since.get_or_insert_with(tokio::time::Instant::now);
+                            if since.elapsed() >= self.node_lost_after {
+                                return Ok(ContainerExit {
+                                    code: 137,
+                                    oom_killed: false,
+                                    error: Some(format!(
+                                        "node {} went down: the pod was lost",
+                                        node.description.hostname
+                                    )),
+                                });
+                            }
+                        } else {
+                            node_down_since = None;
+                        }
+                    }
+                }
+                None if !self.service_exists(id).await? => {
+                    return Ok(ContainerExit {
+                        code: 137,
+                        oom_killed: false,
+                        error: Some("the pod's service was removed".to_string()),
+                    })
+                }
+                None => {}
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    async fn stop_container(&self, id: &str, _grace: Duration) -> Result<(), EngineError> {
+        self.remove_container(id).await
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        match self.engine.docker.delete_service(id).await {
+            Ok(())
+            | Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+        }
+    }
+
+    fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
+        struct State {
+            swarm: SwarmEngine,
+            id: String,
+            since: Option<jiff::Timestamp>,
+            last_read: bool,
+            first: bool,
+        }
+        let state = State {
+            swarm: self.clone(),
+            id: id.to_string(),
+            since: None,
+            last_read: !follow,
+            first: true,
+        };
+        futures_util::stream::unfold(Some(state), |state| async move {
+            let mut state = state?;
+            if !state.first {
+                // Whether this is the last read: the task ended (or its service is gone).
+                let ended = match state.swarm.task(&state.id).await {
+                    Ok(Some(task)) => task_exit(&task).is_some(),
+                    Ok(None) => !state.swarm.service_exists(&state.id).await.unwrap_or(false),
+                    Err(_) => true,
+                };
+                if !ended {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                state.last_read = ended;
+            }
+            state.first = false;
+            let chunks = match state.swarm.read_logs(&state.id, state.since).await {
+                Ok(chunks) => chunks,
+                Err(e) => return Some((vec![Err(e)], None)),
+            };
+            if let Some((stamp, _)) = chunks.last() {
+                state.since = Some(*stamp);
+            }
+            let items = chunks.into_iter().map(|(_, chunk)| Ok(chunk)).collect();
+            let next = (!state.last_read).then_some(state);
+            Some((items, next))
+        })
+        .flat_map(futures_util::stream::iter)
+        .boxed()
+    }
+
+    async fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let label_filters: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut filters = HashMap::new();
+        filters.insert("label".to_string(), label_filters);
+        let options = ListServicesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let services = self
+            .engine
+            .docker
+            .list_services(Some(options))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Other))?;
+        let mut found = Vec::new();
+        for service in services {
+            let id = service.id.unwrap_or_default();
+            let spec = service.spec.unwrap_or_default();
+            let state = match self.task(&id).await? {
+                Some(task) if task_exit(&task).is_some() => "exited",
+                Some(task) if task.status.state == "running" => "running",
+                // Still being scheduled or started: it will run.
+                _ => "running",
+            };
+            found.push(ContainerSummary {
+                id,
+                name: spec.name.unwrap_or_default(),
+                labels: spec
+                    .labels
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect::<BTreeMap<_, _>>(),
+                state: state.to_string(),
+            });
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_and_containers_make_valid_service_names() {
+        assert_eq!(service_name("job-abcde"), "job-abcde");
+        assert_eq!(service_name("job-abcde.2"), "job-abcde--2");
+    }
+
+    #[test]
+    fn the_service_runs_once_where_the_pod_may_go() {
+        let spec = ContainerSpec {
+            name: "job-x.1".into(),
+            image: "r:5000/a:1".into(),
+            cmd: Some(vec!["-c".into(), "echo 1".into()]),
+            node_selector: BTreeMap::from([("disk".into(), "ssd".into())]),
+            node_name: Some("node2".into()),
+            cpu_quota: Some(50_000),
+            cpu_period: Some(100_000),
+            ..ContainerSpec::default()
+        };
+        let service = service_spec(&spec);
+        assert_eq!(service.name.as_deref(), Some("job-x--1"));
+        let mode = service.mode.unwrap().replicated_job.unwrap();
+        assert_eq!(
+            (mode.max_concurrent, mode.total_completions),
+            (Some(1), Some(1))
+        );
+        let task = service.task_template.unwrap();
+        assert_eq!(
+            task.placement.unwrap().constraints.unwrap(),
+            ["node.labels.disk==ssd", "node.hostname==node2"]
+        );
+        assert_eq!(
+            task.restart_policy.unwrap().condition,
+            Some(TaskSpecRestartPolicyConditionEnum::NONE)
+        );
+        assert_eq!(
+            task.resources.unwrap().limits.unwrap().nano_cpus,
+            Some(500_000_000)
+        );
+        let container = task.container_spec.unwrap();
+        assert_eq!(container.command, None, "the image's ENTRYPOINT stays");
+        assert_eq!(container.args.unwrap(), ["-c", "echo 1"]);
+    }
+
+    #[test]
+    fn terminal_task_states_become_exits() {
+        let task = |state: &str, code: Option<i64>, err: &str| TaskView {
+            status: TaskStatusView {
+                state: state.into(),
+                err: err.into(),
+                container_status: ContainerStatusView { exit_code: code },
+            },
+            ..TaskView::default()
+        };
+        assert_eq!(task_exit(&task("running", None, "")), None);
+        assert_eq!(task_exit(&task("complete", Some(0), "")).unwrap().code, 0);
+        let failed = task_exit(&task("failed", Some(3), "task: non-zero exit (3)")).unwrap();
+        assert_eq!(failed.code, 3);
+        let rejected = task_exit(&task("rejected", None, "No such image: x")).unwrap();
+        assert_eq!(rejected.error.as_deref(), Some("No such image: x"));
+    }
+
+    #[test]
+    fn log_lines_lose_their_timestamp() {
+        let (stamp, text) = split_timestamp(b"2026-12-06T11:59:59.123456789Z 777\n").unwrap();
+        assert_eq!(stamp.subsec_nanosecond(), 123_456_789);
+        assert_eq!(text, b"777\n");
+        assert!(split_timestamp(b"no-stamp").is_none());
+    }
+}
