@@ -19,6 +19,7 @@
 //!   (Swarm's `follow` of a finished task never ends);
 //! - image: checked in its registry (`/distribution/…/json`): every node pulls, so an image
 //!   that exists only in the manager's engine cannot run.
+//!
 //! Pods with several containers need a sandbox whose network namespace the others join, which
 //! Swarm cannot place together: [`PodRuntime::create_sandbox`] refuses.
 
