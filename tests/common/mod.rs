@@ -10,6 +10,7 @@
 
 pub mod kubectl;
 mod registry;
+pub mod swarm;
 pub mod views;
 
 use std::collections::HashMap;

@@ -1,0 +1,294 @@
+//! `--scheduler swarm` on a real 3-node swarm (tests/swarm/harness: private dockerds in their
+//! own network namespaces, a registry on their bridge): the sample Job widened to 6
+//! completions spreads over the nodes, a failing Job stops at its backoffLimit, `delete`
+//! leaves no service, and a pod whose node goes down is lost once and counted as failed.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::swarm::TestSwarm;
+use common::{make_busybox_rootfs, stderr, stdout, TestEnv};
+
+fn assert_ok(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed with {}:\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// `dockjob -H MANAGER ARGS…` with this test's state dir.
+fn dockjob(env: &TestEnv, swarm: &TestSwarm, args: &[&str]) -> Output {
+    env.dockjob()
+        .args(["-H", &swarm.manager])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn job_yaml(name: &str, image: &str, spec: &str, pod: &str, args: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n{pod}      restartPolicy: Never\n      containers:\n      - name: main\n        image: {image}\n        args: {args}\n"
+    )
+}
+
+#[test]
+fn jobs_run_on_a_swarm_with_the_controllers_rules() {
+    let swarm = TestSwarm::start(3);
+    let env = TestEnv::new("swarm");
+
+    // The sample image, built on the manager from a busybox stand-in and pushed to the
+    // registry every node pulls from.
+    let rootfs = env.dir.path().join("rootfs");
+    make_busybox_rootfs(&rootfs);
+    let standin = "dockjob-local/alpine-standin:3.10.3";
+    assert_ok(
+        "image import",
+        &dockjob(
+            &env,
+            &swarm,
+            &[
+                "--progress",
+                "quiet",
+                "image",
+                "import",
+                rootfs.to_str().unwrap(),
+                "-t",
+                standin,
+            ],
+        ),
+    );
+    let image = format!("{}/uzimihsr/uzimihsr-sample-image:0.1", swarm.registry);
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("images/uzimihsr-sample-image");
+    let substitute = format!("alpine:3.10.3=docker-image://{standin}");
+    let built = dockjob(
+        &env,
+        &swarm,
+        &[
+            "--progress",
+            "plain",
+            "build",
+            sample.to_str().unwrap(),
+            "-t",
+            &image,
+            "--build-context",
+            &substitute,
+            "--push",
+        ],
+    );
+    assert_ok("build --push on the manager", &built);
+
+    // The seed's Job, widened: 6 completions, 3 at a time.
+    let job = job_yaml(
+        "echo-number",
+        &image,
+        "  completions: 6\n  parallelism: 3\n  backoffLimit: 1\n",
+        "",
+        r#"["-c", "echo ${NUMBER}"]"#,
+    );
+    let path = env.write("echo.yaml", &job);
+    let run = dockjob(
+        &env,
+        &swarm,
+        &[
+            "--scheduler",
+            "swarm",
+            "--progress",
+            "plain",
+            "run",
+            "-f",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_ok("run --scheduler swarm", &run);
+    assert_eq!(
+        stdout(&run).lines().filter(|l| *l == "777").count(),
+        6,
+        "{}",
+        stdout(&run)
+    );
+
+    // Later commands need no flag: the Job remembers its scheduler.
+    let pods = dockjob(&env, &swarm, &["get", "pods", "-o", "wide", "--no-headers"]);
+    let pods = stdout(&pods);
+    let rows: Vec<Vec<&str>> = pods
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 6, "{pods}");
+    assert!(rows.iter().all(|r| r[2] == "Completed"), "{pods}");
+    let nodes: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[6]).collect();
+    assert!(
+        nodes.len() >= 2 && nodes.iter().all(|n| n.starts_with("node")),
+        "{pods}"
+    );
+    assert!(
+        rows.iter().all(|r| r[5].starts_with("10.")),
+        "every pod has an address: {pods}"
+    );
+    for row in &rows {
+        let logs = dockjob(&env, &swarm, &["logs", row[0]]);
+        assert_eq!(stdout(&logs), "777\n", "{}", stderr(&logs));
+    }
+    let events = stdout(&dockjob(&env, &swarm, &["get", "events"]));
+    assert!(
+        events.contains("Successfully assigned default/echo-number-"),
+        "{events}"
+    );
+
+    // A failing Job with backoffLimit 1: exactly two failed pods.
+    let failing = job_yaml(
+        "fails",
+        &image,
+        "  backoffLimit: 1\n",
+        "",
+        r#"["-c", "exit 3"]"#,
+    );
+    let path = env.write("fails.yaml", &failing);
+    let run = dockjob(
+        &env,
+        &swarm,
+        &[
+            "--scheduler",
+            "swarm",
+            "--progress",
+            "plain",
+            "run",
+            "--backoff-scale",
+            "0.01",
+            "-f",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("BackoffLimitExceeded"),
+        "{}",
+        stderr(&run)
+    );
+    let pods = stdout(&dockjob(
+        &env,
+        &swarm,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "batch.kubernetes.io/job-name=fails",
+            "--no-headers",
+        ],
+    ));
+    assert_eq!(
+        pods.lines().filter(|l| l.contains(" Error ")).count(),
+        2,
+        "{pods}"
+    );
+    assert_eq!(pods.lines().count(), 2, "{pods}");
+
+    // delete leaves no service behind.
+    for name in ["echo-number", "fails"] {
+        assert_ok("delete", &dockjob(&env, &swarm, &["delete", "job", name]));
+    }
+    let services = swarm.docker(&[
+        "service",
+        "ls",
+        "-q",
+        "--filter",
+        "label=batch.kubernetes.io/job-name",
+    ]);
+    assert_eq!(services.trim(), "", "services left: {services}");
+
+    // A worker goes down under a running pod: the pod is lost once and counted as failed.
+    let pinned = job_yaml(
+        "lost",
+        &image,
+        "  backoffLimit: 0\n",
+        "      nodeName: node3\n",
+        r#"["-c", "echo up; sleep 600"]"#,
+    );
+    let path = env.write("lost.yaml", &pinned);
+    let mut child = env
+        .dockjob()
+        .env("DOCKJOB_SWARM_NODE_LOST_AFTER", "1")
+        .args([
+            "-H",
+            &swarm.manager,
+            "--scheduler",
+            "swarm",
+            "--progress",
+            "plain",
+            "run",
+            "--backoff-scale",
+            "0.01",
+            "-f",
+            path.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tasks = swarm.docker(&[
+            "service",
+            "ps",
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}} {{.CurrentState}}",
+            "-q",
+        ]);
+        let running = swarm.docker(&[
+            "service",
+            "ls",
+            "--filter",
+            "label=batch.kubernetes.io/job-name=lost",
+            "--format",
+            "{{.Replicas}}",
+        ]);
+        if running.starts_with("1/1") || tasks.contains("node3 Running") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pinned pod never ran on node3: {running}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    swarm.stop_node(3);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("run did not end after its node went down");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("BackoffLimitExceeded"), "{text}");
+    let pods = stdout(&dockjob(
+        &env,
+        &swarm,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "batch.kubernetes.io/job-name=lost",
+            "--no-headers",
+        ],
+    ));
+    assert_eq!(pods.lines().count(), 1, "lost once, no second pod: {pods}");
+    let described = stdout(&dockjob(&env, &swarm, &["describe", "job", "lost"]));
+    assert!(described.contains("0 Succeeded / 1 Failed"), "{described}");
+    let events = stdout(&dockjob(&env, &swarm, &["get", "events"]));
+    assert!(events.contains("node3 went down"), "{events}");
+}
