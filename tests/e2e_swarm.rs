@@ -202,6 +202,100 @@ fn jobs_run_on_a_swarm_with_the_controllers_rules() {
     ]);
     assert_eq!(services.trim(), "", "services left: {services}");
 
+    // A controller killed with SIGKILL mid-Job: the next command starts another, which
+    // adopts the running tasks by label; nothing is run twice or lost.
+    let steps = job_yaml(
+        "steps",
+        &image,
+        "  completions: 3\n",
+        "",
+        r#"["-c", "echo step; sleep 3"]"#,
+    );
+    let path = env.write("steps.yaml", &steps);
+    assert_ok(
+        "apply",
+        &dockjob(
+            &env,
+            &swarm,
+            &[
+                "--scheduler",
+                "swarm",
+                "apply",
+                "-f",
+                path.to_str().unwrap(),
+            ],
+        ),
+    );
+    let store = dockjob::store::Store::open(&env.dir.path().join("state")).unwrap();
+    let uid = store.get_job("default", "steps").unwrap().unwrap().uid;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while store
+        .get_job("default", "steps")
+        .unwrap()
+        .unwrap()
+        .job
+        .status
+        .and_then(|s| s.succeeded)
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(Instant::now() < deadline, "the first pod never completed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let lease = store
+        .lease(&uid)
+        .unwrap()
+        .expect("the controller holds a lease");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &lease.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_secs(11));
+    assert_ok(
+        "get jobs (revives the controller)",
+        &dockjob(&env, &swarm, &["get", "jobs"]),
+    );
+    let waited = dockjob(
+        &env,
+        &swarm,
+        &[
+            "wait",
+            "--for=condition=complete",
+            "job/steps",
+            "--timeout=90s",
+        ],
+    );
+    assert_ok("wait", &waited);
+    let status = store
+        .get_job("default", "steps")
+        .unwrap()
+        .unwrap()
+        .job
+        .status
+        .unwrap();
+    assert_eq!(
+        (status.succeeded, status.failed),
+        (Some(3), None),
+        "{status:?}"
+    );
+    let services = swarm.docker(&[
+        "service",
+        "ls",
+        "-q",
+        "--filter",
+        "label=batch.kubernetes.io/job-name=steps",
+    ]);
+    assert_eq!(
+        services.lines().count(),
+        3,
+        "exactly three pods ran: {services}"
+    );
+    assert_ok(
+        "delete",
+        &dockjob(&env, &swarm, &["delete", "job", "steps"]),
+    );
+
     // A worker goes down under a running pod: the pod is lost once and counted as failed.
     let pinned = job_yaml(
         "lost",

@@ -75,7 +75,7 @@ impl TestEnv {
 
     /// A `dockjob` command isolated from the user's Docker config.
     pub fn dockjob(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dockjob"));
+        let mut command = Command::new(dockjob_binary());
         command
             .env("DOCKER_CONFIG", self.dir.path().join("docker-config"))
             .env("DOCKJOB_STATE_DIR", self.dir.path().join("state"))
@@ -289,6 +289,12 @@ pub fn make_busybox_rootfs(root: &Path) {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink applet");
         }
     }
+}
+
+/// The dockjob under test: this build's, or `DOCKJOB_BIN` (to run the suite against another
+/// build, e.g. a release binary).
+pub fn dockjob_binary() -> std::ffi::OsString {
+    std::env::var_os("DOCKJOB_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dockjob").into())
 }
 
 /// Stdout as text.
