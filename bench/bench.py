@@ -626,6 +626,60 @@ class Bench:
         for name, samples in results.items():
             self.rows.append((f"f. {count} Jobs in the store", name, samples, None, "50ms", ""))
 
+    def case_i(self):
+        """60 completions, parallelism 6, on a 3-node test swarm (tests/swarm/harness): dockjob's
+        controller placing its pods as swarm tasks vs Swarm's own replicated-job service."""
+        harness = os.path.join(ROOT, "tests", "swarm", "harness")
+        swarm_dir = os.path.join(self.work, "swarm")
+        swarm_id = str(200 + os.getpid() % 40)
+        try:
+            up = run([harness, "up", swarm_dir, swarm_id, "3"])
+            values = dict(line.split("=", 1) for line in up.splitlines() if "=" in line)
+            manager, registry = values["MANAGER"], values["REGISTRY"]
+            image = f"{registry}/bench/busybox:1"
+            rootfs = os.path.join(self.work, "rootfs")
+            run([self.dockjob, "-H", manager, "--progress", "quiet", "image", "import", rootfs,
+                 "-t", image, "-c", 'CMD ["/bin/sh"]'])
+            run([self.dockjob, "-H", manager, "--progress", "quiet", "push", image])
+            job = self.write("i.yaml", (
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bench-i\nspec:\n"
+                "  completions: 60\n  parallelism: 6\n  backoffLimit: 1\n  template:\n"
+                "    spec:\n      restartPolicy: Never\n      containers:\n      - name: echo\n"
+                f"        image: {image}\n        args: [\"-c\", \"echo 777\"]\n"))
+            state = os.path.join(self.work, "swarm-state")
+            runs = iter(range(10_000))
+
+            def dockjob():
+                return timed([self.dockjob, "-H", manager, "--scheduler", "swarm", "--progress",
+                              "quiet", "--state-dir", state, "run", "--rm", "-f", job])
+
+            def docker():
+                name = f"bench-i-{next(runs)}"
+                cli = ["docker", "-H", manager]
+                start = time.perf_counter()
+                run([*cli, "service", "create", "-d", "--name", name, "--mode", "replicated-job",
+                     "--replicas", "60", "--max-concurrent", "6", "--restart-condition", "none",
+                     image, "sh", "-c", "echo 777"])
+                while "(60/60 completed)" not in run([*cli, "service", "ls", "--filter",
+                                                      f"name={name}", "--format", "{{.Replicas}}"]):
+                    time.sleep(0.1)
+                wall = time.perf_counter() - start
+                run([*cli, "service", "rm", name])
+                return Sample(wall, 0.0, 0, 0, "")
+
+            results = self.interleave([("dockjob run --scheduler swarm", dockjob),
+                                       ("docker service create --mode replicated-job", docker)],
+                                      self.args.runs_b)
+            for name, samples in results.items():
+                walls = sorted(s.wall for s in samples)
+                self.notes.append(f"Case i, {name}: {60 / statistics.median(walls):.1f} pods/s "
+                                  "(60 pods on 3 nodes that share this machine's 2 cores).")
+            self.add("i. 60 pods, parallelism 6, 3-node swarm", results,
+                     "docker service create --mode replicated-job", None,
+                     notes="per-pod CPU 60")
+        finally:
+            subprocess.run([harness, "down", swarm_dir, swarm_id], capture_output=True)
+
     # ---- cleanup and report --------------------------------------------------------------
     def cleanup(self):
         self.stop_registry()
@@ -710,8 +764,9 @@ class Bench:
             cpu = statistics.median(s.cpu for s in samples)
             rss = max(s.rss_kib for s in samples) / 1024
             cpu_text = f"{cpu:.2f}" if cpu else ""
-            if notes == "per-pod CPU" and name.startswith("dockjob"):
-                cpu_text = f"{cpu:.2f} ({cpu / 50 * 1000:.1f} ms/pod)"
+            if notes.startswith("per-pod CPU") and name.startswith("dockjob"):
+                pods = int(notes.split()[-1]) if notes.split()[-1].isdigit() else 50
+                cpu_text = f"{cpu:.2f} ({cpu / pods * 1000:.1f} ms/pod)"
             rss_text = f"{rss:.1f}" if rss else ""
             if notes == "RSS" and name.startswith("dockjob"):
                 rss_text += " ✅ ≤ 64" if rss <= 64 else " ❌ > 64"
@@ -736,7 +791,7 @@ def main():
     parser.add_argument("--runs-a", type=int, default=11,
                         help="runs of case a (one pod, ~0.5 s: more runs against the noise)")
     parser.add_argument("--runs-b", type=int, default=3, help="runs of case b (50 pods)")
-    parser.add_argument("--cases", default="a,b,c,d,e,f")
+    parser.add_argument("--cases", default="a,b,c,d,e,f,g,h,i")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))
     args = parser.parse_args()
     bench = Bench(args)
