@@ -56,6 +56,10 @@ pub const POD_NETWORK: &str = "dockjob-pods";
 /// How long the lookup of a pod's node and address waits for Swarm to place the task.
 const NETWORK_WAIT: Duration = Duration::from_secs(30);
 
+/// How long a manager may take to answer one state query (tasks, nodes, info): a manager
+/// that stalls ends the run with one clear error instead of a hang.
+const GET_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How often a running task's state is read.
 const POLL_EVERY: Duration = Duration::from_millis(500);
 
@@ -256,10 +260,12 @@ impl DockerEngine {
         let request = http::Request::get(uri)
             .body(bollard::body_full(bytes::Bytes::new()))
             .map_err(|e| EngineError::Daemon(e.to_string()))?;
-        let response = self
-            .raw
-            .send(request)
+        let response = tokio::time::timeout(GET_TIMEOUT, self.raw.send(request))
             .await
+            .map_err(|_| EngineError::Unreachable {
+                endpoint: self.endpoint().to_string(),
+                detail: format!("GET {path} got no answer in {} s", GET_TIMEOUT.as_secs()),
+            })?
             .map_err(super::push::transport_failure)?;
         let status = response.status();
         if !status.is_success() {
