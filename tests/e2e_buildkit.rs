@@ -589,3 +589,74 @@ fn the_session_works_over_tcp_too() {
     // The secret came through the session (8 bytes), and so did the export.
     assert_eq!(read(out.join("size")).trim(), "8");
 }
+
+#[test]
+fn base_images_from_a_private_registry_are_pulled_with_the_sessions_credentials() {
+    // `?`, `>` and `~` make base64 emit `+` and `/`: the credentials must reach BuildKit whole.
+    let password = "bk?s3cr>t~pw";
+    let env = TestEnv::new("bkauth");
+    let base = env.base_image();
+    let registry = Registry::start(
+        &env.dir.path().join("registry"),
+        Some(("dockjob", password)),
+    );
+    {
+        use base64::Engine as _;
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("dockjob:{password}"));
+        env.write(
+            "docker-config/config.json",
+            &format!(
+                r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#,
+                registry.address
+            ),
+        );
+    }
+    // The base, pushed to the private registry and gone from the engine: BuildKit must pull it.
+    let private = format!("{}/dockjob-test/private-base:{}", registry.address, env.id);
+    let tagged = Command::new("docker")
+        .args(["tag", &base, &private])
+        .output()
+        .unwrap();
+    assert_ok("docker tag", &tagged);
+    assert_ok("push", &env.run(&["--progress", "quiet", "push", &private]));
+    let removed = Command::new("docker")
+        .args(["rmi", &private])
+        .output()
+        .unwrap();
+    assert_ok("docker rmi", &removed);
+
+    let dockerfile = env.write(
+        "ctx/Dockerfile",
+        &format!("FROM {private}\nRUN echo pulled-{id} > /p\n", id = env.id),
+    );
+    let out = env.dir.path().join("out");
+    let output = build(
+        &env,
+        dockerfile.parent().unwrap(),
+        &["-o", &format!("type=local,dest={}", out.display())],
+    );
+    assert_eq!(read(out.join("p")), format!("pulled-{}\n", env.id));
+    let all = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(!all.contains(password), "no secret in output");
+
+    // Without credentials the registry refuses, and the build says so.
+    env.write("docker-config/config.json", "{}");
+    let refused = env
+        .dockjob()
+        .args([
+            "--progress",
+            "plain",
+            "build",
+            "--no-oci-labels",
+            "--no-cache",
+        ])
+        .arg(dockerfile.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).to_lowercase().contains("unauthorized"),
+        "{}",
+        stderr(&refused)
+    );
+}
