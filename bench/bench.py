@@ -645,7 +645,8 @@ class Bench:
                 "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bench-i\nspec:\n"
                 "  completions: 60\n  parallelism: 6\n  backoffLimit: 1\n  template:\n"
                 "    spec:\n      restartPolicy: Never\n      containers:\n      - name: echo\n"
-                f"        image: {image}\n        args: [\"-c\", \"echo 777\"]\n"))
+                f"        image: {image}\n        command: [\"/bin/sh\", \"-c\"]\n"
+                "        args: [\"echo 777\"]\n"))
             state = os.path.join(self.work, "swarm-state")
             runs = iter(range(10_000))
 
@@ -659,7 +660,7 @@ class Bench:
                 start = time.perf_counter()
                 run([*cli, "service", "create", "-d", "--name", name, "--mode", "replicated-job",
                      "--replicas", "60", "--max-concurrent", "6", "--restart-condition", "none",
-                     image, "sh", "-c", "echo 777"])
+                     image, "/bin/sh", "-c", "echo 777"])
                 while "(60/60 completed)" not in run([*cli, "service", "ls", "--filter",
                                                       f"name={name}", "--format", "{{.Replicas}}"]):
                     time.sleep(0.1)
