@@ -8,6 +8,7 @@
 //!   [`registry`], the Job driver and [`commands`].
 
 pub mod archive;
+pub mod bounded;
 pub mod build_metadata;
 pub mod buildkit;
 pub mod cli;
