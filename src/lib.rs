@@ -22,4 +22,5 @@ pub mod job;
 pub mod progress;
 pub mod registry;
 pub mod render;
+pub mod selector;
 pub mod store;

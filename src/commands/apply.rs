@@ -34,7 +34,7 @@ pub(crate) async fn load(
         for warning in &loaded.warnings {
             eprintln!("Warning: {warning}");
         }
-        let ns = namespace_for(global, &loaded.job)?;
+        let ns = namespace_for(&loaded.job);
         loaded.job.metadata.namespace = Some(ns.clone());
         if backoff_scale != 1.0 {
             loaded
@@ -54,12 +54,11 @@ pub(crate) async fn load(
 
 /// The Job's namespace: the manifest's, else `-n` (both applied and checked by
 /// [`input::load_path_in`]), else `default`.
-fn namespace_for(_global: &GlobalArgs, job: &Job) -> anyhow::Result<String> {
-    Ok(job
-        .metadata
+fn namespace_for(job: &Job) -> String {
+    job.metadata
         .namespace
         .clone()
-        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string()))
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
 }
 
 /// `dockjob apply -f`.
