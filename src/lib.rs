@@ -8,6 +8,7 @@
 //!   [`registry`], the Job driver and [`commands`].
 
 pub mod archive;
+pub mod bounded;
 pub mod build_metadata;
 pub mod buildkit;
 pub mod cli;
@@ -21,4 +22,5 @@ pub mod job;
 pub mod progress;
 pub mod registry;
 pub mod render;
+pub mod selector;
 pub mod store;

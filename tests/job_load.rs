@@ -307,7 +307,8 @@ fn selectors_and_managed_by_follow_the_api_server() {
         "      restartPolicy: Never\n",
         "",
     );
-    assert!(error_of(&own).contains("spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"x\",\"batch.kubernetes.io/controller-uid\":"), "{}", error_of(&own));
+    // Go's %#v of the v1.LabelSelector, as `field.Invalid` renders it before Kubernetes 1.34.
+    assert!(error_of(&own).contains("spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\", \"batch.kubernetes.io/controller-uid\":"), "{}", error_of(&own));
     assert!(error_of(&own).contains("`selector` not auto-generated"));
     let manual = job(
         "  manualSelector: true\n  selector: {matchLabels: {app: x}}\n",

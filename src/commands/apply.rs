@@ -11,7 +11,7 @@ use crate::error::{user_error, ExitStatus};
 use crate::job::input;
 use crate::store::ApplyOutcome;
 
-/// Loads the manifest's Jobs, checks their namespace against `-n` and records
+/// Loads the manifest's Jobs (in `-n`'s namespace when they name none) and records
 /// `--backoff-scale` on them.
 pub(crate) async fn load(
     global: &GlobalArgs,
@@ -24,7 +24,9 @@ pub(crate) async fn load(
         )));
     }
     let path = file.to_string_lossy().into_owned();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
+    // `-n` is the namespace of manifests that name none, validated as if written there.
+    let flag = global.namespace.clone();
+    let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
     let mut jobs = Vec::new();
@@ -32,7 +34,7 @@ pub(crate) async fn load(
         for warning in &loaded.warnings {
             eprintln!("Warning: {warning}");
         }
-        let ns = namespace_for(global, &loaded.job)?;
+        let ns = namespace_for(&loaded.job);
         loaded.job.metadata.namespace = Some(ns.clone());
         if global.scheduler == SchedulerArg::Swarm {
             if let Some(refusal) = super::run::swarm_refusal(&loaded.job) {
@@ -56,16 +58,13 @@ pub(crate) async fn load(
     Ok(jobs)
 }
 
-/// The manifest's namespace, else `-n`, else `default`; a conflict is kubectl's error.
-fn namespace_for(global: &GlobalArgs, job: &Job) -> anyhow::Result<String> {
-    match (&job.metadata.namespace, &global.namespace) {
-        (Some(m), Some(flag)) if m != flag => Err(user_error(format!(
-            "the namespace from the provided object \"{m}\" does not match the namespace \"{flag}\". You must pass '--namespace={m}' to perform this operation."
-        ))),
-        (Some(m), _) => Ok(m.clone()),
-        (None, Some(flag)) => Ok(flag.clone()),
-        (None, None) => Ok(DEFAULT_NAMESPACE.to_string()),
-    }
+/// The Job's namespace: the manifest's, else `-n` (both applied and checked by
+/// [`input::load_path_in`]), else `default`.
+fn namespace_for(job: &Job) -> String {
+    job.metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
 }
 
 /// `dockjob apply -f`.

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::archive::{self, DockerfileSource, PackOptions};
+use crate::bounded::MAX_INPUT_BYTES;
 use crate::build_metadata::{default_oci_labels, metadata_document, GitFacts};
 use crate::cli::BuildArgs;
 use crate::dockerfile;
@@ -285,8 +286,8 @@ fn read_dockerfile(
     file: Option<&Path>,
 ) -> anyhow::Result<(String, DockerfileSource, String)> {
     if file == Some(Path::new("-")) {
-        let mut source = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
+        let read = crate::bounded::read_at_most(std::io::stdin().lock(), MAX_INPUT_BYTES);
+        let source = dockerfile_text(read)
             .map_err(|e| user_error(format!("cannot read the Dockerfile from stdin: {e}")))?;
         let given = DockerfileSource::Contents(source.clone().into_bytes());
         return Ok(("<stdin>".to_string(), given, source));
@@ -298,13 +299,31 @@ fn read_dockerfile(
         ),
         None => (context.join("Dockerfile"), DockerfileSource::Default),
     };
-    let source = std::fs::read_to_string(&path).map_err(|e| {
+    let read = crate::bounded::read_file_at_most(&path, MAX_INPUT_BYTES);
+    let source = dockerfile_text(read).map_err(|e| {
         user_error(format!(
             "cannot read the Dockerfile {}: {e}",
             path.display()
         ))
     })?;
     Ok((path.display().to_string(), given, source))
+}
+
+/// The text of a Dockerfile read with [`crate::bounded`]: at most 3 MiB, UTF-8.
+fn dockerfile_text(read: std::io::Result<crate::bounded::Bounded>) -> std::io::Result<String> {
+    use crate::bounded::Bounded;
+    match read? {
+        Bounded::Whole(bytes) => String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            )
+        }),
+        Bounded::TooLarge => Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {MAX_INPUT_BYTES} bytes (3 MiB), the most dockjob reads of a Dockerfile"),
+        )),
+    }
 }
 
 /// A `-t` value: a name with an optional tag, never a digest (as `docker build` says).

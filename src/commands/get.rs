@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
 
 use super::state::{
-    namespace, no_resources, not_found, now, open_store, parse_target, selector_matches,
-    unknown_type, Kind,
+    check_selector, namespace, no_resources, not_found, now, open_store, parse_target,
+    selector_matches, unknown_type, Kind,
 };
 use crate::cli::{GetArgs, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
@@ -162,6 +162,7 @@ pub async fn get(global: &GlobalArgs, args: &GetArgs) -> anyhow::Result<ExitStat
         return Ok(ExitStatus::Failure);
     };
     let format = parse_format(args.output.as_deref(), args)?;
+    check_selector(kind, args.selector.as_deref())?;
     let store = open_store(global)?;
     super::controller::revive_orphans(&store, global);
     let ns = namespace(global);

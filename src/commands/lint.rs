@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::ignore_file_for;
+use crate::bounded::{Bounded, MAX_INPUT_BYTES};
 use crate::cli::{FailOn, LintArgs, LintFormat};
 use crate::context::dockerignore::IgnoreFile;
 use crate::dockerfile::lint::{lint as lint_dockerfile, Diagnostic, LintOptions, Severity};
@@ -26,8 +27,17 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let mut failed = false;
     let mut reports = Vec::new();
     for file in &files {
-        let bytes =
-            std::fs::read(file).map_err(|e| user_error(format!("{}: {e}", file.display())))?;
+        // At most 3 MiB, so `lint /dev/zero` is refused, not read until memory runs out.
+        let bytes = match crate::bounded::read_file_at_most(file, MAX_INPUT_BYTES) {
+            Ok(Bounded::Whole(bytes)) => bytes,
+            Ok(Bounded::TooLarge) => {
+                return Err(user_error(format!(
+                    "{}: larger than {MAX_INPUT_BYTES} bytes (3 MiB), the most dockjob reads of a Dockerfile",
+                    file.display()
+                )))
+            }
+            Err(e) => return Err(user_error(format!("{}: {e}", file.display()))),
+        };
         let name = file.display().to_string();
         let source = String::from_utf8_lossy(&bytes);
         let parsed = match dockerfile::parse_bytes(&bytes) {

@@ -30,7 +30,8 @@ pub async fn run<E: PodRuntime>(
         )));
     }
     let path = args.file.to_string_lossy().into_owned();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
+    let flag = global.namespace.clone();
+    let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
     let (interrupt_sender, interrupts) = watch_interrupts()?;

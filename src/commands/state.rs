@@ -94,68 +94,34 @@ pub fn no_resources(namespace: Option<&str>) -> String {
     }
 }
 
-/// Whether `labels` match a label selector (`a=b,c!=d,e,!f`; `==` and `in (…)` too).
+/// Whether `labels` match a label selector, parsed as the API server parses it
+/// ([`crate::selector`]); one that does not parse matches nothing (callers check it first
+/// with [`check_selector`]).
 pub fn selector_matches(
     selector: &str,
     labels: Option<&std::collections::BTreeMap<String, String>>,
 ) -> bool {
-    let empty = std::collections::BTreeMap::new();
-    let labels = labels.unwrap_or(&empty);
-    split_requirements(selector).iter().all(|req| {
-        let req = req.trim();
-        if req.is_empty() {
-            return true;
-        }
-        if let Some((key, values)) = req.split_once(" notin ") {
-            let values = set_values(values);
-            return labels.get(key.trim()).is_none_or(|v| !values.contains(v));
-        }
-        if let Some((key, values)) = req.split_once(" in ") {
-            let values = set_values(values);
-            return labels.get(key.trim()).is_some_and(|v| values.contains(v));
-        }
-        if let Some((key, value)) = req.split_once("!=") {
-            return labels.get(key.trim()) != Some(&value.trim().to_string());
-        }
-        if let Some((key, value)) = req.split_once("==").or_else(|| req.split_once('=')) {
-            return labels.get(key.trim()) == Some(&value.trim().to_string());
-        }
-        if let Some(key) = req.strip_prefix('!') {
-            return !labels.contains_key(key.trim());
-        }
-        labels.contains_key(req)
+    crate::selector::parse(selector).is_ok_and(|s| s.matches(labels))
+}
+
+/// A `-l` value that does not parse: kubectl's text for the API server's BadRequest
+/// (cli-runtime `Selector.Visit` around apiserver's `labels.Parse` error).
+pub fn check_selector(kind: Kind, selector: Option<&str>) -> anyhow::Result<()> {
+    let Some(selector) = selector else {
+        return Ok(());
+    };
+    crate::selector::parse(selector).map(|_| ()).map_err(|e| {
+        let resource = match kind {
+            Kind::Job => "batch/v1, Resource=jobs",
+            Kind::Pod => "/v1, Resource=pods",
+            Kind::Event => "/v1, Resource=events",
+        };
+        crate::error::user_error(format!(
+            "Error from server (BadRequest): Unable to find {} that match label selector {}, field selector \"\": {e}",
+            crate::job::field::go_quote(resource),
+            crate::job::field::go_quote(selector)
+        ))
     })
-}
-
-/// Splits on commas outside parentheses.
-fn split_requirements(selector: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut depth = 0;
-    for c in selector.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(String::new());
-                continue;
-            }
-            _ => {}
-        }
-        if let Some(last) = parts.last_mut() {
-            last.push(c);
-        }
-    }
-    parts
-}
-
-fn set_values(values: &str) -> Vec<String> {
-    values
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .collect()
 }
 
 #[cfg(test)]

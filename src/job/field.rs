@@ -214,6 +214,47 @@ pub enum JobInputError {
         /// What is not supported, and what to do instead.
         message: String,
     },
+    /// The input is larger than the API server accepts (kubectl's text for its 413 answer,
+    /// apiserver `limitedReadBody`).
+    #[error("Error from server (RequestEntityTooLarge): error when creating {origin:?}: Request entity too large: limit is {limit}")]
+    TooLarge {
+        /// File name (or `-`).
+        origin: String,
+        /// The bound, in bytes.
+        limit: u64,
+    },
+    /// The YAML nests deeper than dockjob parses (refused before parsing, see
+    /// `load::MAX_DEPTH`).
+    #[error("{origin}: line {line} column {column}: the YAML nests deeper than {limit} levels (a Job manifest needs about 20; deeper input is refused before it is parsed)")]
+    TooDeep {
+        /// File name (or `-`).
+        origin: String,
+        /// 1-based line of the first token past the limit.
+        line: usize,
+        /// 1-based column of it.
+        column: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A mapping key that is not a string, number or boolean (`~: 1`, `[a]: 1`), which
+    /// kubectl's YAML-to-JSON conversion cannot turn into a JSON key.
+    #[error("{origin}: error converting YAML to JSON: {path}: unsupported map key {key} (keys must be strings)")]
+    BadKey {
+        /// File name (or `-`).
+        origin: String,
+        /// Dotted path of the mapping that holds the key (`<root>` for the document).
+        path: String,
+        /// The key, as YAML.
+        key: String,
+    },
+    /// `-n` and the manifest's `metadata.namespace` disagree (kubectl's text).
+    #[error("the namespace from the provided object {found:?} does not match the namespace {flag:?}. You must pass '--namespace={found}' to perform this operation.")]
+    NamespaceMismatch {
+        /// The manifest's namespace.
+        found: String,
+        /// The `-n` value.
+        flag: String,
+    },
     /// Reading the input failed (file I/O only).
     #[error("{origin}: {message}")]
     Read {

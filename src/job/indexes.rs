@@ -31,9 +31,18 @@ pub fn format_indexes(indexes: &BTreeSet<i32>) -> String {
 /// Parses interval text; every index must be below `completions` and intervals must be
 /// ordered and disjoint (`validateIndexesFormat` in `pkg/apis/batch/validation/validation.go`).
 pub fn parse_indexes(text: &str, completions: i32) -> Result<BTreeSet<i32>, String> {
-    let mut set = BTreeSet::new();
+    Ok(parse_intervals(text, completions)?
+        .into_iter()
+        .flat_map(|(lo, hi)| lo..=hi)
+        .collect())
+}
+
+/// [`parse_indexes`] as inclusive intervals, in time linear in the text whatever they span
+/// (validation counts `0-999999999` without listing a billion indexes).
+pub fn parse_intervals(text: &str, completions: i32) -> Result<Vec<(i32, i32)>, String> {
+    let mut intervals = Vec::new();
     if text.is_empty() {
-        return Ok(set);
+        return Ok(intervals);
     }
     let mut previous: Option<i32> = None;
     for part in text.split(',') {
@@ -57,10 +66,10 @@ pub fn parse_indexes(text: &str, completions: i32) -> Result<BTreeSet<i32>, Stri
         if hi >= completions {
             return Err(format!("too large: {hi}"));
         }
-        set.extend(lo..=hi);
+        intervals.push((lo, hi));
         previous = Some(hi);
     }
-    Ok(set)
+    Ok(intervals)
 }
 
 fn parse_one(s: &str) -> Result<i32, String> {

@@ -1,11 +1,13 @@
 //! Reading Job manifests from a file, a directory (its `.yaml`, `.yml` and `.json` files,
-//! sorted by name) or `-` (stdin). The only file I/O of the job module; parsing is [`super::load`].
+//! sorted by name) or `-` (stdin), each at most 3 MiB ([`crate::bounded::MAX_INPUT_BYTES`],
+//! the API server's request limit) and never read past that. The only file I/O of the job
+//! module; parsing is [`super::load`].
 
-use std::io::Read;
 use std::path::Path;
 
 use super::field::JobInputError;
-use super::load::{load_jobs_with_rng, LoadedJob};
+use super::load::{load_jobs_in, load_jobs_with_rng, LoadedJob};
+use crate::bounded::{read_at_most, read_file_at_most, Bounded, MAX_INPUT_BYTES};
 
 /// [`load_jobs_with_rng`] with UIDs from the operating system's randomness.
 pub fn load_jobs(source: &str, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
@@ -14,24 +16,24 @@ pub fn load_jobs(source: &str, origin: &str) -> Result<Vec<LoadedJob>, JobInputE
 
 /// Loads every Job from `path` (`-` reads stdin).
 pub fn load_path(path: &str) -> Result<Vec<LoadedJob>, JobInputError> {
-    let read_error = |origin: &str, e: std::io::Error| JobInputError::Read {
-        origin: origin.to_string(),
-        message: e.to_string(),
-    };
+    load_path_in(path, None)
+}
+
+/// [`load_path`] with `-n NAMESPACE`: it is the namespace of every manifest that names none,
+/// and a manifest that names another one is kubectl's mismatch error.
+pub fn load_path_in(path: &str, namespace: Option<&str>) -> Result<Vec<LoadedJob>, JobInputError> {
+    let load = |text: &str, origin: &str| load_jobs_in(text, origin, namespace, &mut rand::rng());
     if path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| read_error("-", e))?;
-        return load_jobs(&text, "-");
+        let text = read_text(read_at_most(std::io::stdin().lock(), MAX_INPUT_BYTES), "-")?;
+        return load(&text, "-");
     }
     let p = Path::new(path);
     if !p.is_dir() {
-        let text = std::fs::read_to_string(p).map_err(|e| read_error(path, e))?;
-        return load_jobs(&text, path);
+        let text = read_text(read_file_at_most(p, MAX_INPUT_BYTES), path)?;
+        return load(&text, path);
     }
     let mut files: Vec<_> = std::fs::read_dir(p)
-        .map_err(|e| read_error(path, e))?
+        .map_err(|e| read_error(path, &e))?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|f| {
@@ -50,8 +52,29 @@ pub fn load_path(path: &str) -> Result<Vec<LoadedJob>, JobInputError> {
     let mut jobs = Vec::new();
     for file in files {
         let origin = file.display().to_string();
-        let text = std::fs::read_to_string(&file).map_err(|e| read_error(&origin, e))?;
-        jobs.extend(load_jobs(&text, &origin)?);
+        let text = read_text(read_file_at_most(&file, MAX_INPUT_BYTES), &origin)?;
+        jobs.extend(load(&text, &origin)?);
     }
     Ok(jobs)
+}
+
+fn read_error(origin: &str, e: &std::io::Error) -> JobInputError {
+    JobInputError::Read {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The text of a bounded read, or why there is none.
+fn read_text(read: std::io::Result<Bounded>, origin: &str) -> Result<String, JobInputError> {
+    match read.map_err(|e| read_error(origin, &e))? {
+        Bounded::TooLarge => Err(JobInputError::TooLarge {
+            origin: origin.to_string(),
+            limit: MAX_INPUT_BYTES,
+        }),
+        Bounded::Whole(bytes) => String::from_utf8(bytes).map_err(|_| JobInputError::Read {
+            origin: origin.to_string(),
+            message: "stream did not contain valid UTF-8".to_string(),
+        }),
+    }
 }

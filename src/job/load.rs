@@ -1,5 +1,9 @@
 //! Reading `batch/v1` Job manifests: YAML documents → defaulted, admitted, validated
 //! [`Job`]s plus warnings. Pure: takes text, returns data (file reading is in [`super::input`]).
+//!
+//! Before parsing, the nesting is bounded ([`super::yaml_depth`]); every mapping key must be a
+//! string, number or boolean (as kubectl's YAML-to-JSON conversion), so the unknown-field check
+//! always sees the whole document.
 
 use k8s_openapi::api::batch::v1::Job;
 use rand::Rng;
@@ -9,6 +13,7 @@ use super::defaults::{admit, apply_defaults};
 use super::field::JobInputError;
 use super::names::random_uid;
 use super::validate::{ignored_field_warnings, validate_job};
+use super::yaml_depth::MAX_DEPTH;
 
 /// A Job ready to run: defaults applied, UID and selector assigned, validation passed.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,11 +35,31 @@ pub fn load_jobs_with_rng(
     origin: &str,
     rng: &mut impl Rng,
 ) -> Result<Vec<LoadedJob>, JobInputError> {
+    load_jobs_in(source, origin, None, rng)
+}
+
+/// [`load_jobs_with_rng`] with `-n`: the namespace of every Job that names none (before
+/// defaulting, so it is validated like one written in the manifest); a Job that names another
+/// is kubectl's mismatch error.
+pub fn load_jobs_in(
+    source: &str,
+    origin: &str,
+    namespace: Option<&str>,
+    rng: &mut impl Rng,
+) -> Result<Vec<LoadedJob>, JobInputError> {
     let yaml_error = |e: serde_yaml_ng::Error| JobInputError::Yaml {
         origin: origin.to_string(),
         message: e.to_string(),
     };
-    // First pass: untyped, to check kinds and skip empty documents.
+    if let Some((line, column)) = super::yaml_depth::first_too_deep(source, MAX_DEPTH) {
+        return Err(JobInputError::TooDeep {
+            origin: origin.to_string(),
+            line,
+            column,
+            limit: MAX_DEPTH,
+        });
+    }
+    // First pass: untyped, to check kinds and keys and skip empty documents.
     let mut wanted = Vec::new();
     for (i, document) in serde_yaml_ng::Deserializer::from_str(source).enumerate() {
         let value = serde_yaml_ng::Value::deserialize(document).map_err(yaml_error)?;
@@ -43,7 +68,16 @@ pub fn load_jobs_with_rng(
             continue;
         }
         check_kind(&value, origin, i + 1)?;
-        wanted.push(Some(value));
+        let json = to_json(&value, "").map_err(|(path, key)| JobInputError::BadKey {
+            origin: origin.to_string(),
+            path: if path.is_empty() {
+                "<root>".to_string()
+            } else {
+                path
+            },
+            key,
+        })?;
+        wanted.push(Some(json));
     }
     // Second pass: typed, straight from the text so errors keep their line and column.
     let mut jobs = Vec::new();
@@ -53,6 +87,18 @@ pub fn load_jobs_with_rng(
         };
         let mut job = Job::deserialize(document).map_err(yaml_error)?;
         reject_unknown_fields(&untyped, &job, origin)?;
+        if let Some(flag) = namespace {
+            match job.metadata.namespace.as_deref().filter(|n| !n.is_empty()) {
+                None => job.metadata.namespace = Some(flag.to_string()),
+                Some(found) if found != flag => {
+                    return Err(JobInputError::NamespaceMismatch {
+                        found: found.to_string(),
+                        flag: flag.to_string(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
         jobs.push(prepare(&mut job, origin, rng).map(|warnings| LoadedJob { job, warnings })?);
     }
     if jobs.is_empty() {
@@ -61,6 +107,55 @@ pub fn load_jobs_with_rng(
         });
     }
     Ok(jobs)
+}
+
+/// The document as JSON, keys converted as kubectl's YAML-to-JSON conversion does
+/// (sigs.k8s.io/yaml `convertToJSONableObject`: numbers and booleans become their text).
+/// Any other key (null, a sequence, a mapping) is `Err((path of its mapping, the key))`:
+/// JSON cannot hold it, and dropping it would hide the rest of the mapping from the
+/// unknown-field check.
+fn to_json(
+    value: &serde_yaml_ng::Value,
+    path: &str,
+) -> Result<serde_json::Value, (String, String)> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match value {
+        Y::Null => serde_json::Value::Null,
+        Y::Bool(b) => serde_json::Value::Bool(*b),
+        Y::Number(n) => serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
+        Y::String(s) => serde_json::Value::String(s.clone()),
+        Y::Sequence(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in map {
+                let key = match key {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => {
+                        let shown = serde_yaml_ng::to_string(other)
+                            .map(|s| s.trim_end().to_string())
+                            .unwrap_or_else(|_| "?".to_string());
+                        return Err((path.to_string(), shown));
+                    }
+                };
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                out.insert(key, to_json(item, &child)?);
+            }
+            serde_json::Value::Object(out)
+        }
+        Y::Tagged(tagged) => to_json(&tagged.value, path)?,
+    })
 }
 
 /// Defaults, admission and validation of one decoded Job, as the API server's create path.
@@ -109,14 +204,13 @@ fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String
 
 /// Strict field validation: a misspelt field is an error, not silently dropped.
 fn reject_unknown_fields(
-    untyped: &serde_yaml_ng::Value,
+    input: &serde_json::Value,
     job: &Job,
     origin: &str,
 ) -> Result<(), JobInputError> {
-    let (Ok(input), Ok(typed)) = (serde_json::to_value(untyped), serde_json::to_value(job)) else {
-        return Ok(());
-    };
-    let fields = super::strict::unknown_fields(&input, &typed);
+    // A Job always serializes; were it not to, every field would be reported unknown.
+    let typed = serde_json::to_value(job).unwrap_or_default();
+    let fields = super::strict::unknown_fields(input, &typed);
     if fields.is_empty() {
         return Ok(());
     }

@@ -3,7 +3,8 @@
 //! Pure parts (no tokio, no bollard, no filesystem, no clock, no printing):
 //! [`load`] (YAML → defaulted, validated Job), [`defaults`], [`validate`], [`field`] (error
 //! wording), [`pod`] (pod template → container), [`expansion`], [`quantity`], [`names`],
-//! [`indexes`], [`backoff`] and [`controller`] (the state machine).
+//! [`indexes`], [`backoff`], [`controller`] (the state machine) and [`yaml_depth`] (the
+//! nesting bound checked before parsing).
 //! I/O: [`driver`] runs a controller against a [`crate::engine::PodRuntime`];
 //! [`input`] reads manifests from files, directories or stdin.
 //!
@@ -60,6 +61,7 @@ pub mod pod;
 pub mod quantity;
 pub mod strict;
 pub mod validate;
+pub mod yaml_depth;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};
 pub use field::JobInputError;

@@ -17,8 +17,26 @@ pub fn validate_job(job: &Job) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let name = job.metadata.name.as_deref().unwrap_or("");
     validate_name(name, &mut errs);
+    // `ValidateObjectMeta`: name, namespace, labels, annotations.
+    let namespace = job.metadata.namespace.as_deref().unwrap_or("");
+    if namespace.is_empty() {
+        errs.push(FieldError::required("metadata.namespace", ""));
+    }
+    for msg in dns1123_label_errors(namespace)
+        .into_iter()
+        .filter(|_| !namespace.is_empty())
+    {
+        errs.push(FieldError::invalid(
+            "metadata.namespace",
+            FieldValue::Str(namespace.to_string()),
+            msg,
+        ));
+    }
     if let Some(labels) = job.metadata.labels.as_ref() {
         pod_template::validate_label_values(labels, "metadata.labels", &mut errs);
+    }
+    if let Some(annotations) = job.metadata.annotations.as_ref() {
+        validate_annotations(annotations, "metadata.annotations", &mut errs);
     }
     let Some(spec) = job.spec.as_ref() else {
         errs.push(FieldError::required("spec", ""));
@@ -99,8 +117,85 @@ pub fn dns1123_subdomain_error(value: &str) -> Option<String> {
 
 /// Whether `value` is a DNS-1123 label (≤ 63 characters, no dots).
 pub fn is_dns1123_label(value: &str) -> bool {
-    value.len() <= 63
-        && regex::Regex::new("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").is_ok_and(|re| re.is_match(value))
+    dns1123_label_errors(value).is_empty()
+}
+
+const DNS1123_LABEL: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+
+/// apimachinery `IsDNS1123Label`'s messages (empty when `value` is a label). An empty value
+/// is refused by the regex, as there.
+pub fn dns1123_label_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push("must be no more than 63 characters".to_string());
+    }
+    let matches = |pattern: String| regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(value));
+    if !matches(format!("^{DNS1123_LABEL}$")) {
+        if matches(format!("^{DNS1123_LABEL}(\\.{DNS1123_LABEL})*$")) {
+            // A valid subdomain that is not a label: the length was checked, so it is the dots.
+            errs.push("must not contain dots".to_string());
+        } else {
+            errs.push(format!("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{DNS1123_LABEL}')"));
+        }
+    }
+    errs
+}
+
+/// apimachinery `TotalAnnotationSizeLimitB`: keys and values together, in bytes.
+pub const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
+
+/// apimachinery `ValidateAnnotations`: every key a qualified name (case-insensitive), and
+/// keys plus values at most 256 KiB.
+fn validate_annotations(
+    annotations: &std::collections::BTreeMap<String, String>,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    for key in annotations.keys() {
+        for msg in qualified_name_errors(&key.to_lowercase()) {
+            errs.push(FieldError::invalid(path, FieldValue::Str(key.clone()), msg));
+        }
+    }
+    let total: usize = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if total > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errs.push(FieldError::new_too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT));
+    }
+}
+
+const QUALIFIED_NAME: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/// apimachinery `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name of
+/// at most 63 characters; the messages in its order.
+pub fn qualified_name_errors(value: &str) -> Vec<String> {
+    let regex_error = format!("{QUALIFIED_NAME_MSG} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '{QUALIFIED_NAME}')");
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = value.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else if let Some(msg) = dns1123_subdomain_error(prefix) {
+                errs.push(format!("prefix part {msg}"));
+            }
+            *name
+        }
+        _ => {
+            errs.push(format!("a qualified name {regex_error} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push("name part must be no more than 63 characters".to_string());
+    }
+    let re = regex::Regex::new(&format!("^{QUALIFIED_NAME}$"));
+    if !re.is_ok_and(|re| re.is_match(name)) {
+        errs.push(format!("name part {regex_error}"));
+    }
+    errs
 }
 
 /// One warning per set field that dockjob cannot honour on a single machine.

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::batch::v1::JobSpec;
+use k8s_openapi::api::batch::v1::{JobSpec, PodFailurePolicyOnPodConditionsPattern, SuccessPolicy};
 
 use super::super::field::{FieldError, FieldValue};
-use super::super::indexes::parse_indexes;
+use super::super::indexes::parse_intervals;
 use super::is_dns1123_label;
 
 const MAX_PARALLELISM_INDEXED: i32 = 100_000;
@@ -16,6 +16,11 @@ const MAX_RULES: usize = 20;
 const COMPLETIONS_SOFT_LIMIT: i32 = 100_000;
 const HIGH_COMPLETIONS_LIMIT: i32 = 10_000;
 const MAX_EXIT_CODES: usize = 255;
+const MAX_POD_CONDITIONS_PATTERNS: usize = 20;
+/// `maxSuccessPolicyRule`.
+const MAX_SUCCESS_POLICY_RULES: usize = 20;
+/// `maxJobSuccessPolicySucceededIndexesLimit`, in bytes.
+const MAX_SUCCEEDED_INDEXES_BYTES: usize = 64 * 1024;
 
 fn is_indexed(spec: &JobSpec) -> bool {
     spec.completion_mode.as_deref() == Some("Indexed")
@@ -123,6 +128,35 @@ pub(super) fn validate_generated_selector(
     };
     let uid = job.metadata.uid.clone().unwrap_or_default();
     let name = job.metadata.name.clone().unwrap_or_default();
+    if uid.is_empty() {
+        errs.push(FieldError::required("metadata.uid", ""));
+    }
+    // `ValidateHasLabel`, legacy labels first: a label the manifest set on the template is
+    // kept by selector generation, and refused here when it is not the generated value.
+    let empty = BTreeMap::new();
+    let template_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.as_ref())
+        .unwrap_or(&empty);
+    for (key, want) in [
+        (LEGACY_LABEL_CONTROLLER_UID, &uid),
+        (LEGACY_LABEL_JOB_NAME, &name),
+        (LABEL_CONTROLLER_UID, &uid),
+        (LABEL_JOB_NAME, &name),
+    ] {
+        let field = format!("spec.template.metadata.labels[{key}]");
+        match template_labels.get(key) {
+            None => errs.push(FieldError::required(field, format!("must be '{want}'"))),
+            Some(actual) if actual != want => errs.push(FieldError::invalid(
+                field,
+                FieldValue::Raw(go_string_map(template_labels)),
+                format!("must be '{want}'"),
+            )),
+            Some(_) => {}
+        }
+    }
     let expected: BTreeMap<&str, &str> = BTreeMap::from([
         (LABEL_CONTROLLER_UID, uid.as_str()),
         (LABEL_JOB_NAME, name.as_str()),
@@ -141,7 +175,7 @@ pub(super) fn validate_generated_selector(
     if !matches {
         errs.push(FieldError::invalid(
             "spec.selector",
-            FieldValue::Raw(serde_json::to_string(selector).unwrap_or_default()),
+            FieldValue::Raw(go_label_selector(selector)),
             "`selector` not auto-generated",
         ));
     }
@@ -175,13 +209,59 @@ pub(super) fn validate_selector(spec: &JobSpec, errs: &mut Vec<FieldError>) {
         }
     });
     if !(matches_labels && matches_expressions) {
-        let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
         errs.push(FieldError::invalid(
             "spec.template.metadata.labels",
-            FieldValue::Raw(format!("map[string]string{{{}}}", shown.join(", "))),
+            FieldValue::Raw(go_string_map(labels)),
             "`selector` does not match template `labels`",
         ));
     }
+}
+
+/// A `map[string]string` as Go's `%#v` prints it (keys sorted).
+fn go_string_map(map: &BTreeMap<String, String>) -> String {
+    let shown: Vec<String> = map
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                super::super::field::go_quote(k),
+                super::super::field::go_quote(v)
+            )
+        })
+        .collect();
+    format!("map[string]string{{{}}}", shown.join(", "))
+}
+
+/// A `metav1.LabelSelector` as Go's `%#v` prints it (the value `field.Invalid` is given).
+fn go_label_selector(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+) -> String {
+    use super::super::field::go_quote;
+    let labels = selector
+        .match_labels
+        .as_ref()
+        .map_or("map[string]string(nil)".to_string(), go_string_map);
+    let expressions = match selector.match_expressions.as_ref() {
+        None => "[]v1.LabelSelectorRequirement(nil)".to_string(),
+        Some(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|e| {
+                    let values = e.values.as_ref().map_or("[]string(nil)".to_string(), |v| {
+                        let quoted: Vec<String> = v.iter().map(|s| go_quote(s)).collect();
+                        format!("[]string{{{}}}", quoted.join(", "))
+                    });
+                    format!(
+                        "v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{values}}}",
+                        go_quote(&e.key),
+                        go_quote(&e.operator)
+                    )
+                })
+                .collect();
+            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
+        }
+    };
+    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{expressions}}}")
 }
 
 /// Extra limits when completions exceed 100000 with backoffLimitPerIndex.
@@ -274,49 +354,90 @@ pub(super) fn validate_pod_failure_policy(spec: &JobSpec, errs: &mut Vec<FieldEr
                 &["Count", "FailIndex", "FailJob", "Ignore"],
             )),
         }
-        match (&rule.on_exit_codes, &rule.on_pod_conditions) {
-            (Some(_), Some(conds)) if !conds.is_empty() => errs.push(FieldError::invalid(
+        if let Some(codes) = rule.on_exit_codes.as_ref() {
+            let path = format!("{path}.onExitCodes");
+            match codes.operator.as_str() {
+                "In" | "NotIn" => {}
+                "" => errs.push(FieldError::required(
+                    format!("{path}.operator"),
+                    "valid values: [\"In\" \"NotIn\"]",
+                )),
+                other => errs.push(FieldError::not_supported(
+                    format!("{path}.operator"),
+                    other,
+                    &["In", "NotIn"],
+                )),
+            }
+            if let Some(name) = codes.container_name.as_deref() {
+                if !container_names.contains(&name) {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.containerName"),
+                        FieldValue::Str(name.into()),
+                        "must be one of the container or initContainer names in the pod template",
+                    ));
+                }
+            }
+            validate_exit_code_values(&codes.values, &codes.operator, &path, errs);
+        }
+        let conditions = rule.on_pod_conditions.as_deref().unwrap_or(&[]);
+        if !conditions.is_empty() {
+            validate_on_pod_conditions(conditions, &format!("{path}.onPodConditions"), errs);
+        }
+        if rule.on_exit_codes.is_some() && !conditions.is_empty() {
+            errs.push(FieldError::invalid(
                 path.clone(),
                 FieldValue::Raw(
                     "specifying both OnExitCodes and OnPodConditions is not supported".into(),
                 ),
                 "",
-            )),
-            (None, None) => errs.push(FieldError::invalid(
+            ));
+        }
+        if rule.on_exit_codes.is_none() && conditions.is_empty() {
+            errs.push(FieldError::invalid(
                 path.clone(),
                 FieldValue::Raw(
                     "specifying one of OnExitCodes and OnPodConditions is required".into(),
                 ),
                 "",
-            )),
-            _ => {}
+            ));
         }
-        let Some(codes) = rule.on_exit_codes.as_ref() else {
-            continue;
-        };
-        let path = format!("{path}.onExitCodes");
-        match codes.operator.as_str() {
-            "In" | "NotIn" => {}
+    }
+}
+
+/// `validatePodFailurePolicyRuleOnPodConditions`: at most 20 patterns, each with a qualified
+/// condition type and a status of True, False or Unknown. They are validated although no
+/// pod on one engine ever gets such a condition (see `ignored_field_warnings`).
+fn validate_on_pod_conditions(
+    conditions: &[PodFailurePolicyOnPodConditionsPattern],
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    if conditions.len() > MAX_POD_CONDITIONS_PATTERNS {
+        errs.push(FieldError::too_many(
+            path,
+            conditions.len(),
+            MAX_POD_CONDITIONS_PATTERNS,
+        ));
+    }
+    const STATUSES: [&str; 3] = ["False", "True", "Unknown"];
+    for (j, pattern) in conditions.iter().enumerate() {
+        let pattern_path = format!("{path}[{j}]");
+        for msg in super::qualified_name_errors(&pattern.type_) {
+            errs.push(FieldError::invalid(
+                format!("{pattern_path}.type"),
+                FieldValue::Str(pattern.type_.clone()),
+                msg,
+            ));
+        }
+        let status_path = format!("{pattern_path}.status");
+        match pattern.status.as_str() {
             "" => errs.push(FieldError::required(
-                format!("{path}.operator"),
-                "valid values: [\"In\" \"NotIn\"]",
+                status_path,
+                "valid values: [\"False\" \"True\" \"Unknown\"]",
             )),
-            other => errs.push(FieldError::not_supported(
-                format!("{path}.operator"),
-                other,
-                &["In", "NotIn"],
-            )),
+            s if STATUSES.contains(&s) => {}
+            other => errs.push(FieldError::not_supported(status_path, other, &STATUSES)),
         }
-        if let Some(name) = codes.container_name.as_deref() {
-            if !container_names.contains(&name) {
-                errs.push(FieldError::invalid(
-                    format!("{path}.containerName"),
-                    FieldValue::Str(name.into()),
-                    "must be one of the container or initContainer names in the pod template",
-                ));
-            }
-        }
-        validate_exit_code_values(&codes.values, &codes.operator, &path, errs);
     }
 }
 
@@ -379,7 +500,7 @@ pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
     if !is_indexed(spec) {
         errs.push(FieldError::invalid(
             "spec.successPolicy",
-            FieldValue::Raw(serde_json::to_string(policy).unwrap_or_default()),
+            FieldValue::Raw(go_success_policy(policy)),
             "requires indexed completion mode",
         ));
         return;
@@ -388,6 +509,13 @@ pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
         errs.push(FieldError::required(
             "spec.successPolicy.rules",
             "at least one rules must be specified when the successPolicy is specified",
+        ));
+    }
+    if policy.rules.len() > MAX_SUCCESS_POLICY_RULES {
+        errs.push(FieldError::too_many(
+            "spec.successPolicy.rules",
+            policy.rules.len(),
+            MAX_SUCCESS_POLICY_RULES,
         ));
     }
     let completions = spec.completions.unwrap_or(0);
@@ -399,12 +527,25 @@ pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
                 "at least one of succeededCount or succeededIndexes must be specified",
             ));
         }
-        let mut index_count = None;
+        // `validateSuccessPolicyRule`: each check independent, as there.
+        let mut index_count = 0;
         if let Some(text) = rule.succeeded_indexes.as_deref() {
-            match parse_indexes(text, completions) {
-                Ok(set) => index_count = Some(set.len()),
+            let field = format!("{path}.succeededIndexes");
+            if text.len() > MAX_SUCCEEDED_INDEXES_BYTES {
+                errs.push(FieldError::new_too_long(
+                    field.clone(),
+                    MAX_SUCCEEDED_INDEXES_BYTES,
+                ));
+            }
+            match parse_intervals(text, completions) {
+                Ok(intervals) => {
+                    index_count = intervals
+                        .iter()
+                        .map(|(lo, hi)| i64::from(*hi) - i64::from(*lo) + 1)
+                        .sum();
+                }
                 Err(msg) => errs.push(FieldError::invalid(
-                    format!("{path}.succeededIndexes"),
+                    field,
                     FieldValue::Str(text.into()),
                     format!("error parsing succeededIndexes: {msg}"),
                 )),
@@ -414,21 +555,26 @@ pub(super) fn validate_success_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
             let field = format!("{path}.succeededCount");
             if count < 0 {
                 errs.push(FieldError::invalid(
-                    field,
+                    field.clone(),
                     FieldValue::Int(count.into()),
                     "must be greater than or equal to 0",
                 ));
-            } else if count > completions {
-                errs.push(FieldError::invalid(field, FieldValue::Int(count.into()), format!("must be less than or equal to {completions} (the number of specified completions)")));
-            } else if let Some(n) = index_count.filter(|n| count as usize > *n) {
-                errs.push(FieldError::invalid(field, FieldValue::Int(count.into()), format!("must be less than or equal to {n} (the number of indexes in the specified succeededIndexes field)")));
+            }
+            if count > completions {
+                errs.push(FieldError::invalid(field.clone(), FieldValue::Int(count.into()), format!("must be less than or equal to {completions} (the number of specified completions)")));
+            }
+            if rule.succeeded_indexes.is_some() && i64::from(count) > index_count {
+                errs.push(FieldError::invalid(field, FieldValue::Int(count.into()), format!("must be less than or equal to {index_count} (the number of indexes in the specified succeededIndexes field)")));
             }
         }
     }
 }
 
+/// `validatePodReplacementPolicy`: only a set value is checked (defaulting always sets one).
 pub(super) fn validate_replacement_policy(spec: &JobSpec, errs: &mut Vec<FieldError>) {
-    let policy = spec.pod_replacement_policy.as_deref().unwrap_or("");
+    let Some(policy) = spec.pod_replacement_policy.as_deref() else {
+        return;
+    };
     if spec.pod_failure_policy.is_some() {
         if policy != "Failed" {
             errs.push(FieldError::not_supported(
@@ -444,4 +590,34 @@ pub(super) fn validate_replacement_policy(spec: &JobSpec, errs: &mut Vec<FieldEr
             &["Failed", "TerminatingOrFailed"],
         ));
     }
+}
+
+/// The API server's rendering of an invalid successPolicy: `field.Invalid` with the internal
+/// `batch.SuccessPolicy`, printed with Go's `%#v` (apimachinery `ErrorBody` before 1.34, which
+/// renders such values as JSON instead). Pointers print as Go prints them, with an address
+/// that is meaningless outside the server (and differs on every call there).
+fn go_success_policy(policy: &SuccessPolicy) -> String {
+    const ADDRESS: &str = "0xc000000000";
+    let pointer = |ty: &str, set: bool| {
+        if set {
+            format!("(*{ty})({ADDRESS})")
+        } else {
+            format!("(*{ty})(nil)")
+        }
+    };
+    let rules: Vec<String> = policy
+        .rules
+        .iter()
+        .map(|rule| {
+            format!(
+                "batch.SuccessPolicyRule{{SucceededIndexes:{}, SucceededCount:{}}}",
+                pointer("string", rule.succeeded_indexes.is_some()),
+                pointer("int32", rule.succeeded_count.is_some()),
+            )
+        })
+        .collect();
+    format!(
+        "batch.SuccessPolicy{{Rules:[]batch.SuccessPolicyRule{{{}}}}}",
+        rules.join(", ")
+    )
 }
