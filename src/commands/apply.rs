@@ -1,5 +1,6 @@
 //! `apply -f` and `create -f`: store the Job (created / unchanged / configured, or kubectl's
-//! AlreadyExists and immutable-field errors) and start its detached controller.
+//! AlreadyExists and immutable-field errors) with the engine endpoint it runs on, and start its
+//! detached controller.
 
 use k8s_openapi::api::batch::v1::Job;
 
@@ -7,6 +8,7 @@ use super::controller::{spawn_controller, BACKOFF_SCALE_ANNOTATION};
 use super::print_data;
 use super::state::{now, open_store, DEFAULT_NAMESPACE};
 use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::engine::docker::DockerEngine;
 use crate::error::{user_error, ExitStatus};
 use crate::job::input;
 use crate::store::ApplyOutcome;
@@ -62,17 +64,49 @@ fn namespace_for(global: &GlobalArgs, job: &Job) -> anyhow::Result<String> {
     }
 }
 
+/// The store, with new Jobs remembering the engine `-H` / `DOCKER_HOST` names, once that
+/// engine has answered: a Job stored for an engine that is not there would show `Running`
+/// with nothing running it (exit 3, as `run`, and nothing stored).
+async fn store_for_engine(global: &GlobalArgs) -> anyhow::Result<crate::store::Store> {
+    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    let mut store = open_store(global)?;
+    store.set_engine(engine.endpoint());
+    Ok(store)
+}
+
+/// Starts the controller of a Job just stored; when it cannot start, the Job is taken back
+/// out of the store (nothing would ever run it) before the error is reported.
+fn start_controller(
+    global: &GlobalArgs,
+    store: &mut crate::store::Store,
+    stored: &crate::store::StoredJob,
+    backoff_scale: f64,
+) -> anyhow::Result<()> {
+    let started = spawn_controller(global, &stored.uid, backoff_scale, stored.engine.as_deref());
+    if let Err(error) = started {
+        return Err(match store.remove_job(&stored.uid) {
+            Ok(_) => error.context("the Job was not created"),
+            // Left stored without a lease: the next dockjob command starts its controller.
+            Err(e) => error.context(format!(
+                "the Job stays stored and the next dockjob command starts its controller \
+                 (removing it failed too: {e})"
+            )),
+        });
+    }
+    Ok(())
+}
+
 /// `dockjob apply -f`.
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = open_store(global)?;
+    let mut store = store_for_engine(global).await?;
     super::controller::revive_orphans(&store, global);
     let mut status = ExitStatus::Success;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.apply_job(&ns, &job, now())? {
             ApplyOutcome::Created(stored) => {
-                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                start_controller(global, &mut store, &stored, args.backoff_scale)?;
                 print_data(&format!("job.batch/{name} created"))?;
             }
             ApplyOutcome::Unchanged(_) => print_data(&format!("job.batch/{name} unchanged"))?,
@@ -91,13 +125,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
 /// `dockjob create -f`.
 pub async fn create(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = open_store(global)?;
+    let mut store = store_for_engine(global).await?;
     let mut status = ExitStatus::Success;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.create_job(&ns, &job, now())? {
             Some(stored) => {
-                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                start_controller(global, &mut store, &stored, args.backoff_scale)?;
                 print_data(&format!("job.batch/{name} created"))?;
             }
             None => {

@@ -20,7 +20,7 @@ use crate::job::controller::time;
 use crate::job::driver::{
     resume_foreground, run_foreground_updating, DriverError, PlainOutput, RunOptions,
 };
-use crate::store::{state_dir, Store, StoreRecorder, StoredJob};
+use crate::store::{files, state_dir, Store, StoreRecorder, StoredJob};
 use k8s_openapi::api::batch::v1::Job;
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
@@ -51,22 +51,30 @@ pub fn holder_id() -> String {
 }
 
 /// Starts `dockjob __controller` for a Job, detached: its own process group (Ctrl-C in the
-/// terminal does not reach it), stdin closed, output to the Job's log in the state directory.
+/// terminal does not reach it), stdin closed, output to the Job's log in the state directory
+/// (0600 in a 0700 directory: it names the Job's containers and may quote their output).
+/// `engine` is the endpoint the Job was created on; `None` (a Job stored by an older dockjob)
+/// means `-H`, else `DOCKER_HOST`.
 pub fn spawn_controller(
     global: &GlobalArgs,
     uid: &str,
     backoff_scale: f64,
+    engine: Option<&str>,
 ) -> anyhow::Result<PathBuf> {
+    use anyhow::Context as _;
     use std::os::unix::process::CommandExt;
     let dir = state_dir(global.state_dir.as_deref());
     let log_path = controller_log(&dir, uid);
-    if let Some(parent) = log_path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)?;
+    let log = log_path
+        .parent()
+        .map_or(Ok(()), files::private_dir)
+        .and_then(|()| files::create_private_file(&log_path, true))
+        .with_context(|| {
+            format!(
+                "cannot start the Job's controller: its log {} cannot be written",
+                log_path.display()
+            )
+        })?;
     let exe = std::env::current_exe()?;
     let mut command = std::process::Command::new(exe);
     command
@@ -79,10 +87,12 @@ pub fn spawn_controller(
         .stdout(log.try_clone()?)
         .stderr(log)
         .process_group(0);
-    if let Some(host) = &global.host {
+    if let Some(host) = engine.or(global.host.as_deref()) {
         command.arg("--host").arg(host);
     }
-    command.spawn()?;
+    command
+        .spawn()
+        .context("cannot start the Job's controller (dockjob __controller)")?;
     Ok(log_path)
 }
 
@@ -98,17 +108,27 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
                 .lease_renewed_at
                 .is_some_and(|renewed| time::add(renewed, LEASE_TTL) < now);
             // A finished Job still waiting for its ttlSecondsAfterFinished needs a controller
-            // too: its own died, or the `run` that ran it could not start one.
+            // too: its own died, or the `run` that ran it could not start one. An unfinished
+            // Job that no controller ever ran (its `apply` died between storing it and
+            // starting one) needs its first, once a controller would have taken the lease.
+            let never_started = check.never_ran
+                && check.lease_renewed_at.is_none()
+                && time::add(check.created_at, LEASE_TTL) < now;
             let orphaned = if check.finished {
                 check.lease_renewed_at.is_none() || dead
             } else {
-                dead
+                dead || never_started
             };
             if !orphaned {
                 continue;
             }
             if let Some(job) = store.get_job_by_uid(&check.uid)? {
-                spawn_controller(global, &job.uid, stored_backoff_scale(&job))?;
+                spawn_controller(
+                    global,
+                    &job.uid,
+                    stored_backoff_scale(&job),
+                    job.engine.as_deref(),
+                )?;
             }
         }
         Ok(())
@@ -149,7 +169,9 @@ pub async fn run_controller(
     }
     let name = stored.job.metadata.name.clone().unwrap_or_default();
     eprintln!("{}: controller for job.batch/{name} ({holder})", now());
-    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    // The engine the Job was created on, whatever -H this process was given.
+    let endpoint = stored.engine.as_deref().or(global.host.as_deref());
+    let engine = DockerEngine::connect(endpoint).await?;
     let (kill, interrupts) = watch::channel(0u32);
     let (spec_sender, spec_updates) = watch::channel(None);
     let beats = Heartbeat {
@@ -164,7 +186,6 @@ pub async fn run_controller(
         Ok(())
     } else {
         drive(
-            global,
             &dir,
             &engine,
             stored.job.clone(),
@@ -191,7 +212,6 @@ pub async fn run_controller(
 /// Runs the Job, or resumes it from its input log when a controller ran it before; when the
 /// engine goes away (restart), waits for it and resumes again.
 async fn drive(
-    global: &GlobalArgs,
     dir: &Path,
     first_engine: &DockerEngine,
     job: Job,
@@ -242,18 +262,18 @@ async fn drive(
                     "{}: the engine went away; waiting for it to come back",
                     now()
                 );
-                engine = Some(reconnect(global).await);
+                engine = Some(reconnect(first_engine.endpoint()).await);
             }
             Err(e) => return Err(e.into()),
         }
     }
 }
 
-/// Waits until the engine answers again.
-async fn reconnect(global: &GlobalArgs) -> DockerEngine {
+/// Waits until the engine at `endpoint` answers again.
+async fn reconnect(endpoint: &str) -> DockerEngine {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if let Ok(engine) = DockerEngine::connect(global.host.as_deref()).await {
+        if let Ok(engine) = DockerEngine::connect(Some(endpoint)).await {
             if engine.list_containers(&[]).await.is_ok() {
                 return engine;
             }
@@ -388,6 +408,7 @@ pub struct ForegroundJob {
     holder: String,
     heartbeat: tokio::task::JoinHandle<()>,
     dir: PathBuf,
+    keep_lease: bool,
 }
 
 impl ForegroundJob {
@@ -400,11 +421,21 @@ impl ForegroundJob {
     pub fn recorder_store(&self) -> anyhow::Result<Store> {
         Ok(Store::open(&self.dir)?)
     }
+
+    /// Stops the heartbeat but leaves the lease to expire instead of releasing it: the store
+    /// lacks the end of the run, and the next dockjob command that finds the lease expired
+    /// starts a controller that adopts the Job's containers and records how it ended.
+    pub fn abandon(mut self) {
+        self.keep_lease = true;
+    }
 }
 
 impl Drop for ForegroundJob {
     fn drop(&mut self) {
         self.heartbeat.abort();
+        if self.keep_lease {
+            return;
+        }
         if let Ok(mut store) = Store::open(&self.dir) {
             let _ = store.release_lease(&self.uid, &self.holder);
         }
@@ -417,10 +448,12 @@ impl Drop for ForegroundJob {
 pub fn store_foreground_job(
     global: &GlobalArgs,
     job: &mut k8s_openapi::api::batch::v1::Job,
+    engine: &str,
     kill: watch::Sender<u32>,
 ) -> anyhow::Result<ForegroundJob> {
     let dir = state_dir(global.state_dir.as_deref());
     let mut store = open_store(global)?;
+    store.set_engine(engine);
     let ns = job
         .metadata
         .namespace
@@ -461,6 +494,7 @@ pub fn store_foreground_job(
         holder,
         heartbeat,
         dir,
+        keep_lease: false,
     })
 }
 

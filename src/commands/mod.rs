@@ -58,9 +58,14 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Create(args) => apply::create(&cli.global, &args).await,
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
-        Command::Logs(args) => logs::logs(&connect(host).await?, &cli.global, &args).await,
+        Command::Logs(args) => {
+            // The engine the Job was created on, whatever -H or DOCKER_HOST say now.
+            let endpoint = state::logs_endpoint(&cli.global, &args.target);
+            let engine = connect(endpoint.as_deref().or(host)).await?;
+            logs::logs(&engine, &cli.global, &args).await
+        }
         Command::Wait(args) => wait::wait(&cli.global, &args).await,
-        Command::Delete(args) => delete::delete(&connect(host).await?, &cli.global, &args).await,
+        Command::Delete(args) => delete::delete(&cli.global, &args).await,
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
