@@ -72,9 +72,13 @@ impl TestEnv {
         format!("{TEST_LABEL}={}", self.id)
     }
 
-    /// A `dockjob` command isolated from the user's Docker config.
+    /// A `dockjob` command isolated from the user's Docker config. `DOCKJOB_TEST_BIN` names
+    /// another binary than the one cargo built with the tests (a copy taken right after the
+    /// build, when several worktrees share one target directory).
     pub fn dockjob(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dockjob"));
+        let binary = std::env::var_os("DOCKJOB_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_dockjob").into());
+        let mut command = Command::new(binary);
         command
             .env("DOCKER_CONFIG", self.dir.path().join("docker-config"))
             .env("DOCKJOB_STATE_DIR", self.dir.path().join("state"))
