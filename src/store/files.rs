@@ -166,7 +166,7 @@ pub fn describe_sqlite(path: &str, error: &rusqlite::Error) -> String {
         ErrorCode::NotADatabase => format!("is not a SQLite database (damaged, or another program's file): {aside}"),
         ErrorCode::DatabaseCorrupt => format!("is damaged (SQLite: {detail}): {aside}"),
         ErrorCode::DiskFull => format!(
-            "the disk is full (SQLite could not write {path}): free space on {} {elsewhere}",
+            "the disk is full, so it cannot be written: free space on {}, {elsewhere}",
             dir.display()
         ),
         ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
@@ -176,7 +176,7 @@ pub fn describe_sqlite(path: &str, error: &rusqlite::Error) -> String {
         | ErrorCode::CannotOpen
         | ErrorCode::PermissionDenied
         | ErrorCode::SystemIoFailure => match access_problem(dir, Path::new(path)) {
-            Some(problem) => format!("{problem}: make it writable, {elsewhere}"),
+            Some((problem, remedy)) => format!("{problem}: {remedy}, {elsewhere}"),
             None if failure.code == ErrorCode::SystemIoFailure => format!(
                 "an I/O error (SQLite: {detail}): check the disk (dmesg), {elsewhere}"
             ),
@@ -186,8 +186,9 @@ pub fn describe_sqlite(path: &str, error: &rusqlite::Error) -> String {
     }
 }
 
-/// Why `file` in `dir` cannot be written, when the filesystem or the permissions say so.
-fn access_problem(dir: &Path, file: &Path) -> Option<String> {
+/// Why `file` in `dir` cannot be written, when the filesystem or the permissions say so, and
+/// what would help.
+fn access_problem(dir: &Path, file: &Path) -> Option<(String, &'static str)> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt as _;
     let c_dir = CString::new(dir.as_os_str().as_bytes()).ok()?;
@@ -196,26 +197,26 @@ fn access_problem(dir: &Path, file: &Path) -> Option<String> {
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(c_dir.as_ptr(), &mut stat) } == 0 {
         if stat.f_flag & libc::ST_RDONLY != 0 {
-            return Some(format!(
-                "it is on a read-only filesystem ({})",
-                dir.display()
-            ));
+            let problem = format!("it is on a read-only filesystem ({})", dir.display());
+            return Some((problem, "remount it read-write"));
         }
         if stat.f_bavail == 0 {
-            return Some(format!("the disk holding {} is full", dir.display()));
+            let problem = format!("the disk holding {} is full", dir.display());
+            return Some((problem, "free space there"));
         }
     }
     // SAFETY: access only reads the path.
     if unsafe { libc::access(c_dir.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
-        return Some(format!(
-            "its directory {} is not writable by you",
-            dir.display()
-        ));
+        let problem = format!("its directory {} is not writable by you", dir.display());
+        return Some((problem, "make it writable"));
     }
     let c_file = CString::new(file.as_os_str().as_bytes()).ok()?;
     // SAFETY: as above.
     if file.exists() && unsafe { libc::access(c_file.as_ptr(), libc::W_OK) } != 0 {
-        return Some("the file is not writable by you".to_string());
+        return Some((
+            "the file is not writable by you".to_string(),
+            "make it writable",
+        ));
     }
     None
 }
