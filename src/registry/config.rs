@@ -409,8 +409,7 @@ mod tests {
 
     fn error_for(text: &str) -> String {
         DockerConfig::from_json(PathBuf::from("/cfg/config.json"), text)
-            .err()
-            .expect("a malformed config")
+            .expect_err("a malformed config")
             .to_string()
     }
 
