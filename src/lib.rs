@@ -17,6 +17,7 @@ pub mod context;
 pub mod dockerfile;
 pub mod engine;
 pub mod error;
+pub mod external;
 pub mod image_ref;
 pub mod job;
 pub mod progress;

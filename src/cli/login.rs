@@ -9,10 +9,38 @@ pub struct LoginArgs {
     /// Username
     #[arg(short = 'u', long = "username", value_name = "USER")]
     pub username: String,
-    /// Read the password (or access token) from stdin; the only way to give it, so it never
-    /// appears in the process list or the shell history
+    /// Password (or access token); insecure: it shows in the process list and the shell
+    /// history, prefer --password-stdin
+    #[arg(
+        short = 'p',
+        long = "password",
+        value_name = "PASSWORD",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<Password>,
+    /// Read the password (or access token) from stdin, so it never appears in the process
+    /// list or the shell history
     #[arg(long = "password-stdin")]
     pub password_stdin: bool,
+}
+
+/// A password given on the command line. `Debug` hides it, so no debug output of the
+/// arguments can show it.
+#[derive(Clone)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl std::str::FromStr for Password {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Password(text.to_string()))
+    }
 }
 
 /// `dockjob logout`.

@@ -1,5 +1,6 @@
 //! `apply -f` and `create -f`: store the Job (created / unchanged / configured, or kubectl's
-//! AlreadyExists and immutable-field errors) and start its detached controller.
+//! AlreadyExists and immutable-field errors) with the engine endpoint it runs on, and start its
+//! detached controller.
 
 use k8s_openapi::api::batch::v1::Job;
 
@@ -67,17 +68,51 @@ fn namespace_for(job: &Job) -> String {
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
 }
 
+/// The store, with new Jobs remembering the engine `-H` / `DOCKER_HOST` names, once that
+/// engine has answered: a Job stored for an engine that is not there would show `Running`
+/// with nothing running it (exit 3, as `run`, and nothing stored).
+async fn store_for_engine(global: &GlobalArgs) -> anyhow::Result<crate::store::Store> {
+    // For `--scheduler swarm`, also that the engine is a swarm manager.
+    let scheduler = super::scheduler(global.scheduler);
+    let engine = super::controller::pod_engine(global.host.as_deref(), scheduler).await?;
+    let mut store = open_store(global)?;
+    store.set_engine(engine.local().endpoint());
+    Ok(store)
+}
+
+/// Starts the controller of a Job just stored; when it cannot start, the Job is taken back
+/// out of the store (nothing would ever run it) before the error is reported.
+fn start_controller(
+    global: &GlobalArgs,
+    store: &mut crate::store::Store,
+    stored: &crate::store::StoredJob,
+    backoff_scale: f64,
+) -> anyhow::Result<()> {
+    let started = spawn_controller(global, &stored.uid, backoff_scale, stored.engine.as_deref());
+    if let Err(error) = started {
+        return Err(match store.remove_job(&stored.uid) {
+            Ok(_) => error.context("the Job was not created"),
+            // Left stored without a lease: the next dockjob command starts its controller.
+            Err(e) => error.context(format!(
+                "the Job stays stored and the next dockjob command starts its controller \
+                 (removing it failed too: {e})"
+            )),
+        });
+    }
+    Ok(())
+}
+
 /// `dockjob apply -f`.
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = open_store(global)?;
+    let mut store = store_for_engine(global).await?;
     super::controller::revive_orphans(&store, global);
     let mut status = ExitStatus::Success;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.apply_job(&ns, &job, now())? {
             ApplyOutcome::Created(stored) => {
-                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                start_controller(global, &mut store, &stored, args.backoff_scale)?;
                 print_data(&format!("job.batch/{name} created"))?;
             }
             ApplyOutcome::Unchanged(_) => print_data(&format!("job.batch/{name} unchanged"))?,
@@ -96,13 +131,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
 /// `dockjob create -f`.
 pub async fn create(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = open_store(global)?;
+    let mut store = store_for_engine(global).await?;
     let mut status = ExitStatus::Success;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.create_job(&ns, &job, now())? {
             Some(stored) => {
-                spawn_controller(global, &stored.uid, args.backoff_scale)?;
+                start_controller(global, &mut store, &stored, args.backoff_scale)?;
                 print_data(&format!("job.batch/{name} created"))?;
             }
             None => {

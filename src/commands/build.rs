@@ -223,33 +223,37 @@ fn git_checkout(context: &Path) -> (GitFacts, Option<jiff::Timestamp>) {
         };
         return (facts, jiff::Timestamp::from_second(head.commit_time).ok());
     }
-    let spawn = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(context)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .ok()
+    // Under the helper timeout: a git stuck on a lock or a network filesystem must not hang
+    // the build. A missing git, or a failed one, just gives no facts.
+    let timeout = crate::external::helper_timeout().unwrap_or(crate::external::DEFAULT_TIMEOUT);
+    let git = |args: &[&str]| {
+        let mut command = std::process::Command::new("git");
+        command.arg("-C").arg(context).args(args);
+        let name = format!("git {}", args.first().copied().unwrap_or_default());
+        match crate::external::run_bounded(&mut command, &name, b"", timeout) {
+            Ok(out) if out.status.success() => {
+                Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+                    .filter(|text| !text.is_empty())
+            }
+            Ok(_) => None,
+            Err(e @ crate::external::ExternalError::TimedOut { .. }) => {
+                eprintln!("warning: {e}; the image gets no git labels from it");
+                None
+            }
+            Err(_) => None,
+        }
     };
-    let output = |child: Option<std::process::Child>| {
-        child
-            .and_then(|c| c.wait_with_output().ok())
-            .filter(|out| out.status.success())
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
-            .filter(|text| !text.is_empty())
-    };
-    let head = spawn(&["log", "-1", "--format=%H%n%ct"]);
-    let origin = spawn(&["remote", "get-url", "origin"]);
-    let head = output(head);
+    let (head, origin) = std::thread::scope(|scope| {
+        let head = scope.spawn(|| git(&["log", "-1", "--format=%H%n%ct"]));
+        let origin = git(&["remote", "get-url", "origin"]);
+        (head.join().ok().flatten(), origin)
+    });
     let mut lines = head.as_deref().unwrap_or_default().lines();
     let revision = lines.next().map(str::to_string);
     let time = lines.next().and_then(timestamp_from_epoch);
     let facts = GitFacts {
         revision,
-        remote_url: output(origin),
+        remote_url: origin,
     };
     (facts, time)
 }

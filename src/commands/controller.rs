@@ -22,7 +22,7 @@ use crate::job::controller::time;
 use crate::job::driver::{
     resume_foreground, run_foreground_updating, DriverError, PlainOutput, RunOptions,
 };
-use crate::store::{state_dir, Store, StoreRecorder, StoredJob};
+use crate::store::{files, state_dir, Store, StoreRecorder, StoredJob};
 use k8s_openapi::api::batch::v1::Job;
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
@@ -53,22 +53,30 @@ pub fn holder_id() -> String {
 }
 
 /// Starts `dockjob __controller` for a Job, detached: its own process group (Ctrl-C in the
-/// terminal does not reach it), stdin closed, output to the Job's log in the state directory.
+/// terminal does not reach it), stdin closed, output to the Job's log in the state directory
+/// (0600 in a 0700 directory: it names the Job's containers and may quote their output).
+/// `engine` is the endpoint the Job was created on; `None` (a Job stored by an older dockjob)
+/// means `-H`, else `DOCKER_HOST`.
 pub fn spawn_controller(
     global: &GlobalArgs,
     uid: &str,
     backoff_scale: f64,
+    engine: Option<&str>,
 ) -> anyhow::Result<PathBuf> {
+    use anyhow::Context as _;
     use std::os::unix::process::CommandExt;
     let dir = state_dir(global.state_dir.as_deref());
     let log_path = controller_log(&dir, uid);
-    if let Some(parent) = log_path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)?;
+    let log = log_path
+        .parent()
+        .map_or(Ok(()), files::private_dir)
+        .and_then(|()| files::create_private_file(&log_path, true))
+        .with_context(|| {
+            format!(
+                "cannot start the Job's controller: its log {} cannot be written",
+                log_path.display()
+            )
+        })?;
     let exe = std::env::current_exe()?;
     let mut command = std::process::Command::new(exe);
     command
@@ -81,10 +89,12 @@ pub fn spawn_controller(
         .stdout(log.try_clone()?)
         .stderr(log)
         .process_group(0);
-    if let Some(host) = &global.host {
+    if let Some(host) = engine.or(global.host.as_deref()) {
         command.arg("--host").arg(host);
     }
-    command.spawn()?;
+    command
+        .spawn()
+        .context("cannot start the Job's controller (dockjob __controller)")?;
     Ok(log_path)
 }
 
@@ -100,17 +110,27 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
                 .lease_renewed_at
                 .is_some_and(|renewed| time::add(renewed, LEASE_TTL) < now);
             // A finished Job still waiting for its ttlSecondsAfterFinished needs a controller
-            // too: its own died, or the `run` that ran it could not start one.
+            // too: its own died, or the `run` that ran it could not start one. An unfinished
+            // Job that no controller ever ran (its `apply` died between storing it and
+            // starting one) needs its first, once a controller would have taken the lease.
+            let never_started = check.never_ran
+                && check.lease_renewed_at.is_none()
+                && time::add(check.created_at, LEASE_TTL) < now;
             let orphaned = if check.finished {
                 check.lease_renewed_at.is_none() || dead
             } else {
-                dead
+                dead || never_started
             };
             if !orphaned {
                 continue;
             }
             if let Some(job) = store.get_job_by_uid(&check.uid)? {
-                spawn_controller(global, &job.uid, stored_backoff_scale(&job))?;
+                spawn_controller(
+                    global,
+                    &job.uid,
+                    stored_backoff_scale(&job),
+                    job.engine.as_deref(),
+                )?;
             }
         }
         Ok(())
@@ -179,7 +199,9 @@ pub async fn run_controller(
     }
     let name = stored.job.metadata.name.clone().unwrap_or_default();
     eprintln!("{}: controller for job.batch/{name} ({holder})", now());
-    let engine = pod_engine(global, scheduler_of(&stored.job)).await?;
+    // The engine the Job was created on, whatever -H this process was given.
+    let endpoint = stored.engine.as_deref().or(global.host.as_deref());
+    let engine = pod_engine(endpoint, scheduler_of(&stored.job)).await?;
     let (kill, interrupts) = watch::channel(0u32);
     let (spec_sender, spec_updates) = watch::channel(None);
     let beats = Heartbeat {
@@ -194,7 +216,6 @@ pub async fn run_controller(
         Ok(())
     } else {
         drive(
-            global,
             &dir,
             &engine,
             stored.job.clone(),
@@ -221,7 +242,6 @@ pub async fn run_controller(
 /// Runs the Job, or resumes it from its input log when a controller ran it before; when the
 /// engine goes away (restart), waits for it and resumes again.
 async fn drive(
-    global: &GlobalArgs,
     dir: &Path,
     first_engine: &PodEngine,
     job: Job,
@@ -272,18 +292,19 @@ async fn drive(
                     "{}: the engine went away; waiting for it to come back",
                     now()
                 );
-                engine = Some(reconnect(global, scheduler_of(&job)).await);
+                let endpoint = first_engine.local().endpoint();
+                engine = Some(reconnect(endpoint, scheduler_of(&job)).await);
             }
             Err(e) => return Err(e.into()),
         }
     }
 }
 
-/// Waits until the engine answers again.
-async fn reconnect(global: &GlobalArgs, scheduler: Scheduler) -> PodEngine {
+/// Waits until the engine at `endpoint` answers again.
+async fn reconnect(endpoint: &str, scheduler: Scheduler) -> PodEngine {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if let Ok(engine) = pod_engine(global, scheduler).await {
+        if let Ok(engine) = pod_engine(Some(endpoint), scheduler).await {
             if engine.list_containers(&[]).await.is_ok() {
                 return engine;
             }
@@ -291,12 +312,13 @@ async fn reconnect(global: &GlobalArgs, scheduler: Scheduler) -> PodEngine {
     }
 }
 
-/// The engine at `-H` as the runtime of a Job's pods (the swarm it manages for `swarm`).
+/// The engine at `endpoint` (else `DOCKER_HOST`, else the default socket) as the runtime of a
+/// Job's pods (the swarm it manages for `swarm`).
 pub(crate) async fn pod_engine(
-    global: &GlobalArgs,
+    endpoint: Option<&str>,
     scheduler: Scheduler,
 ) -> anyhow::Result<PodEngine> {
-    let engine = DockerEngine::connect(global.host.as_deref()).await?;
+    let engine = DockerEngine::connect(endpoint).await?;
     // The swarm's nodes pull with the user's credentials; a local engine uses them only if
     // it turns out to manage a swarm whose pods it is asked about.
     let config = match scheduler {
@@ -433,6 +455,7 @@ pub struct ForegroundJob {
     holder: String,
     heartbeat: tokio::task::JoinHandle<()>,
     dir: PathBuf,
+    keep_lease: bool,
 }
 
 impl ForegroundJob {
@@ -445,11 +468,21 @@ impl ForegroundJob {
     pub fn recorder_store(&self) -> anyhow::Result<Store> {
         Ok(Store::open(&self.dir)?)
     }
+
+    /// Stops the heartbeat but leaves the lease to expire instead of releasing it: the store
+    /// lacks the end of the run, and the next dockjob command that finds the lease expired
+    /// starts a controller that adopts the Job's containers and records how it ended.
+    pub fn abandon(mut self) {
+        self.keep_lease = true;
+    }
 }
 
 impl Drop for ForegroundJob {
     fn drop(&mut self) {
         self.heartbeat.abort();
+        if self.keep_lease {
+            return;
+        }
         if let Ok(mut store) = Store::open(&self.dir) {
             let _ = store.release_lease(&self.uid, &self.holder);
         }
@@ -462,10 +495,12 @@ impl Drop for ForegroundJob {
 pub fn store_foreground_job(
     global: &GlobalArgs,
     job: &mut k8s_openapi::api::batch::v1::Job,
+    engine: &str,
     kill: watch::Sender<u32>,
 ) -> anyhow::Result<ForegroundJob> {
     let dir = state_dir(global.state_dir.as_deref());
     let mut store = open_store(global)?;
+    store.set_engine(engine);
     let ns = job
         .metadata
         .namespace
@@ -506,6 +541,7 @@ pub fn store_foreground_job(
         holder,
         heartbeat,
         dir,
+        keep_lease: false,
     })
 }
 

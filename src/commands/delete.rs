@@ -6,18 +6,15 @@ use std::time::{Duration, Instant};
 
 use super::controller::{remove_job_containers, LEASE_TTL};
 use super::print_data;
-use super::state::{namespace, not_found, now, open_store, parse_target, unknown_type, Kind};
+use super::state::{
+    job_engine, namespace, not_found, now, open_store, parse_target, unknown_type, Kind,
+};
 use crate::cli::{DeleteArgs, GlobalArgs};
-use crate::engine::PodRuntime;
 use crate::error::{user_error, ExitStatus};
 use crate::store::Store;
 
-/// `dockjob delete`.
-pub async fn delete<E: PodRuntime>(
-    engine: &E,
-    global: &GlobalArgs,
-    args: &DeleteArgs,
-) -> anyhow::Result<ExitStatus> {
+/// `dockjob delete`: each Job's containers are removed on the engine it was created on.
+pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<ExitStatus> {
     let orphan = match args.cascade.as_str() {
         "background" | "foreground" | "true" => false,
         "orphan" | "false" => true,
@@ -61,9 +58,14 @@ pub async fn delete<E: PodRuntime>(
             }
             continue;
         };
+        // Before anything changes: an engine that is not there leaves the Job as it was.
+        let engine = match orphan {
+            true => None,
+            false => Some(job_engine(global, &job).await?),
+        };
         store.mark_deleting(&job.uid, now())?;
         wait_for_controller(&store, &job.uid).await?;
-        if !orphan {
+        if let Some(engine) = &engine {
             let grace = job
                 .job
                 .spec

@@ -19,25 +19,38 @@ use crate::registry::verify::{verify_credentials, VerifyError};
 use super::print_data;
 use super::push::load_docker_config;
 
-/// Reads the password from stdin, checks it with the registry, stores it; prints
-/// `Login Succeeded`. Wrong credentials: `error: REGISTRY: unauthorized: …`, exit 1.
+/// Reads the password from stdin (or takes `-p`, with docker's warning), checks it with the
+/// registry, stores it; prints `Login Succeeded`. Wrong credentials: `error: REGISTRY:
+/// unauthorized: …`, exit 1. No message ever contains the password.
 pub async fn login(args: &LoginArgs) -> anyhow::Result<ExitStatus> {
-    if !args.password_stdin {
-        return Err(user_error(
-            "dockjob login reads the password only from stdin: \
-             echo \"$PASSWORD\" | dockjob login [SERVER] -u USER --password-stdin",
-        ));
-    }
     if args.username.trim().is_empty() {
         return Err(user_error("--username: must not be empty"));
     }
-    let input = tokio::task::spawn_blocking(|| {
-        let mut input = Vec::new();
-        std::io::stdin().read_to_end(&mut input).map(|_| input)
-    })
-    .await?
-    .context("reading the password from stdin")?;
-    let password = password_from_stdin(&input).map_err(|e| user_error(e.to_string()))?;
+    let password = match (&args.password, args.password_stdin) {
+        (Some(password), _) => {
+            // docker's words (cli/command/registry/login.go).
+            eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+            if password.0.is_empty() {
+                return Err(user_error("--password: must not be empty"));
+            }
+            password.0.clone()
+        }
+        (None, true) => {
+            let input = tokio::task::spawn_blocking(|| {
+                let mut input = Vec::new();
+                std::io::stdin().read_to_end(&mut input).map(|_| input)
+            })
+            .await?
+            .context("reading the password from stdin")?;
+            password_from_stdin(&input).map_err(|e| user_error(e.to_string()))?
+        }
+        (None, false) => {
+            return Err(user_error(
+                "give the password on stdin: echo \"$PASSWORD\" | dockjob login [SERVER] -u USER --password-stdin \
+                 (or, insecurely, with -p PASSWORD)",
+            ))
+        }
+    };
     let key = auth_key_for_server(args.server.as_deref().unwrap_or_default());
     let credentials = Credentials::basic(&key, args.username.trim(), password);
 

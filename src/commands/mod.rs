@@ -20,7 +20,7 @@ mod state;
 mod wait;
 
 use crate::cli::{Cli, Command, ImageCommand, SchedulerArg};
-use crate::engine::docker::scheduled::{PodEngine, Scheduler};
+use crate::engine::docker::scheduled::Scheduler;
 use crate::engine::docker::DockerEngine;
 use crate::error::{ExitStatus, StdoutClosed};
 use crate::progress::ProgressMode;
@@ -55,7 +55,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             }
         }
         Command::Run(args) => {
-            let engine = pod_engine(&cli.global).await?;
+            let scheduler = scheduler(cli.global.scheduler);
+            let engine = controller::pod_engine(host, scheduler).await?;
             run::run(&cli.global, &engine, &args, progress).await
         }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
@@ -63,12 +64,14 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
         Command::Logs(args) => {
-            logs::logs(&pod_engine(&cli.global).await?, &cli.global, &args).await
+            // The engine the Job was created on, whatever -H or DOCKER_HOST say now.
+            let endpoint = state::logs_endpoint(&cli.global, &args.target);
+            let scheduler = scheduler(cli.global.scheduler);
+            let engine = controller::pod_engine(endpoint.as_deref().or(host), scheduler).await?;
+            logs::logs(&engine, &cli.global, &args).await
         }
         Command::Wait(args) => wait::wait(&cli.global, &args).await,
-        Command::Delete(args) => {
-            delete::delete(&pod_engine(&cli.global).await?, &cli.global, &args).await
-        }
+        Command::Delete(args) => delete::delete(&cli.global, &args).await,
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
@@ -79,14 +82,12 @@ async fn connect(host: Option<&str>) -> anyhow::Result<DockerEngine> {
     Ok(DockerEngine::connect(host).await?)
 }
 
-/// The engine at `-H` as a pod runtime, new pods going where `--scheduler` says; pods made
-/// earlier are reached wherever they run.
-async fn pod_engine(global: &crate::cli::GlobalArgs) -> anyhow::Result<PodEngine> {
-    let scheduler = match global.scheduler {
+/// `--scheduler` as the engine layer names it.
+fn scheduler(arg: SchedulerArg) -> Scheduler {
+    match arg {
         SchedulerArg::Local => Scheduler::Local,
         SchedulerArg::Swarm => Scheduler::Swarm,
-    };
-    controller::pod_engine(global, scheduler).await
+    }
 }
 
 /// Writes one line of data to stdout; a closed pipe becomes [`StdoutClosed`], which `main`

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::engine::docker::DockerEngine;
-use crate::engine::PodRuntime;
+use crate::engine::{LayerPhase, PodRuntime};
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
@@ -62,19 +62,24 @@ pub(crate) async fn push_one(
         .with_context(|| format!("looking up credentials for {}", reference.registry()))?;
     // dockerd retries single layer uploads but not a whole push (moby#48214); transient
     // failures of the push as a whole are retried here with capped exponential backoff, or
-    // after the registry's Retry-After when it rate-limited the push.
+    // after the registry's Retry-After when it rate-limited the push — but not a failure
+    // whose layer uploads the engine already retried (`RetryPolicy::decide_push`).
     let policy = RetryPolicy::default();
     let mut attempts = 0;
     loop {
         attempts += 1;
         let mut shown = PushProgress::new(progress, &format!("pushing {typed}"));
+        let mut engine_retried = false;
         let result = engine
             .push_image(
                 &reference.name_without_tag(),
                 tag,
                 auth.as_ref(),
                 reference.registry(),
-                |event| shown.event(&event),
+                |event| {
+                    engine_retried |= event.phase == LayerPhase::Retrying;
+                    shown.event(&event)
+                },
             )
             .await;
         shown.finish();
@@ -92,7 +97,7 @@ pub(crate) async fn push_one(
         } else {
             None
         };
-        match policy.decide(attempts, kind, retry_after) {
+        match policy.decide_push(attempts, kind, retry_after, engine_retried) {
             RetryDecision::RetryAfter(delay) => {
                 let what = format!("push of {typed}");
                 eprintln!(
@@ -105,6 +110,10 @@ pub(crate) async fn push_one(
                 let error = anyhow::Error::new(error);
                 let error = match retry::retry_after_refusal(&policy, retry_after) {
                     Some(reason) => error.context(reason),
+                    None if engine_retried && kind.is_transient() => error.context(
+                        "the engine retried the layer uploads itself (5 attempts each); \
+                         not pushing again",
+                    ),
                     None => error,
                 };
                 return Err(error.context(format!("pushing {typed}")));

@@ -5,21 +5,21 @@ use tokio::sync::watch;
 
 use super::controller::{spawn_controller, store_foreground_job};
 use crate::cli::{GlobalArgs, RunArgs, SchedulerArg};
-use crate::engine::PodRuntime;
+use crate::engine::docker::scheduled::PodEngine;
 use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{
     run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
 };
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
-use crate::store::StoreRecorder;
+use crate::store::{StoreError, StoreRecorder};
 
 use super::signals::StopSignals;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
-pub async fn run<E: PodRuntime>(
+pub async fn run(
     global: &GlobalArgs,
-    engine: &E,
+    engine: &PodEngine,
     args: &RunArgs,
     progress: ProgressMode,
 ) -> anyhow::Result<ExitStatus> {
@@ -34,6 +34,12 @@ pub async fn run<E: PodRuntime>(
     let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
         .await?
         .map_err(|e| user_error(e.to_string()))?;
+    // A state directory the user named must work before anything runs: a Job run unrecorded
+    // leaves containers that no later command (get, logs, delete) can see.
+    let explicit_state = state_dir_is_explicit(global);
+    if explicit_state {
+        super::state::open_store(global)?;
+    }
     let (interrupt_sender, interrupts) = watch_interrupts()?;
     let mut status = ExitStatus::Success;
     if global.scheduler == SchedulerArg::Swarm {
@@ -50,12 +56,19 @@ pub async fn run<E: PodRuntime>(
         // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
         let mut manifest = job.job;
         super::controller::mark_scheduler(&mut manifest, global.scheduler);
-        let foreground = match store_foreground_job(global, &mut manifest, interrupt_sender.clone())
-        {
+        let stored = store_foreground_job(
+            global,
+            &mut manifest,
+            engine.local().endpoint(),
+            interrupt_sender.clone(),
+        );
+        let foreground = match stored {
             Ok(foreground) => Some(foreground),
             // A live Job of that name: kubectl's AlreadyExists.
             Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() => return Err(e),
-            // No usable state directory (read-only home in a container…): run unrecorded.
+            Err(e) if explicit_state => return Err(e.context("the Job was not run")),
+            // No usable default state directory (no home in dockjob's own image…): run
+            // unrecorded, as documented.
             Err(e) => {
                 eprintln!(
                     "warning: the Job is not recorded (get/describe/logs will not see it): {e:#}"
@@ -70,8 +83,12 @@ pub async fn run<E: PodRuntime>(
             prefix: args.prefix,
             ..RunOptions::default()
         };
-        let store = foreground.as_ref().and_then(|f| f.recorder_store().ok());
-        let run = match progress {
+        let store = match foreground.as_ref().map(|f| f.recorder_store()) {
+            Some(Ok(store)) => Some(store),
+            Some(Err(e)) => return Err(e.context("the Job was not run")),
+            None => None,
+        };
+        let (run, unsaved) = match progress {
             ProgressMode::Tty => {
                 let mut out = TerminalOutput::new();
                 run_recorded(engine, manifest, options, store, &mut out).await
@@ -87,10 +104,21 @@ pub async fn run<E: PodRuntime>(
             }
         }?;
         if let Some(foreground) = foreground {
+            if let Some(error) = unsaved {
+                // The lease is left to expire: the next dockjob command then starts a
+                // controller that adopts the (kept) containers and records how the Job ended.
+                foreground.abandon();
+                return Err(anyhow::Error::new(error).context(format!(
+                    "job.batch/{} ran, but the state store lacks its end; the next dockjob \
+                     command (get, wait, …) records it from the Job's containers once the \
+                     store can be written",
+                    run.job.metadata.name.as_deref().unwrap_or_default()
+                )));
+            }
             let uid = foreground.uid().to_string();
             drop(foreground); // releases the lease
             if let Some(expiry) = run.ttl_expires_at {
-                expire_later(global, &uid, expiry, args.backoff_scale, progress);
+                expire_later(global, &uid, expiry, args.backoff_scale, progress, engine);
             }
         }
         let this = match run.outcome.kind {
@@ -114,13 +142,14 @@ fn expire_later(
     expiry: jiff::Timestamp,
     backoff_scale: f64,
     progress: ProgressMode,
+    engine: &PodEngine,
 ) {
     let result = if expiry <= jiff::Timestamp::now() {
         super::state::open_store(global)
             .and_then(|mut store| Ok(store.remove_job(uid)?))
             .map(|_| None)
     } else {
-        spawn_controller(global, uid, backoff_scale).map(Some)
+        spawn_controller(global, uid, backoff_scale, Some(engine.local().endpoint())).map(Some)
     };
     match result {
         Ok(Some(_)) => progress.note(&format!(
@@ -131,21 +160,31 @@ fn expire_later(
     }
 }
 
-/// Runs the Job, saving its state to `store` when there is one.
-async fn run_recorded<E: PodRuntime>(
-    engine: &E,
+/// Runs the Job, saving its state to `store` when there is one; with the store's last write
+/// error when the store lacks the end of the run.
+async fn run_recorded(
+    engine: &PodEngine,
     job: k8s_openapi::api::batch::v1::Job,
     options: RunOptions,
     store: Option<crate::store::Store>,
     out: &mut impl RunOutput,
-) -> Result<JobRun, DriverError> {
+) -> Result<(JobRun, Option<StoreError>), DriverError> {
     match store {
         Some(store) => {
             let mut recorder = StoreRecorder::new(store, out);
-            run_foreground(engine, job, options, &mut recorder).await
+            let run = run_foreground(engine, job, options, &mut recorder).await?;
+            let unsaved = recorder.into_unsaved();
+            Ok((run, unsaved))
         }
-        None => run_foreground(engine, job, options, out).await,
+        None => Ok((run_foreground(engine, job, options, out).await?, None)),
     }
+}
+
+/// Whether the state directory was named (`--state-dir`, `DOCKJOB_STATE_DIR`) rather than
+/// the XDG default.
+fn state_dir_is_explicit(global: &GlobalArgs) -> bool {
+    global.state_dir.is_some()
+        || std::env::var_os("DOCKJOB_STATE_DIR").is_some_and(|v| !v.is_empty())
 }
 
 /// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver

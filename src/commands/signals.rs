@@ -71,6 +71,8 @@ pub fn exit_on_stop_signal() -> std::io::Result<()> {
     tokio::spawn(async move {
         if let Some(stop) = signals.recv().await {
             eprintln!("{}: stopping", stop.name());
+            // Credential helpers and git run in process groups of their own.
+            crate::external::kill_running();
             std::process::exit(stop.exit_code());
         }
     });

@@ -1,10 +1,11 @@
-//! Shared by the kubectl-style verbs: opening the store, resolving the namespace, the wall
-//! clock, resource names, and kubectl's error wording.
+//! Shared by the kubectl-style verbs: opening the store, the engine a stored Job lives on,
+//! resolving the namespace, the wall clock, resource names, and kubectl's error wording.
 
 use k8s_openapi::jiff::Timestamp;
 
 use crate::cli::GlobalArgs;
-use crate::store::{state_dir, Store};
+use crate::engine::docker::scheduled::PodEngine;
+use crate::store::{state_dir, Store, StoredJob};
 
 /// The namespace when neither `-n` nor the manifest names one.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -12,6 +13,45 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// Opens the store named by `--state-dir` / `DOCKJOB_STATE_DIR` / XDG.
 pub fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
     Ok(Store::open(&state_dir(global.state_dir.as_deref()))?)
+}
+
+/// Connects to the engine a stored Job was created on (`-H` / `DOCKER_HOST` for a Job stored
+/// by an older dockjob, which did not record it): its containers are there, whatever this
+/// command's `-H` says.
+pub async fn job_engine(global: &GlobalArgs, job: &StoredJob) -> anyhow::Result<PodEngine> {
+    let endpoint = job.engine.as_deref().or(global.host.as_deref());
+    super::controller::pod_engine(endpoint, super::controller::scheduler_of(&job.job)).await
+}
+
+/// The engine endpoint of the Job that `logs TARGET` reads (`job/NAME`, `pod/NAME`, `NAME`),
+/// when the store knows it; `None` sends the command to `-H` / `DOCKER_HOST` (and lets it
+/// report a missing Job or pod itself).
+pub fn logs_endpoint(global: &GlobalArgs, target: &str) -> Option<String> {
+    let store = open_store(global).ok()?;
+    let ns = namespace(global);
+    let job = match target.split_once('/') {
+        Some((kind, name)) if Kind::parse(kind) == Some(Kind::Job) => store.get_job(&ns, name),
+        Some((kind, name)) if Kind::parse(kind) == Some(Kind::Pod) => pod_job(&store, &ns, name),
+        Some(_) => return None,
+        None => pod_job(&store, &ns, target),
+    };
+    job.ok().flatten()?.engine
+}
+
+fn pod_job(
+    store: &Store,
+    ns: &str,
+    pod: &str,
+) -> Result<Option<StoredJob>, crate::store::StoreError> {
+    let uid = store
+        .list_pods(Some(ns), None)?
+        .into_iter()
+        .find(|p| p.pod.metadata.name.as_deref() == Some(pod))
+        .map(|p| p.job_uid);
+    match uid {
+        Some(uid) => store.get_job_by_uid(&uid),
+        None => Ok(None),
+    }
 }
 
 /// `-n`, else `default`.

@@ -6,19 +6,17 @@
 //! rename (through a symlink to its target), tab-indented. Unlike the CLI, fields dockjob does not
 //! know are kept rather than dropped, and the file is always 0600 because it holds secrets.
 //!
-//! No bollard, no tokio. Parse errors never quote values from the file (they may be secrets).
+//! No bollard, no tokio. Parse errors never quote values from the file, of any JSON type (they
+//! may be secrets): they name the line, the column and the field.
 
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
-
-use regex::Regex;
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
 
 /// File name inside the config directory.
 pub const CONFIG_FILE_NAME: &str = "config.json";
@@ -99,12 +97,12 @@ pub enum ConfigError {
         /// The OS error.
         source: io::Error,
     },
-    /// The file is not a valid docker config (message has values redacted).
+    /// The file is not a valid docker config. Says where and which field, never a value.
     #[error("{path} is not a valid docker config file: {message}")]
     Malformed {
         /// The file.
         path: PathBuf,
-        /// What is wrong, with line and column, values replaced by `"***"`.
+        /// Line and column, then what is wrong: the field and the JSON types, no value.
         message: String,
     },
     /// Writing the file (or its directory, or the temp file) failed.
@@ -187,7 +185,7 @@ impl DockerConfig {
             Ok(file) => Ok(DockerConfig { path, file }),
             Err(e) => Err(ConfigError::Malformed {
                 path,
-                message: redact_quoted(&e.to_string()),
+                message: describe_parse_error(text, &e),
             }),
         }
     }
@@ -314,10 +312,166 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Replaces every double-quoted string in a serde message with `"***"`: serde quotes values
-/// (`invalid type: string "…"`), and a value in this file may be a secret.
-fn redact_quoted(message: &str) -> String {
-    static QUOTED: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid regex"));
-    QUOTED.replace_all(message, "\"***\"").into_owned()
+/// Where and what is wrong with the file, without any of its values: serde's messages quote
+/// them (`invalid type: integer `1234`, expected a string`), whatever their JSON type, and a
+/// value in this file may be a password. A syntax error is said by its kind (serde_json's
+/// fixed texts) and position; a value of the wrong type by its field, found by walking the
+/// document, and the JSON types involved.
+fn describe_parse_error(text: &str, error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {}, column {}", error.line(), error.column());
+    match error.classify() {
+        Category::Syntax | Category::Eof => {
+            // serde_json's syntax messages are fixed texts (`expected `,` or `}``, `EOF while
+            // parsing a string`, …) followed by the position, which is said first here.
+            let full = error.to_string();
+            let kind = full
+                .rsplit_once(" at line ")
+                .map_or(full.as_str(), |(kind, _)| kind);
+            format!("{at}: not valid JSON ({kind})")
+        }
+        Category::Io => format!("{at}: the file could not be read"),
+        Category::Data => {
+            let wrong = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|document| wrong_field(&document));
+            match wrong {
+                Some(wrong) => format!("{at}: {wrong} (values are not shown: they may be secrets)"),
+                None => format!(
+                    "{at}: a value does not fit the docker config format (not shown: it may be a secret)"
+                ),
+            }
+        }
+    }
+}
+
+/// The first field of `document` whose JSON type the docker CLI would not read, as
+/// `auths["r.example"].password must be a string, not a number`.
+fn wrong_field(document: &Value) -> Option<String> {
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+    let must = |field: String, want: &str, found: &Value| {
+        Some(format!("{field} must be {want}, not {}", kind(found)))
+    };
+    let Value::Object(top) = document else {
+        return must("the top level".into(), "a JSON object", document);
+    };
+    if let Some(auths) = top.get("auths") {
+        match auths {
+            Value::Null => {}
+            Value::Object(entries) => {
+                for (key, entry) in entries {
+                    let Value::Object(fields) = entry else {
+                        return must(format!("auths[{key:?}]"), "an object", entry);
+                    };
+                    for name in ["auth", "username", "password", "identitytoken"] {
+                        match fields.get(name) {
+                            None | Some(Value::Null | Value::String(_)) => {}
+                            Some(other) => {
+                                return must(format!("auths[{key:?}].{name}"), "a string", other)
+                            }
+                        }
+                    }
+                }
+            }
+            other => return must("auths".into(), "an object", other),
+        }
+    }
+    match top.get("credsStore") {
+        None | Some(Value::Null | Value::String(_)) => {}
+        Some(other) => return must("credsStore".into(), "a string", other),
+    }
+    match top.get("credHelpers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(helpers)) => {
+            for (key, helper) in helpers {
+                if !helper.is_string() {
+                    return must(format!("credHelpers[{key:?}]"), "a string", helper);
+                }
+            }
+        }
+        Some(other) => return must("credHelpers".into(), "an object", other),
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_for(text: &str) -> String {
+        DockerConfig::from_json(PathBuf::from("/cfg/config.json"), text)
+            .expect_err("a malformed config")
+            .to_string()
+    }
+
+    #[test]
+    fn no_value_of_any_type_appears_in_a_parse_error() {
+        let cases = [
+            (
+                r#"{"auths":{"r":{"password":987654321}}}"#,
+                "987654321",
+                r#"auths["r"].password must be a string, not a number"#,
+            ),
+            (
+                r#"{"auths":{"r":{"auth":["s3cr3t-in-array"]}}}"#,
+                "s3cr3t",
+                r#"auths["r"].auth must be a string, not an array"#,
+            ),
+            (
+                r#"{"auths":{"r":{"identitytoken":{"t":"tok-77"}}}}"#,
+                "tok-77",
+                r#"auths["r"].identitytoken must be a string, not an object"#,
+            ),
+            (
+                r#"{"auths":{"r":{"password":true}}}"#,
+                "true",
+                "not a boolean",
+            ),
+            (
+                r#"{"auths":{"r":"plain-secret"}}"#,
+                "plain-secret",
+                r#"auths["r"] must be an object, not a string"#,
+            ),
+            (
+                r#"{"credHelpers":{"r":12345}}"#,
+                "12345",
+                r#"credHelpers["r"] must be a string, not a number"#,
+            ),
+            (
+                r#"{"auths":{"r":{"password":"unterminated-secret}}}"#,
+                "unterminated-secret",
+                "not valid JSON",
+            ),
+            (
+                r#"{"auths":{"r":{"password":"x" "leak-2"}}}"#,
+                "leak-2",
+                "not valid JSON",
+            ),
+            (r#"{"auths":{"r":{"password":-1e999}}}"#, "1e999", "line 1"),
+        ];
+        for (text, secret, expected) in cases {
+            let message = error_for(text);
+            assert!(!message.contains(secret), "{secret} leaked: {message}");
+            assert!(message.contains(expected), "{expected:?} not in {message}");
+            assert!(message.contains("/cfg/config.json"), "{message}");
+            assert!(message.contains("line 1, column"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_line_and_column_are_those_of_the_bad_value() {
+        let text = "{\n\t\"auths\": {\n\t\t\"r\": {\n\t\t\t\"password\": 42424242\n\t\t}\n\t}\n}\n";
+        let message = error_for(text);
+        assert!(message.contains("line 4, column"), "{message}");
+        assert!(!message.contains("42424242"), "{message}");
+    }
 }

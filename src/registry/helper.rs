@@ -6,17 +6,19 @@
 //! non-zero exit with a message on stdout; `credentials not found in native keychain` means
 //! there is nothing stored. A `Username` of `<token>` marks an identity token.
 //!
-//! No bollard, no tokio: helpers are short synchronous processes. Secrets are never put in an
-//! error: a helper's message is redacted, and unparsable output is not quoted at all.
+//! No bollard, no tokio: helpers are short synchronous processes, run under a timeout
+//! (`DOCKJOB_HELPER_TIMEOUT`, see [`crate::external`]) and killed when they do not answer.
+//! Secrets are never put in an error: a helper's message is redacted, and unparsable output is
+//! not quoted at all.
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
 use super::credentials::{Credentials, TOKEN_USERNAME};
+use crate::external;
 
 /// Prefix of every helper program name (`native_store.go` `remoteCredentialsPrefix`).
 pub const HELPER_PREFIX: &str = "docker-credential-";
@@ -42,14 +44,13 @@ pub enum HelperError {
         /// The program name that was looked for.
         program: String,
     },
-    /// Starting it or talking to it failed.
-    #[error("cannot run credential helper {program}: {source}")]
-    Io {
-        /// The program.
-        program: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
+    /// Starting it or waiting for it failed, or it did not answer in time (then it was
+    /// killed, with what it started).
+    #[error("credential helper {0}")]
+    Run(crate::external::ExternalError),
+    /// `DOCKJOB_HELPER_TIMEOUT` cannot be read.
+    #[error("{0}")]
+    Timeout(String),
     /// It exited non-zero (with its message, secrets removed).
     #[error("credential helper {program} failed to {action} credentials for {server}: {message}")]
     Failed {
@@ -185,17 +186,14 @@ impl HelperLauncher {
             .ok_or(HelperError::NotFound { program: name })
     }
 
+    /// Runs `program action` with `input` on stdin, under [`external::helper_timeout`].
     fn run(&self, program: &Path, action: &str, input: &[u8]) -> Result<HelperOutput, HelperError> {
-        let io_err = |source| HelperError::Io {
-            program: program_name(program),
-            source,
-        };
-        let mut child = spawn(program, action).map_err(io_err)?;
-        if let Some(mut stdin) = child.stdin.take() {
-            // A helper may exit without reading stdin; a broken pipe then is not our error.
-            let _ = stdin.write_all(input);
-        }
-        let output = child.wait_with_output().map_err(io_err)?;
+        let timeout = external::helper_timeout().map_err(HelperError::Timeout)?;
+        let name = format!("{} {action}", program_name(program));
+        let mut command = Command::new(program);
+        command.arg(action);
+        let output =
+            external::run_bounded(&mut command, &name, input, timeout).map_err(HelperError::Run)?;
         let stdout_text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         let message = if stdout_text.is_empty() {
             String::from_utf8_lossy(&output.stderr).trim().to_owned()
@@ -242,28 +240,6 @@ impl HelperOutput {
             action,
             server: server.to_owned(),
             message,
-        }
-    }
-}
-
-/// Starts `program action` with piped stdio. Retries briefly on `ETXTBSY`: a script that was
-/// just written can be briefly "busy" while another thread's fork still holds its write handle.
-fn spawn(program: &Path, action: &str) -> std::io::Result<std::process::Child> {
-    const TEXT_FILE_BUSY: i32 = 26;
-    let mut tries = 0;
-    loop {
-        let result = Command::new(program)
-            .arg(action)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        match result {
-            Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) && tries < 5 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            other => return other,
         }
     }
 }

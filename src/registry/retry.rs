@@ -3,6 +3,11 @@
 //! Owns [`classify`], [`RetryPolicy`], [`is_rate_limited`] and [`parse_retry_after`]. Pure: time is a parameter, no
 //! sleeping, no printing. The caller sleeps, prints [`retry_notice`] on stderr, and tries again.
 //!
+//! One retry policy per failure: the engine retries layer uploads itself, so a push whose
+//! layers the engine already retried is not pushed again ([`RetryPolicy::decide_push`]);
+//! dockjob's own retries cover what the engine does not retry (the registry's ping and
+//! manifest, connection failures before the uploads, and a 429 with its `Retry-After`).
+//!
 //! The split follows moby `distribution/errors.go` `retryOnError`: registry error codes
 //! `UNAUTHORIZED`, `DENIED`, `NAME_UNKNOWN`, `UNSUPPORTED`, unknown blobs and a full disk are
 //! final; network failures are worth another go. Unlike moby, 429 `TOOMANYREQUESTS` is retried
@@ -168,6 +173,25 @@ impl RetryPolicy {
         self.initial_delay
             .checked_mul(1u32 << exponent)
             .map_or(self.max_delay, |d| d.min(self.max_delay))
+    }
+
+    /// [`RetryPolicy::decide`] for a push through the engine, which retries each failed layer
+    /// upload itself (moby `distribution/xfer/upload.go`: 5 attempts, 5 s, 10 s, 15 s, 20 s
+    /// apart, shown as `Retrying in N seconds`). When it did (`engine_retried`), the failure
+    /// has had its retries: pushing again would multiply them (5 pushes × 5 uploads, ~265 s
+    /// where `docker push` gives up after ~50 s), so the push gives up — unless the registry
+    /// asked for a wait (`Retry-After`), which the engine never retries.
+    pub fn decide_push(
+        &self,
+        attempts_made: u32,
+        kind: FailureKind,
+        retry_after: Option<Duration>,
+        engine_retried: bool,
+    ) -> RetryDecision {
+        if engine_retried && retry_after.is_none() {
+            return RetryDecision::GiveUp;
+        }
+        self.decide(attempts_made, kind, retry_after)
     }
 
     /// After `attempts_made` attempts (≥ 1) the last of which failed as `kind`: retry after the

@@ -20,6 +20,8 @@ pub struct StoredJob {
     pub generation: i64,
     /// Set while `delete` is removing it.
     pub deleted_at: Option<Timestamp>,
+    /// The engine endpoint it was created on (`None` for Jobs stored by an older dockjob).
+    pub engine: Option<String>,
 }
 
 /// A Job that may need a (new) controller: see [`Store::jobs_needing_controllers`].
@@ -31,6 +33,10 @@ pub struct ControllerCheck {
     pub finished: bool,
     /// When its lease was last renewed; `None` when nobody holds it.
     pub lease_renewed_at: Option<Timestamp>,
+    /// When it was stored.
+    pub created_at: Timestamp,
+    /// No controller (detached or `run`) ever started on it.
+    pub never_ran: bool,
 }
 
 /// What `apply` did.
@@ -52,7 +58,7 @@ pub enum ApplyOutcome {
     },
 }
 
-const COLUMNS: &str = "manifest, status, uid, generation, deleted_at, created_at";
+const COLUMNS: &str = "manifest, status, uid, generation, deleted_at, created_at, engine";
 
 impl Store {
     /// `kubectl create`: stores `job` in `namespace` or returns `Ok(None)` when the name exists.
@@ -62,13 +68,14 @@ impl Store {
         job: &Job,
         now: Timestamp,
     ) -> Result<Option<StoredJob>, StoreError> {
-        let stored = prepare(namespace, job, now);
+        let mut stored = prepare(namespace, job, now);
+        stored.engine.clone_from(&self.engine);
         let manifest = to_json(&stored.job);
         let name = job.metadata.name.clone().unwrap_or_default();
         let inserted = self.write(|tx| {
             tx.execute(
-                "INSERT OR IGNORE INTO jobs (namespace, name, uid, manifest, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![namespace, name, stored.uid, manifest, now.to_string()],
+                "INSERT OR IGNORE INTO jobs (namespace, name, uid, manifest, created_at, engine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![namespace, name, stored.uid, manifest, now.to_string(), stored.engine],
             )
         })?;
         Ok((inserted == 1).then_some(stored))
@@ -83,19 +90,20 @@ impl Store {
     ) -> Result<ApplyOutcome, StoreError> {
         let name = job.metadata.name.clone().unwrap_or_default();
         let path = self.path.display().to_string();
-        let fresh = prepare(namespace, job, now);
+        let mut fresh = prepare(namespace, job, now);
+        fresh.engine.clone_from(&self.engine);
         let outcome = self.write(|tx| {
-            let existing: Option<(String, String, i64, String)> = tx
+            let existing: Option<(String, String, i64, Option<String>)> = tx
                 .query_row(
-                    "SELECT manifest, uid, generation, created_at FROM jobs WHERE namespace = ?1 AND name = ?2",
+                    "SELECT manifest, uid, generation, engine FROM jobs WHERE namespace = ?1 AND name = ?2",
                     params![namespace, name],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((manifest, uid, generation, _created)) = existing else {
+            let Some((manifest, uid, generation, engine)) = existing else {
                 tx.execute(
-                    "INSERT INTO jobs (namespace, name, uid, manifest, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![namespace, name, fresh.uid, to_json(&fresh.job), now.to_string()],
+                    "INSERT INTO jobs (namespace, name, uid, manifest, created_at, engine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![namespace, name, fresh.uid, to_json(&fresh.job), now.to_string(), fresh.engine],
                 )?;
                 return Ok(Ok(ApplyOutcome::Created(fresh.clone())));
             };
@@ -108,7 +116,7 @@ impl Store {
             new.metadata.generation = old.metadata.generation;
             inherit_unset(&old, &mut new);
             if new == old {
-                return Ok(Ok(ApplyOutcome::Unchanged(stored(old, uid, generation))));
+                return Ok(Ok(ApplyOutcome::Unchanged(stored(old, uid, generation, engine))));
             }
             if let Some((field, value)) = immutable_change(&old, &new) {
                 return Ok(Ok(ApplyOutcome::Immutable { field, value }));
@@ -118,7 +126,12 @@ impl Store {
                 "UPDATE jobs SET manifest = ?1, generation = ?2 WHERE namespace = ?3 AND name = ?4",
                 params![to_json(&new), generation + 1, namespace, name],
             )?;
-            Ok(Ok(ApplyOutcome::Configured(stored(new, uid, generation + 1))))
+            Ok(Ok(ApplyOutcome::Configured(stored(
+                new,
+                uid,
+                generation + 1,
+                engine,
+            ))))
         })?;
         outcome.map_err(|detail| StoreError::Corrupt {
             path,
@@ -179,8 +192,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT jobs.uid, finished, leases.renewed_at FROM (
-                    SELECT uid, deleted_at,
+                "SELECT jobs.uid, finished, leases.renewed_at, jobs.created_at,
+                        jobs.controller_started IS NULL FROM (
+                    SELECT uid, deleted_at, created_at, controller_started,
                         json_extract(manifest, '$.spec.ttlSecondsAfterFinished') AS ttl,
                         EXISTS (
                             SELECT 1 FROM json_each(COALESCE(status, '{}'), '$.conditions') AS c
@@ -191,17 +205,30 @@ impl Store {
                  WHERE jobs.deleted_at IS NULL AND (NOT finished OR ttl IS NOT NULL)",
             )
             .map_err(|e| self.sqlite(e))?;
-        let rows: Vec<(String, bool, Option<String>)> = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        type Row = (String, bool, Option<String>, String, bool);
+        let rows: Vec<Row> = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sqlite(e))?;
         Ok(rows
             .into_iter()
-            .map(|(uid, finished, renewed)| ControllerCheck {
-                uid,
-                finished,
-                lease_renewed_at: renewed.map(|t| t.parse().unwrap_or(Timestamp::UNIX_EPOCH)),
-            })
+            .map(
+                |(uid, finished, renewed, created, never_ran)| ControllerCheck {
+                    uid,
+                    finished,
+                    lease_renewed_at: renewed.map(|t| t.parse().unwrap_or(Timestamp::UNIX_EPOCH)),
+                    created_at: created.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+                    never_ran,
+                },
+            )
             .collect())
     }
 
@@ -240,7 +267,7 @@ impl Store {
     }
 
     fn decode(&self, row: RowTuple) -> Result<StoredJob, StoreError> {
-        let (manifest, status, uid, generation, deleted_at, _created) = row;
+        let (manifest, status, uid, generation, deleted_at, _created, engine) = row;
         let mut job: Job =
             serde_json::from_str(&manifest).map_err(|e| self.corrupt(&format!("job {uid}"), e))?;
         if let Some(status) = status {
@@ -256,11 +283,20 @@ impl Store {
             uid,
             generation,
             deleted_at,
+            engine,
         })
     }
 }
 
-type RowTuple = (String, Option<String>, String, i64, Option<String>, String);
+type RowTuple = (
+    String,
+    Option<String>,
+    String,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+);
 
 fn row_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowTuple> {
     Ok((
@@ -270,15 +306,17 @@ fn row_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowTuple> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
-fn stored(job: Job, uid: String, generation: i64) -> StoredJob {
+fn stored(job: Job, uid: String, generation: i64, engine: Option<String>) -> StoredJob {
     StoredJob {
         job,
         uid,
         generation,
         deleted_at: None,
+        engine,
     }
 }
 
@@ -295,6 +333,7 @@ fn prepare(namespace: &str, job: &Job, now: Timestamp) -> StoredJob {
         uid,
         generation: 1,
         deleted_at: None,
+        engine: None,
     }
 }
 

@@ -8,6 +8,7 @@
 //! `spawn_blocking` or keep calls short.
 
 mod events;
+pub mod files;
 mod inputs;
 mod jobs;
 mod lease;
@@ -100,26 +101,39 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE pods ADD COLUMN node_name TEXT;
     ALTER TABLE pods ADD COLUMN host_ip TEXT;
     ALTER TABLE pods ADD COLUMN pod_ips TEXT;",
+    // 4: the engine endpoint a Job was created on, so that every later command (a restarted
+    // controller, logs, delete) talks to that engine and not to whatever -H or DOCKER_HOST
+    // says at the time.
+    "ALTER TABLE jobs ADD COLUMN engine TEXT;",
 ];
 
-/// Store failures.
+/// Store failures. Each says once what happened and what to do; SQLite's error is kept for
+/// callers that look at it but is not shown as a separate cause (see [`files`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed (locked past the timeout, disk full, corrupt file, …).
-    #[error("state store {path}: {source}")]
+    /// SQLite failed (locked past the timeout, disk full, corrupt file, read-only, …).
+    #[error("state store {path}: {}", files::describe_sqlite(.path, .error))]
     Sqlite {
         /// The database file.
         path: String,
         /// What SQLite said.
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
-    /// The state directory could not be created.
-    #[error("state directory {path}: {source}")]
+    /// The state directory could not be created or read.
+    #[error("state directory {path}: {error}; use --state-dir DIR (or DOCKJOB_STATE_DIR) for one you can write")]
     Dir {
         /// The directory.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// The state directory exists but cannot be made private.
+    #[error("state directory {path} {reason}: use --state-dir DIR (or DOCKJOB_STATE_DIR) for a directory of your own")]
+    Unusable {
+        /// The directory.
+        path: String,
+        /// Why it cannot be used.
+        reason: String,
     },
     /// The database was migrated by a newer dockjob.
     #[error("state store {path} has schema version {found}; this dockjob knows up to {known} (upgrade dockjob)")]
@@ -132,7 +146,7 @@ pub enum StoreError {
         known: i64,
     },
     /// A stored object could not be decoded.
-    #[error("state store {path}: corrupt {what}: {detail}")]
+    #[error("state store {path}: corrupt {what} ({detail}): delete that Job, or move the file aside (mv {path} {path}.bad) to start a new store")]
     Corrupt {
         /// The database file.
         path: String,
@@ -143,10 +157,20 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the store could not be written because its disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite { error: rusqlite::Error::SqliteFailure(f, _), .. }
+            if f.code == rusqlite::ErrorCode::DiskFull)
+    }
+}
+
 /// An open state store.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The engine endpoint Jobs created through this handle are recorded with.
+    engine: Option<String>,
 }
 
 /// The state directory: `--state-dir`, else `$DOCKJOB_STATE_DIR`, else `$XDG_STATE_HOME/dockjob`,
@@ -189,20 +213,28 @@ fn set_wal_mode(conn: &Connection) -> Result<(), rusqlite::Error> {
 
 impl Store {
     /// Opens (creating and migrating as needed) the store in `dir`.
+    /// The directory is made private first (see [`files`]).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        files::prepare_state_dir(dir)?;
         let path = dir.join(DB_FILE);
-        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+        let conn = Connection::open(&path).map_err(|error| StoreError::Sqlite {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            engine: None,
+        };
         store.configure()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Jobs created (or applied as new) through this handle from now on remember `endpoint`
+    /// as their engine ([`StoredJob::engine`]).
+    pub fn set_engine(&mut self, endpoint: &str) {
+        self.engine = Some(endpoint.to_string());
     }
 
     /// The database file.
@@ -226,13 +258,13 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite {
+            .map_err(|error| StoreError::Sqlite {
                 path: path.clone(),
-                source,
+                error,
             })?;
-        let sqlite = |source| StoreError::Sqlite {
+        let sqlite = |error| StoreError::Sqlite {
             path: path.clone(),
-            source,
+            error,
         };
         let version: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -259,10 +291,10 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
-    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+    fn sqlite(&self, error: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.display().to_string(),
-            source,
+            error,
         }
     }
 
@@ -280,9 +312,9 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, rusqlite::Error>,
     ) -> Result<T, StoreError> {
         let path = self.path.display().to_string();
-        let sqlite = |source| StoreError::Sqlite {
+        let sqlite = |error| StoreError::Sqlite {
             path: path.clone(),
-            source,
+            error,
         };
         let tx = self
             .conn

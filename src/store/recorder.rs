@@ -20,6 +20,8 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     pending_inputs: Vec<(ReplayStep, Timestamp)>,
     started: Option<(Timestamp, u64)>,
     last_written: String,
+    /// The last write's failure, while no later write has succeeded.
+    failure: Option<super::StoreError>,
     warned: bool,
 }
 
@@ -33,18 +35,34 @@ impl<'a, O: RunOutput> StoreRecorder<'a, O> {
             pending_inputs: Vec::new(),
             started: None,
             last_written: String::new(),
+            failure: None,
             warned: false,
         }
+    }
+
+    /// Why the store lacks part of the run: the last write's error when no write succeeded
+    /// after it. `None` when everything shown was saved.
+    pub fn unsaved(&self) -> Option<&super::StoreError> {
+        self.failure.as_ref()
+    }
+
+    /// [`StoreRecorder::unsaved`], by value.
+    pub fn into_unsaved(self) -> Option<super::StoreError> {
+        self.failure
     }
 }
 
 impl<O: RunOutput> StoreRecorder<'_, O> {
-    fn warn(&mut self, e: &super::StoreError) {
+    /// Says the first failure once (the run goes on: its pods are not the store's) and keeps
+    /// the latest for [`StoreRecorder::unsaved`].
+    fn failed(&mut self, e: super::StoreError) {
         if !self.warned {
             self.warned = true;
-            self.inner
-                .status(&format!("warning: saving the Job's state: {e}"));
+            self.inner.status(&format!(
+                "warning: the Job's state cannot be saved (the run goes on): {e}"
+            ));
         }
+        self.failure = Some(e);
     }
 }
 
@@ -93,6 +111,10 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
         self.inner.status(line);
     }
 
+    fn keep_containers(&self) -> bool {
+        self.failure.is_some()
+    }
+
     fn progress(&mut self, progress: &Progress) {
         self.inner.progress(progress);
     }
@@ -122,19 +144,33 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
     fn snapshot(&mut self, snapshot: &Snapshot<'_>) {
         // The input log first: a state saved without its inputs would be replayed short.
         let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
-        let logged = match self.started.take() {
+        // The start is kept until it is written: inputs logged without it would be dropped
+        // by the start that a later snapshot writes.
+        let logged = match self.started {
             Some((at, seed)) => self.store.start_input_log(&uid, at, seed),
             None => Ok(()),
         }
-        .and_then(|()| self.store.append_inputs(&uid, &self.pending_inputs));
-        match logged {
-            Ok(()) => self.pending_inputs.clear(),
-            Err(e) => self.warn(&e),
-        }
+        .and_then(|()| {
+            self.started = None;
+            self.store.append_inputs(&uid, &self.pending_inputs)
+        });
+        let logged = match logged {
+            Ok(()) => {
+                self.pending_inputs.clear();
+                true
+            }
+            Err(e) => {
+                self.failed(e);
+                false
+            }
+        };
         let attempts = attempts(snapshot);
         // Change detection only; never shown.
         let fingerprint = format!("{:?}{attempts:?}", snapshot.status);
         if fingerprint == self.last_written && self.pending_events.is_empty() {
+            if logged {
+                self.failure = None;
+            }
             return;
         }
         let events = std::mem::take(&mut self.pending_events);
@@ -142,10 +178,15 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
             .store
             .save_snapshot(snapshot.job, snapshot.status, &attempts, &events)
         {
-            Ok(()) => self.last_written = fingerprint,
+            Ok(()) => {
+                self.last_written = fingerprint;
+                if logged {
+                    self.failure = None;
+                }
+            }
             Err(e) => {
                 self.pending_events = events;
-                self.warn(&e);
+                self.failed(e);
             }
         }
         self.inner.snapshot(snapshot);

@@ -256,7 +256,7 @@ fn a_version_2_store_gains_the_network_columns() {
         conn.pragma_update(None, "user_version", 2).unwrap();
     }
     let mut store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let (record, stored) = started_pod(&mut store);
     let a = PodAttempt {
         record,
@@ -332,4 +332,85 @@ fn jobs_needing_controllers_are_the_unfinished_and_those_with_a_ttl() {
     let mut expected = vec![(running, false, Some(t(5))), (done_ttl, true, None)];
     expected.sort();
     assert_eq!(needing, expected);
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn the_state_dir_and_its_files_are_private_and_loose_ones_are_tightened() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("state");
+    let mut store = Store::open(&dir).unwrap();
+    store.create_job("default", &job(PI), t(0)).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for name in [DB_FILE, "dockjob.db-wal", "dockjob.db-shm"] {
+        assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+    }
+    drop(store);
+    // As an older dockjob left them with umask 022.
+    let loose = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    std::fs::create_dir(dir.join("controllers")).unwrap();
+    std::fs::write(dir.join("controllers/x.log"), "log").unwrap();
+    loose(&dir.join("controllers/x.log"), 0o644);
+    loose(&dir.join("controllers"), 0o755);
+    loose(&dir.join(DB_FILE), 0o644);
+    loose(&dir, 0o755);
+    Store::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
+    assert_eq!(mode(&dir.join("controllers")), 0o700);
+    assert_eq!(mode(&dir.join("controllers/x.log")), 0o600);
+}
+
+#[test]
+fn a_shared_directory_is_refused_not_changed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let err = Store::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("sticky bit"), "{err}");
+    assert!(err.contains("--state-dir"), "{err}");
+    assert_eq!(mode(dir.path()), 0o1777);
+    assert!(!dir.path().join(DB_FILE).exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_once_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(DB_FILE), vec![b'x'; 8192]).unwrap();
+    let err = anyhow::Error::new(Store::open(dir.path()).err().unwrap());
+    let text = format!("{err:#}");
+    assert!(text.contains("is not a SQLite database"), "{text}");
+    assert!(text.contains(".bad"), "{text}");
+    assert!(text.contains("--state-dir"), "{text}");
+    assert_eq!(text.matches("not a database").count(), 0, "{text}");
+    assert!(!text.contains("Error code"), "{text}");
+    assert_eq!(err.chain().count(), 1, "one cause, said once: {text}");
+}
+
+#[test]
+fn jobs_remember_the_engine_they_were_created_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.set_engine("tcp://127.0.0.1:2375");
+    let created = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.engine.as_deref(), Some("tcp://127.0.0.1:2375"));
+    let mut other = Store::open(dir.path()).unwrap();
+    other.set_engine("unix:///elsewhere.sock");
+    let applied = other.apply_job("default", &job(PI), t(1)).unwrap();
+    let ApplyOutcome::Unchanged(same) = applied else {
+        panic!("{applied:?}")
+    };
+    assert_eq!(same.engine.as_deref(), Some("tcp://127.0.0.1:2375"));
+    let read = other.get_job("default", "pi").unwrap().unwrap();
+    assert_eq!(read.engine.as_deref(), Some("tcp://127.0.0.1:2375"));
 }

@@ -73,7 +73,9 @@ impl TestEnv {
         format!("{TEST_LABEL}={}", self.id)
     }
 
-    /// A `dockjob` command isolated from the user's Docker config.
+    /// A `dockjob` command isolated from the user's Docker config. `DOCKJOB_TEST_BIN` names
+    /// another binary than the one cargo built with the tests (a copy taken right after the
+    /// build, when several worktrees share one target directory).
     pub fn dockjob(&self) -> Command {
         let mut command = Command::new(dockjob_binary());
         command
@@ -291,10 +293,10 @@ pub fn make_busybox_rootfs(root: &Path) {
     }
 }
 
-/// The dockjob under test: this build's, or `DOCKJOB_BIN` (to run the suite against another
-/// build, e.g. a release binary).
+/// The dockjob under test: this build's, or `DOCKJOB_TEST_BIN` (to run the suite against
+/// another build, e.g. a release binary or a copy that a concurrent build cannot replace).
 pub fn dockjob_binary() -> std::ffi::OsString {
-    std::env::var_os("DOCKJOB_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dockjob").into())
+    std::env::var_os("DOCKJOB_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dockjob").into())
 }
 
 /// Stdout as text.

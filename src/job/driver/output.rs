@@ -45,6 +45,11 @@ pub trait RunOutput {
     /// The Job's mutable spec fields were updated at `at` (for stores that replay it); ignored
     /// by default.
     fn controller_spec_update(&mut self, _job: &Job, _at: Timestamp) {}
+    /// Whether the run's containers must outlive it even with `--rm` or an expired TTL: a
+    /// store that could not record the run's end needs them to recover it. `false` by default.
+    fn keep_containers(&self) -> bool {
+        false
+    }
 }
 
 /// The Job's state after a controller step, as a store persists it.

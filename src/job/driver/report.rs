@@ -135,7 +135,12 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             OutcomeKind::Suspended => {}
         }
         let ttl_due = self.ctl.ttl_expiry().is_some_and(|t| t <= self.clock.now());
-        if self.opts.rm || ttl_due {
+        if (self.opts.rm || ttl_due) && self.out.keep_containers() {
+            self.out.status(
+                "warning: the containers are kept: the state store lacks the end of the run, \
+                 and they are what the next dockjob command records it from",
+            );
+        } else if self.opts.rm || ttl_due {
             let mut removed = 0;
             // Eight removals at a time: one after the other they added ~50 ms per pod to
             // the end of a 50-pod run (bench case b).
