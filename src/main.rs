@@ -7,6 +7,10 @@ use dockjob::cli::Cli;
 use dockjob::error::{exit_status_for, report, ExitStatus, StdoutClosed};
 
 fn main() -> ExitCode {
+    // SIGINT and SIGTERM wait (blocked) until the command has installed its handlers, which
+    // then see them: a Ctrl-C in the first milliseconds is neither lost nor a kill by the
+    // default action (see `commands::signals`).
+    dockjob::commands::hold_stop_signals();
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,8 +1,6 @@
 //! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
 //! once).
 
-use tokio::sync::watch;
-
 use super::controller::{spawn_controller, store_foreground_job};
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::engine::docker::DockerEngine;
@@ -14,14 +12,15 @@ use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
 use crate::store::StoreRecorder;
 
-use super::signals::StopSignals;
+use super::signals::Presses;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
     global: &GlobalArgs,
-    engine: &DockerEngine,
+    host: Option<&str>,
     args: &RunArgs,
     progress: ProgressMode,
+    presses: Presses,
 ) -> anyhow::Result<ExitStatus> {
     if !(args.backoff_scale.is_finite() && args.backoff_scale > 0.0) {
         return Err(user_error(format!(
@@ -29,11 +28,26 @@ pub async fn run(
             args.backoff_scale
         )));
     }
+    // Until a Job is recorded, a signal ends the command at once: nothing was made yet.
+    let interrupted = || {
+        eprintln!("Interrupted");
+        Ok(ExitStatus::Interrupted)
+    };
+    let Some(engine) = presses.unless_pressed(DockerEngine::connect(host)).await else {
+        return interrupted();
+    };
+    let engine = &engine?;
     let path = args.file.to_string_lossy().into_owned();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path(&path))
-        .await?
-        .map_err(|e| user_error(e.to_string()))?;
-    let (interrupt_sender, interrupts) = watch_interrupts()?;
+    let load = tokio::task::spawn_blocking(move || input::load_path(&path));
+    let Some(loaded) = presses.unless_pressed(load).await else {
+        return interrupted();
+    };
+    let loaded = loaded?.map_err(|e| user_error(e.to_string()))?;
+    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
+    let Presses {
+        sender: interrupt_sender,
+        receiver: interrupts,
+    } = presses;
     let mut status = ExitStatus::Success;
     for job in loaded {
         for warning in &job.warnings {
@@ -137,23 +151,4 @@ async fn run_recorded(
         }
         None => run_foreground(engine, job, options, out).await,
     }
-}
-
-/// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
-/// stops pods gracefully on the first and kills them on the second. The sender is shared
-/// with the run's heartbeat, which presses once when the Job is deleted.
-fn watch_interrupts() -> anyhow::Result<(watch::Sender<u32>, watch::Receiver<u32>)> {
-    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
-    let mut signals = StopSignals::install()?;
-    let (sender, receiver) = watch::channel(0);
-    let returned = sender.clone();
-    tokio::spawn(async move {
-        while signals.recv().await.is_some() {
-            let presses = *sender.borrow() + 1;
-            if sender.send(presses).is_err() {
-                break;
-            }
-        }
-    });
-    Ok((returned, receiver))
 }

@@ -1,10 +1,11 @@
 //! Turning controller [`Action`]s into engine calls: image policy, create, start, logs, wait,
 //! stop. Failures the kubelet would absorb become pod states (inputs), not errors.
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 
+use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
-use crate::engine::{ContainerExit, EngineError, PodRuntime};
+use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
 use crate::job::pod::{container_spec, has_sandbox, pull_policy, template_containers, PodIdentity};
 
@@ -18,13 +19,16 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// after the other (bench case b: 2.2x the xargs loop). A failed start is a terminated
     /// container, exit 128, as containerd reports it.
     pub(super) fn watch_container(&mut self, id: String, start: bool) {
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<bool>();
+        // The output stream, handed over once the container runs: attached before the start
+        // when the engine can (every byte, as `docker run` reads it), else followed logs.
         // Followed logs of a container that is not running end at once (moby
-        // daemon/logs.go), so the log request is sent only after the start succeeded.
+        // daemon/logs.go), so they are asked for only after the start succeeded.
+        type Output = BoxStream<'static, Result<LogChunk, EngineError>>;
+        let (output_tx, output_rx) = tokio::sync::oneshot::channel::<Option<Output>>();
         let container_logs = self.engine.logs(&id, true);
         let logs = stream::once(async move {
-            match started_rx.await {
-                Ok(true) => container_logs,
+            match output_rx.await {
+                Ok(Some(output)) => output,
                 _ => stream::empty().boxed(),
             }
         })
@@ -51,9 +55,23 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             Some((lookup_id, network))
         }));
         self.waits.push(Box::pin(async move {
+            // An adopted container already runs: what it wrote so far is in its logs.
+            let attached = if start {
+                match engine.attach(&id).await {
+                    Ok(attached) => attached,
+                    Err(e) if is_fatal(&e) => {
+                        let _ = output_tx.send(None);
+                        return (id, Err(e));
+                    }
+                    // Not attachable (gone already, …): the start says what is wrong.
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
             if start {
                 if let Err(e) = engine.start_container(&id).await {
-                    let _ = started_tx.send(false);
+                    let _ = output_tx.send(None);
                     if is_fatal(&e) {
                         return (id, Err(e));
                     }
@@ -65,7 +83,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     return (id, Ok(exit));
                 }
             }
-            let _ = started_tx.send(true);
+            let _ = output_tx.send(Some(attached.unwrap_or(container_logs)));
             let _ = running_tx.send(());
             let r = engine.wait_container(&id).await;
             (id, r)
@@ -169,8 +187,15 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         if self.claim_adoptable(pod, container, restart).await {
             return Ok(Some(started));
         }
+        // Ctrl-C pressed while earlier containers were created: the main loop stops the Job
+        // next, so nothing more is created.
+        if self.interrupt_pending() {
+            return Ok(None);
+        }
         let sandbox = match self.ensure_sandbox(&record).await? {
-            Ok(sandbox) => sandbox,
+            Ok(Some(Staged::Interrupted)) => return Ok(None),
+            Ok(Some(Staged::Ready(id))) => Some(id),
+            Ok(None) => None,
             Err(message) => {
                 return Ok(Some(waiting(
                     pod,
@@ -189,10 +214,20 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         };
         let mut spec = container_spec(self.ctl.job(), &identity);
         spec.sandbox = sandbox;
-        if let Some(waiting) = self.ensure_image(pod, container, &spec.image).await? {
-            return Ok(Some(waiting));
+        match self.ensure_image(pod, container, &spec.image).await? {
+            ImageReady::Ready => {}
+            ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
+            ImageReady::Interrupted => return Ok(None),
         }
-        let id = match self.engine.create_container(&spec).await {
+        let engine = self.engine;
+        let created = Box::pin(async move {
+            let result = engine.create_container(&spec).await;
+            ((), result)
+        });
+        let Some(((), created)) = self.unless_interrupted_keep(created).await else {
+            return Ok(None);
+        };
+        let id = match created {
             Ok(id) => id,
             Err(e) if is_fatal(&e) => return Err(e.into()),
             Err(e) => {
@@ -234,13 +269,17 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         pod: &str,
         container: &str,
         image: &str,
-    ) -> Result<Option<Input>, DriverError> {
+    ) -> Result<ImageReady, DriverError> {
         let policy = pull_policy(self.ctl.job(), container).to_string();
         let present = self.images_present.contains(image)
-            || match self.engine.inspect_image(image).await {
-                Ok(found) => found.is_some(),
-                Err(e) if is_fatal(&e) => return Err(e.into()),
-                Err(_) => false,
+            || match self
+                .unless_interrupted(self.engine.inspect_image(image))
+                .await
+            {
+                None => return Ok(ImageReady::Interrupted),
+                Some(Ok(found)) => found.is_some(),
+                Some(Err(e)) if is_fatal(&e) => return Err(e.into()),
+                Some(Err(_)) => false,
             };
         if present {
             self.images_present.insert(image.to_string());
@@ -251,7 +290,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 .record_pod_event(pod, EventType::Normal, reason, message, "kubelet", now);
         };
         match (policy.as_str(), present) {
-            ("Never", false) => Ok(Some(waiting(
+            ("Never", false) => Ok(ImageReady::Waiting(waiting(
                 pod,
                 container,
                 "ErrImageNeverPull",
@@ -262,7 +301,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     "Pulled",
                     format!("Container image {image:?} already present on machine"),
                 );
-                Ok(None)
+                Ok(ImageReady::Ready)
             }
             _ => {
                 event("Pulling", format!("Pulling image {image:?}"));
@@ -270,8 +309,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 let Some(pulled) = self.unless_interrupted(self.engine.pull_image(image)).await
                 else {
                     // The main loop sees the interrupt next and deletes the waiting pod.
-                    let message = format!("Pulling image {image:?} was interrupted");
-                    return Ok(Some(waiting(pod, container, "ErrImagePull", message)));
+                    return Ok(ImageReady::Interrupted);
                 };
                 match pulled {
                     Ok(()) => {
@@ -287,7 +325,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                             "kubelet",
                             now,
                         );
-                        Ok(None)
+                        Ok(ImageReady::Ready)
                     }
                     Err(e) if is_fatal(&e) => Err(e.into()),
                     Err(e) => {
@@ -296,7 +334,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                         } else {
                             ""
                         };
-                        Ok(Some(waiting(
+                        Ok(ImageReady::Waiting(waiting(
                             pod,
                             container,
                             "ErrImagePull",
@@ -322,6 +360,45 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             Ok(()) = interrupts.changed() => None,
         }
     }
+
+    /// Whether Ctrl-C was pressed and the main loop has not handled it yet.
+    pub(super) fn interrupt_pending(&self) -> bool {
+        self.opts
+            .interrupts
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().unwrap_or(false))
+    }
+}
+
+impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    /// [`Self::unless_interrupted`] for a container (or sandbox) create, which may still
+    /// succeed in the engine after dockjob stops waiting for it: an interrupted create is
+    /// kept, and the end of the run removes what it made (see [`Self::remove_abandoned`]).
+    pub(super) async fn unless_interrupted_keep<T: Send + 'a>(
+        &mut self,
+        mut create: futures_util::future::BoxFuture<'a, (T, Result<String, EngineError>)>,
+    ) -> Option<(T, Result<String, EngineError>)> {
+        let Some(mut interrupts) = self.opts.interrupts.clone() else {
+            return Some(create.await);
+        };
+        tokio::select! {
+            done = &mut create => Some(done),
+            Ok(()) = interrupts.changed() => {
+                self.abandoned.push(Box::pin(async move { create.await.1.ok() }));
+                None
+            }
+        }
+    }
+}
+
+/// Whether a container's image is there to create it from.
+enum ImageReady {
+    /// Present (or pulled just now).
+    Ready,
+    /// Not usable: the container waits with this reason.
+    Waiting(Input),
+    /// Ctrl-C came while the engine was asked: the main loop handles it next.
+    Interrupted,
 }
 
 fn waiting(pod: &str, container: &str, reason: &str, message: String) -> Input {
