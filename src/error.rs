@@ -52,6 +52,33 @@ pub struct UserError(pub String);
 #[error("stdout is closed")]
 pub struct StdoutClosed;
 
+/// Whether `error` comes from writing to a stdout whose reader has gone
+/// (`dockjob logs … | head -1`): [`StdoutClosed`] anywhere in the chain, or a broken pipe
+/// while stdout is indeed a pipe (or socket) nobody reads any more. Decided here, once for
+/// every command, rather than at each write: a broken pipe to the engine or a registry is
+/// still an error.
+pub fn is_closed_stdout(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<StdoutClosed>().is_some()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe && stdout_is_closed())
+    })
+}
+
+/// Whether stdout is a pipe or socket whose reading end is closed (poll(2) says `POLLERR`
+/// for such a pipe, `POLLHUP` for such a socket).
+pub fn stdout_is_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready == 1 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
 /// Makes a [`UserError`] from anything printable.
 pub fn user_error(message: impl Into<String>) -> anyhow::Error {
     UserError(message.into()).into()

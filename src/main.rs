@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dockjob::cli::Cli;
-use dockjob::error::{exit_status_for, report, ExitStatus, StdoutClosed};
+use dockjob::error::{exit_status_for, is_closed_stdout, report, ExitStatus};
 
 fn main() -> ExitCode {
     // SIGINT and SIGTERM wait (blocked) until the command has installed its handlers, which
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     // `dockjob … | head` closes stdout early: that is success, not an error (as in ripgrep).
     match runtime.block_on(dockjob::commands::dispatch(cli)) {
         Ok(status) => status.into(),
-        Err(error) if error.downcast_ref::<StdoutClosed>().is_some() => ExitStatus::Success.into(),
+        Err(error) if is_closed_stdout(&error) => ExitStatus::Success.into(),
         Err(error) => {
             report(&error);
             exit_status_for(&error).into()
