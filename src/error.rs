@@ -14,6 +14,7 @@
 use std::process::ExitCode;
 
 use crate::engine::EngineError;
+use crate::job::driver::DriverError;
 
 /// How a command ended, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +91,7 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
         if cause.downcast_ref::<UserError>().is_some() {
             return ExitStatus::Usage;
         }
-        if let Some(engine) = cause.downcast_ref::<EngineError>() {
+        if let Some(engine) = as_engine_error(cause) {
             return match engine {
                 EngineError::Unreachable { .. } => ExitStatus::Unreachable,
                 EngineError::ImageNotFound(_) => ExitStatus::Usage,
@@ -101,11 +102,20 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
     ExitStatus::Failure
 }
 
+/// The engine error `cause` is or wraps transparently (a run's [`DriverError`] shows its
+/// engine error as its own text, so the chain never lists the inner one).
+fn as_engine_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a EngineError> {
+    match cause.downcast_ref::<DriverError>() {
+        Some(DriverError::Engine(engine)) => Some(engine),
+        None => cause.downcast_ref::<EngineError>(),
+    }
+}
+
 /// A `hint:` line for errors where the next step is not obvious.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
     error
         .chain()
-        .find_map(|cause| match cause.downcast_ref::<EngineError>()? {
+        .find_map(|cause| match as_engine_error(cause)? {
             EngineError::Unreachable { endpoint, .. } => Some(format!(
                 "is the Docker engine running and is {endpoint} the right endpoint? \
              Check `systemctl status docker` (or start dockerd), the socket's permissions, \

@@ -9,7 +9,9 @@ use dockjob::error::{exit_status_for, is_closed_stdout, report, ExitStatus};
 fn main() -> ExitCode {
     // SIGINT and SIGTERM wait (blocked) until the command has installed its handlers, which
     // then see them: a Ctrl-C in the first milliseconds is neither lost nor a kill by the
-    // default action (see `commands::signals`).
+    // default action (see `commands::signals`). Only while the dynamic loader maps the
+    // program, before any of its code runs, does a signal still kill it by its default
+    // action (which a shell reports as 130 all the same).
     dockjob::commands::hold_stop_signals();
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
     let cli = Cli::parse();
