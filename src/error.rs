@@ -88,7 +88,13 @@ pub fn user_error(message: impl Into<String>) -> anyhow::Error {
 /// The exit status an error deserves, from the first classified error in its chain.
 pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
-        if cause.downcast_ref::<UserError>().is_some() {
+        // A pod that cannot start is the manifest's (or its missing Secret's) fault.
+        if cause.downcast_ref::<UserError>().is_some()
+            || matches!(
+                cause.downcast_ref::<DriverError>(),
+                Some(DriverError::CannotStart { .. })
+            )
+        {
             return ExitStatus::Usage;
         }
         if let Some(engine) = as_engine_error(cause) {
@@ -107,12 +113,32 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
 fn as_engine_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a EngineError> {
     match cause.downcast_ref::<DriverError>() {
         Some(DriverError::Engine(engine)) => Some(engine),
+        Some(DriverError::CannotStart { .. }) => None,
         None => cause.downcast_ref::<EngineError>(),
     }
 }
 
 /// A `hint:` line for errors where the next step is not obvious.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
+    let cannot_start = error.chain().find_map(|cause| match cause.downcast_ref() {
+        Some(DriverError::CannotStart {
+            reason, message, ..
+        }) => Some((reason.as_str(), message.as_str())),
+        _ => None,
+    });
+    if let Some((reason, message)) = cannot_start {
+        let hint = if reason == "InvalidImageName" {
+            "fix the image reference in the pod template (the kubelet does not pull it; on a \
+             cluster the pod would wait in InvalidImageName)"
+        } else if message.contains("secret \"") || message.contains("configmap \"") {
+            "dockjob has no Secret or ConfigMap objects: give the value in the manifest \
+             (env value:), or mark the reference optional: true (on a cluster the pod would \
+             wait until the object exists)"
+        } else {
+            return None;
+        };
+        return Some(hint.to_string());
+    }
     error
         .chain()
         .find_map(|cause| match as_engine_error(cause)? {

@@ -7,7 +7,10 @@ use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
-use crate::job::pod::{container_spec, has_sandbox, pull_policy, template_containers, PodIdentity};
+use crate::job::pod::{
+    container_spec, has_sandbox, invalid_image_message, missing_env_source, missing_volume_source,
+    pull_policy, template_container, template_containers, PodIdentity,
+};
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// Follows a container — first starting it when `start` — : its log stream (ending with
@@ -109,11 +112,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 pod,
                 container,
                 restart,
-            } => Ok(self
-                .start_and_show(&pod, &container, restart)
-                .await?
-                .into_iter()
-                .collect()),
+            } => self.start_and_show(&pod, &container, restart).await,
             Action::StopPod { pod, grace } => {
                 // The kubelet kills every running container of the pod, each with the grace
                 // period. An exit that is seen but not yet reported ends its container anyway.
@@ -143,22 +142,39 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     }
 
     /// Starts one of the pod's containers; a container left waiting gets a status line with
-    /// the reason.
+    /// the reason. A foreground run gives up on a pod that cannot start until its spec
+    /// changes ([`cannot_start_until_changed`]): it ends the Job rather than wait for ever.
     async fn start_and_show(
         &mut self,
         pod: &str,
         container: &str,
         restart: u32,
-    ) -> Result<Option<Input>, DriverError> {
-        let input = self.start_pod(pod, container, restart).await?;
-        if let Some(Input::ContainerWaiting {
+    ) -> Result<Vec<Input>, DriverError> {
+        let Some(input) = self.start_pod(pod, container, restart).await? else {
+            return Ok(Vec::new());
+        };
+        let mut inputs = Vec::new();
+        if let Input::ContainerWaiting {
             reason, message, ..
-        }) = &input
+        } = &input
         {
             let who = self.who(pod, container);
             self.out.status(&format!("{who} {reason}: {message}"));
+            // A detached controller waits for an `apply`, as the kubelet retries.
+            if cannot_start_until_changed(reason, message) && self.spec_updates.is_none() {
+                self.gave_up = Some(DriverError::CannotStart {
+                    pod: pod.to_string(),
+                    reason: reason.clone(),
+                    message: message.clone(),
+                });
+                inputs.push(Input::GiveUp {
+                    reason: reason.clone(),
+                    message: format!("pod/{pod}: {message}"),
+                });
+            }
         }
-        Ok(input)
+        inputs.insert(0, input);
+        Ok(inputs)
     }
 
     /// `pod/NAME` for a pod with one container, `pod/NAME/CONTAINER` (kubectl's log prefix)
@@ -187,10 +203,21 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         if self.claim_adoptable(pod, container, restart).await {
             return Ok(Some(started));
         }
-        // Ctrl-C pressed while earlier containers were created: the main loop stops the Job
-        // next, so nothing more is created.
-        if self.interrupt_pending() {
+        // Ctrl-C pressed while earlier containers were created, or the run gave up on a
+        // pod: the main loop stops the Job next, so nothing more is created.
+        if self.interrupt_pending() || self.gave_up.is_some() {
             return Ok(None);
+        }
+        // The kubelet mounts the pod's volumes before anything else, pulls the image of each
+        // container (refusing a reference it cannot parse), then builds its environment.
+        if let Some(message) = missing_volume_source(self.ctl.job()) {
+            return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+        }
+        let image = template_container(self.ctl.job(), container)
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default();
+        if let Some(message) = invalid_image_message(&image) {
+            return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
         }
         let sandbox = match self.ensure_sandbox(&record).await? {
             Ok(Some(Staged::Interrupted)) => return Ok(None),
@@ -218,6 +245,15 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             ImageReady::Ready => {}
             ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
             ImageReady::Interrupted => return Ok(None),
+        }
+        let missing = template_container(self.ctl.job(), container).and_then(missing_env_source);
+        if let Some(message) = missing {
+            return Ok(Some(waiting(
+                pod,
+                container,
+                "CreateContainerConfigError",
+                message,
+            )));
         }
         let engine = self.engine;
         let created = Box::pin(async move {
@@ -388,6 +424,17 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 None
             }
         }
+    }
+}
+
+/// Whether a waiting container cannot start until its pod's spec changes (or dockjob can
+/// supply what it references): the kubelet retries such a pod for ever, a foreground run
+/// gives up on it. A volume that cannot be mounted leaves the pod `ContainerCreating`.
+fn cannot_start_until_changed(reason: &str, message: &str) -> bool {
+    match reason {
+        "InvalidImageName" | "CreateContainerConfigError" => true,
+        "ContainerCreating" => message.starts_with("MountVolume.SetUp failed"),
+        _ => false,
     }
 }
 

@@ -173,6 +173,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     images_present: std::collections::HashSet<String>,
     /// Creates that Ctrl-C stopped waiting for; each yields the ID of what it made anyway.
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
+    /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
+    gave_up: Option<DriverError>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -206,6 +208,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             spec_updates,
             images_present: Default::default(),
             abandoned: FuturesUnordered::new(),
+            gave_up: None,
         }
     }
 
@@ -257,7 +260,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             reason: "Interrupted".to_string(),
             message: String::new(),
         });
-        Ok(self.finish(outcome).await)
+        let gave_up = self.gave_up.take();
+        let run = self.finish(outcome).await;
+        match gave_up {
+            Some(error) => Err(error),
+            None => Ok(run),
+        }
     }
 
     /// A Job that can never change again without a spec update (suspended, or parallelism
