@@ -345,7 +345,13 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 let Some(pulled) = self.unless_interrupted(self.engine.pull_image(image)).await
                 else {
                     // The main loop sees the interrupt next and deletes the waiting pod.
-                    return Ok(ImageReady::Interrupted);
+                    let message = format!("Pulling image {image:?} was interrupted");
+                    return Ok(ImageReady::Waiting(waiting(
+                        pod,
+                        container,
+                        "ErrImagePull",
+                        message,
+                    )));
                 };
                 match pulled {
                     Ok(()) => {
