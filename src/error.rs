@@ -155,10 +155,64 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         })
 }
 
-/// Prints an error chain and its hint on stderr, without Rust debug output.
+/// An error chain as one line, `outer: cause: cause`, each cause said once.
+///
+/// Many errors name their cause in their own message and also return it as their
+/// `source()` (`cannot read X: No such file or directory`, a `.dockerignore` pattern
+/// error), so anyhow's `{:#}` said it twice; a cause whose text the line already holds is
+/// left out. Use it wherever a whole chain is shown.
+pub struct Causes<'a>(pub &'a anyhow::Error);
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut line = String::new();
+        for cause in self.0.chain() {
+            let text = cause.to_string();
+            if text.is_empty() || line.contains(&text) {
+                continue;
+            }
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        f.write_str(&line)
+    }
+}
+
+/// Prints an error chain (each cause once, see [`Causes`]) and its hint on stderr, without
+/// Rust debug output.
 pub fn report(error: &anyhow::Error) {
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", Causes(error));
     if let Some(hint) = hint_for(error) {
         eprintln!("hint: {hint}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read {path}: {source}")]
+    struct Read {
+        path: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let error = anyhow::Error::new(Read {
+            path: "/x".into(),
+            source: io,
+        })
+        .context("building .");
+        assert_eq!(
+            Causes(&error).to_string(),
+            "building .: cannot read /x: entity not found"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(Causes(&plain).to_string(), "outer: inner");
     }
 }
