@@ -14,6 +14,7 @@
 use std::process::ExitCode;
 
 use crate::engine::EngineError;
+use crate::job::driver::DriverError;
 
 /// How a command ended, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,33 @@ pub struct UserError(pub String);
 #[error("stdout is closed")]
 pub struct StdoutClosed;
 
+/// Whether `error` comes from writing to a stdout whose reader has gone
+/// (`dockjob logs … | head -1`): [`StdoutClosed`] anywhere in the chain, or a broken pipe
+/// while stdout is indeed a pipe (or socket) nobody reads any more. Decided here, once for
+/// every command, rather than at each write: a broken pipe to the engine or a registry is
+/// still an error.
+pub fn is_closed_stdout(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<StdoutClosed>().is_some()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe && stdout_is_closed())
+    })
+}
+
+/// Whether stdout is a pipe or socket whose reading end is closed (poll(2) says `POLLERR`
+/// for such a pipe, `POLLHUP` for such a socket).
+pub fn stdout_is_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready == 1 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
 /// Makes a [`UserError`] from anything printable.
 pub fn user_error(message: impl Into<String>) -> anyhow::Error {
     UserError(message.into()).into()
@@ -60,10 +88,16 @@ pub fn user_error(message: impl Into<String>) -> anyhow::Error {
 /// The exit status an error deserves, from the first classified error in its chain.
 pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
-        if cause.downcast_ref::<UserError>().is_some() {
+        // A pod that cannot start is the manifest's (or its missing Secret's) fault.
+        if cause.downcast_ref::<UserError>().is_some()
+            || matches!(
+                cause.downcast_ref::<DriverError>(),
+                Some(DriverError::CannotStart { .. })
+            )
+        {
             return ExitStatus::Usage;
         }
-        if let Some(engine) = cause.downcast_ref::<EngineError>() {
+        if let Some(engine) = as_engine_error(cause) {
             return match engine {
                 EngineError::Unreachable { .. } => ExitStatus::Unreachable,
                 EngineError::ImageNotFound(_) => ExitStatus::Usage,
@@ -74,11 +108,40 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
     ExitStatus::Failure
 }
 
+/// The engine error `cause` is or wraps transparently (a run's [`DriverError`] shows its
+/// engine error as its own text, so the chain never lists the inner one).
+fn as_engine_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a EngineError> {
+    match cause.downcast_ref::<DriverError>() {
+        Some(DriverError::Engine(engine)) => Some(engine),
+        Some(DriverError::CannotStart { .. }) => None,
+        None => cause.downcast_ref::<EngineError>(),
+    }
+}
+
 /// A `hint:` line for errors where the next step is not obvious.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
+    let cannot_start = error.chain().find_map(|cause| match cause.downcast_ref() {
+        Some(DriverError::CannotStart {
+            reason, message, ..
+        }) => Some((reason.as_str(), message.as_str())),
+        _ => None,
+    });
+    if let Some((reason, message)) = cannot_start {
+        let hint = if reason == "InvalidImageName" {
+            "fix the image reference in the pod template (the kubelet does not pull it; on a \
+             cluster the pod would wait in InvalidImageName)"
+        } else if message.contains("secret \"") || message.contains("configmap \"") {
+            "dockjob has no Secret or ConfigMap objects: give the value in the manifest \
+             (env value:), or mark the reference optional: true (on a cluster the pod would \
+             wait until the object exists)"
+        } else {
+            return None;
+        };
+        return Some(hint.to_string());
+    }
     error
         .chain()
-        .find_map(|cause| match cause.downcast_ref::<EngineError>()? {
+        .find_map(|cause| match as_engine_error(cause)? {
             EngineError::Unreachable { endpoint, .. } => Some(format!(
                 "is the Docker engine running and is {endpoint} the right endpoint? \
              Check `systemctl status docker` (or start dockerd), the socket's permissions, \
@@ -92,10 +155,64 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         })
 }
 
-/// Prints an error chain and its hint on stderr, without Rust debug output.
+/// An error chain as one line, `outer: cause: cause`, each cause said once.
+///
+/// Many errors name their cause in their own message and also return it as their
+/// `source()` (`cannot read X: No such file or directory`, a `.dockerignore` pattern
+/// error), so anyhow's `{:#}` said it twice; a cause whose text the line already holds is
+/// left out. Use it wherever a whole chain is shown.
+pub struct Causes<'a>(pub &'a anyhow::Error);
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut line = String::new();
+        for cause in self.0.chain() {
+            let text = cause.to_string();
+            if text.is_empty() || line.contains(&text) {
+                continue;
+            }
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        f.write_str(&line)
+    }
+}
+
+/// Prints an error chain (each cause once, see [`Causes`]) and its hint on stderr, without
+/// Rust debug output.
 pub fn report(error: &anyhow::Error) {
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", Causes(error));
     if let Some(hint) = hint_for(error) {
         eprintln!("hint: {hint}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read {path}: {source}")]
+    struct Read {
+        path: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let error = anyhow::Error::new(Read {
+            path: "/x".into(),
+            source: io,
+        })
+        .context("building .");
+        assert_eq!(
+            Causes(&error).to_string(),
+            "building .: cannot read /x: entity not found"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(Causes(&plain).to_string(), "outer: inner");
     }
 }

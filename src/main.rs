@@ -4,9 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dockjob::cli::Cli;
-use dockjob::error::{exit_status_for, report, ExitStatus, StdoutClosed};
+use dockjob::error::{exit_status_for, is_closed_stdout, report, ExitStatus};
 
 fn main() -> ExitCode {
+    // SIGINT and SIGTERM wait (blocked) until the command has installed its handlers, which
+    // then see them: a Ctrl-C in the first milliseconds is neither lost nor a kill by the
+    // default action (see `commands::signals`). Only while the dynamic loader maps the
+    // program, before any of its code runs, does a signal still kill it by its default
+    // action (which a shell reports as 130 all the same).
+    dockjob::commands::hold_stop_signals();
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -23,7 +29,7 @@ fn main() -> ExitCode {
     // `dockjob … | head` closes stdout early: that is success, not an error (as in ripgrep).
     match runtime.block_on(dockjob::commands::dispatch(cli)) {
         Ok(status) => status.into(),
-        Err(error) if error.downcast_ref::<StdoutClosed>().is_some() => ExitStatus::Success.into(),
+        Err(error) if is_closed_stdout(&error) => ExitStatus::Success.into(),
         Err(error) => {
             report(&error);
             exit_status_for(&error).into()

@@ -67,6 +67,8 @@ struct Node {
     size: u64,
     mode: u32,
     content_hash: u64,
+    /// Major and minor number of a device node.
+    device: Option<(u32, u32)>,
 }
 
 /// The `/ctx` tree of `image`, read through `docker create` + `docker export`.
@@ -131,6 +133,13 @@ fn ctx_listing(image: &str, id: &str) -> BTreeMap<String, Node> {
             size: header.size().unwrap(),
             mode: header.mode().unwrap(),
             content_hash: std::hash::Hasher::finish(&hasher),
+            device: match header.entry_type() {
+                tar::EntryType::Char | tar::EntryType::Block => Some((
+                    header.device_major().unwrap().unwrap_or(0),
+                    header.device_minor().unwrap().unwrap_or(0),
+                )),
+                _ => None,
+            },
         };
         listing.insert(path, node);
     }
@@ -464,4 +473,46 @@ fn excluded_build_files_and_long_names_match_the_docker_cli() {
         "{dockjob:?}"
     );
     assert!(!dockjob.contains_key("ctx/Dockerfile") && !dockjob.contains_key("ctx/.dockerignore"));
+}
+
+/// FIFOs and device nodes are sent as the classic `docker build` sends them (go-archive
+/// `addTarFile`: header-only entries, devices with their numbers, a second link to one as a
+/// hard link); sockets are left out. Nothing is opened: reading a FIFO would block.
+#[test]
+fn fifos_devices_and_sockets_match_the_docker_cli() {
+    let id = unique_id("special");
+    let _cleanup = Cleanup { id: id.clone() };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Dockerfile", COPY_ALL);
+    write(root, "file", "data");
+    let mkfifo = |rel: &str| {
+        let path = std::ffi::CString::new(root.join(rel).as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo(3) on a NUL-terminated path.
+        assert_eq!(
+            unsafe { libc::mkfifo(path.as_ptr(), 0o640) },
+            0,
+            "mkfifo {rel}"
+        );
+    };
+    fs::create_dir_all(root.join("dir")).unwrap();
+    mkfifo("pipe");
+    mkfifo("dir/pipe2");
+    fs::hard_link(root.join("dir/pipe2"), root.join("pipe2-link")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    // A device node needs CAP_MKNOD (the engine's tests run as root); without it the FIFOs
+    // are still checked.
+    let null = std::ffi::CString::new(root.join("null").as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mknod(2) on a NUL-terminated path; 1:3 is /dev/null.
+    let device =
+        unsafe { libc::mknod(null.as_ptr(), libc::S_IFCHR | 0o644, libc::makedev(1, 3)) } == 0;
+
+    let dockjob = build_both_and_compare(root, None, None, DockerfileSource::Default, &id);
+    assert_eq!(dockjob["ctx/pipe"].kind, "Fifo", "{dockjob:?}");
+    assert_eq!(dockjob["ctx/dir/pipe2"].kind, "Fifo", "{dockjob:?}");
+    assert!(dockjob.contains_key("ctx/pipe2-link"), "{dockjob:?}");
+    assert!(!dockjob.contains_key("ctx/sock"), "{dockjob:?}");
+    if device {
+        assert_eq!(dockjob["ctx/null"].device, Some((1, 3)), "{dockjob:?}");
+    }
 }

@@ -1,12 +1,14 @@
 //! Writes walked entries as tar headers and data, the way moby/go-archive `addTarFile`
 //! does for the docker CLI: uid/gid 0 (`ChownOpts{0,0}`), permission bits only, symlinks as
-//! links, a second path to an already-written inode as a hard link, sockets, FIFOs and
-//! device files left out.
+//! links, a second path to an already-written inode as a hard link, FIFOs and device files
+//! as header-only entries (`tar.FileInfoHeader` keeps them, with the device numbers), and
+//! sockets left out (`FileInfoHeader` refuses them, and `addTarFile`'s caller logs and skips
+//! the error). Checked against the classic `docker build` in `tests/context_oracle.rs`.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -87,10 +89,60 @@ impl TarWriter {
                 .map_err(write_error)
         } else if file_type.is_file() {
             self.add_file(entry, header)
+        } else if file_type.is_fifo() || file_type.is_char_device() || file_type.is_block_device() {
+            self.add_special(entry, header)
         } else {
-            // Sockets, FIFOs and devices are never sent.
+            // Sockets are never sent.
             Ok(())
         }
+    }
+
+    /// A FIFO or device node: a header without data (never opened: reading a FIFO would
+    /// block), a hard link to an earlier path of the same inode as for files.
+    fn add_special(&mut self, entry: Entry<'_>, mut header: Header) -> Result<(), ContextError> {
+        let write_error = |source| ContextError::Write {
+            path: entry.abs.to_path_buf(),
+            source,
+        };
+        if let Some(first) = self.earlier_path(&entry) {
+            header.set_entry_type(EntryType::Link);
+            return self
+                .builder
+                .append_link(&mut header, entry.rel, first)
+                .map_err(write_error);
+        }
+        let file_type = entry.meta.file_type();
+        if file_type.is_fifo() {
+            header.set_entry_type(EntryType::Fifo);
+        } else {
+            header.set_entry_type(if file_type.is_char_device() {
+                EntryType::Char
+            } else {
+                EntryType::Block
+            });
+            let rdev = entry.meta.rdev();
+            header
+                .set_device_major(libc::major(rdev))
+                .and_then(|()| header.set_device_minor(libc::minor(rdev)))
+                .map_err(write_error)?;
+        }
+        self.builder
+            .append_data(&mut header, entry.rel, io::empty())
+            .map_err(write_error)
+    }
+
+    /// The path this inode was first written under when it has several links (go-archive
+    /// `hasHardlinks`), remembering this one otherwise.
+    fn earlier_path(&mut self, entry: &Entry<'_>) -> Option<PathBuf> {
+        if entry.meta.nlink() <= 1 {
+            return None;
+        }
+        let key = (entry.meta.dev(), entry.meta.ino());
+        if let Some(first) = self.inodes.get(&key) {
+            return Some(first.clone());
+        }
+        self.inodes.insert(key, entry.rel.to_path_buf());
+        None
     }
 
     fn add_file(&mut self, entry: Entry<'_>, mut header: Header) -> Result<(), ContextError> {
@@ -107,17 +159,12 @@ impl TarWriter {
                     .map_err(write_error);
             }
         }
-        if entry.meta.nlink() > 1 {
-            let key = (entry.meta.dev(), entry.meta.ino());
-            if let Some(first) = self.inodes.get(&key) {
-                header.set_entry_type(EntryType::Link);
-                let first = first.clone();
-                return self
-                    .builder
-                    .append_link(&mut header, entry.rel, first)
-                    .map_err(write_error);
-            }
-            self.inodes.insert(key, entry.rel.to_path_buf());
+        if let Some(first) = self.earlier_path(&entry) {
+            header.set_entry_type(EntryType::Link);
+            return self
+                .builder
+                .append_link(&mut header, entry.rel, first)
+                .map_err(write_error);
         }
         let file = File::open(entry.abs).map_err(|source| ContextError::Unreadable {
             path: entry.abs.to_path_buf(),

@@ -32,11 +32,28 @@ pub async fn build(
     } else {
         progress
     };
-    if !args.context.is_dir() {
-        return Err(user_error(format!(
-            "{}: the build context must be a directory",
-            args.context.display()
-        )));
+    // The docker CLI's words (cli/command/image/build/context.go `ValidateContextDirectory`,
+    // `ResolveAndValidateContextPath`).
+    match std::fs::metadata(&args.context) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(user_error(format!(
+                "unable to prepare context: path {:?} not found",
+                args.context.display().to_string()
+            )));
+        }
+        Ok(meta) if !meta.is_dir() => {
+            let absolute = std::path::absolute(&args.context).unwrap_or(args.context.clone());
+            return Err(user_error(format!(
+                "unable to prepare context: context must be a directory: {}",
+                absolute.display()
+            )));
+        }
+        Err(e) => {
+            return Err(user_error(format!(
+                "unable to prepare context: unable to evaluate symlinks in context path: {e}"
+            )));
+        }
+        Ok(_) => {}
     }
     let tags = args
         .tags

@@ -25,14 +25,20 @@ use crate::engine::docker::DockerEngine;
 use crate::error::{ExitStatus, StdoutClosed};
 use crate::progress::ProgressMode;
 
+pub use signals::hold_stop_signals;
+
 /// Runs the command the user asked for.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // First of all, so that no moment of a command leaves a signal to its default action:
+    // `run` stops its pods gracefully on the first signal; every other verb exits at once.
+    let presses = if matches!(cli.command, Command::Run(_)) {
+        Some(signals::count_presses()?)
+    } else {
+        signals::exit_on_stop_signal()?;
+        None
+    };
     let progress = ProgressMode::resolve(cli.global.progress);
     let host = cli.global.host.as_deref();
-    // `run` stops its pods gracefully on the first signal; every other verb exits at once.
-    if !matches!(cli.command, Command::Run(_)) {
-        signals::exit_on_stop_signal()?;
-    }
     match cli.command {
         Command::Lint(args) => lint::lint(&args),
         Command::Build(args) => {
@@ -55,9 +61,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             }
         }
         Command::Run(args) => {
-            let scheduler = scheduler(cli.global.scheduler);
-            let engine = controller::pod_engine(host, scheduler).await?;
-            run::run(&cli.global, &engine, &args, progress).await
+            let presses = presses.map_or_else(signals::count_presses, Ok)?;
+            run::run(&cli.global, host, &args, progress, presses).await
         }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
         Command::Create(args) => apply::create(&cli.global, &args).await,

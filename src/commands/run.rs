@@ -1,8 +1,6 @@
 //! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
 //! once).
 
-use tokio::sync::watch;
-
 use super::controller::{spawn_controller, store_foreground_job};
 use crate::cli::{GlobalArgs, RunArgs, SchedulerArg};
 use crate::engine::docker::scheduled::PodEngine;
@@ -14,14 +12,15 @@ use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
 use crate::store::{StoreError, StoreRecorder};
 
-use super::signals::StopSignals;
+use super::signals::Presses;
 
 /// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
 pub async fn run(
     global: &GlobalArgs,
-    engine: &PodEngine,
+    host: Option<&str>,
     args: &RunArgs,
     progress: ProgressMode,
+    presses: Presses,
 ) -> anyhow::Result<ExitStatus> {
     if !(args.backoff_scale.is_finite() && args.backoff_scale > 0.0) {
         return Err(user_error(format!(
@@ -29,18 +28,35 @@ pub async fn run(
             args.backoff_scale
         )));
     }
+    // Until a Job is recorded, a signal ends the command at once: nothing was made yet.
+    let interrupted = || {
+        eprintln!("Interrupted");
+        Ok(ExitStatus::Interrupted)
+    };
+    let scheduler = super::scheduler(global.scheduler);
+    let connect = super::controller::pod_engine(host, scheduler);
+    let Some(engine) = presses.unless_pressed(connect).await else {
+        return interrupted();
+    };
+    let engine = &engine?;
     let path = args.file.to_string_lossy().into_owned();
     let flag = global.namespace.clone();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
-        .await?
-        .map_err(|e| user_error(e.to_string()))?;
+    let load = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()));
+    let Some(loaded) = presses.unless_pressed(load).await else {
+        return interrupted();
+    };
+    let loaded = loaded?.map_err(|e| user_error(e.to_string()))?;
     // A state directory the user named must work before anything runs: a Job run unrecorded
     // leaves containers that no later command (get, logs, delete) can see.
     let explicit_state = state_dir_is_explicit(global);
     if explicit_state {
         super::state::open_store(global)?;
     }
-    let (interrupt_sender, interrupts) = watch_interrupts()?;
+    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
+    let Presses {
+        sender: interrupt_sender,
+        receiver: interrupts,
+    } = presses;
     let mut status = ExitStatus::Success;
     if global.scheduler == SchedulerArg::Swarm {
         for job in &loaded {
@@ -185,25 +201,6 @@ async fn run_recorded(
 fn state_dir_is_explicit(global: &GlobalArgs) -> bool {
     global.state_dir.is_some()
         || std::env::var_os("DOCKJOB_STATE_DIR").is_some_and(|v| !v.is_empty())
-}
-
-/// Counts Ctrl-C presses and SIGTERMs alike (`docker stop` on dockjob's own image): the driver
-/// stops pods gracefully on the first and kills them on the second. The sender is shared
-/// with the run's heartbeat, which presses once when the Job is deleted.
-fn watch_interrupts() -> anyhow::Result<(watch::Sender<u32>, watch::Receiver<u32>)> {
-    // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
-    let mut signals = StopSignals::install()?;
-    let (sender, receiver) = watch::channel(0);
-    let returned = sender.clone();
-    tokio::spawn(async move {
-        while signals.recv().await.is_some() {
-            let presses = *sender.borrow() + 1;
-            if sender.send(presses).is_err() {
-                break;
-            }
-        }
-    });
-    Ok((returned, receiver))
 }
 
 /// What a Swarm cannot do for a pod, naming the field: containers sharing one network

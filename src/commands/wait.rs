@@ -104,7 +104,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<ExitSt
         let job = store.get_job(&ns, &name)?;
         match (&condition, job) {
             (WaitFor::Delete, None) => {
-                println!("job.batch/{name} condition met");
+                super::print_data(&format!("job.batch/{name} condition met"))?;
                 return Ok(ExitStatus::Success);
             }
             (WaitFor::Condition { .. }, None) if !seen => {
@@ -125,7 +125,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<ExitSt
                         })
                     });
                 if met {
-                    println!("job.batch/{name} condition met");
+                    super::print_data(&format!("job.batch/{name} condition met"))?;
                     return Ok(ExitStatus::Success);
                 }
             }

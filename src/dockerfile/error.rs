@@ -38,12 +38,12 @@ impl ParseError {
             return format!("{file_name}: error: {}\n", self.message);
         }
         let lines = LineIndex::new(source);
-        let text = lines.line_text(self.line);
+        let (text, column) = shown_part(lines.line_text(self.line), self.column);
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
         let caret_pad: String = text
             .chars()
-            .take(self.column.saturating_sub(1))
+            .take(column.saturating_sub(1))
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         format!(
@@ -52,10 +52,35 @@ impl ParseError {
             self.column,
             self.message,
             self.line,
-            printable(text),
+            printable(&text),
         )
     }
 }
+
+/// At most [`SHOWN_CHARS`] characters of a long source line, around `column` and marked
+/// `…` where cut, and the column within them: a 64 KiB line is not printed whole.
+fn shown_part(text: &str, column: usize) -> (String, usize) {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        return (text.to_string(), column);
+    }
+    let start = column
+        .saturating_sub(SHOWN_CHARS / 2)
+        .min(count - SHOWN_CHARS);
+    let mut shown: String = text.chars().skip(start).take(SHOWN_CHARS).collect();
+    let mut column = column - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        column += 1;
+    }
+    if start + SHOWN_CHARS < count {
+        shown.push('…');
+    }
+    (shown, column)
+}
+
+/// How much of a source line a diagnostic shows.
+const SHOWN_CHARS: usize = 120;
 
 /// Replaces control characters so a binary line cannot garble the terminal.
 pub(crate) fn printable(text: &str) -> String {

@@ -73,6 +73,24 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
 
 /// Parses a Dockerfile. Accepts what Docker's parser accepts; anything Docker rejects
 /// before building is a [`ParseError`] with its line and column.
+/// The longest line BuildKit's Dockerfile parser reads, in bytes (a `\r` before the `\n`
+/// included): it scans lines with a `bufio.Scanner` whose buffer is
+/// `bufio.MaxScanTokenSize` (64 KiB) and the line's `\n`, and refuses a longer one
+/// (buildkit `frontend/dockerfile/parser/parser.go`), after the context was sent.
+pub const MAX_LINE_BYTES: usize = 65_535;
+
+/// The offset of the first line longer than [`MAX_LINE_BYTES`].
+fn first_overlong_line(source: &str) -> Option<usize> {
+    let mut start = 0;
+    for line in source.split('\n') {
+        if line.len() > MAX_LINE_BYTES {
+            return Some(start);
+        }
+        start += line.len() + 1;
+    }
+    None
+}
+
 pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
     let lines = LineIndex::new(source);
     if source.is_empty() {
@@ -83,6 +101,13 @@ pub fn parse(source: &str) -> Result<Dockerfile, ParseError> {
             &lines,
             offset,
             "file contains a NUL byte (binary file?)",
+        ));
+    }
+    if let Some(offset) = first_overlong_line(source) {
+        return Err(ParseError::at(
+            &lines,
+            offset,
+            format!("dockerfile line greater than max allowed size of {MAX_LINE_BYTES}"),
         ));
     }
     let base = if source.starts_with(UTF8_BOM) {

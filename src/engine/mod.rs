@@ -226,6 +226,17 @@ pub trait PodRuntime: Send + Sync {
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Removes a container (forcefully) and its anonymous volumes.
     fn remove_container(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The output of a created container from its start on, attached before the start so
+    /// that nothing is lost however fast it writes; the stream ends when the container
+    /// stops. `None`: this engine cannot attach, follow [`Self::logs`] after the start.
+    fn attach(
+        &self,
+        _id: &str,
+    ) -> impl Future<
+        Output = Result<Option<BoxStream<'static, Result<LogChunk, EngineError>>>, EngineError>,
+    > + Send {
+        async { Ok(None) }
+    }
     /// The container's output; `follow` keeps the stream open until the container stops.
     fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>>;
     /// Containers (running or not) that carry every given `key=value` label.

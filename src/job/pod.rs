@@ -263,7 +263,10 @@ pub fn sandbox_spec(job: &Job, pod: &PodIdentity) -> SandboxSpec {
 }
 
 /// `makeEnvironmentVariables`: each value is expanded against the variables defined before it;
-/// `fieldRef` values come from `field`. Other `valueFrom` sources are skipped (warned at load).
+/// `fieldRef` values come from `field`. Secret and ConfigMap sources are skipped: a required
+/// one stops the container before it is created ([`missing_env_source`]), an optional one is
+/// omitted as the kubelet omits a missing optional source; `resourceFieldRef` is skipped
+/// (warned at load).
 fn resolve_env(env: &[EnvVar], field: impl Fn(&str) -> String) -> Vec<(String, String)> {
     let mut resolved: Vec<(String, String)> = Vec::new();
     for var in env {
@@ -288,6 +291,87 @@ fn resolve_env(env: &[EnvVar], field: impl Fn(&str) -> String) -> Vec<(String, S
     resolved
 }
 
+/// The kubelet's message for a container image that is not a valid reference, the
+/// waiting reason `InvalidImageName` (`pkg/kubelet/images/image_manager.go`
+/// `EnsureImageExists`, `applyDefaultImageTag`): no pull is tried. `None` for a valid one.
+pub fn invalid_image_message(image: &str) -> Option<String> {
+    let error = crate::image_ref::ImageRef::parse(image).err()?;
+    // Our errors name the input first (`"X": reason`); Go's reference errors do not.
+    let text = error.to_string();
+    let prefix = format!("{:?}: ", error.input());
+    let reason = text.strip_prefix(&prefix).unwrap_or(&text);
+    Some(format!(
+        "Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: {reason}"
+    ))
+}
+
+/// What the kubelet says of a Secret or ConfigMap it cannot get: the API server's NotFound
+/// (`secret "x" not found`). dockjob has no such objects, so every reference is missing.
+fn not_found(kind: &str, name: &str) -> String {
+    format!("{kind} {name:?} not found")
+}
+
+/// The first Secret or ConfigMap the container's environment needs and dockjob cannot
+/// supply, as the kubelet's `makeEnvironmentVariables` meets them (`envFrom` in order, then
+/// `env`): the message of the container's `CreateContainerConfigError`. Optional
+/// references are skipped, as the kubelet skips a missing optional source.
+pub fn missing_env_source(container: &Container) -> Option<String> {
+    for source in container.env_from.iter().flatten() {
+        if let Some(r) = source.config_map_ref.as_ref() {
+            if r.optional != Some(true) {
+                return Some(not_found("configmap", &r.name));
+            }
+        }
+        if let Some(r) = source.secret_ref.as_ref() {
+            if r.optional != Some(true) {
+                return Some(not_found("secret", &r.name));
+            }
+        }
+    }
+    for var in container.env.iter().flatten() {
+        let Some(from) = var.value_from.as_ref() else {
+            continue;
+        };
+        if let Some(r) = from.config_map_key_ref.as_ref() {
+            if r.optional != Some(true) {
+                return Some(not_found("configmap", &r.name));
+            }
+        }
+        if let Some(r) = from.secret_key_ref.as_ref() {
+            if r.optional != Some(true) {
+                return Some(not_found("secret", &r.name));
+            }
+        }
+    }
+    None
+}
+
+/// The first `secret` or `configMap` volume of the pod that dockjob cannot supply (not
+/// `optional`): the kubelet mounts every volume of the pod before it creates the sandbox,
+/// and the pod waits in `ContainerCreating` with the event `FailedMount` and this message
+/// (`pkg/volume/secret/secret.go`, `configmap.go` `SetUpAt`).
+pub fn missing_volume_source(job: &Job) -> Option<String> {
+    let volumes = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .and_then(|p| p.volumes.as_ref());
+    volumes.into_iter().flatten().find_map(|v| {
+        let missing = if let Some(s) = v.secret.as_ref() {
+            (s.optional != Some(true))
+                .then(|| not_found("secret", s.secret_name.as_deref().unwrap_or_default()))
+        } else if let Some(c) = v.config_map.as_ref() {
+            (c.optional != Some(true)).then(|| not_found("configmap", &c.name))
+        } else {
+            None
+        }?;
+        Some(format!(
+            "MountVolume.SetUp failed for volume {:?} : {missing}",
+            v.name
+        ))
+    })
+}
+
 /// `metadata.labels['key']` → `key`.
 fn subscript<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = path.strip_prefix(prefix)?;
@@ -298,7 +382,9 @@ fn subscript<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
         .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
 }
 
-/// Mount paths of the container's volumeMounts that refer to emptyDir volumes.
+/// Mount paths of the container's volumeMounts that refer to emptyDir volumes, and to
+/// `optional` secret or configMap volumes, which the kubelet mounts empty when their source
+/// is missing (as every source is for dockjob).
 fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
     let volumes = job
         .spec
@@ -306,10 +392,13 @@ fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
         .and_then(|s| s.template.spec.as_ref())
         .and_then(|p| p.volumes.as_ref());
     let is_empty_dir = |name: &str| {
-        volumes
-            .into_iter()
-            .flatten()
-            .any(|v| v.name == name && v.empty_dir.is_some())
+        volumes.into_iter().flatten().any(|v| {
+            let optional_source = v.secret.as_ref().is_some_and(|s| s.optional == Some(true))
+                || v.config_map
+                    .as_ref()
+                    .is_some_and(|c| c.optional == Some(true));
+            v.name == name && (v.empty_dir.is_some() || optional_source)
+        })
     };
     container
         .volume_mounts

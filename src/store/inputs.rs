@@ -156,6 +156,9 @@ pub fn input_to_json(input: &Input) -> Value {
         Input::Tick => json!({"type": "Tick"}),
         Input::SetSuspend(suspend) => json!({"type": "SetSuspend", "suspend": suspend}),
         Input::Interrupt => json!({"type": "Interrupt"}),
+        Input::GiveUp { reason, message } => {
+            json!({"type": "GiveUp", "reason": reason, "message": message})
+        }
     }
 }
 
@@ -198,6 +201,10 @@ pub fn input_from_json(value: &Value) -> Option<Input> {
         "Tick" => Input::Tick,
         "SetSuspend" => Input::SetSuspend(value.get("suspend")?.as_bool()?),
         "Interrupt" => Input::Interrupt,
+        "GiveUp" => Input::GiveUp {
+            reason: text("reason")?,
+            message: text("message")?,
+        },
         _ => return None,
     })
 }
@@ -238,6 +245,10 @@ mod tests {
             Input::Tick,
             Input::SetSuspend(true),
             Input::Interrupt,
+            Input::GiveUp {
+                reason: "InvalidImageName".into(),
+                message: "m".into(),
+            },
         ];
         for input in inputs {
             assert_eq!(input_from_json(&input_to_json(&input)), Some(input));

@@ -36,7 +36,7 @@ impl DockerEngine {
             .changes(changes.to_vec())
             .build();
         let mut stream =
-            self.docker
+            self.streams
                 .create_image(Some(options), Some(bollard::body_try_stream(rootfs)), None);
         let mut image_id = None;
         while let Some(item) = stream.next().await {
@@ -90,10 +90,10 @@ impl DockerEngine {
         // `buildargs` is written by a modifier on this call's client: bollard's map cannot hold
         // the `null` of a bare, unset `--build-arg K` (see `build_args.rs`).
         let docker = if request.build_args.is_empty() {
-            self.docker.clone()
+            self.streams.clone()
         } else {
             let value = build_args::buildargs_json(&request.build_args);
-            self.docker.clone().with_request_modifier(move |request| {
+            self.streams.clone().with_request_modifier(move |request| {
                 let mut request = registry_auth_to_base64url(request);
                 *request.uri_mut() =
                     build_args::with_query_param(request.uri(), "buildargs", &value);
@@ -143,7 +143,7 @@ impl DockerEngine {
         let options = CreateImageOptionsBuilder::default()
             .from_image(reference)
             .build();
-        let mut stream = self.docker.create_image(Some(options), None, None);
+        let mut stream = self.streams.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| engine_error(e, NotFound::Image(reference)))?;
             if let Some(status) = info.status {
@@ -161,21 +161,27 @@ impl DockerEngine {
             .repo(repo)
             .tag(tag)
             .build();
-        self.docker
-            .tag_image(image, Some(options))
-            .await
-            .map_err(|e| engine_error(e, NotFound::Image(image)))
+        self.bounded(std::time::Duration::ZERO, async {
+            self.docker
+                .tag_image(image, Some(options))
+                .await
+                .map_err(|e| engine_error(e, NotFound::Image(image)))
+        })
+        .await
     }
 
     /// Removes an image reference (and the image when it was the last one), as `docker rmi`
     /// does: without `force`, an image ID with several tags or one a container uses stays.
     pub async fn remove_image(&self, image: &str, force: bool) -> Result<(), EngineError> {
         let options = RemoveImageOptionsBuilder::default().force(force).build();
-        self.docker
-            .remove_image(image, Some(options), None)
-            .await
-            .map(drop)
-            .map_err(|e| engine_error(e, NotFound::Image(image)))
+        self.bounded(std::time::Duration::ZERO, async {
+            self.docker
+                .remove_image(image, Some(options), None)
+                .await
+                .map(drop)
+                .map_err(|e| engine_error(e, NotFound::Image(image)))
+        })
+        .await
     }
 }
 

@@ -30,12 +30,54 @@ use super::EngineError;
 /// Where the engine is when `DOCKER_HOST` is unset.
 pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
-/// How long a request may wait for response headers.
+/// How long a build, import or pull request may wait for response headers.
 ///
-/// bollard's default is 120 s, and on 20.10 `/build` sends no headers until the whole context
-/// has been uploaded (moby `wrapOutputBufferedUntilRequestRead`), so a slow upload or a long
-/// quiet build would be cut off. Streams that already have headers are not limited by it.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// On 20.10 `/build` sends no headers until the whole context has been uploaded (moby
+/// `wrapOutputBufferedUntilRequestRead`), an import none until its tar is read, and a pull
+/// none until the registry answered, so a slow upload or a long quiet build would be cut off.
+/// Only those calls get it ([`DockerEngine::streams`]); their streams, once they have
+/// headers, are not limited by it.
+const STREAM_REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long any other engine call may take to answer (its response headers), unless
+/// [`ENGINE_TIMEOUT_ENV`] says otherwise.
+///
+/// Without a bound, an engine that accepts connections and then stalls (a wedged dockerd, a
+/// proxy in front of a dead one) keeps every command waiting forever. Calls that stream
+/// (followed logs, attach, wait) send their headers at once (moby flushes them before it
+/// waits), so the bound only limits how long the engine takes to start answering; a stop
+/// adds its grace period to it.
+pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The environment variable that sets the engine call timeout in seconds.
+pub const ENGINE_TIMEOUT_ENV: &str = "DOCKJOB_ENGINE_TIMEOUT";
+
+/// The engine call timeout: [`ENGINE_TIMEOUT_ENV`] when it holds a whole number of seconds
+/// (at least 1: bollard counts its timeout in whole seconds), else
+/// [`DEFAULT_ENGINE_TIMEOUT`].
+pub fn engine_timeout() -> Duration {
+    std::env::var(ENGINE_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_ENGINE_TIMEOUT)
+}
+
+/// The error of an engine call that did not finish within `limit`.
+fn timed_out(limit: Duration) -> EngineError {
+    EngineError::Unreachable {
+        endpoint: CONNECTED_ENDPOINT
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "its endpoint".to_string()),
+        detail: format!(
+            "the engine accepted the request but did not answer within {} s \
+             (set {ENGINE_TIMEOUT_ENV} to wait longer)",
+            limit.as_secs()
+        ),
+    }
+}
 
 /// How long the first ping may take before the engine counts as unreachable.
 const PING_TIMEOUT: Duration = Duration::from_secs(15);
@@ -43,13 +85,18 @@ const PING_TIMEOUT: Duration = Duration::from_secs(15);
 /// A connection to a Docker Engine.
 #[derive(Clone)]
 pub struct DockerEngine {
+    /// Ordinary calls, each answered within [`engine_timeout`].
     docker: Docker,
+    /// Build, import and pull, whose headers may come late ([`STREAM_REQUEST_TIMEOUT`]).
+    streams: Docker,
+    /// The bound of ordinary calls.
+    timeout: Duration,
     /// The same connection, for requests bollard cannot make (push with layer ids).
     raw: transport::RawTransport,
     endpoint: String,
-    /// Containers whose stop arrived while they were still `created`: the Job driver starts
+    /// Stops asked for containers whose start may still be in flight: the Job driver starts
     /// containers in the background, so a stop can overtake its start (see `pods.rs`).
-    stopped_before_start: Arc<Mutex<HashMap<String, Duration>>>,
+    stop_requested: Arc<Mutex<HashMap<String, Duration>>>,
     /// The engine host's name (`/info`), the node of every pod (see `network.rs`).
     node_name: Arc<OnceLock<String>>,
 }
@@ -91,11 +138,14 @@ impl DockerEngine {
             .await
             .map_err(|e| unreachable(describe_connect_error(&e)))?;
         let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
+        let timeout = engine_timeout();
         Ok(DockerEngine {
-            docker: docker.with_timeout(REQUEST_TIMEOUT),
+            streams: docker.clone().with_timeout(STREAM_REQUEST_TIMEOUT),
+            docker: docker.with_timeout(timeout),
+            timeout,
             raw,
             endpoint,
-            stopped_before_start: Arc::default(),
+            stop_requested: Arc::default(),
             node_name: Arc::default(),
         })
     }
@@ -103,6 +153,27 @@ impl DockerEngine {
     /// The endpoint this connection talks to, for messages.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The ordinary client with `extra` added to its bound (a stop waits out its grace
+    /// period before the engine answers).
+    fn docker_for_longer(&self, extra: Duration) -> Docker {
+        self.docker
+            .clone()
+            .with_timeout(self.timeout.saturating_add(extra))
+    }
+
+    /// Runs one ordinary (non-streaming) engine call, headers and body, within the bound
+    /// plus `extra`: bollard's own timeout covers only the wait for headers.
+    async fn bounded<T>(
+        &self,
+        extra: Duration,
+        call: impl std::future::Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let limit = self.timeout.saturating_add(extra);
+        tokio::time::timeout(limit, call)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(limit)))
     }
 }
 
@@ -149,6 +220,7 @@ fn engine_error(error: BollardError, object: NotFound<'_>) -> EngineError {
         },
         BollardError::DockerResponseServerError { message, .. } => EngineError::Daemon(message),
         BollardError::DockerStreamError { error } => EngineError::Daemon(error),
+        BollardError::RequestTimeoutError => timed_out(engine_timeout()),
         other if lost_connection(&other) => EngineError::Unreachable {
             endpoint: CONNECTED_ENDPOINT
                 .get()

@@ -7,8 +7,8 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 
@@ -20,21 +20,24 @@ use crate::engine::{
 
 impl PodRuntime for DockerEngine {
     async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
-        match self.docker.inspect_image(image).await {
-            Ok(inspect) => {
-                let config = inspect.config.unwrap_or_default();
-                Ok(Some(ImageInfo {
-                    id: inspect.id.unwrap_or_default(),
-                    entrypoint: config.entrypoint,
-                    cmd: config.cmd,
-                    repo_digests: inspect.repo_digests.unwrap_or_default(),
-                }))
+        self.bounded(Duration::ZERO, async {
+            match self.docker.inspect_image(image).await {
+                Ok(inspect) => {
+                    let config = inspect.config.unwrap_or_default();
+                    Ok(Some(ImageInfo {
+                        id: inspect.id.unwrap_or_default(),
+                        entrypoint: config.entrypoint,
+                        cmd: config.cmd,
+                        repo_digests: inspect.repo_digests.unwrap_or_default(),
+                    }))
+                }
+                Err(BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => Ok(None),
+                Err(e) => Err(engine_error(e, NotFound::Image(image))),
             }
-            Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(engine_error(e, NotFound::Image(image))),
-        }
+        })
+        .await
     }
 
     async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
@@ -46,54 +49,46 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
-        let volumes = empty_dir_volumes(spec);
-        for (name, _) in &volumes {
-            // Creating an existing volume is a no-op: a restarted container finds the data
-            // its pod's earlier containers left, as a Kubernetes emptyDir keeps it.
-            let request = VolumeCreateRequest {
-                name: Some(name.clone()),
-                labels: Some(spec.labels.clone().into_iter().collect()),
-                ..Default::default()
-            };
-            self.docker
-                .create_volume(request)
-                .await
-                .map_err(|e| engine_error(e, NotFound::Other))?;
-        }
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&spec.name)
-            .build();
-        let response = self
-            .docker
-            .create_container(Some(options), container_body(spec, &volumes))
+        self.bounded(Duration::ZERO, self.create_container_unbounded(spec))
             .await
-            .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
-        Ok(response.id)
     }
 
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
-        if self.take_early_stop(id).is_some() {
+        // A stop asked before the start: the container never runs.
+        if self.take_stop_request(id).is_some() {
             return Err(EngineError::Daemon(
                 "the pod was stopped before its container started".to_string(),
             ));
         }
-        self.docker
-            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
-            .await
-            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
-        // A stop that arrived while the start was in flight found the container not yet
-        // running: honour it now.
-        if let Some(grace) = self.take_early_stop(id) {
+        self.bounded(Duration::ZERO, async {
+            self.docker
+                .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+                .await
+                .map_err(|e| engine_error(e, NotFound::Container(id)))
+        })
+        .await?;
+        // A stop asked while the start was in flight may have found the container not yet
+        // running: honour it now (a second stop of a stopping container is harmless).
+        if let Some(grace) = self.take_stop_request(id) {
             self.stop_container(id, grace).await?;
         }
         Ok(())
     }
 
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<Option<BoxStream<'static, Result<LogChunk, EngineError>>>, EngineError> {
+        self.attach_output(id).await.map(Some)
+    }
+
     async fn container_network(&self, id: &str) -> Result<Option<PodNetwork>, EngineError> {
-        self.network_of(id).await
+        self.bounded(Duration::ZERO, self.network_of(id)).await
     }
 
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
+        // The wait itself is a stream (the engine answers when the container stops), so it is
+        // not bounded; the engine sends its headers at once.
         let mut waits = self
             .docker
             .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
@@ -104,9 +99,12 @@ impl PodRuntime for DockerEngine {
         }
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
-            .inspect_container(id)
-            .await
-            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+            .bounded(Duration::ZERO, async {
+                self.inspect_container(id)
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Container(id)))
+            })
+            .await?;
         let state = inspect.state.unwrap_or_default();
         Ok(ContainerExit {
             code: state.exit_code.unwrap_or_default(),
@@ -116,88 +114,21 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn stop_container(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
-        let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
-        let options = StopContainerOptionsBuilder::default().t(seconds).build();
-        match self.docker.stop_container(id, Some(options)).await {
-            Ok(()) => Ok(()),
-            // 304: not running. Either it has exited (what we wanted) or it is still
-            // `created` because its start has not happened yet: remember the stop for it.
-            Err(BollardError::DockerResponseServerError {
-                status_code: 304, ..
-            }) => {
-                let inspect = self
-                    .inspect_container(id)
-                    .await
-                    .map_err(|e| engine_error(e, NotFound::Container(id)))?;
-                use bollard::models::ContainerStateStatusEnum as Status;
-                match inspect.state.and_then(|s| s.status) {
-                    Some(Status::CREATED) => {
-                        self.early_stops().insert(id.to_string(), grace);
-                    }
-                    // It started between the stop and the inspect.
-                    Some(Status::RUNNING) => {
-                        let again = StopContainerOptionsBuilder::default().t(seconds).build();
-                        match self.docker.stop_container(id, Some(again)).await {
-                            Ok(())
-                            | Err(BollardError::DockerResponseServerError {
-                                status_code: 304,
-                                ..
-                            }) => {}
-                            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
-                        }
-                    }
-                    _ => {}
-                }
-                Ok(())
-            }
-            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+        // Asked before the engine is: a start in flight sees the request when it returns
+        // (see `start_container`), whatever the engine answers here meanwhile.
+        self.stop_requests().insert(id.to_string(), grace);
+        let longer = grace.saturating_mul(2);
+        let stopped = self.bounded(longer, self.stop_unbounded(id, grace)).await;
+        if !matches!(stopped, Ok(StopOutcome::NotStarted)) {
+            self.take_stop_request(id);
         }
+        stopped.map(drop)
     }
 
     async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
-        let volumes: Vec<String> = match self.inspect_container(id).await {
-            Ok(inspect) => inspect
-                .mounts
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|m| m.name)
-                .filter(|name| name.starts_with(EMPTY_DIR_PREFIX))
-                .collect(),
-            Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(()),
-            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
-        };
-        let options = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        match self.docker.remove_container(id, Some(options)).await {
-            Ok(())
-            | Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {}
-            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
-        }
-        for volume in volumes {
-            // 409: another container of the same pod still uses it; the last one removes it.
-            match self
-                .docker
-                .remove_volume(
-                    &volume,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-            {
-                Ok(())
-                | Err(BollardError::DockerResponseServerError {
-                    status_code: 404 | 409,
-                    ..
-                }) => {}
-                Err(e) => return Err(engine_error(e, NotFound::Other)),
-            }
-        }
-        Ok(())
+        self.take_stop_request(id);
+        self.bounded(Duration::ZERO, self.remove_unbounded(id))
+            .await
     }
 
     fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
@@ -209,21 +140,7 @@ impl PodRuntime for DockerEngine {
         let id = id.to_string();
         self.docker
             .logs(&id, Some(options))
-            .map(move |item| match item {
-                Ok(LogOutput::StdErr { message }) => Ok(LogChunk {
-                    stream: LogStream::Stderr,
-                    bytes: message,
-                }),
-                Ok(
-                    LogOutput::StdOut { message }
-                    | LogOutput::Console { message }
-                    | LogOutput::StdIn { message },
-                ) => Ok(LogChunk {
-                    stream: LogStream::Stdout,
-                    bytes: message,
-                }),
-                Err(e) => Err(engine_error(e, NotFound::Container(&id))),
-            })
+            .map(move |item| log_chunk(item, &id))
             .boxed()
     }
 
@@ -240,10 +157,13 @@ impl PodRuntime for DockerEngine {
             .filters(&filters)
             .build();
         let containers = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| engine_error(e, NotFound::Other))?;
+            .bounded(Duration::ZERO, async {
+                self.docker
+                    .list_containers(Some(options))
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Other))
+            })
+            .await?;
         Ok(containers
             .into_iter()
             .map(|c| ContainerSummary {
@@ -257,6 +177,25 @@ impl PodRuntime for DockerEngine {
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             })
             .collect())
+    }
+}
+
+/// One item of a log or attach stream as the seam's [`LogChunk`].
+fn log_chunk(item: Result<LogOutput, BollardError>, id: &str) -> Result<LogChunk, EngineError> {
+    match item {
+        Ok(LogOutput::StdErr { message }) => Ok(LogChunk {
+            stream: LogStream::Stderr,
+            bytes: message,
+        }),
+        Ok(
+            LogOutput::StdOut { message }
+            | LogOutput::Console { message }
+            | LogOutput::StdIn { message },
+        ) => Ok(LogChunk {
+            stream: LogStream::Stdout,
+            bytes: message,
+        }),
+        Err(e) => Err(engine_error(e, NotFound::Container(id))),
     }
 }
 
@@ -319,7 +258,152 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
     }
 }
 
+/// What a stop found.
+enum StopOutcome {
+    /// The container was running and is stopped, or had already ended.
+    Ended,
+    /// The container is still `created`: its start, when it comes, honours the stop.
+    NotStarted,
+}
+
 impl DockerEngine {
+    async fn create_container_unbounded(
+        &self,
+        spec: &ContainerSpec,
+    ) -> Result<String, EngineError> {
+        let volumes = empty_dir_volumes(spec);
+        for (name, _) in &volumes {
+            // Creating an existing volume is a no-op: a restarted container finds the data
+            // its pod's earlier containers left, as a Kubernetes emptyDir keeps it.
+            let request = VolumeCreateRequest {
+                name: Some(name.clone()),
+                labels: Some(spec.labels.clone().into_iter().collect()),
+                ..Default::default()
+            };
+            self.docker
+                .create_volume(request)
+                .await
+                .map_err(|e| engine_error(e, NotFound::Other))?;
+        }
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let response = self
+            .docker
+            .create_container(Some(options), container_body(spec, &volumes))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
+        Ok(response.id)
+    }
+
+    async fn stop_unbounded(&self, id: &str, grace: Duration) -> Result<StopOutcome, EngineError> {
+        let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(seconds).build();
+        // The engine answers a stop once the container has ended: after up to `grace`.
+        let docker = self.docker_for_longer(grace);
+        docker
+            .stop_container(id, Some(options))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+        // bollard reports the engine's 304 (not running) as a success, so the state says
+        // which it was: ended (what we wanted) or still `created` because its start has not
+        // happened yet (the start honours the stop request).
+        let inspect = self
+            .inspect_container(id)
+            .await
+            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+        use bollard::models::ContainerStateStatusEnum as Status;
+        match inspect.state.and_then(|s| s.status) {
+            Some(Status::CREATED) => Ok(StopOutcome::NotStarted),
+            // It started between the stop and the inspect.
+            Some(Status::RUNNING) => {
+                let again = StopContainerOptionsBuilder::default().t(seconds).build();
+                docker
+                    .stop_container(id, Some(again))
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+                Ok(StopOutcome::Ended)
+            }
+            _ => Ok(StopOutcome::Ended),
+        }
+    }
+
+    async fn remove_unbounded(&self, id: &str) -> Result<(), EngineError> {
+        let volumes: Vec<String> = match self.inspect_container(id).await {
+            Ok(inspect) => inspect
+                .mounts
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| m.name)
+                .filter(|name| name.starts_with(EMPTY_DIR_PREFIX))
+                .collect(),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(()),
+            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+        };
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(())
+            | Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+        }
+        for volume in volumes {
+            // 409: another container of the same pod still uses it; the last one removes it.
+            match self
+                .docker
+                .remove_volume(
+                    &volume,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await
+            {
+                Ok(())
+                | Err(BollardError::DockerResponseServerError {
+                    status_code: 404 | 409,
+                    ..
+                }) => {}
+                Err(e) => return Err(engine_error(e, NotFound::Other)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The container's output from now on, as `docker run` reads it: attached before the
+    /// start, so nothing it writes is missed. Followed logs read the engine's log files,
+    /// and json-file rotates them (`max-size`) under a reader that falls behind: a pod that
+    /// wrote 300 MB quickly lost most of it. An attached stream is fed by the container's
+    /// own pipe, so a slow reader slows the writer down instead.
+    async fn attach_output(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<LogChunk, EngineError>>, EngineError> {
+        let options = AttachContainerOptionsBuilder::default()
+            .stream(true)
+            .stdout(true)
+            .stderr(true)
+            .logs(false)
+            .build();
+        let attached = self
+            .bounded(Duration::ZERO, async {
+                self.docker
+                    .attach_container(id, Some(options))
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Container(id)))
+            })
+            .await?;
+        let id = id.to_string();
+        Ok(attached
+            .output
+            .map(move |item| log_chunk(item, &id))
+            .boxed())
+    }
+
     pub(super) async fn inspect_container(
         &self,
         id: &str,
@@ -332,15 +416,15 @@ impl DockerEngine {
             .await
     }
 
-    fn early_stops(&self) -> std::sync::MutexGuard<'_, HashMap<String, Duration>> {
+    fn stop_requests(&self) -> std::sync::MutexGuard<'_, HashMap<String, Duration>> {
         // A poisoned lock only means another task panicked mid-insert; the map is still usable.
-        self.stopped_before_start
+        self.stop_requested
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The grace period of a stop that overtook this container's start, if any.
-    fn take_early_stop(&self, id: &str) -> Option<Duration> {
-        self.early_stops().remove(id)
+    /// The grace period of a stop that may have overtaken this container's start, if any.
+    fn take_stop_request(&self, id: &str) -> Option<Duration> {
+        self.stop_requests().remove(id)
     }
 }

@@ -49,6 +49,10 @@ impl Controller {
             Input::Tick => {}
             Input::SetSuspend(suspend) => self.set_suspend(suspend),
             Input::Interrupt => self.interrupted = true,
+            Input::GiveUp { reason, message } => {
+                self.interrupted = true;
+                self.given_up.get_or_insert((reason, message));
+            }
         }
         self.due_restarts(now)
     }
@@ -108,6 +112,9 @@ impl Controller {
         let (waiting, event_reason, event_message) = match reason.as_str() {
             "ErrImagePull" => ("ImagePullBackOff", "Failed", message.clone()),
             "ErrImageNeverPull" => ("ErrImageNeverPull", "ErrImageNeverPull", message.clone()),
+            // `EnsureImageExists` (events.FailedToInspectImage) and the volume manager.
+            "InvalidImageName" => ("InvalidImageName", "InspectFailed", message.clone()),
+            "ContainerCreating" => ("ContainerCreating", "FailedMount", message.clone()),
             other => (other, "Failed", format!("Error: {message}")),
         };
         c.waiting_reason = Some(waiting.to_string());

@@ -106,6 +106,8 @@ pub struct Controller {
     outcome: Option<JobOutcome>,
     suspended: bool,
     interrupted: bool,
+    /// Set with `interrupted` by [`Input::GiveUp`]: the Failed condition's reason and message.
+    given_up: Option<(String, String)>,
     creation_due: Option<Timestamp>,
 }
 
@@ -135,6 +137,7 @@ impl Controller {
             outcome: None,
             suspended,
             interrupted: false,
+            given_up: None,
             creation_due: None,
         };
         let actions = controller.sync(now);

@@ -48,15 +48,22 @@ impl Controller {
                     .iter()
                     .filter(|p| matches!(p.deleting, Some((_, DeleteCause::Interrupted))))
                     .count();
-                let message = format!("{stopped} running pod(s) stopped");
+                let (reason, message) = self.given_up.clone().unwrap_or_else(|| {
+                    let message = format!("{stopped} running pod(s) stopped");
+                    (INTERRUPTED.to_string(), message)
+                });
                 // Not a Kubernetes reason: nothing will resume this Job, so it ends Failed
                 // (kubectl's STATUS `Failed`) rather than staying `Running` with no
                 // controller behind it.
-                self.set_condition("Failed", "True", INTERRUPTED, &message, now);
-                self.record_job_event(EventType::Warning, INTERRUPTED, message.clone(), now);
+                self.set_condition("Failed", "True", &reason, &message, now);
+                self.record_job_event(EventType::Warning, &reason, message.clone(), now);
+                let kind = match self.given_up {
+                    Some(_) => OutcomeKind::Failed,
+                    None => OutcomeKind::Interrupted,
+                };
                 self.outcome = Some(JobOutcome {
-                    kind: OutcomeKind::Interrupted,
-                    reason: INTERRUPTED.to_string(),
+                    kind,
+                    reason,
                     message,
                 });
             }

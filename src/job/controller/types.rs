@@ -275,6 +275,16 @@ pub enum Input {
     SetSuspend(bool),
     /// The user asked the run to stop (first Ctrl-C).
     Interrupt,
+    /// A foreground run gives up on a pod that cannot start until its spec (or something
+    /// dockjob cannot supply) changes, where the kubelet would retry for ever
+    /// (`InvalidImageName`, `CreateContainerConfigError`): the Job's pods are stopped as for
+    /// [`Input::Interrupt`], and it ends `Failed` with this reason and message.
+    GiveUp {
+        /// The pod's waiting reason.
+        reason: String,
+        /// `pod/NAME: ` and the kubelet's message.
+        message: String,
+    },
 }
 
 /// What the driver must do.

@@ -1,12 +1,16 @@
 //! Turning controller [`Action`]s into engine calls: image policy, create, start, logs, wait,
 //! stop. Failures the kubelet would absorb become pod states (inputs), not errors.
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 
+use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
-use crate::engine::{ContainerExit, EngineError, PodRuntime};
+use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
-use crate::job::pod::{container_spec, has_sandbox, pull_policy, template_containers, PodIdentity};
+use crate::job::pod::{
+    container_spec, has_sandbox, invalid_image_message, missing_env_source, missing_volume_source,
+    pull_policy, template_container, template_containers, PodIdentity,
+};
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// Follows a container — first starting it when `start` — : its log stream (ending with
@@ -18,13 +22,16 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     /// after the other (bench case b: 2.2x the xargs loop). A failed start is a terminated
     /// container, exit 128, as containerd reports it.
     pub(super) fn watch_container(&mut self, id: String, start: bool) {
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<bool>();
+        // The output stream, handed over once the container runs: attached before the start
+        // when the engine can (every byte, as `docker run` reads it), else followed logs.
         // Followed logs of a container that is not running end at once (moby
-        // daemon/logs.go), so the log request is sent only after the start succeeded.
+        // daemon/logs.go), so they are asked for only after the start succeeded.
+        type Output = BoxStream<'static, Result<LogChunk, EngineError>>;
+        let (output_tx, output_rx) = tokio::sync::oneshot::channel::<Option<Output>>();
         let container_logs = self.engine.logs(&id, true);
         let logs = stream::once(async move {
-            match started_rx.await {
-                Ok(true) => container_logs,
+            match output_rx.await {
+                Ok(Some(output)) => output,
                 _ => stream::empty().boxed(),
             }
         })
@@ -51,9 +58,23 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             Some((lookup_id, network))
         }));
         self.waits.push(Box::pin(async move {
+            // An adopted container already runs: what it wrote so far is in its logs.
+            let attached = if start {
+                match engine.attach(&id).await {
+                    Ok(attached) => attached,
+                    Err(e) if is_fatal(&e) => {
+                        let _ = output_tx.send(None);
+                        return (id, Err(e));
+                    }
+                    // Not attachable (gone already, …): the start says what is wrong.
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
             if start {
                 if let Err(e) = engine.start_container(&id).await {
-                    let _ = started_tx.send(false);
+                    let _ = output_tx.send(None);
                     if is_fatal(&e) {
                         return (id, Err(e));
                     }
@@ -65,7 +86,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     return (id, Ok(exit));
                 }
             }
-            let _ = started_tx.send(true);
+            let _ = output_tx.send(Some(attached.unwrap_or(container_logs)));
             let _ = running_tx.send(());
             let r = engine.wait_container(&id).await;
             (id, r)
@@ -91,11 +112,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 pod,
                 container,
                 restart,
-            } => Ok(self
-                .start_and_show(&pod, &container, restart)
-                .await?
-                .into_iter()
-                .collect()),
+            } => self.start_and_show(&pod, &container, restart).await,
             Action::StopPod { pod, grace } => {
                 // The kubelet kills every running container of the pod, each with the grace
                 // period. An exit that is seen but not yet reported ends its container anyway.
@@ -125,22 +142,39 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     }
 
     /// Starts one of the pod's containers; a container left waiting gets a status line with
-    /// the reason.
+    /// the reason. A foreground run gives up on a pod that cannot start until its spec
+    /// changes ([`cannot_start_until_changed`]): it ends the Job rather than wait for ever.
     async fn start_and_show(
         &mut self,
         pod: &str,
         container: &str,
         restart: u32,
-    ) -> Result<Option<Input>, DriverError> {
-        let input = self.start_pod(pod, container, restart).await?;
-        if let Some(Input::ContainerWaiting {
+    ) -> Result<Vec<Input>, DriverError> {
+        let Some(input) = self.start_pod(pod, container, restart).await? else {
+            return Ok(Vec::new());
+        };
+        let mut inputs = Vec::new();
+        if let Input::ContainerWaiting {
             reason, message, ..
-        }) = &input
+        } = &input
         {
             let who = self.who(pod, container);
             self.out.status(&format!("{who} {reason}: {message}"));
+            // A detached controller waits for an `apply`, as the kubelet retries.
+            if cannot_start_until_changed(reason, message) && self.spec_updates.is_none() {
+                self.gave_up = Some(DriverError::CannotStart {
+                    pod: pod.to_string(),
+                    reason: reason.clone(),
+                    message: message.clone(),
+                });
+                inputs.push(Input::GiveUp {
+                    reason: reason.clone(),
+                    message: format!("pod/{pod}: {message}"),
+                });
+            }
         }
-        Ok(input)
+        inputs.insert(0, input);
+        Ok(inputs)
     }
 
     /// `pod/NAME` for a pod with one container, `pod/NAME/CONTAINER` (kubectl's log prefix)
@@ -169,8 +203,26 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         if self.claim_adoptable(pod, container, restart).await {
             return Ok(Some(started));
         }
+        // Ctrl-C pressed while earlier containers were created, or the run gave up on a
+        // pod: the main loop stops the Job next, so nothing more is created.
+        if self.interrupt_pending() || self.gave_up.is_some() {
+            return Ok(None);
+        }
+        // The kubelet mounts the pod's volumes before anything else, pulls the image of each
+        // container (refusing a reference it cannot parse), then builds its environment.
+        if let Some(message) = missing_volume_source(self.ctl.job()) {
+            return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+        }
+        let image = template_container(self.ctl.job(), container)
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default();
+        if let Some(message) = invalid_image_message(&image) {
+            return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
+        }
         let sandbox = match self.ensure_sandbox(&record).await? {
-            Ok(sandbox) => sandbox,
+            Ok(Some(Staged::Interrupted)) => return Ok(None),
+            Ok(Some(Staged::Ready(id))) => Some(id),
+            Ok(None) => None,
             Err(message) => {
                 return Ok(Some(waiting(
                     pod,
@@ -189,10 +241,29 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         };
         let mut spec = container_spec(self.ctl.job(), &identity);
         spec.sandbox = sandbox;
-        if let Some(waiting) = self.ensure_image(pod, container, &spec.image).await? {
-            return Ok(Some(waiting));
+        match self.ensure_image(pod, container, &spec.image).await? {
+            ImageReady::Ready => {}
+            ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
+            ImageReady::Interrupted => return Ok(None),
         }
-        let id = match self.engine.create_container(&spec).await {
+        let missing = template_container(self.ctl.job(), container).and_then(missing_env_source);
+        if let Some(message) = missing {
+            return Ok(Some(waiting(
+                pod,
+                container,
+                "CreateContainerConfigError",
+                message,
+            )));
+        }
+        let engine = self.engine;
+        let created = Box::pin(async move {
+            let result = engine.create_container(&spec).await;
+            ((), result)
+        });
+        let Some(((), created)) = self.unless_interrupted_keep(created).await else {
+            return Ok(None);
+        };
+        let id = match created {
             Ok(id) => id,
             Err(e) if is_fatal(&e) => return Err(e.into()),
             Err(e) => {
@@ -234,13 +305,17 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         pod: &str,
         container: &str,
         image: &str,
-    ) -> Result<Option<Input>, DriverError> {
+    ) -> Result<ImageReady, DriverError> {
         let policy = pull_policy(self.ctl.job(), container).to_string();
         let present = self.images_present.contains(image)
-            || match self.engine.inspect_image(image).await {
-                Ok(found) => found.is_some(),
-                Err(e) if is_fatal(&e) => return Err(e.into()),
-                Err(_) => false,
+            || match self
+                .unless_interrupted(self.engine.inspect_image(image))
+                .await
+            {
+                None => return Ok(ImageReady::Interrupted),
+                Some(Ok(found)) => found.is_some(),
+                Some(Err(e)) if is_fatal(&e) => return Err(e.into()),
+                Some(Err(_)) => false,
             };
         if present {
             self.images_present.insert(image.to_string());
@@ -251,7 +326,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 .record_pod_event(pod, EventType::Normal, reason, message, "kubelet", now);
         };
         match (policy.as_str(), present) {
-            ("Never", false) => Ok(Some(waiting(
+            ("Never", false) => Ok(ImageReady::Waiting(waiting(
                 pod,
                 container,
                 "ErrImageNeverPull",
@@ -262,7 +337,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     "Pulled",
                     format!("Container image {image:?} already present on machine"),
                 );
-                Ok(None)
+                Ok(ImageReady::Ready)
             }
             _ => {
                 event("Pulling", format!("Pulling image {image:?}"));
@@ -271,7 +346,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 else {
                     // The main loop sees the interrupt next and deletes the waiting pod.
                     let message = format!("Pulling image {image:?} was interrupted");
-                    return Ok(Some(waiting(pod, container, "ErrImagePull", message)));
+                    return Ok(ImageReady::Waiting(waiting(
+                        pod,
+                        container,
+                        "ErrImagePull",
+                        message,
+                    )));
                 };
                 match pulled {
                     Ok(()) => {
@@ -287,7 +367,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                             "kubelet",
                             now,
                         );
-                        Ok(None)
+                        Ok(ImageReady::Ready)
                     }
                     Err(e) if is_fatal(&e) => Err(e.into()),
                     Err(e) => {
@@ -296,7 +376,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                         } else {
                             ""
                         };
-                        Ok(Some(waiting(
+                        Ok(ImageReady::Waiting(waiting(
                             pod,
                             container,
                             "ErrImagePull",
@@ -322,6 +402,56 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             Ok(()) = interrupts.changed() => None,
         }
     }
+
+    /// Whether Ctrl-C was pressed and the main loop has not handled it yet.
+    pub(super) fn interrupt_pending(&self) -> bool {
+        self.opts
+            .interrupts
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().unwrap_or(false))
+    }
+}
+
+impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
+    /// [`Self::unless_interrupted`] for a container (or sandbox) create, which may still
+    /// succeed in the engine after dockjob stops waiting for it: an interrupted create is
+    /// kept, and the end of the run removes what it made (see [`Self::remove_abandoned`]).
+    pub(super) async fn unless_interrupted_keep<T: Send + 'a>(
+        &mut self,
+        mut create: futures_util::future::BoxFuture<'a, (T, Result<String, EngineError>)>,
+    ) -> Option<(T, Result<String, EngineError>)> {
+        let Some(mut interrupts) = self.opts.interrupts.clone() else {
+            return Some(create.await);
+        };
+        tokio::select! {
+            done = &mut create => Some(done),
+            Ok(()) = interrupts.changed() => {
+                self.abandoned.push(Box::pin(async move { create.await.1.ok() }));
+                None
+            }
+        }
+    }
+}
+
+/// Whether a waiting container cannot start until its pod's spec changes (or dockjob can
+/// supply what it references): the kubelet retries such a pod for ever, a foreground run
+/// gives up on it. A volume that cannot be mounted leaves the pod `ContainerCreating`.
+fn cannot_start_until_changed(reason: &str, message: &str) -> bool {
+    match reason {
+        "InvalidImageName" | "CreateContainerConfigError" => true,
+        "ContainerCreating" => message.starts_with("MountVolume.SetUp failed"),
+        _ => false,
+    }
+}
+
+/// Whether a container's image is there to create it from.
+enum ImageReady {
+    /// Present (or pulled just now).
+    Ready,
+    /// Not usable: the container waits with this reason.
+    Waiting(Input),
+    /// Ctrl-C came while the engine was asked: the main loop handles it next.
+    Interrupted,
 }
 
 fn waiting(pod: &str, container: &str, reason: &str, message: String) -> Input {

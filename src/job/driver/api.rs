@@ -78,4 +78,17 @@ pub enum DriverError {
     /// The engine failed in a way the Job cannot absorb (unreachable, …).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A foreground run gave up on a pod that cannot start until its spec changes, or
+    /// until dockjob can supply what it references (the kubelet would retry it for ever);
+    /// the Job's pods were stopped and the Job ended `Failed` with this reason.
+    #[error("pod/{pod} cannot start: {reason}: {message}")]
+    CannotStart {
+        /// The pod.
+        pod: String,
+        /// Its waiting reason (`InvalidImageName`, `CreateContainerConfigError`,
+        /// `ContainerCreating` for a volume that cannot be mounted).
+        reason: String,
+        /// The kubelet's message.
+        message: String,
+    },
 }

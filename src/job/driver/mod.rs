@@ -74,7 +74,10 @@ async fn run_inner<E: PodRuntime>(
     let (controller, actions) = Controller::new(job, config, started);
     out.controller_started(started, config.seed);
     let mut driver = Driver::new(engine, controller, clock, out, opts, spec_updates, 0);
-    driver.run_actions(actions).await?;
+    // Ctrl-C before the first pod was made: none is (the main loop ends the Job next).
+    if !driver.interrupt_pending() {
+        driver.run_actions(actions).await?;
+    }
     driver.main_loop().await
 }
 
@@ -168,6 +171,10 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     spec_updates: Option<watch::Receiver<Option<Job>>>,
     /// Images seen present in the engine during this run.
     images_present: std::collections::HashSet<String>,
+    /// Creates that Ctrl-C stopped waiting for; each yields the ID of what it made anyway.
+    abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
+    /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
+    gave_up: Option<DriverError>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -200,6 +207,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             adoptable: Vec::new(),
             spec_updates,
             images_present: Default::default(),
+            abandoned: FuturesUnordered::new(),
+            gave_up: None,
         }
     }
 
@@ -247,7 +256,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             reason: "Interrupted".to_string(),
             message: String::new(),
         });
-        Ok(self.finish(outcome).await)
+        let gave_up = self.gave_up.take();
+        let run = self.finish(outcome).await;
+        match gave_up {
+            Some(error) => Err(error),
+            None => Ok(run),
+        }
     }
 
     /// A Job that can never change again without a spec update (suspended, or parallelism

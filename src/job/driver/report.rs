@@ -113,6 +113,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         // Stops still in flight: the sandboxes of the last pods (a zero grace period).
         let stops = async { while self.stops.next().await.is_some() {} };
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, stops).await;
+        self.remove_abandoned().await;
         let name = self.ctl.job().metadata.name.clone().unwrap_or_default();
         match outcome.kind {
             OutcomeKind::Complete | OutcomeKind::Failed => {

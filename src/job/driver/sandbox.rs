@@ -5,10 +5,23 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use super::{is_fatal, Driver, DriverError, RunOutput, Sandbox};
 use crate::engine::PodRuntime;
 use crate::job::controller::PodRecord;
 use crate::job::pod::{has_sandbox, sandbox_spec, PodIdentity};
+
+/// How long the end of an interrupted run waits for creates it stopped waiting for.
+const ABANDONED_WAIT: Duration = Duration::from_secs(3);
+
+/// A pod's sandbox, once asked for.
+pub(super) enum Staged {
+    /// Running, with this container ID.
+    Ready(String),
+    /// Ctrl-C came while it was created: the main loop handles it next.
+    Interrupted,
+}
 
 impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
     /// The running sandbox of `pod` (created now if needed), `Ok(None)` for a pod with one
@@ -16,7 +29,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
     pub(super) async fn ensure_sandbox(
         &mut self,
         pod: &PodRecord,
-    ) -> Result<Result<Option<String>, String>, DriverError> {
+    ) -> Result<Result<Option<Staged>, String>, DriverError> {
         if !has_sandbox(self.ctl.job()) {
             return Ok(Ok(None));
         }
@@ -29,7 +42,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                 }
                 s.stopped = false;
             }
-            return Ok(Ok(Some(s.id.clone())));
+            return Ok(Ok(Some(Staged::Ready(s.id.clone()))));
         }
         if let Some(i) = self
             .adoptable
@@ -38,7 +51,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         {
             let (_, _, _, id) = self.adoptable.remove(i);
             self.adopt_sandbox(pod.name.clone(), id.clone(), false);
-            return Ok(Ok(Some(id)));
+            return Ok(Ok(Some(Staged::Ready(id))));
         }
         let identity = PodIdentity {
             name: pod.name.clone(),
@@ -48,10 +61,15 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             restart: 0,
         };
         let spec = sandbox_spec(self.ctl.job(), &identity);
-        match self.engine.create_sandbox(&spec).await {
+        let engine = self.engine;
+        let created = Box::pin(async move { ((), engine.create_sandbox(&spec).await) });
+        let Some(((), created)) = self.unless_interrupted_keep(created).await else {
+            return Ok(Ok(Some(Staged::Interrupted)));
+        };
+        match created {
             Ok(id) => {
                 self.adopt_sandbox(pod.name.clone(), id.clone(), false);
-                Ok(Ok(Some(id)))
+                Ok(Ok(Some(Staged::Ready(id))))
             }
             Err(e) if is_fatal(&e) => Err(e.into()),
             Err(e) => Ok(Err(format!("failed to create pod sandbox: {e}"))),
@@ -86,6 +104,38 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                 let r = engine.stop_container(&id, Duration::ZERO).await;
                 (id, r)
             }));
+        }
+    }
+
+    /// Removes the containers and sandboxes whose create was interrupted by Ctrl-C and
+    /// that the engine made anyway: they never ran. An engine that does not answer within
+    /// a few seconds leaves them (with a warning naming the Job's label to find them).
+    pub(super) async fn remove_abandoned(&mut self) {
+        if self.abandoned.is_empty() {
+            return;
+        }
+        let mut made = Vec::new();
+        let finished = async {
+            while let Some(id) = self.abandoned.next().await {
+                made.extend(id);
+            }
+        };
+        let timed_out = tokio::time::timeout(ABANDONED_WAIT, finished)
+            .await
+            .is_err();
+        let engine = self.engine;
+        for id in made {
+            if let Err(e) = engine.remove_container(&id).await {
+                self.out
+                    .status(&format!("warning: removing container {id}: {e}"));
+            }
+        }
+        if timed_out {
+            let uid = self.ctl.job().metadata.uid.clone().unwrap_or_default();
+            self.out.status(&format!(
+                "warning: the engine did not finish creating a container after the interrupt; \
+                 if it does, it is left created but not started (label controller-uid={uid})"
+            ));
         }
     }
 

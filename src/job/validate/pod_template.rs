@@ -341,12 +341,26 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
             ignore(&format!("{TEMPLATE}.{field}"), pod_field_reason(field, NET));
         }
     }
+    // A required Secret or ConfigMap stops the pod as the kubelet would (see
+    // `job::pod::missing_env_source`); an optional one is said to be left out.
+    const NO_OBJECTS: &str = "dockjob has no Secrets or ConfigMaps";
     for (i, volume) in pod.volumes.iter().flatten().enumerate() {
-        if volume.empty_dir.is_none() {
-            ignore(
+        let optional = volume
+            .secret
+            .as_ref()
+            .map(|s| s.optional)
+            .or(volume.config_map.as_ref().map(|c| c.optional));
+        match optional {
+            Some(Some(true)) => ignore(
                 &format!("{TEMPLATE}.volumes[{i}]"),
-                "only emptyDir volumes are supported; the volume is not mounted",
-            );
+                &format!("{NO_OBJECTS}; the optional volume is mounted empty"),
+            ),
+            Some(_) => {}
+            None if volume.empty_dir.is_none() => ignore(
+                &format!("{TEMPLATE}.volumes[{i}]"),
+                "only emptyDir, secret and configMap volumes are supported; the volume is not mounted",
+            ),
+            None => {}
         }
     }
     for (i, c) in pod.containers.iter().enumerate() {
@@ -374,11 +388,6 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
                 "securityContext",
                 "not applied",
             ),
-            (
-                c.env_from.is_some(),
-                "envFrom",
-                "there are no ConfigMaps or Secrets",
-            ),
             (c.stdin.is_some(), "stdin", "no stdin is attached"),
             (c.tty.is_some(), "tty", "no terminal is attached"),
         ] {
@@ -386,13 +395,39 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
                 ignore(&format!("{path}.{field}"), why);
             }
         }
-        for (j, env) in c.env.iter().flatten().enumerate() {
-            let from = env.value_from.as_ref();
-            if from.is_some_and(|f| f.field_ref.is_none()) {
+        for (j, source) in c.env_from.iter().flatten().enumerate() {
+            let optional = source
+                .config_map_ref
+                .as_ref()
+                .map(|r| r.optional)
+                .or(source.secret_ref.as_ref().map(|r| r.optional));
+            if optional == Some(Some(true)) {
                 ignore(
-                    &format!("{path}.env[{j}].valueFrom"),
-                    "only fieldRef is supported; the variable is not set",
+                    &format!("{path}.envFrom[{j}]"),
+                    &format!("{NO_OBJECTS}; the optional source adds no variable"),
                 );
+            }
+        }
+        for (j, env) in c.env.iter().flatten().enumerate() {
+            let Some(from) = env.value_from.as_ref() else {
+                continue;
+            };
+            let optional = from
+                .config_map_key_ref
+                .as_ref()
+                .map(|r| r.optional)
+                .or(from.secret_key_ref.as_ref().map(|r| r.optional));
+            match optional {
+                Some(Some(true)) => ignore(
+                    &format!("{path}.env[{j}].valueFrom"),
+                    &format!("{NO_OBJECTS}; the optional variable is not set"),
+                ),
+                Some(_) => {}
+                None if from.resource_field_ref.is_some() => ignore(
+                    &format!("{path}.env[{j}].valueFrom"),
+                    "resourceFieldRef is not supported; the variable is not set",
+                ),
+                None => {}
             }
         }
     }
