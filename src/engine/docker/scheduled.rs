@@ -165,6 +165,17 @@ impl PodRuntime for PodEngine {
         on!(self.for_id(id).await?, remove_container(id))
     }
 
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<Option<BoxStream<'static, Result<LogChunk, EngineError>>>, EngineError> {
+        // Swarm has no attach to a service's task: its output is read as logs.
+        match self.for_id(id).await? {
+            Runtime::Local(engine) => engine.attach(id).await,
+            Runtime::Swarm(_) => Ok(None),
+        }
+    }
+
     fn logs(&self, id: &str, follow: bool) -> BoxStream<'static, Result<LogChunk, EngineError>> {
         if !is_service_id(id) {
             return self.local.logs(id, follow);
