@@ -31,6 +31,15 @@ fn dockjob(env: &TestEnv, swarm: &TestSwarm, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `dockjob -H MANAGER --scheduler swarm --progress plain run EXTRA… -f PATH`.
+fn run_on_swarm(env: &TestEnv, swarm: &TestSwarm, path: &Path, extra: &[&str]) -> Output {
+    let path = path.to_str().unwrap();
+    let mut args = vec!["--scheduler", "swarm", "--progress", "plain", "run"];
+    args.extend_from_slice(extra);
+    args.extend(["-f", path]);
+    dockjob(env, swarm, &args)
+}
+
 fn job_yaml(name: &str, image: &str, spec: &str, pod: &str, args: &str) -> String {
     format!(
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n{pod}      restartPolicy: Never\n      containers:\n      - name: main\n        image: {image}\n        args: {args}\n"
@@ -92,19 +101,7 @@ fn jobs_run_on_a_swarm_with_the_controllers_rules() {
         r#"["-c", "echo ${NUMBER}"]"#,
     );
     let path = env.write("echo.yaml", &job);
-    let run = dockjob(
-        &env,
-        &swarm,
-        &[
-            "--scheduler",
-            "swarm",
-            "--progress",
-            "plain",
-            "run",
-            "-f",
-            path.to_str().unwrap(),
-        ],
-    );
+    let run = run_on_swarm(&env, &swarm, &path, &[]);
     assert_ok("run --scheduler swarm", &run);
     assert_eq!(
         stdout(&run).lines().filter(|l| *l == "777").count(),
@@ -150,21 +147,7 @@ fn jobs_run_on_a_swarm_with_the_controllers_rules() {
         r#"["-c", "exit 3"]"#,
     );
     let path = env.write("fails.yaml", &failing);
-    let run = dockjob(
-        &env,
-        &swarm,
-        &[
-            "--scheduler",
-            "swarm",
-            "--progress",
-            "plain",
-            "run",
-            "--backoff-scale",
-            "0.01",
-            "-f",
-            path.to_str().unwrap(),
-        ],
-    );
+    let run = run_on_swarm(&env, &swarm, &path, &["--backoff-scale", "0.01"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     assert!(
         stderr(&run).contains("BackoffLimitExceeded"),
