@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{stderr, TestEnv};
+use common::{assert_ok, stderr, TestEnv};
 
 const NOT_CONSUMED: &str = "[Warning] One or more build-args [J] were not consumed";
 
@@ -33,7 +33,7 @@ fn dockjob_build(env: &TestEnv, context: &str, k: Option<&str>) -> String {
         .args(["--build-arg", "K", "--build-arg", "J", context])
         .output()
         .unwrap();
-    assert_success("dockjob build", &output);
+    assert_ok("dockjob build", &output);
     stderr(&output)
 }
 
@@ -43,15 +43,6 @@ fn run_line(output: &str) -> &str {
         .lines()
         .find(|line| line.starts_with("K="))
         .unwrap_or_default()
-}
-
-fn assert_success(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed: {}\n{}",
-        output.status,
-        stderr(output)
-    );
 }
 
 #[test]
@@ -86,7 +77,7 @@ fn a_bare_unset_build_arg_keeps_the_default_like_the_docker_cli() {
         .args(["--build-arg", "K", "--build-arg", "J", context])
         .output()
         .expect("the docker CLI (Debian's docker.io)");
-    assert_success("docker build", &cli);
+    assert_ok("docker build", &cli);
     let cli_output = String::from_utf8_lossy(&cli.stdout).to_string() + &stderr(&cli);
     assert_eq!(run_line(&cli_output), "K=dflt", "{cli_output}");
     assert!(cli_output.contains(NOT_CONSUMED), "{cli_output}");

@@ -10,17 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{stderr, stdout, tcp_to_engine_socket, Registry, TestEnv};
-
-fn assert_ok(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed with {}:\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        stdout(output),
-        stderr(output)
-    );
-}
+use common::{assert_ok, stderr, stdout, tcp_to_engine_socket, Registry, TestEnv};
 
 /// `dockjob --progress plain build --no-oci-labels ARGS… CONTEXT`, whatever its exit status.
 fn try_build(env: &TestEnv, context: &Path, args: &[&str]) -> Output {

@@ -10,17 +10,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::swarm::TestSwarm;
-use common::{make_busybox_rootfs, stderr, stdout, TestEnv};
-
-fn assert_ok(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed with {}:\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        stdout(output),
-        stderr(output)
-    );
-}
+use common::{assert_ok, make_busybox_rootfs, stderr, stdout, TestEnv};
 
 /// `dockjob -H MANAGER ARGS…` with this test's state dir.
 fn dockjob(env: &TestEnv, swarm: &TestSwarm, args: &[&str]) -> Output {

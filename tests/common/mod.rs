@@ -299,6 +299,17 @@ pub fn dockjob_binary() -> std::ffi::OsString {
     std::env::var_os("DOCKJOB_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dockjob").into())
 }
 
+/// Fails the test unless `output` is a success, showing both streams.
+pub fn assert_ok(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed with {}:\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
 /// Stdout as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
