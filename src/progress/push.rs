@@ -22,6 +22,9 @@ struct TerminalView {
     multi: MultiProgress,
     title: ProgressBar,
     layers: HashMap<String, ProgressBar>,
+    /// Lines about the whole image that came after the layers (`1: digest: sha256:… size:
+    /// 528`): printed below the layers once they are done, where `docker push` prints them.
+    after: Vec<String>,
 }
 
 impl PushProgress {
@@ -34,6 +37,7 @@ impl PushProgress {
                 multi,
                 title,
                 layers: HashMap::new(),
+                after: Vec::new(),
             }
         });
         PushProgress {
@@ -56,13 +60,11 @@ impl PushProgress {
         }
     }
 
-    /// Stops the spinner; the layers' last lines stay on the screen, as with `docker push`.
+    /// Stops the spinner; the layers' last lines stay on the screen, as with `docker push`,
+    /// followed by the lines about the whole image (the digest).
     pub fn finish(self) {
         if let Some(view) = self.terminal {
-            for bar in view.layers.values() {
-                bar.finish();
-            }
-            view.title.finish_and_clear();
+            view.finish();
         }
     }
 }
@@ -70,7 +72,12 @@ impl PushProgress {
 impl TerminalView {
     fn show(&mut self, event: &PushEvent) {
         let Some(layer) = &event.layer else {
-            let _ = self.multi.println(&event.status);
+            if self.layers.is_empty() {
+                // `The push refers to repository […]`: above the layers, as docker prints it.
+                let _ = self.multi.println(&event.status);
+            } else {
+                self.after.push(event.status.clone());
+            }
             return;
         };
         let bar = self.layers.entry(layer.clone()).or_insert_with(|| {
@@ -94,6 +101,22 @@ impl TerminalView {
                 bar.set_message(status);
                 bar.set_style(transfer_style());
             }
+        }
+    }
+}
+
+impl TerminalView {
+    /// The spinner goes (its line with it), the layers' last lines stay, then the lines held
+    /// back. The spinner is cleared first, while the layers are still drawn below it, so
+    /// that the redraw that removes its line also moves the layers up.
+    fn finish(self) {
+        self.title.finish_and_clear();
+        self.multi.remove(&self.title);
+        for bar in self.layers.values() {
+            bar.finish();
+        }
+        for line in &self.after {
+            eprintln!("{line}");
         }
     }
 }
