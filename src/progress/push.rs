@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::layers::{layer_line, LayerLine, PlainLines};
-use super::{spinner, ProgressMode};
+use super::{start_spinner, ProgressMode};
 use crate::engine::PushEvent;
 
 /// Shows the messages of one push or pull.
@@ -32,7 +32,9 @@ impl PushProgress {
     pub fn new(mode: ProgressMode, title: &str) -> Self {
         let terminal = (mode == ProgressMode::Tty).then(|| {
             let multi = MultiProgress::new();
-            let title = multi.add(spinner(title));
+            let spinner = multi.add(ProgressBar::new_spinner());
+            start_spinner(&spinner, title);
+            let title = spinner;
             TerminalView {
                 multi,
                 title,
