@@ -59,6 +59,11 @@ fn logs_of_a_pod_removed_by_run_rm_is_not_found() {
         assert_eq!(stdout(&logs), "", "logs {target}");
         assert_eq!(stderr(&logs), expected, "logs {target}");
     }
+    // Once its Job is deleted too, the pod is gone from dockjob's store: the same answer.
+    env.run_ok(&["delete", "job", "gone"]);
+    let logs = env.run(&["logs", pod]);
+    assert_eq!(logs.status.code(), Some(1));
+    assert_eq!(stderr(&logs), expected);
     // A pod that never existed says the same, as before.
     let never = env.run(&["logs", "never-was"]);
     assert_eq!(never.status.code(), Some(1));

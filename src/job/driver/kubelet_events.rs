@@ -4,7 +4,7 @@
 //! `Container created`). Pure.
 //!
 //! Sources (kubernetes/kubernetes):
-//! - `pkg/scheduler/schedule_one.go` `bind`: `Successfully assigned NS/POD to NODE`;
+//! - `pkg/scheduler/schedule_one.go` `bindingCycle`: `Successfully assigned NS/POD to NODE`;
 //! - `pkg/kubelet/images/image_manager.go` `EnsureImageExists`: `Pulling image "X"`,
 //!   `Successfully pulled image "X" in D (D including waiting). Image size: N bytes.`
 //!   (durations truncated to the millisecond, printed by Go's `time.Duration.String`),
