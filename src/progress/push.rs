@@ -22,8 +22,9 @@ struct TerminalView {
     multi: MultiProgress,
     title: ProgressBar,
     layers: HashMap<String, ProgressBar>,
-    /// Lines about the whole image that came after the layers (`1: digest: sha256:… size:
-    /// 528`): printed below the layers once they are done, where `docker push` prints them.
+    /// Lines about the whole image that came after the layers (push: `1: digest: sha256:…
+    /// size: 528`; pull: `Digest: …`, `Status: …`): printed below the layers once they are
+    /// done, where docker prints them.
     after: Vec<String>,
 }
 
@@ -34,10 +35,9 @@ impl PushProgress {
             let multi = MultiProgress::new();
             let spinner = multi.add(ProgressBar::new_spinner());
             start_spinner(&spinner, title);
-            let title = spinner;
             TerminalView {
                 multi,
-                title,
+                title: spinner,
                 layers: HashMap::new(),
                 after: Vec::new(),
             }
@@ -105,9 +105,7 @@ impl TerminalView {
             }
         }
     }
-}
 
-impl TerminalView {
     /// The spinner goes (its line with it), the layers' last lines stay, then the lines held
     /// back. The spinner is cleared first, while the layers are still drawn below it, so
     /// that the redraw that removes its line also moves the layers up.
