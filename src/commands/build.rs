@@ -156,7 +156,7 @@ pub async fn build(
     let (dockerfile_name, body) = packed.into_parts();
     let request = BuildRequest {
         dockerfile: dockerfile_name,
-        tag: tags.first().map(ImageRef::to_string),
+        tags: tags.iter().map(ImageRef::to_string).collect(),
         build_args,
         labels,
         target: args.target.clone(),
@@ -198,12 +198,7 @@ pub async fn build(
         return Ok(ExitStatus::Success);
     };
 
-    for tag in tags.iter().skip(1) {
-        engine
-            .tag_image(&image_id, &tag.name_without_tag(), tag.push_tag())
-            .await
-            .with_context(|| format!("tagging {tag}"))?;
-    }
+    // Every tag was named in the build request: the engine applied them all and said so.
     if let Some(path) = &args.iidfile {
         std::fs::write(path, &image_id)
             .with_context(|| format!("writing the image ID to {}", path.display()))?;

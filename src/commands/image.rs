@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use crate::archive;
 use crate::cli::ImportArgs;
 use crate::engine::docker::DockerEngine;
-use crate::engine::{EngineError, PodRuntime};
+use crate::engine::{EngineError, ImageRemoval, PodRuntime};
 use crate::error::{user_error, ExitStatus};
 use crate::image_ref::ImageRef;
 use crate::progress::{ProgressMode, PushProgress};
@@ -82,7 +82,9 @@ pub async fn inspect(engine: &DockerEngine, reference: &str) -> anyhow::Result<E
 }
 
 /// Removes image references; like `docker rmi`, a missing one is an error (exit 2) after
-/// the others are removed.
+/// the others are removed. Prints what the engine did as `docker image rm` does (docker/cli
+/// `cli/command/image/remove.go` `runRemove`): `Untagged: REF` for each reference it
+/// removed, `Deleted: sha256:…` for each image that went.
 pub async fn remove(
     engine: &DockerEngine,
     references: &[String],
@@ -91,7 +93,11 @@ pub async fn remove(
     let mut missing = Vec::new();
     for reference in references {
         match engine.remove_image(reference, force).await {
-            Ok(()) => print_data(&format!("Untagged: {reference}"))?,
+            Ok(removals) => {
+                for removal in removals {
+                    print_data(&removal_line(&removal))?;
+                }
+            }
             Err(EngineError::ImageNotFound(_)) => missing.push(reference.as_str()),
             Err(e) => return Err(anyhow::Error::new(e).context(format!("removing {reference}"))),
         }
@@ -100,4 +106,29 @@ pub async fn remove(
         return Err(user_error(format!("no such image: {}", missing.join(", "))));
     }
     Ok(ExitStatus::Success)
+}
+
+/// `Untagged: busybox:1` / `Deleted: sha256:…` (`fmt.Fprintln(out, "Deleted:", id)`).
+fn removal_line(removal: &ImageRemoval) -> String {
+    match removal {
+        ImageRemoval::Untagged(reference) => format!("Untagged: {reference}"),
+        ImageRemoval::Deleted(id) => format!("Deleted: {id}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removals_read_as_docker_prints_them() {
+        assert_eq!(
+            removal_line(&ImageRemoval::Untagged("a/b:1".into())),
+            "Untagged: a/b:1"
+        );
+        assert_eq!(
+            removal_line(&ImageRemoval::Deleted("sha256:ab".into())),
+            "Deleted: sha256:ab"
+        );
+    }
 }

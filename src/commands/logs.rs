@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use super::state::{namespace, not_found, open_store, Kind};
 use crate::cli::{GlobalArgs, LogsArgs};
-use crate::engine::{LogChunk, PodRuntime};
+use crate::engine::{EngineError, LogChunk, PodRuntime};
 use crate::error::ExitStatus;
 use crate::render::tables::pod_summary;
 use crate::store::StoredPod;
@@ -80,7 +80,7 @@ pub async fn logs<E: PodRuntime>(
         }
         pods.truncate(1);
     }
-    let mut streams: SelectAll<BoxStream<'static, (String, Option<LogChunk>)>> = SelectAll::new();
+    let mut streams: SelectAll<BoxStream<'static, (String, String, Piece)>> = SelectAll::new();
     for pod in &pods {
         let pod_name = pod.pod.metadata.name.clone().unwrap_or_default();
         let containers = match pick_containers(&pod.pod, args) {
@@ -117,8 +117,18 @@ pub async fn logs<E: PodRuntime>(
             let label = format!("[pod/{pod_name}/{container}] ");
             let stream = engine
                 .logs(&id, args.follow)
-                .filter_map(|chunk| async move { chunk.ok() })
-                .map(move |chunk| (label.clone(), Some(chunk)))
+                .filter_map(|chunk| async move {
+                    match chunk {
+                        Ok(chunk) => Some(Piece::Chunk(chunk)),
+                        Err(EngineError::ContainerNotFound(_)) => Some(Piece::Gone),
+                        // Kept as before: a log stream that breaks off ends quietly.
+                        Err(_) => None,
+                    }
+                })
+                .map({
+                    let pod_name = pod_name.clone();
+                    move |piece| (label.clone(), pod_name.clone(), piece)
+                })
                 .boxed();
             if args.follow {
                 streams.push(stream);
@@ -126,19 +136,45 @@ pub async fn logs<E: PodRuntime>(
                 // Without -f, containers are printed one after the other.
                 let mut one = stream;
                 let mut buffers = LineBuffers::default();
-                while let Some((label, chunk)) = one.next().await {
-                    buffers.write(&label, chunk, prefix)?;
+                while let Some((label, pod, piece)) = one.next().await {
+                    match piece {
+                        Piece::Chunk(chunk) => buffers.write(&label, Some(chunk), prefix)?,
+                        Piece::Gone => return Ok(removed_pod(&pod)),
+                    }
                 }
                 buffers.flush_all(prefix)?;
             }
         }
     }
     let mut buffers = LineBuffers::default();
-    while let Some((label, chunk)) = streams.next().await {
-        buffers.write(&label, chunk, prefix)?;
+    while let Some((label, pod, piece)) = streams.next().await {
+        match piece {
+            Piece::Chunk(chunk) => buffers.write(&label, Some(chunk), prefix)?,
+            Piece::Gone => {
+                buffers.flush_all(prefix)?;
+                return Ok(removed_pod(&pod));
+            }
+        }
     }
     buffers.flush_all(prefix)?;
     Ok(ExitStatus::Success)
+}
+
+/// What one container's log stream gives: output, or word that the engine has no such
+/// container any more.
+enum Piece {
+    Chunk(LogChunk),
+    Gone,
+}
+
+/// A pod whose containers were removed (`run --rm`, `ttlSecondsAfterFinished`, `delete` of its
+/// Job while `logs` ran): its output went with them, and dockjob keeps no copy. kubectl says
+/// what the API server says of a deleted pod (apimachinery `pkg/api/errors/errors.go`
+/// `NewNotFound`, printed by kubectl `pkg/cmd/util/helpers.go` `checkErr`) and exits 1.
+/// Bug: issue 15 (`logs` of a `run --rm` pod printed nothing and exited 0).
+fn removed_pod(pod: &str) -> ExitStatus {
+    eprintln!("{}", not_found(Kind::Pod, pod));
+    ExitStatus::Failure
 }
 
 /// The containers `logs` shows (kubectl `logsforobject.go`): every one with

@@ -122,6 +122,7 @@ impl FakeEngine {
                 entrypoint: to_vec(entrypoint),
                 cmd: to_vec(cmd),
                 repo_digests: Vec::new(),
+                size: 1000 + name.len() as i64,
             },
         );
         self
@@ -227,8 +228,17 @@ impl PodRuntime for FakeEngine {
         if !state.pullable.contains(image) {
             return Err(EngineError::ImageNotFound(image.to_string()));
         }
-        state.images.entry(image.to_string()).or_default();
+        // A pulled image has the digest it was pulled by.
+        let digest = format!("{image}@sha256:{:064x}", image.len());
+        let info = state.images.entry(image.to_string()).or_default();
+        info.id = format!("sha256:{:064x}", image.len() + 1);
+        info.repo_digests = vec![digest];
+        info.size = 2000;
         Ok(())
+    }
+
+    async fn scheduled_node(&self) -> Option<String> {
+        Some(FAKE_NODE.to_string())
     }
 
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {

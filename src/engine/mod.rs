@@ -101,6 +101,31 @@ pub struct ImageInfo {
     pub cmd: Option<Vec<String>>,
     /// Digests under which the image was pushed or pulled (`name@sha256:…`).
     pub repo_digests: Vec<String>,
+    /// Its size in bytes (`docker image inspect`'s `Size`); 0 when unknown.
+    pub size: i64,
+}
+
+impl ImageInfo {
+    /// The container status's `imageID` as the kubelet reports it on a Docker engine
+    /// (cri-dockerd `core/helpers.go` `toPullableImageID`, dockershim before it):
+    /// `docker-pullable://` and the first repo digest for an image that came from (or went
+    /// to) a registry, else `docker://` and the image ID.
+    pub fn kubelet_image_id(&self) -> Option<String> {
+        match self.repo_digests.first() {
+            Some(digest) => Some(format!("docker-pullable://{digest}")),
+            None if !self.id.is_empty() => Some(format!("docker://{}", self.id)),
+            None => None,
+        }
+    }
+}
+
+/// One thing an image removal did (the engine's `ImageDeleteResponseItem`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRemoval {
+    /// A reference that no longer names the image (`busybox:1`, `busybox@sha256:…`).
+    Untagged(String),
+    /// An image that is gone (`sha256:…`).
+    Deleted(String),
 }
 
 /// A container found by label.
@@ -193,6 +218,12 @@ pub trait PodRuntime: Send + Sync {
     /// image is missing). Fails with [`EngineError::ImageNotFound`] when the registry has no
     /// such image, [`EngineError::Unauthorized`] when it refuses the credentials.
     fn pull_image(&self, image: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The node the engine runs every new pod on, known before the pod is created (one
+    /// engine: its host's name), for the scheduler's `Scheduled` event. `None`: the node is
+    /// only known once a container runs (a Swarm places each task itself).
+    fn scheduled_node(&self) -> impl Future<Output = Option<String>> + Send {
+        async { None }
+    }
     /// Creates and starts a pod's sandbox and returns its ID. It runs until stopped (stop it
     /// with a zero grace period once the pod's containers have ended) and uses no resources
     /// to speak of.
@@ -251,9 +282,10 @@ pub trait PodRuntime: Send + Sync {
 pub struct BuildRequest {
     /// Path of the Dockerfile inside the context.
     pub dockerfile: String,
-    /// The first tag; further tags are applied with `tag_image` after the build
-    /// (the engine accepts several `t=`, bollard sends one).
-    pub tag: Option<String>,
+    /// Every `-t`, each sent as its own `t=` (moby `sanitizeRepoAndTags`), so that the engine
+    /// names the image by all of them and says so for each: the classic builder's
+    /// `Successfully tagged NAME`, BuildKit's `naming to NAME`.
+    pub tags: Vec<String>,
     /// `--build-arg`s; `None` means "declared, value unset".
     pub build_args: BTreeMap<String, Option<String>>,
     /// `--label`s.

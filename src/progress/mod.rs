@@ -150,15 +150,24 @@ impl BuildProgress {
     }
 }
 
+/// A spinner drawing on stderr at once.
 pub(crate) fn spinner(title: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
+    start_spinner(&bar, title);
+    bar
+}
+
+/// Gives `bar` the spinner's look and starts its ticks. A bar that goes into a
+/// `MultiProgress` must be added there first: one set up alone draws its first frame on its
+/// own, a line the `MultiProgress` never clears (issue 15: a stale spinner frame stayed on
+/// the screen above `docker push`-like output).
+pub(crate) fn start_spinner(bar: &ProgressBar, title: &str) {
     bar.set_style(
         ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.set_prefix(title.to_string());
     bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 /// `1.5 MiB`-style sizes for progress lines.

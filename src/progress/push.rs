@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::layers::{layer_line, LayerLine, PlainLines};
-use super::{spinner, ProgressMode};
+use super::{start_spinner, ProgressMode};
 use crate::engine::PushEvent;
 
 /// Shows the messages of one push or pull.
@@ -22,6 +22,10 @@ struct TerminalView {
     multi: MultiProgress,
     title: ProgressBar,
     layers: HashMap<String, ProgressBar>,
+    /// Lines about the whole image that came after the layers (push: `1: digest: sha256:…
+    /// size: 528`; pull: `Digest: …`, `Status: …`): printed below the layers once they are
+    /// done, where docker prints them.
+    after: Vec<String>,
 }
 
 impl PushProgress {
@@ -29,11 +33,13 @@ impl PushProgress {
     pub fn new(mode: ProgressMode, title: &str) -> Self {
         let terminal = (mode == ProgressMode::Tty).then(|| {
             let multi = MultiProgress::new();
-            let title = multi.add(spinner(title));
+            let spinner = multi.add(ProgressBar::new_spinner());
+            start_spinner(&spinner, title);
             TerminalView {
                 multi,
-                title,
+                title: spinner,
                 layers: HashMap::new(),
+                after: Vec::new(),
             }
         });
         PushProgress {
@@ -56,13 +62,11 @@ impl PushProgress {
         }
     }
 
-    /// Stops the spinner; the layers' last lines stay on the screen, as with `docker push`.
+    /// Stops the spinner; the layers' last lines stay on the screen, as with `docker push`,
+    /// followed by the lines about the whole image (the digest).
     pub fn finish(self) {
         if let Some(view) = self.terminal {
-            for bar in view.layers.values() {
-                bar.finish();
-            }
-            view.title.finish_and_clear();
+            view.finish();
         }
     }
 }
@@ -70,7 +74,12 @@ impl PushProgress {
 impl TerminalView {
     fn show(&mut self, event: &PushEvent) {
         let Some(layer) = &event.layer else {
-            let _ = self.multi.println(&event.status);
+            if self.layers.is_empty() {
+                // `The push refers to repository […]`: above the layers, as docker prints it.
+                let _ = self.multi.println(&event.status);
+            } else {
+                self.after.push(event.status.clone());
+            }
             return;
         };
         let bar = self.layers.entry(layer.clone()).or_insert_with(|| {
@@ -94,6 +103,20 @@ impl TerminalView {
                 bar.set_message(status);
                 bar.set_style(transfer_style());
             }
+        }
+    }
+
+    /// The spinner goes (its line with it), the layers' last lines stay, then the lines held
+    /// back. The spinner is cleared first, while the layers are still drawn below it, so
+    /// that the redraw that removes its line also moves the layers up.
+    fn finish(self) {
+        self.title.finish_and_clear();
+        self.multi.remove(&self.title);
+        for bar in self.layers.values() {
+            bar.finish();
+        }
+        for line in &self.after {
+            eprintln!("{line}");
         }
     }
 }

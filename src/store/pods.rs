@@ -6,6 +6,8 @@
 //! newest attempt that had any, as a Kubernetes pod keeps its IP across container restarts
 //! and after it ends.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::batch::v1::{Job, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
 use rusqlite::params;
@@ -42,12 +44,20 @@ pub struct PodAttempt {
     pub containers: Vec<(String, u32, String)>,
     /// Where the pod's containers ran, once the engine told.
     pub network: Option<PodNetwork>,
+    /// Each container's `imageID` (its newest run's), as the kubelet reports it.
+    pub image_ids: BTreeMap<String, String>,
 }
 
 /// The pod of `record` as stored: the Pod object with each container's current engine
 /// container (`containerID: docker://…`) and, after a restart, the previous one
-/// (`lastState.terminated.containerID`, what `logs --previous` reads).
-pub fn pod_object(job: &Job, record: &PodRecord, containers: &[(String, u32, String)]) -> Pod {
+/// (`lastState.terminated.containerID`, what `logs --previous` reads), and the `imageID` of
+/// each container that was created.
+pub fn pod_object(
+    job: &Job,
+    record: &PodRecord,
+    containers: &[(String, u32, String)],
+    image_ids: &BTreeMap<String, String>,
+) -> Pod {
     let mut pod = record.to_pod(job);
     let statuses = pod
         .status
@@ -69,6 +79,9 @@ pub fn pod_object(job: &Job, record: &PodRecord, containers: &[(String, u32, Str
         runs.sort_by_key(|(_, restart, _)| *restart);
         if let Some((_, _, id)) = runs.last() {
             status.container_id = Some(format!("docker://{id}"));
+        }
+        if let Some(image_id) = image_ids.get(&status.name) {
+            status.image_id = image_id.clone();
         }
         let last = status
             .last_state
@@ -125,7 +138,7 @@ impl Store {
         let rows: Vec<(PodAttempt, String)> = attempts
             .iter()
             .map(|a| {
-                let pod = pod_object(job, &a.record, &a.containers);
+                let pod = pod_object(job, &a.record, &a.containers, &a.image_ids);
                 (a.clone(), serde_json::to_string(&pod).unwrap_or_default())
             })
             .collect();

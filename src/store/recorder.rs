@@ -66,6 +66,14 @@ impl<O: RunOutput> StoreRecorder<'_, O> {
     }
 }
 
+/// The engine containers of `pod`, oldest first.
+fn pod_containers<'s>(
+    snapshot: &'s Snapshot<'_>,
+    pod: &'s str,
+) -> impl Iterator<Item = &'s crate::job::driver::RunContainer> + 's {
+    snapshot.containers.iter().filter(move |c| c.pod == pod)
+}
+
 /// The current attempt of each pod: its restarts so far and its engine containers.
 fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
     snapshot
@@ -89,6 +97,10 @@ fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
                 attempt,
                 container_id: containers.last().map(|(_, _, id)| id.clone()),
                 containers,
+                // Each container's newest run that has one.
+                image_ids: pod_containers(snapshot, &record.name)
+                    .filter_map(|c| Some((c.container.clone(), c.image_id.clone()?)))
+                    .collect(),
                 // The pod's address: its newest container that has one (a pod's containers
                 // share one).
                 network: snapshot

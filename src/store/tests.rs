@@ -211,6 +211,7 @@ fn a_pod_keeps_the_newest_addresses_its_containers_had() {
             container_id: Some(format!("c{attempt}")),
             containers: Vec::new(),
             network,
+            image_ids: Default::default(),
         };
         store
             .save_snapshot(&stored.job, &status, &[a], &[])
@@ -264,6 +265,7 @@ fn a_version_2_store_gains_the_network_columns() {
         container_id: None,
         containers: Vec::new(),
         network: Some(network("10.0.0.2")),
+        image_ids: Default::default(),
     };
     let status = stored.job.status.clone().unwrap_or_default();
     store

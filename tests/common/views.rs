@@ -177,6 +177,7 @@ impl Sim {
                         .map(|(_, r, id)| ("main".to_string(), *r, id.clone()))
                         .collect(),
                     network: newest.map(|(pod, restart, _)| network(pod, *restart)),
+                    image_ids: Default::default(),
                 }
             })
             .collect();

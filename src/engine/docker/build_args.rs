@@ -7,7 +7,8 @@
 //! with no value: `ARG K=default` keeps its default, and an undeclared `K` is still reported as
 //! "not consumed" (moby `builder/dockerfile/buildargs.go`). bollard 0.21's `buildargs` is a
 //! `HashMap<String, String>`, which cannot say `null`, so the adapter writes the parameter
-//! itself with a request modifier. Pure.
+//! itself with a request modifier. The same modifier adds the `t` parameters after the first
+//! (bollard's `t` holds one; the engine takes them all). Pure.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,25 @@ pub fn with_query_param(uri: &http::Uri, name: &str, value: &str) -> http::Uri {
         .collect();
     pairs.push(&encoded);
     let path_and_query = format!("{}?{}", uri.path(), pairs.join("&"));
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(
+        path_and_query
+            .parse()
+            .expect("a valid path and an encoded query stay valid"),
+    );
+    http::Uri::from_parts(parts).expect("only the path and query changed")
+}
+
+/// `uri` with one more `name=value` parameter per value, after the ones it has.
+pub fn with_repeated_param(uri: &http::Uri, name: &str, values: &[String]) -> http::Uri {
+    if values.is_empty() {
+        return uri.clone();
+    }
+    let mut query = form_urlencoded::Serializer::new(uri.query().unwrap_or_default().to_string());
+    for value in values {
+        query.append_pair(name, value);
+    }
+    let path_and_query = format!("{}?{}", uri.path(), query.finish());
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(
         path_and_query
@@ -76,6 +96,18 @@ mod tests {
                 r#"{"K":null,"S":"a b&c"}"#.to_string()
             )
         );
+    }
+
+    #[test]
+    fn more_tags_follow_the_first() {
+        let uri: http::Uri = "unix://2f:0/build?t=a%2Fb%3A1&rm=true".parse().unwrap();
+        let fixed = with_repeated_param(&uri, "t", &["a/c:2".into(), "d:3".into()]);
+        let tags: Vec<String> = form_urlencoded::parse(fixed.query().unwrap().as_bytes())
+            .filter(|(k, _)| k == "t")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(tags, ["a/b:1", "a/c:2", "d:3"]);
+        assert_eq!(with_repeated_param(&uri, "t", &[]), uri);
     }
 
     #[test]

@@ -168,7 +168,7 @@ fn build_query(request: &BuildRequest, buildkit: &BuildKitRequest) -> String {
     query.append_pair("version", "2");
     query.append_pair("session", &buildkit.session_id);
     query.append_pair("dockerfile", &request.dockerfile);
-    if let Some(tag) = &request.tag {
+    for tag in &request.tags {
         query.append_pair("t", tag);
     }
     if !request.build_args.is_empty() {
@@ -224,7 +224,7 @@ mod tests {
     fn query_carries_what_only_buildkit_reads() {
         let request = BuildRequest {
             dockerfile: "Dockerfile".into(),
-            tag: Some("a/b:1".into()),
+            tags: vec!["a/b:1".into(), "a/c:2".into()],
             extra_hosts: vec!["h1:10.0.0.1".into(), "h2:10.0.0.2".into()],
             ..BuildRequest::default()
         };
@@ -247,6 +247,8 @@ mod tests {
         assert_eq!(get("version"), ["2"]);
         assert_eq!(get("session"), ["s1"]);
         assert_eq!(get("extrahosts"), ["h1:10.0.0.1", "h2:10.0.0.2"]);
+        // Every name, so that BuildKit's exporter reports `naming to NAME` for each.
+        assert_eq!(get("t"), ["a/b:1", "a/c:2"]);
         assert_eq!(get("cachefrom"), [r#"["r/app:1"]"#]);
         assert_eq!(get("outputs"), [r#"[{"Attrs":{},"Type":"tar"}]"#]);
     }

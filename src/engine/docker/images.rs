@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::{build_args, engine_error, registry_auth_to_base64url, DockerEngine, NotFound};
-use crate::engine::{BuildEvent, BuildRequest, EngineError, PushEvent};
+use crate::engine::{BuildEvent, BuildRequest, EngineError, ImageRemoval, PushEvent};
 
 /// A byte stream that becomes a request body (a tar, possibly gzip-compressed).
 pub trait BodyStream: Stream<Item = std::io::Result<Bytes>> + Send + 'static {}
@@ -65,7 +65,7 @@ impl DockerEngine {
             .dockerfile(&request.dockerfile)
             .rm(true)
             .nocache(request.no_cache);
-        if let Some(tag) = &request.tag {
+        if let Some(tag) = request.tags.first() {
             options = options.t(tag);
         }
         if !request.labels.is_empty() {
@@ -88,15 +88,23 @@ impl DockerEngine {
             options = options.platform(platform);
         }
         // `buildargs` is written by a modifier on this call's client: bollard's map cannot hold
-        // the `null` of a bare, unset `--build-arg K` (see `build_args.rs`).
-        let docker = if request.build_args.is_empty() {
+        // the `null` of a bare, unset `--build-arg K` (see `build_args.rs`). So are the tags
+        // after the first: bollard sends one `t`, the engine takes several and reports each
+        // (`Successfully tagged NAME`, moby `builder/dockerfile/imagebuildtagger.go`).
+        let more_tags: Vec<String> = request.tags.iter().skip(1).cloned().collect();
+        let docker = if request.build_args.is_empty() && more_tags.is_empty() {
             self.streams.clone()
         } else {
-            let value = build_args::buildargs_json(&request.build_args);
+            let value = (!request.build_args.is_empty())
+                .then(|| build_args::buildargs_json(&request.build_args));
             self.streams.clone().with_request_modifier(move |request| {
                 let mut request = registry_auth_to_base64url(request);
+                if let Some(value) = &value {
+                    *request.uri_mut() =
+                        build_args::with_query_param(request.uri(), "buildargs", value);
+                }
                 *request.uri_mut() =
-                    build_args::with_query_param(request.uri(), "buildargs", &value);
+                    build_args::with_repeated_param(request.uri(), "t", &more_tags);
                 request
             })
         };
@@ -172,16 +180,30 @@ impl DockerEngine {
 
     /// Removes an image reference (and the image when it was the last one), as `docker rmi`
     /// does: without `force`, an image ID with several tags or one a container uses stays.
-    pub async fn remove_image(&self, image: &str, force: bool) -> Result<(), EngineError> {
+    /// Returns what the engine did, in its order: each reference untagged, each image (and
+    /// parent layer image) deleted.
+    pub async fn remove_image(
+        &self,
+        image: &str,
+        force: bool,
+    ) -> Result<Vec<ImageRemoval>, EngineError> {
         let options = RemoveImageOptionsBuilder::default().force(force).build();
-        self.bounded(std::time::Duration::ZERO, async {
-            self.docker
-                .remove_image(image, Some(options), None)
-                .await
-                .map(drop)
-                .map_err(|e| engine_error(e, NotFound::Image(image)))
-        })
-        .await
+        let items = self
+            .bounded(std::time::Duration::ZERO, async {
+                self.docker
+                    .remove_image(image, Some(options), None)
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Image(image)))
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| match (item.deleted, item.untagged) {
+                (Some(deleted), _) if !deleted.is_empty() => Some(ImageRemoval::Deleted(deleted)),
+                (_, Some(untagged)) => Some(ImageRemoval::Untagged(untagged)),
+                _ => None,
+            })
+            .collect())
     }
 }
 

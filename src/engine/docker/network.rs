@@ -64,7 +64,7 @@ impl DockerEngine {
     }
 
     /// The engine host's name, asked once per connection.
-    async fn node_name(&self) -> Result<String, EngineError> {
+    pub(super) async fn node_name(&self) -> Result<String, EngineError> {
         if let Some(name) = self.node_name.get() {
             return Ok(name.clone());
         }

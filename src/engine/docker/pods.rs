@@ -29,6 +29,7 @@ impl PodRuntime for DockerEngine {
                         entrypoint: config.entrypoint,
                         cmd: config.cmd,
                         repo_digests: inspect.repo_digests.unwrap_or_default(),
+                        size: inspect.size.unwrap_or_default(),
                     }))
                 }
                 Err(BollardError::DockerResponseServerError {
@@ -42,6 +43,13 @@ impl PodRuntime for DockerEngine {
 
     async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
         self.pull_image_with_progress(image, |_| {}).await
+    }
+
+    async fn scheduled_node(&self) -> Option<String> {
+        self.bounded(Duration::ZERO, self.node_name())
+            .await
+            .ok()
+            .filter(|name| !name.is_empty())
     }
 
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {

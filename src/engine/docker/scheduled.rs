@@ -137,6 +137,13 @@ impl PodRuntime for PodEngine {
         on!(self.for_new_pods().await?, pull_image(image))
     }
 
+    async fn scheduled_node(&self) -> Option<String> {
+        match self.for_new_pods().await.ok()? {
+            Runtime::Local(engine) => engine.scheduled_node().await,
+            Runtime::Swarm(engine) => engine.scheduled_node().await,
+        }
+    }
+
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         on!(self.for_new_pods().await?, create_sandbox(spec))
     }

@@ -3,6 +3,7 @@
 
 use futures_util::stream::{self, BoxStream, StreamExt};
 
+use super::kubelet_events;
 use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
@@ -96,6 +97,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     pub(super) async fn execute(&mut self, action: Action) -> Result<Vec<Input>, DriverError> {
         match action {
             Action::CreatePod { pod } => {
+                self.schedule(&pod).await;
                 // The kubelet runs the sandbox, then starts every container in order without
                 // waiting for one to finish (`SyncPod`): the containers run together.
                 let names: Vec<String> = template_containers(self.ctl.job())
@@ -241,11 +243,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         };
         let mut spec = container_spec(self.ctl.job(), &identity);
         spec.sandbox = sandbox;
-        match self.ensure_image(pod, container, &spec.image).await? {
-            ImageReady::Ready => {}
+        let image_id = match self.ensure_image(pod, container, &spec.image).await? {
+            ImageReady::Ready(image_id) => image_id,
             ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
             ImageReady::Interrupted => return Ok(None),
-        }
+        };
         let missing = template_container(self.ctl.job(), container).and_then(missing_env_source);
         if let Some(message) = missing {
             return Ok(Some(waiting(
@@ -274,6 +276,17 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 return Ok(Some(waiting(pod, container, reason, e.to_string())));
             }
         };
+        // `startContainer`: the container exists, then it is started (the start runs in the
+        // background; `Started` follows with the input below).
+        let now = self.clock.now();
+        self.ctl.record_pod_event(
+            pod,
+            EventType::Normal,
+            "Created",
+            kubelet_events::created(container),
+            "kubelet",
+            now,
+        );
         self.live.push(Live {
             pod: pod.to_string(),
             container: container.to_string(),
@@ -284,6 +297,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             pending_exit: None,
             removed: false,
             network: None,
+            image_id,
         });
         if restart > 0 {
             let who = self.who(pod, container);
@@ -295,7 +309,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     }
 
     /// imagePullPolicy as the kubelet applies it (`pkg/kubelet/images/image_manager.go`).
-    /// Returns a waiting input when the container cannot be created yet.
+    /// Returns the image's `imageID` as the kubelet reports it when ready, else a waiting
+    /// input for the container.
     ///
     /// An image seen present once is not inspected again for the rest of the run: one
     /// inspection per pod cost the engine 50 requests in a 50-pod Job (bench case b). Should
@@ -307,18 +322,21 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         image: &str,
     ) -> Result<ImageReady, DriverError> {
         let policy = pull_policy(self.ctl.job(), container).to_string();
-        let present = self.images_present.contains(image)
-            || match self
+        let present = match self.images_present.get(image) {
+            Some(image_id) => Some(image_id.clone()),
+            None => match self
                 .unless_interrupted(self.engine.inspect_image(image))
                 .await
             {
                 None => return Ok(ImageReady::Interrupted),
-                Some(Ok(found)) => found.is_some(),
+                Some(Ok(found)) => found.map(|info| info.kubelet_image_id()),
                 Some(Err(e)) if is_fatal(&e) => return Err(e.into()),
-                Some(Err(_)) => false,
-            };
-        if present {
-            self.images_present.insert(image.to_string());
+                Some(Err(_)) => None,
+            },
+        };
+        if let Some(image_id) = &present {
+            self.images_present
+                .insert(image.to_string(), image_id.clone());
         }
         let now = self.clock.now();
         let mut event = |reason: &str, message: String| {
@@ -326,21 +344,18 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 .record_pod_event(pod, EventType::Normal, reason, message, "kubelet", now);
         };
         match (policy.as_str(), present) {
-            ("Never", false) => Ok(ImageReady::Waiting(waiting(
+            ("Never", None) => Ok(ImageReady::Waiting(waiting(
                 pod,
                 container,
                 "ErrImageNeverPull",
                 format!("Container image {image:?} is not present with pull policy of Never"),
             ))),
-            ("IfNotPresent" | "Never", true) => {
-                event(
-                    "Pulled",
-                    format!("Container image {image:?} already present on machine"),
-                );
-                Ok(ImageReady::Ready)
+            ("IfNotPresent" | "Never", Some(image_id)) => {
+                event("Pulled", kubelet_events::already_present(image));
+                Ok(ImageReady::Ready(image_id))
             }
-            _ => {
-                event("Pulling", format!("Pulling image {image:?}"));
+            (_, present) => {
+                event("Pulling", kubelet_events::pulling(image));
                 let started = tokio::time::Instant::now();
                 let Some(pulled) = self.unless_interrupted(self.engine.pull_image(image)).await
                 else {
@@ -355,23 +370,34 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 };
                 match pulled {
                     Ok(()) => {
-                        self.images_present.insert(image.to_string());
-                        let took = started.elapsed().as_secs_f64();
-                        let message = format!("Successfully pulled image {image:?} in {took:.3}s");
+                        let took = started.elapsed();
+                        // What was pulled: its size for the event, its ID for the status.
+                        let info = match self
+                            .unless_interrupted(self.engine.inspect_image(image))
+                            .await
+                        {
+                            Some(Ok(info)) => info,
+                            Some(Err(e)) if is_fatal(&e) => return Err(e.into()),
+                            _ => None,
+                        };
+                        let image_id = info.as_ref().and_then(|i| i.kubelet_image_id());
+                        let size = info.as_ref().map_or(0, |i| i.size);
+                        self.images_present
+                            .insert(image.to_string(), image_id.clone());
                         let now = self.clock.now();
                         self.ctl.record_pod_event(
                             pod,
                             EventType::Normal,
                             "Pulled",
-                            message,
+                            kubelet_events::pulled(image, took, size),
                             "kubelet",
                             now,
                         );
-                        Ok(ImageReady::Ready)
+                        Ok(ImageReady::Ready(image_id))
                     }
                     Err(e) if is_fatal(&e) => Err(e.into()),
                     Err(e) => {
-                        let hint = if policy == "Always" && present {
+                        let hint = if policy == "Always" && present.is_some() {
                             " (the image exists locally; imagePullPolicy: IfNotPresent would use it)"
                         } else {
                             ""
@@ -393,7 +419,10 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
     /// Runs `work` unless Ctrl-C (or SIGTERM) comes first, so that a long pull does not hold
     /// the interrupt back. The interrupt stays unseen by the main loop's receiver, which
     /// handles it next.
-    async fn unless_interrupted<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+    pub(super) async fn unless_interrupted<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
         let Some(mut interrupts) = self.opts.interrupts.clone() else {
             return Some(work.await);
         };
@@ -446,8 +475,8 @@ fn cannot_start_until_changed(reason: &str, message: &str) -> bool {
 
 /// Whether a container's image is there to create it from.
 enum ImageReady {
-    /// Present (or pulled just now).
-    Ready,
+    /// Present (or pulled just now), with its `imageID` when the engine told it.
+    Ready(Option<String>),
     /// Not usable: the container waits with this reason.
     Waiting(Input),
     /// Ctrl-C came while the engine was asked: the main loop handles it next.

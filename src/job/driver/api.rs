@@ -52,6 +52,8 @@ pub struct RunContainer {
     pub removed: bool,
     /// Its addresses while it ran, when the engine told them.
     pub network: Option<PodNetwork>,
+    /// Its image's `imageID` as the kubelet reports it, when the engine told it.
+    pub image_id: Option<String>,
 }
 
 /// Everything a finished run knows, for the caller and a later store.

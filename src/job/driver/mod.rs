@@ -6,6 +6,7 @@
 
 mod actions;
 mod api;
+mod kubelet_events;
 mod logs;
 pub mod output;
 mod report;
@@ -119,6 +120,8 @@ struct Live {
     removed: bool,
     /// Its addresses, once looked up after the start.
     network: Option<PodNetwork>,
+    /// Its image's `imageID` as the kubelet reports it (`docker-pullable://…`).
+    image_id: Option<String>,
 }
 
 /// The sandbox of a pod with several containers (see [`crate::engine::SandboxSpec`]).
@@ -169,8 +172,11 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     adoptable: Vec<(String, String, u32, String)>,
     /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
     spec_updates: Option<watch::Receiver<Option<Job>>>,
-    /// Images seen present in the engine during this run.
-    images_present: std::collections::HashSet<String>,
+    /// Images seen present in the engine during this run, with their `imageID` (when the
+    /// engine told it).
+    images_present: HashMap<String, Option<String>>,
+    /// Pods whose `Scheduled` event is recorded.
+    scheduled: std::collections::HashSet<String>,
     /// Creates that Ctrl-C stopped waiting for; each yields the ID of what it made anyway.
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
     /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
@@ -189,6 +195,13 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         spec_updates: Option<watch::Receiver<Option<Job>>>,
         events_seen: usize,
     ) -> Self {
+        // A resumed run replayed these.
+        let scheduled = ctl
+            .events()
+            .iter()
+            .filter(|e| e.object_kind == "Pod" && e.reason == "Scheduled")
+            .map(|e| e.object_name.clone())
+            .collect();
         Driver {
             engine,
             ctl,
@@ -207,6 +220,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             adoptable: Vec::new(),
             spec_updates,
             images_present: Default::default(),
+            scheduled,
             abandoned: FuturesUnordered::new(),
             gave_up: None,
         }
@@ -459,33 +473,43 @@ fn is_fatal(e: &EngineError) -> bool {
 mod tests;
 
 impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// The scheduler's `Scheduled` event for a new pod, before the kubelet does anything
+    /// with it, when the engine says up front where pods run (one engine: its host). On a
+    /// Swarm the node is known once the task runs ([`Self::on_network`]).
+    async fn schedule(&mut self, pod: &str) {
+        if self.scheduled.contains(pod) {
+            return;
+        }
+        if let Some(Some(node)) = self.unless_interrupted(self.engine.scheduled_node()).await {
+            self.record_scheduled(pod, &node);
+        }
+    }
+
+    fn record_scheduled(&mut self, pod: &str, node: &str) {
+        let now = self.clock.now();
+        let namespace = self.ctl.job().metadata.namespace.clone();
+        let message =
+            kubelet_events::scheduled(namespace.as_deref().unwrap_or("default"), pod, node);
+        self.ctl.record_pod_event(
+            pod,
+            crate::job::controller::EventType::Normal,
+            "Scheduled",
+            message,
+            "default-scheduler",
+            now,
+        );
+        self.scheduled.insert(pod.to_string());
+    }
+
     /// A started container's node and addresses. The first container of a pod to learn its
-    /// node records the scheduler's event (on Swarm, where the task was placed).
+    /// node records the scheduler's event when [`Self::schedule`] could not (on Swarm, where
+    /// the task was placed).
     fn on_network(&mut self, id: &str, network: PodNetwork) {
         let Some(pod) = self.live.iter().find(|c| c.id == id).map(|c| c.pod.clone()) else {
             return;
         };
-        let first = !network.node_name.is_empty()
-            && !self
-                .live
-                .iter()
-                .any(|c| c.pod == pod && (c.network.is_some() || c.restart > 0));
-        if first {
-            let now = self.clock.now();
-            let namespace = self.ctl.job().metadata.namespace.clone();
-            let message = format!(
-                "Successfully assigned {}/{pod} to {}",
-                namespace.as_deref().unwrap_or("default"),
-                network.node_name
-            );
-            self.ctl.record_pod_event(
-                &pod,
-                crate::job::controller::EventType::Normal,
-                "Scheduled",
-                message,
-                "default-scheduler",
-                now,
-            );
+        if !network.node_name.is_empty() && !self.scheduled.contains(&pod) {
+            self.record_scheduled(&pod, &network.node_name);
         }
         if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
             c.network = Some(network);

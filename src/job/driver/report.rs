@@ -21,6 +21,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                 id: c.id.clone(),
                 removed: c.removed,
                 network: c.network.clone(),
+                image_id: c.image_id.clone(),
             })
             .collect()
     }

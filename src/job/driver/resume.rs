@@ -249,6 +249,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             pending_exit: None,
             removed: false,
             network: None,
+            // Not known again for an adopted container (the pod's status loses it).
+            image_id: None,
         };
         if !applied {
             self.watch_container(id, false);

@@ -299,10 +299,20 @@ impl PodRuntime for SwarmEngine {
             .inspect_registry_image(image, credentials)
             .await
         {
-            Ok(found) => Ok(Some(ImageInfo {
-                id: found.descriptor.digest.unwrap_or_default(),
-                ..ImageInfo::default()
-            })),
+            Ok(found) => {
+                let digest = found.descriptor.digest.unwrap_or_default();
+                // The nodes pull it by this digest: their `RepoDigests` entry.
+                let repo_digests = crate::image_ref::ImageRef::parse(image)
+                    .ok()
+                    .filter(|_| !digest.is_empty())
+                    .map(|r| vec![format!("{}@{digest}", r.familiar_name())])
+                    .unwrap_or_default();
+                Ok(Some(ImageInfo {
+                    id: digest,
+                    repo_digests,
+                    ..ImageInfo::default()
+                }))
+            }
             Err(BollardError::DockerResponseServerError { .. }) => Ok(None),
             Err(e) => Err(engine_error(e, NotFound::Image(image))),
         }

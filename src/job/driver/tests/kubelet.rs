@@ -292,7 +292,8 @@ async fn a_failed_pull_waits_in_image_pull_back_off() {
         .filter(|e| e.object_kind == "Pod")
         .map(|e| e.reason.as_str())
         .collect();
-    assert_eq!(&reasons[..3], ["Pulling", "Failed", "BackOff"]);
+    // The scheduler placed the pod before the kubelet tried its image.
+    assert_eq!(&reasons[..4], ["Scheduled", "Pulling", "Failed", "BackOff"]);
     assert!(
         out.stderr.iter().any(|l| l.starts_with(&format!(
             "pod/{} ErrImagePull: Failed to pull image \"busybox:missing\"",

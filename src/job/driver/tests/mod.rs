@@ -2,6 +2,7 @@
 //! tokio clock, with Kubernetes' real timings.
 
 mod basics;
+mod events;
 mod kubelet;
 mod multi;
 mod parallel;

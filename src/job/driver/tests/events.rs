@@ -1,0 +1,130 @@
+//! The events the scheduler and the kubelet record about a pod, in the order they happened,
+//! with Kubernetes' texts (issue 15: Scheduled and Created were missing, Scheduled came after
+//! Started, `Image ID:` was blank).
+
+use std::time::Duration;
+
+use super::*;
+use crate::engine::fake::{Script, FAKE_NODE};
+
+/// (reason, message) of the pod's events, oldest first.
+fn pod_events(run: &JobRun) -> Vec<(String, String)> {
+    run.events
+        .iter()
+        .filter(|e| e.object_kind == "Pod")
+        .map(|e| (e.reason.clone(), e.message.clone()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_local_image_pod_is_scheduled_pulled_created_started_and_dies() {
+    let engine = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest("ev", "", "      restartPolicy: Never\n", "");
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let pod = &run.pods[0].name;
+    let events = pod_events(&run);
+    let want = [
+        (
+            "Scheduled",
+            format!("Successfully assigned default/{pod} to {FAKE_NODE}"),
+        ),
+        (
+            "Pulled",
+            "Container image \"busybox:1.36\" already present on machine".to_string(),
+        ),
+        ("Created", "Created container main".to_string()),
+        ("Started", "Started container main".to_string()),
+        (
+            "ContainerDied",
+            "Container main exited with code 0 (Completed)".to_string(),
+        ),
+    ];
+    let got: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(r, m)| (r.as_str(), m.as_str()))
+        .collect();
+    let want: Vec<(&str, &str)> = want.iter().map(|(r, m)| (*r, m.as_str())).collect();
+    assert_eq!(got, want);
+    let sources: Vec<&str> = run
+        .events
+        .iter()
+        .filter(|e| e.object_kind == "Pod")
+        .map(|e| e.source.as_str())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "default-scheduler",
+            "kubelet",
+            "kubelet",
+            "kubelet",
+            "dockjob"
+        ]
+    );
+    // A local-only image has no repo digest: the kubelet (cri-dockerd) shows its ID.
+    assert_eq!(
+        run.containers[0].image_id.as_deref(),
+        Some(format!("docker://sha256:{:064x}", "busybox:1.36".len()).as_str())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pulled_image_says_how_long_and_how_big_and_its_digest() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    engine.allow_pull("busybox");
+    engine.pull_takes(Duration::from_millis(1234));
+    let yaml =
+        manifest("pl", "", "      restartPolicy: Never\n", "").replace("busybox:1.36", "busybox");
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let reasons: Vec<String> = pod_events(&run).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(
+        reasons,
+        [
+            "Scheduled",
+            "Pulling",
+            "Pulled",
+            "Created",
+            "Started",
+            "ContainerDied"
+        ]
+    );
+    let pulled = &pod_events(&run)[2].1;
+    assert_eq!(
+        pulled,
+        "Successfully pulled image \"busybox\" in 1.234s (1.234s including waiting). \
+         Image size: 2000 bytes."
+    );
+    assert_eq!(
+        run.containers[0].image_id.as_deref(),
+        Some(format!("docker-pullable://busybox@sha256:{:064x}", "busybox".len()).as_str())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_pod_is_scheduled_once_however_often_it_restarts() {
+    let engine = engine_with_image(Script::Exit {
+        after: Duration::ZERO,
+        code: 1,
+        oom_killed: false,
+        logs: vec![],
+    });
+    let yaml = manifest(
+        "rs",
+        "  backoffLimit: 2\n",
+        "      restartPolicy: OnFailure\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let pod = &run.pods[0].name;
+    let events = pod_events(&run);
+    let count = |reason: &str| events.iter().filter(|(r, _)| r == reason).count();
+    assert_eq!(count("Scheduled"), 1);
+    assert_eq!(count("Created"), 3, "{events:?}");
+    assert_eq!(count("Started"), 3);
+    assert!(events.iter().any(|(r, m)| r == "BackOff"
+        && m.starts_with(&format!(
+            "Back-off restarting failed container main in pod {pod}_default("
+        ))));
+    // The scheduler's event comes before anything the kubelet did.
+    assert_eq!(events[0].0, "Scheduled");
+}
