@@ -4,6 +4,7 @@
 
 pub mod describe;
 pub mod duration;
+pub mod jsonpath;
 pub mod output;
 pub mod tables;
 pub mod tabwriter;
