@@ -71,11 +71,9 @@ impl<'t> Exec<'t> {
                             Cow::Borrowed(v) => full.extend(self.find_results(v, i + 1)?),
                             Cow::Owned(v) => {
                                 let inner = self.find_results(&v, i + 1)?;
-                                full.extend(
-                                    inner
-                                        .into_iter()
-                                        .map(|r| r.into_iter().map(|x| Cow::Owned(x.into_owned())).collect()),
-                                );
+                                full.extend(inner.into_iter().map(|r| {
+                                    r.into_iter().map(|x| Cow::Owned(x.into_owned())).collect()
+                                }));
                             }
                         }
                     }
@@ -134,7 +132,11 @@ impl<'t> Exec<'t> {
         Ok(cur)
     }
 
-    fn eval_identifier<'a>(&mut self, input: &[Val<'a>], name: &str) -> Result<Vec<Val<'a>>, String> {
+    fn eval_identifier<'a>(
+        &mut self,
+        input: &[Val<'a>],
+        name: &str,
+    ) -> Result<Vec<Val<'a>>, String> {
         match name {
             "range" => {
                 self.begin_range += 1;

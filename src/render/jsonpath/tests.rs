@@ -8,7 +8,8 @@ use super::*;
 /// `testJSONPath`: `(name, template, input, expected)`; `None` expects an error.
 fn check(cases: &[(&str, &str, &Value, Option<&str>)], allow_missing_keys: bool) {
     for (name, template, input, expected) in cases {
-        let result = JsonPath::parse(template).and_then(|j| j.execute(input, allow_missing_keys, false));
+        let result =
+            JsonPath::parse(template).and_then(|j| j.execute(input, allow_missing_keys, false));
         match (expected, result) {
             (Some(want), Ok(got)) => assert_eq!(&got, want, "{name}: {template}"),
             (None, Err(_)) => {}
@@ -20,7 +21,11 @@ fn check(cases: &[(&str, &str, &Value, Option<&str>)], allow_missing_keys: bool)
 /// `testFailJSONPath`: the execution error's text.
 fn check_error(template: &str, input: &Value, want: &str) {
     let j = JsonPath::parse(template).expect("parses");
-    assert_eq!(j.execute(input, false, false), Err(want.to_string()), "{template}");
+    assert_eq!(
+        j.execute(input, false, false),
+        Err(want.to_string()),
+        "{template}"
+    );
 }
 
 fn types() -> Value {
@@ -44,19 +49,59 @@ fn types_input() {
     let t = types();
     check(
         &[
-            ("boolSlice", "{ .bools }", &t, Some("[true,false,true,false]")),
+            (
+                "boolSlice",
+                "{ .bools }",
+                &t,
+                Some("[true,false,true,false]"),
+            ),
             ("boolSliceIndex", "{ .bools[-1] }", &t, Some("false")),
             ("boolSubSlice", "{ .bools[0:2] }", &t, Some("true false")),
-            ("boolSubSliceStep2", "{ .bools[:4:2] }", &t, Some("true true")),
-            ("integerSliceIndexReverse", "{ .integers[-2] }", &t, Some("3")),
+            (
+                "boolSubSliceStep2",
+                "{ .bools[:4:2] }",
+                &t,
+                Some("true true"),
+            ),
+            (
+                "integerSliceIndexReverse",
+                "{ .integers[-2] }",
+                &t,
+                Some("3"),
+            ),
             ("floatSlice", "{ .floats }", &t, Some("[1,2.2,3.3,4]")),
             ("floatSliceIndex", "{ .floats[0] }", &t, Some("1")),
             ("floatSubSliceStep2", "{ .floats[:4:2] }", &t, Some("1 3.3")),
-            ("stringSlice", "{ .strings }", &t, Some(r#"["one","two","three","four"]"#)),
-            ("stringSubSliceFirst2Alt", "{ .strings[:2] }", &t, Some("one two")),
-            ("interfaceSlice", "{ .interfaces }", &t, Some(r#"[true,"one",1,1.1]"#)),
-            ("interfaceSubSliceStep2", "{ .interfaces[:4:2] }", &t, Some("true 1")),
-            ("mapSliceIndex", "{ .maps[0] }", &t, Some(r#"{"name":"one","value":1}"#)),
+            (
+                "stringSlice",
+                "{ .strings }",
+                &t,
+                Some(r#"["one","two","three","four"]"#),
+            ),
+            (
+                "stringSubSliceFirst2Alt",
+                "{ .strings[:2] }",
+                &t,
+                Some("one two"),
+            ),
+            (
+                "interfaceSlice",
+                "{ .interfaces }",
+                &t,
+                Some(r#"[true,"one",1,1.1]"#),
+            ),
+            (
+                "interfaceSubSliceStep2",
+                "{ .interfaces[:4:2] }",
+                &t,
+                Some("true 1"),
+            ),
+            (
+                "mapSliceIndex",
+                "{ .maps[0] }",
+                &t,
+                Some(r#"{"name":"one","value":1}"#),
+            ),
             (
                 "mapSubSliceStepEven",
                 "{ .maps[1::2] }",
@@ -91,18 +136,33 @@ fn struct_input() {
     let ints = json!([1, 2, 3]);
     check(
         &[
-            ("plain", "hello jsonpath", &Value::Null, Some("hello jsonpath")),
+            (
+                "plain",
+                "hello jsonpath",
+                &Value::Null,
+                Some("hello jsonpath"),
+            ),
             ("recursive", "{..}", &ints, Some("[1,2,3]")),
             ("filter", "{[?(@<5)]}", &json!([2, 6, 3, 7]), Some("2 3")),
             ("quote", r#"{"{"}"#, &Value::Null, Some("{")),
             ("union", "{[1,3,4]}", &json!([0, 1, 2, 3, 4]), Some("1 3 4")),
-            ("array", "{[0:2]}", &json!(["Monday", "Tudesday"]), Some("Monday Tudesday")),
+            (
+                "array",
+                "{[0:2]}",
+                &json!(["Monday", "Tudesday"]),
+                Some("Monday Tudesday"),
+            ),
             ("variable", "hello {.Name}", &s, Some("hello jsonpath")),
             ("dict/", "{$.Labels.web/html}", &s, Some("15")),
             ("dict/", "{$.Employees.jason}", &s, Some("manager")),
             ("dict-", "{.Labels.k8s-app}", &s, Some("20")),
             ("nest", "{.Bicycle[*].Color}", &s, Some("red green")),
-            ("allarray", "{.Book[*].Author}", &s, Some("Nigel Rees Evelyn Waugh Herman Melville")),
+            (
+                "allarray",
+                "{.Book[*].Author}",
+                &s,
+                Some("Nigel Rees Evelyn Waugh Herman Melville"),
+            ),
             // Go prints struct fields in declaration order; JSON maps come sorted here.
             (
                 "allfields",
@@ -110,37 +170,78 @@ fn struct_input() {
                 &s,
                 Some("{red true 19.95} {green false 20.01} "),
             ),
-            ("recurfields", "{..Price}", &s, Some("19.95 20.01 8.95 12.99 8.99")),
-            ("recurdotfields", "{...Price}", &s, Some("19.95 20.01 8.95 12.99 8.99")),
-            ("superrecurfields", "{............................................................Price}", &s, None),
+            (
+                "recurfields",
+                "{..Price}",
+                &s,
+                Some("19.95 20.01 8.95 12.99 8.99"),
+            ),
+            (
+                "recurdotfields",
+                "{...Price}",
+                &s,
+                Some("19.95 20.01 8.95 12.99 8.99"),
+            ),
+            (
+                "superrecurfields",
+                "{............................................................Price}",
+                &s,
+                None,
+            ),
             (
                 "lastarray",
                 "{.Book[-1:]}",
                 &s,
-                Some(r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#),
+                Some(
+                    r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#,
+                ),
             ),
             (
                 "recurarray",
                 "{..Book[2]}",
                 &s,
-                Some(r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#),
+                Some(
+                    r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#,
+                ),
             ),
-            ("bool", "{.Bicycle[?(@.IsNew==true)]}", &s, Some(r#"{"Color":"red","IsNew":true,"Price":19.95}"#)),
+            (
+                "bool",
+                "{.Bicycle[?(@.IsNew==true)]}",
+                &s,
+                Some(r#"{"Color":"red","IsNew":true,"Price":19.95}"#),
+            ),
         ],
         false,
     );
     check(
         &[
             ("nonexistent field", "{.hello}", &s, Some("")),
-            ("nonexistent field 2", "before-{.hello}after", &s, Some("before-after")),
+            (
+                "nonexistent field 2",
+                "before-{.hello}after",
+                &s,
+                Some("before-after"),
+            ),
         ],
         true,
     );
     check_error("{hello}", &s, "unrecognized identifier hello");
     check_error("{.hello}", &s, "hello is not found");
-    check_error("{.Labels[0]}", &s, "map[string]interface {} is not array or slice");
-    check_error("{.Book[?(@.Price<>10)]}", &s, "unrecognized filter operator <>");
-    check_error("{range .Labels.*}{@}{end}{end}", &s, "not in range, nothing to end");
+    check_error(
+        "{.Labels[0]}",
+        &s,
+        "map[string]interface {} is not array or slice",
+    );
+    check_error(
+        "{.Book[?(@.Price<>10)]}",
+        &s,
+        "unrecognized filter operator <>",
+    );
+    check_error(
+        "{range .Labels.*}{@}{end}{end}",
+        &s,
+        "not in range, nothing to end",
+    );
 }
 
 #[test]
@@ -163,7 +264,12 @@ fn json_input() {
             // i7's null x cannot be compared (checked with kubectl 1.32).
             ("null comparison", "{[?(@.x>=4)].id}", &points, None),
             ("comparison", "{[?(@.x>=4)].id}", &no_null, Some("i1 i3")),
-            ("not equal", "{[?(@.y!=-5)].id}", &points, Some("i3 i4 i5 i6 i7")),
+            (
+                "not equal",
+                "{[?(@.y!=-5)].id}",
+                &points,
+                Some("i3 i4 i5 i6 i7"),
+            ),
         ],
         false,
     );
@@ -193,16 +299,36 @@ fn kubernetes() {
     let n = nodes();
     check(
         &[
-            ("range item", "{range .items[*]}{.metadata.name}, {end}{.kind}", &n, Some("127.0.0.1, 127.0.0.2, List")),
-            ("range item with quote", r#"{range .items[*]}{.metadata.name}{"\t"}{end}"#, &n, Some("127.0.0.1\t127.0.0.2\t")),
-            ("range addresss", "{.items[*].status.addresses[*].address}", &n, Some("127.0.0.1 127.0.0.2 127.0.0.3")),
+            (
+                "range item",
+                "{range .items[*]}{.metadata.name}, {end}{.kind}",
+                &n,
+                Some("127.0.0.1, 127.0.0.2, List"),
+            ),
+            (
+                "range item with quote",
+                r#"{range .items[*]}{.metadata.name}{"\t"}{end}"#,
+                &n,
+                Some("127.0.0.1\t127.0.0.2\t"),
+            ),
+            (
+                "range addresss",
+                "{.items[*].status.addresses[*].address}",
+                &n,
+                Some("127.0.0.1 127.0.0.2 127.0.0.3"),
+            ),
             (
                 "double range",
                 "{range .items[*]}{range .status.addresses[*]}{.address}, {end}{end}",
                 &n,
                 Some("127.0.0.1, 127.0.0.2, 127.0.0.3, "),
             ),
-            ("item name", "{.items[*].metadata.name}", &n, Some("127.0.0.1 127.0.0.2")),
+            (
+                "item name",
+                "{.items[*].metadata.name}",
+                &n,
+                Some("127.0.0.1 127.0.0.2"),
+            ),
             (
                 "union nodes capacity",
                 "{.items[*]['metadata.name', 'status.capacity']}",
@@ -215,17 +341,37 @@ fn kubernetes() {
                 &n,
                 Some(r#"[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] "#),
             ),
-            ("user password", r#"{.users[?(@.name=="e2e")].user.password}"#, &n, Some("secret")),
-            ("hostname", r"{.items[0].metadata.labels.kubernetes\.io/hostname}", &n, Some("127.0.0.1")),
+            (
+                "user password",
+                r#"{.users[?(@.name=="e2e")].user.password}"#,
+                &n,
+                Some("secret"),
+            ),
+            (
+                "hostname",
+                r"{.items[0].metadata.labels.kubernetes\.io/hostname}",
+                &n,
+                Some("127.0.0.1"),
+            ),
             (
                 "hostname filter",
                 r#"{.items[?(@.metadata.labels.kubernetes\.io/hostname=="127.0.0.1")].kind}"#,
                 &n,
                 Some("None"),
             ),
-            ("bool item", "{.items[?(@..ready==true)].metadata.name}", &n, Some("127.0.0.1")),
+            (
+                "bool item",
+                "{.items[?(@..ready==true)].metadata.name}",
+                &n,
+                Some("127.0.0.1"),
+            ),
             // Sorted map order here (Go's is random): items, then users.
-            ("recursive name", "{..name}", &n, Some("127.0.0.1 127.0.0.2 myself e2e")),
+            (
+                "recursive name",
+                "{..name}",
+                &n,
+                Some("127.0.0.1 127.0.0.2 myself e2e"),
+            ),
         ],
         false,
     );
@@ -236,7 +382,12 @@ fn empty_and_nested_ranges() {
     let empty = json!({"items": []});
     check(
         &[
-            ("empty range", "{range .items[*]}{.metadata.name}{end}", &empty, Some("")),
+            (
+                "empty range",
+                "{range .items[*]}{.metadata.name}{end}",
+                &empty,
+                Some(""),
+            ),
             (
                 "empty nested range",
                 r#"{range .items[*]}{.metadata.name}{":"}{range @.spec.containers[*]}{.name}{","}{end}{"+"}{end}"#,
@@ -287,7 +438,10 @@ fn filter_partial_matches_sometimes_missing_annotations() {
         {"kind": "Pod", "metadata": {"name": "pod4", "annotations": {"color": "blue"}}}
     ]});
     let template = r#"{.items[?(@.metadata.annotations.color=="blue")].metadata.name}"#;
-    check(&[("tolerate missing", template, &pods, Some("pod1 pod4"))], true);
+    check(
+        &[("tolerate missing", template, &pods, Some("pod1 pod4"))],
+        true,
+    );
     check(&[("error on missing", template, &pods, None)], false);
     let running = json!({"kind": "List", "items": [
         {"kind": "Pod", "metadata": {"name": "pod1"}, "status": {"phase": "Running"}},
@@ -307,29 +461,61 @@ fn filter_partial_matches_sometimes_missing_annotations() {
 
 #[test]
 fn negative_index_and_step() {
-    let names: Vec<Value> = (0..6).map(|i| json!({"name": format!("fake{i}")})).collect();
+    let names: Vec<Value> = (0..6)
+        .map(|i| json!({"name": format!("fake{i}")}))
+        .collect();
     let four = json!({"spec": {"containers": names[..4]}});
     let six = json!({"spec": {"containers": names}});
     check(
         &[
             ("[0]", "{.spec.containers[0].name}", &four, Some("fake0")),
             ("[0:0]", "{.spec.containers[0:0].name}", &four, Some("")),
-            ("[0:-1]", "{.spec.containers[0:-1].name}", &four, Some("fake0 fake1 fake2")),
+            (
+                "[0:-1]",
+                "{.spec.containers[0:-1].name}",
+                &four,
+                Some("fake0 fake1 fake2"),
+            ),
             ("[-1:0]", "{.spec.containers[-1:0].name}", &four, None),
             ("[-1]", "{.spec.containers[-1].name}", &four, Some("fake3")),
-            ("[-1:]", "{.spec.containers[-1:].name}", &four, Some("fake3")),
-            ("[-2:]", "{.spec.containers[-2:].name}", &four, Some("fake2 fake3")),
+            (
+                "[-1:]",
+                "{.spec.containers[-1:].name}",
+                &four,
+                Some("fake3"),
+            ),
+            (
+                "[-2:]",
+                "{.spec.containers[-2:].name}",
+                &four,
+                Some("fake2 fake3"),
+            ),
             ("[-4]", "{.spec.containers[-4].name}", &four, Some("fake0")),
             ("[-5]", "{.spec.containers[-5].name}", &four, None),
             ("[5:5]", "{.spec.containers[5:5].name}", &four, Some("")),
             ("[-5:-5]", "{.spec.containers[-5:-5].name}", &four, Some("")),
             ("[3:1]", "{.spec.containers[3:1].name}", &four, None),
             ("[-1:-2]", "{.spec.containers[-1:-2].name}", &four, None),
-            ("[0:6:]", "{.spec.containers[0:6:].name}", &six, Some("fake0 fake1 fake2 fake3 fake4 fake5")),
+            (
+                "[0:6:]",
+                "{.spec.containers[0:6:].name}",
+                &six,
+                Some("fake0 fake1 fake2 fake3 fake4 fake5"),
+            ),
             ("[0:6:0]", "{.spec.containers[0:6:0].name}", &six, None),
             ("[0:6:-1]", "{.spec.containers[0:6:-1].name}", &six, None),
-            ("[1:4:2]", "{.spec.containers[1:4:2].name}", &six, Some("fake1 fake3")),
-            ("[0:6:5]", "{.spec.containers[0:6:5].name}", &six, Some("fake0 fake5")),
+            (
+                "[1:4:2]",
+                "{.spec.containers[1:4:2].name}",
+                &six,
+                Some("fake1 fake3"),
+            ),
+            (
+                "[0:6:5]",
+                "{.spec.containers[0:6:5].name}",
+                &six,
+                Some("fake0 fake5"),
+            ),
         ],
         false,
     );
@@ -371,7 +557,11 @@ fn parse_errors() {
         ("{[?(.price]}", "unterminated filter"),
         ("{........}", "invalid multiple recursive descent"),
     ] {
-        assert_eq!(JsonPath::parse(template), Err(want.to_string()), "{template:?}");
+        assert_eq!(
+            JsonPath::parse(template),
+            Err(want.to_string()),
+            "{template:?}"
+        );
     }
 }
 
