@@ -169,7 +169,7 @@ fn get_jobs_wide_all_namespaces() {
     let opts = TableOptions {
         wide: true,
         all_namespaces: true,
-        no_headers: false,
+        ..Default::default()
     };
     insta::assert_snapshot!(jobs_table(&jobs(&store), t(NOW), opts));
 }
