@@ -58,7 +58,8 @@ impl WatchPrinter<'_> {
     }
 }
 
-/// `-w`: the listing (sorted by `--sort-by`), then changes until interrupted. A name that
+/// `-w`: the listing (sorted by `--sort-by`), then changes until interrupted (never
+/// returns otherwise). A name that
 /// is not found ends the command with kubectl's NotFound error, as kubectl's watch does.
 pub async fn watch(
     store: &Store,
@@ -94,11 +95,9 @@ pub async fn watch(
             Err(message) => return Ok(fail(&message)),
         }
     }
+    // Ctrl-C (or SIGTERM) ends the process from `signals::exit_on_stop_signal`, with 130.
     loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(ExitStatus::Success),
-            () = tokio::time::sleep(WATCH_INTERVAL) => {}
-        }
+        tokio::time::sleep(WATCH_INTERVAL).await;
         let now = fetch_request(store, request, ns, args.selector.as_deref())?;
         for section in &now.sections {
             for one in section.split() {
