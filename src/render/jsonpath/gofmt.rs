@@ -74,7 +74,8 @@ pub fn go_float_g(f: f64) -> String {
     let (digits, exp) = shortest_digits(f);
     let nd = digits.len() as i32;
     let mut eprec = 6;
-    if eprec > nd && nd >= exp + 1 {
+    // Go: `digs.nd >= digs.dp`, where dp = exp + 1.
+    if eprec > nd && nd > exp {
         eprec = nd;
     }
     if exp < -4 || exp >= eprec {
