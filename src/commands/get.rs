@@ -320,11 +320,12 @@ fn tables_text(
     let now = now();
     let mut tables = Vec::new();
     for section in found.sections.iter().filter(|s| !s.is_empty()) {
-        let section = match &args.sort_by {
-            Some(sort_by) => sorted(section, sort_by, SortPath::Table)?,
-            None => section.clone(),
-        };
-        tables.push(section.table(now, opts));
+        match &args.sort_by {
+            Some(sort_by) => {
+                tables.push(sorted(section, sort_by, SortPath::Table)?.table(now, opts))
+            }
+            None => tables.push(section.table(now, opts)),
+        }
     }
     let separator = if args.no_headers { "" } else { "\n" };
     Ok(tables.join(separator))
