@@ -7,9 +7,12 @@
 //!
 //! Pure: a template and a JSON value in, text or an error out.
 
+#[cfg(test)]
+mod error_tests;
 mod eval;
 pub mod gofmt;
 mod parser;
+mod strconv;
 #[cfg(test)]
 mod tests;
 
