@@ -443,8 +443,12 @@ fn get_watch_prints_the_listing_then_a_row_per_change() {
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut lines = Vec::new();
-    let wait_for = |want: &str, lines: &mut Vec<String>| {
-        while !lines.iter().any(|l: &String| l.starts_with(want)) {
+    // Waits for a line starting with `want` among those from index `from` on.
+    let wait_for = |want: &str, from: usize, lines: &mut Vec<String>| {
+        while !lines[from.min(lines.len())..]
+            .iter()
+            .any(|l: &String| l.starts_with(want))
+        {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => lines.push(line),
@@ -452,7 +456,7 @@ fn get_watch_prints_the_listing_then_a_row_per_change() {
             }
         }
     };
-    wait_for("first", &mut lines);
+    wait_for("first", 0, &mut lines);
     assert_eq!(lines, ["NAME    STATUS", "first   1"]);
 
     let second = env.write(
@@ -463,7 +467,7 @@ fn get_watch_prints_the_listing_then_a_row_per_change() {
         "apply second",
         &env.run(&["apply", "-f", second.to_str().unwrap()]),
     );
-    wait_for("second", &mut lines);
+    wait_for("second", 0, &mut lines);
     let out = env.run_ok(&[
         "wait",
         "--for=condition=complete",
@@ -475,7 +479,7 @@ fn get_watch_prints_the_listing_then_a_row_per_change() {
         .iter()
         .any(|l| l.starts_with("second") && l.ends_with(" 1"))
     {
-        wait_for("second", &mut lines);
+        wait_for("second", 0, &mut lines);
         let left = deadline.saturating_duration_since(Instant::now());
         if let Ok(line) = rx.recv_timeout(left.min(Duration::from_secs(5))) {
             lines.push(line);
@@ -492,6 +496,11 @@ fn get_watch_prints_the_listing_then_a_row_per_change() {
         lines[2..].iter().all(|l| l.starts_with("second")),
         "{lines:?}"
     );
+
+    // A deleted Job is printed once more (kubectl prints the DELETED event's object).
+    let seen = lines.len();
+    assert_ok("delete first", &env.run(&["delete", "job", "first"]));
+    wait_for("first", seen, &mut lines);
 
     // Ctrl-C ends the watch with dockjob's 130 for an interrupted command (kubectl's
     // `interrupt.Handler` exits 1).

@@ -1,5 +1,5 @@
 //! `get -w`: as kubectl's `GetOptions.watch`, the objects of one kind are printed, then each
-//! object again whenever it changes, until Ctrl-C. Tables print their headers once (with the
+//! object again whenever it changes or is deleted, until Ctrl-C. The store is polled. Tables print their headers once (with the
 //! first row); every other format prints one object at a time (`-o yaml` separates them
 //! with `---`, custom columns print their headers once).
 
@@ -11,7 +11,7 @@ use super::state::not_found;
 use crate::cli::GetArgs;
 use crate::error::ExitStatus;
 use crate::render::sort::SortPath;
-use crate::render::{render_list, ObjectFormat, OutputFormat, Printable};
+use crate::render::{render_list, ObjectFormat, OutputFormat};
 use crate::store::Store;
 
 /// How often `-w` polls the store.
@@ -58,9 +58,9 @@ impl WatchPrinter<'_> {
     }
 }
 
-/// `-w`: the listing (sorted by `--sort-by`), then changes until interrupted (never
-/// returns otherwise). A name that
-/// is not found ends the command with kubectl's NotFound error, as kubectl's watch does.
+/// `-w`: the listing (sorted by `--sort-by`), then every object that changed or went away
+/// since the last poll, until interrupted (never returns otherwise). A name that is not
+/// found ends the command with kubectl's NotFound error, as kubectl's watch does.
 pub async fn watch(
     store: &Store,
     request: &Request,
@@ -80,7 +80,7 @@ pub async fn watch(
         args,
         printed: 0,
     };
-    let mut seen = Vec::new();
+    let mut seen: Vec<Seen> = Vec::new();
     for section in &found.sections {
         let section = match &args.sort_by {
             Some(sort_by) => match sorted(section, sort_by, SortPath::Table) {
@@ -89,7 +89,7 @@ pub async fn watch(
             },
             None => section.clone(),
         };
-        seen.extend(fingerprints(&section));
+        seen.extend(section.split().into_iter().map(Seen::of));
         match printer.text(&section) {
             Ok(text) => print_text(&text)?,
             Err(message) => return Ok(fail(&message)),
@@ -99,31 +99,53 @@ pub async fn watch(
     loop {
         tokio::time::sleep(WATCH_INTERVAL).await;
         let now = fetch_request(store, request, ns, args.selector.as_deref())?;
+        let mut current: Vec<Seen> = Vec::new();
         for section in &now.sections {
-            for one in section.split() {
-                let print = fingerprints(&one).remove(0);
-                if seen.contains(&print) {
-                    continue;
-                }
-                seen.retain(|s| s.0 != print.0);
-                seen.push(print);
-                match printer.text(&one) {
-                    Ok(text) => print_text(&text)?,
-                    Err(message) => return Ok(fail(&message)),
-                }
+            current.extend(section.split().into_iter().map(Seen::of));
+        }
+        let mut changed: Vec<Objects> = Vec::new();
+        // Gone since the last poll: printed once more, as kubectl prints a DELETED event's
+        // object.
+        for gone in seen
+            .iter()
+            .filter(|s| !current.iter().any(|c| c.key == s.key))
+        {
+            changed.push(gone.object.clone());
+        }
+        for now in &current {
+            if !seen.iter().any(|s| s.key == now.key && s.json == now.json) {
+                changed.push(now.object.clone());
+            }
+        }
+        seen = current;
+        for one in changed {
+            match printer.text(&one) {
+                Ok(text) => print_text(&text)?,
+                Err(message) => return Ok(fail(&message)),
             }
         }
     }
 }
 
-/// (name, JSON) of each object: an object is printed again when its JSON changed.
-fn fingerprints(objects: &Objects) -> Vec<(String, String)> {
-    objects
-        .printables()
-        .into_iter()
-        .map(|Printable { value, .. }| {
-            let name = value["metadata"]["name"].as_str().unwrap_or("").to_string();
-            (name, value.to_string())
-        })
-        .collect()
+/// One object as last printed: it is printed again when its JSON changes or it is gone.
+struct Seen {
+    /// Namespace and name.
+    key: (String, String),
+    json: String,
+    object: Objects,
+}
+
+impl Seen {
+    fn of(object: Objects) -> Seen {
+        let value = object
+            .printables()
+            .pop()
+            .map_or(serde_json::Value::Null, |p| p.value);
+        let text = |field: &str| value["metadata"][field].as_str().unwrap_or("").to_string();
+        Seen {
+            key: (text("namespace"), text("name")),
+            json: value.to_string(),
+            object,
+        }
+    }
 }
