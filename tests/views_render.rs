@@ -163,13 +163,56 @@ fn get_jobs() {
     insta::assert_snapshot!(jobs_table(&jobs(&store), t(NOW), opts));
 }
 
+/// `get jobs,pods`: with more than one kind listed, kubectl names each row `KIND/NAME`
+/// (`printers.FormatResourceName` through `decorateTable`); the table is otherwise the same.
+#[test]
+fn get_several_kinds_names_rows_kind_slash_name() {
+    let (_dir, store) = seeded();
+    let with_kind = TableOptions {
+        with_kind: true,
+        ..Default::default()
+    };
+    let plain = jobs_table(&jobs(&store), t(NOW), TableOptions::default());
+    let prefixed = jobs_table(&jobs(&store), t(NOW), with_kind);
+    let names = |table: &str| -> Vec<String> {
+        table
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    let expected: Vec<String> = names(&plain)
+        .iter()
+        .map(|n| format!("job.batch/{n}"))
+        .collect();
+    assert_eq!(names(&prefixed), expected);
+    let pods = pods_table(&pods(&store), t(NOW), with_kind);
+    assert!(
+        pods.lines().skip(1).all(|l| l.starts_with("pod/")),
+        "{pods}"
+    );
+    // Events have no NAME column but in `-o wide`, its last.
+    let wide = TableOptions {
+        wide: true,
+        ..with_kind
+    };
+    let events = events_table(&events(&store, None), t(NOW), wide);
+    assert!(
+        events
+            .lines()
+            .skip(1)
+            .all(|l| l.split_whitespace().last().unwrap().starts_with("event/")),
+        "{events}"
+    );
+}
+
 #[test]
 fn get_jobs_wide_all_namespaces() {
     let (_dir, store) = seeded();
     let opts = TableOptions {
         wide: true,
         all_namespaces: true,
-        no_headers: false,
+        ..Default::default()
     };
     insta::assert_snapshot!(jobs_table(&jobs(&store), t(NOW), opts));
 }

@@ -17,25 +17,31 @@ pub struct ApplyArgs {
 /// `dockjob get`.
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
-    /// jobs, pods or events (or TYPE/NAME)
-    #[arg(value_name = "TYPE[/NAME]")]
+    /// jobs, pods, events, several comma-separated (jobs,pods), all (pods and jobs), or
+    /// TYPE/NAME
+    #[arg(value_name = "TYPE[,TYPE…][/NAME]")]
     pub resource: String,
-    /// Names to show
+    /// Names to show (or more TYPE/NAME)
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
-    /// Output format: wide, yaml, json, name
+    /// Output format: wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE,
+    /// jsonpath-as-json=TEMPLATE, custom-columns=HEADER:PATH,…, custom-columns-file=FILE
+    /// (see docs/output-formats.md)
     #[arg(short = 'o', long = "output", value_name = "FORMAT")]
     pub output: Option<String>,
+    /// Sort by the value at this JSONPath (`.metadata.name`, `{.status.startTime}`)
+    #[arg(long, value_name = "JSONPATH")]
+    pub sort_by: Option<String>,
     /// Label selector (`key=value`, `key!=value`, `key`, `!key`, comma-separated)
     #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
     pub selector: Option<String>,
-    /// After listing, watch for changes
+    /// After listing, print each object again when it changes (until Ctrl-C)
     #[arg(short = 'w', long = "watch")]
     pub watch: bool,
     /// List across all namespaces
     #[arg(short = 'A', long = "all-namespaces")]
     pub all_namespaces: bool,
-    /// Do not print headers
+    /// Do not print headers (tables and custom columns)
     #[arg(long)]
     pub no_headers: bool,
 }

@@ -1,28 +1,30 @@
-//! `get jobs|pods|events`: kubectl's tables (or `-o yaml|json|name|wide`) from the store,
-//! with `-l`, `-A` and `-w`.
-
-use std::time::Duration;
+//! `get`: kubectl's tables (or `-o yaml|json|name|wide|jsonpath…|custom-columns…`) from the
+//! store, for one kind or several (`jobs,pods`, `all`, `job/a pod/b`), with `-l`, `-A`,
+//! `--sort-by`, `--no-headers` and `-w` (see `get_watch`). As kubectl's `get/get.go`: tables
+//! come one per kind, separated by a blank line, names as `KIND/NAME` when more than one kind
+//! is listed; every other format prints all objects at once, several in one `v1 List`.
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::jiff::Timestamp;
 use k8s_openapi::Metadata;
 
+use super::resources::{parse_request, Request};
 use super::state::{
-    check_selector, namespace, no_resources, not_found, now, open_store, parse_target,
-    selector_matches, unknown_type, Kind,
+    check_selector, namespace, no_resources, not_found, now, open_store, selector_matches, Kind,
 };
 use crate::cli::{GetArgs, GlobalArgs};
-use crate::error::{user_error, ExitStatus};
+use crate::error::ExitStatus;
+use crate::render::sort::{sort_order, SortPath};
 use crate::render::{
-    events_table, jobs_table, pods_table, render_objects, ObjectFormat, TableOptions,
+    events_table, jobs_table, parse_output_format, pods_table, render_list, OutputFormat,
+    Printable, TableOptions,
 };
 use crate::store::Store;
 
-/// How often `-w` polls the store.
-const WATCH_INTERVAL: Duration = Duration::from_millis(500);
-
 /// The objects of one kind, as fetched.
+#[derive(Clone)]
 pub(crate) enum Objects {
     /// Jobs.
     Jobs(Vec<Job>),
@@ -32,12 +34,56 @@ pub(crate) enum Objects {
     Events(Vec<Event>),
 }
 
+/// Runs `$body` with `$v` bound to the `Vec` of whichever kind `$objects` holds.
+macro_rules! each {
+    ($objects:expr, $v:ident => $body:expr) => {
+        match $objects {
+            Objects::Jobs($v) => $body,
+            Objects::Pods($v) => $body,
+            Objects::Events($v) => $body,
+        }
+    };
+}
+
+/// As [`each`], wrapping the result back into the same kind.
+macro_rules! map_each {
+    ($objects:expr, $v:ident => $body:expr) => {
+        match $objects {
+            Objects::Jobs($v) => Objects::Jobs($body),
+            Objects::Pods($v) => Objects::Pods($body),
+            Objects::Events($v) => Objects::Events($body),
+        }
+    };
+}
+
 impl Objects {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
+        each!(self, v => v.is_empty())
+    }
+
+    /// The objects as the list printers see them.
+    pub(crate) fn printables(&self) -> Vec<Printable> {
+        each!(self, v => v.iter().map(Printable::of).collect())
+    }
+
+    /// The objects at `order`'s indexes, in that order.
+    pub(crate) fn pick(&self, order: &[usize]) -> Objects {
+        map_each!(self, v => order.iter().map(|&i| v[i].clone()).collect())
+    }
+
+    /// Each object on its own.
+    pub(crate) fn split(&self) -> Vec<Objects> {
+        (0..each!(self, v => v.len()))
+            .map(|i| self.pick(&[i]))
+            .collect()
+    }
+
+    /// The kind's `get` table.
+    pub(crate) fn table(&self, now: Timestamp, opts: TableOptions) -> String {
         match self {
-            Objects::Jobs(v) => v.is_empty(),
-            Objects::Pods(v) => v.is_empty(),
-            Objects::Events(v) => v.is_empty(),
+            Objects::Jobs(v) => jobs_table(v, now, opts),
+            Objects::Pods(v) => pods_table(v, now, opts),
+            Objects::Events(v) => events_table(v, now, opts),
         }
     }
 }
@@ -116,138 +162,205 @@ fn order<T: Metadata<Ty = ObjectMeta>>(items: Vec<T>, names: &[String]) -> Vec<T
     out
 }
 
-enum Format {
-    Table(TableOptions),
-    Objects(ObjectFormat),
+/// What a request found: one section per kind run (in the order asked) and the names that
+/// were not found.
+pub(crate) struct Found {
+    /// Objects of one kind each; a `Lists` request has one per kind, empty or not.
+    pub sections: Vec<Objects>,
+    /// `(kind, name)` asked for and absent.
+    pub missing: Vec<(Kind, String)>,
 }
 
-fn parse_format(output: Option<&str>, args: &GetArgs) -> anyhow::Result<Format> {
-    let table = |wide| {
-        Format::Table(TableOptions {
-            wide,
-            all_namespaces: args.all_namespaces,
-            no_headers: args.no_headers,
-        })
+/// Fetches what `request` asks for.
+pub(crate) fn fetch_request(
+    store: &Store,
+    request: &Request,
+    ns: Option<&str>,
+    selector: Option<&str>,
+) -> anyhow::Result<Found> {
+    let mut found = Found {
+        sections: Vec::new(),
+        missing: Vec::new(),
     };
-    Ok(match output {
-        None => table(false),
-        Some("wide") => table(true),
-        Some("yaml") => Format::Objects(ObjectFormat::Yaml),
-        Some("json") => Format::Objects(ObjectFormat::Json),
-        Some("name") => Format::Objects(ObjectFormat::Name),
-        Some(other) => {
-            return Err(user_error(format!(
-                "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"
-            )))
+    match request {
+        Request::Lists { kinds, names } => {
+            for kind in kinds {
+                let (objects, missing) = fetch(store, *kind, ns, names, selector)?;
+                found.sections.push(objects);
+                found
+                    .missing
+                    .extend(missing.into_iter().map(|name| (*kind, name)));
+            }
         }
-    })
+        Request::Pairs(pairs) => {
+            // Consecutive pairs of one kind share a table (kubectl keeps the printer while
+            // the mapping stays the same).
+            let mut i = 0;
+            while i < pairs.len() {
+                let kind = pairs[i].0;
+                let run: Vec<String> = pairs[i..]
+                    .iter()
+                    .take_while(|(k, _)| *k == kind)
+                    .map(|(_, n)| n.clone())
+                    .collect();
+                i += run.len();
+                let (objects, missing) = fetch(store, kind, ns, &run, selector)?;
+                if !objects.is_empty() {
+                    found.sections.push(objects);
+                }
+                found
+                    .missing
+                    .extend(missing.into_iter().map(|name| (kind, name)));
+            }
+        }
+    }
+    Ok(found)
 }
 
-fn render(objects: &Objects, format: &Format, single: bool) -> String {
-    let now = now();
-    match (format, objects) {
-        (Format::Table(o), Objects::Jobs(v)) => jobs_table(v, now, *o),
-        (Format::Table(o), Objects::Pods(v)) => pods_table(v, now, *o),
-        (Format::Table(o), Objects::Events(v)) => events_table(v, now, *o),
-        (Format::Objects(f), Objects::Jobs(v)) => render_objects(v, *f, single),
-        (Format::Objects(f), Objects::Pods(v)) => render_objects(v, *f, single),
-        (Format::Objects(f), Objects::Events(v)) => render_objects(v, *f, single),
+/// Prints `error: MESSAGE` as kubectl's `CheckErr` does; kubectl exits 1 for these.
+pub(crate) fn fail(message: &str) -> ExitStatus {
+    let message = if message.starts_with("error: ") {
+        message.to_string()
+    } else {
+        format!("error: {message}")
+    };
+    if message.ends_with('\n') {
+        eprint!("{message}");
+    } else {
+        eprintln!("{message}");
     }
+    ExitStatus::Failure
 }
 
 /// `dockjob get`.
 pub async fn get(global: &GlobalArgs, args: &GetArgs) -> anyhow::Result<ExitStatus> {
-    let Some((kind, names)) = parse_target(&args.resource, &args.names) else {
-        eprintln!("{}", unknown_type(&args.resource));
-        return Ok(ExitStatus::Failure);
+    let request = match parse_request(&args.resource, &args.names) {
+        Ok(request) => request,
+        Err(message) => return Ok(fail(&message)),
     };
-    let format = parse_format(args.output.as_deref(), args)?;
-    check_selector(kind, args.selector.as_deref())?;
+    let kinds = request.kinds();
+    if args.watch && kinds.len() > 1 {
+        // cli-runtime `ErrMultipleResourceTypes` (`watch` asks for `SingleResourceType`).
+        return Ok(fail("you may only specify a single resource type"));
+    }
+    let read_file = |path: &str| std::fs::read_to_string(path);
+    let format = match parse_output_format(args.output.as_deref(), &read_file) {
+        Ok(format) => format,
+        Err(message) => return Ok(fail(&message)),
+    };
+    check_selector(kinds[0], args.selector.as_deref())?;
     let store = open_store(global)?;
     super::controller::revive_orphans(&store, global);
     let ns = namespace(global);
     let ns = (!args.all_namespaces).then_some(ns.as_str());
-    let (objects, missing) = fetch(&store, kind, ns, &names, args.selector.as_deref())?;
-    let single = names.len() == 1;
-    let mut status = ExitStatus::Success;
-    if !objects.is_empty() {
-        print_text(&render(&objects, &format, single))?;
-    }
-    for name in &missing {
-        eprintln!("{}", not_found(kind, name));
-        status = ExitStatus::Failure;
-    }
-    if objects.is_empty() && missing.is_empty() && !args.watch {
-        eprintln!("{}", no_resources(ns));
-    }
+    let found = fetch_request(&store, &request, ns, args.selector.as_deref())?;
     if args.watch {
-        watch(&store, kind, ns, &names, args, &format, &objects).await?;
+        if args.sort_by.is_some() {
+            eprintln!(
+                "warning: --watch requested, --sort-by will be ignored for watch events received"
+            );
+        }
+        return super::get_watch::watch(&store, &request, ns, args, &format, found).await;
+    }
+    let printed = match &format {
+        OutputFormat::Table { wide } => tables_text(&found, &request, args, *wide),
+        _ => list_text(&found, &request, args, &format),
+    };
+    let mut status = ExitStatus::Success;
+    match printed {
+        Ok(text) => {
+            print_text(&text)?;
+            let table = matches!(format, OutputFormat::Table { .. });
+            if table && text.is_empty() && found.missing.is_empty() {
+                eprintln!("{}", no_resources(ns));
+            }
+        }
+        Err(message) => status = fail(&message),
+    }
+    for (kind, name) in &found.missing {
+        eprintln!("{}", not_found(*kind, name));
+        status = ExitStatus::Failure;
     }
     Ok(status)
 }
 
-/// `-w`: after the first listing, prints an object's row again whenever it changes, until
-/// interrupted (headers once, as kubectl).
-async fn watch(
-    store: &Store,
-    kind: Kind,
-    ns: Option<&str>,
-    names: &[String],
+/// The table options of `get`'s flags.
+pub(crate) fn table_options(args: &GetArgs, wide: bool, with_kind: bool) -> TableOptions {
+    TableOptions {
+        wide,
+        all_namespaces: args.all_namespaces,
+        no_headers: args.no_headers,
+        with_kind,
+    }
+}
+
+/// The tables, one per section, blank-line separated (`Run`'s human-readable path).
+fn tables_text(
+    found: &Found,
+    request: &Request,
     args: &GetArgs,
-    format: &Format,
-    first: &Objects,
-) -> anyhow::Result<()> {
-    let Format::Table(options) = format else {
-        return Err(user_error(
-            "-w works with the table output (-o wide or none)",
-        ));
-    };
-    let quiet = Format::Table(TableOptions {
-        no_headers: true,
-        ..*options
-    });
-    let mut seen = fingerprints(first);
-    // With nothing listed yet, the headers come with the first row.
-    let mut headers_due = seen.is_empty() && !options.no_headers;
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            () = tokio::time::sleep(WATCH_INTERVAL) => {}
-        }
-        let (objects, _) = fetch(store, kind, ns, names, args.selector.as_deref())?;
-        for (print, one) in fingerprints(&objects).into_iter().zip(split(objects)) {
-            if seen.contains(&print) {
-                continue;
+    wide: bool,
+) -> Result<String, String> {
+    // `multipleGVKsRequested` over what came back: every listed kind (an empty list is still
+    // a result), only the found objects of named lookups.
+    let kinds_returned = match request {
+        Request::Lists { names, .. } if names.is_empty() => request.kinds().len(),
+        _ => {
+            let mut kinds: Vec<std::mem::Discriminant<Objects>> = Vec::new();
+            for section in found.sections.iter().filter(|s| !s.is_empty()) {
+                let d = std::mem::discriminant(section);
+                if !kinds.contains(&d) {
+                    kinds.push(d);
+                }
             }
-            seen.retain(|s| s.0 != print.0);
-            seen.push(print);
-            let row_format = if headers_due { format } else { &quiet };
-            headers_due = false;
-            print_text(&render(&one, row_format, false))?;
+            kinds.len()
+        }
+    };
+    let opts = table_options(args, wide, kinds_returned > 1);
+    let now = now();
+    let mut tables = Vec::new();
+    for section in found.sections.iter().filter(|s| !s.is_empty()) {
+        match &args.sort_by {
+            Some(sort_by) => {
+                tables.push(sorted(section, sort_by, SortPath::Table)?.table(now, opts))
+            }
+            None => tables.push(section.table(now, opts)),
         }
     }
+    let separator = if args.no_headers { "" } else { "\n" };
+    Ok(tables.join(separator))
 }
 
-/// (name, JSON) of each object: a row is printed again when its object changed.
-fn fingerprints(objects: &Objects) -> Vec<(String, String)> {
-    fn each<T: serde::Serialize>(v: &[T], name: impl Fn(&T) -> String) -> Vec<(String, String)> {
-        v.iter()
-            .map(|o| (name(o), serde_json::to_string(o).unwrap_or_default()))
-            .collect()
-    }
-    match objects {
-        Objects::Jobs(v) => each(v, |j| j.metadata.name.clone().unwrap_or_default()),
-        Objects::Pods(v) => each(v, |p| p.metadata.name.clone().unwrap_or_default()),
-        Objects::Events(v) => each(v, |e| e.metadata.name.clone().unwrap_or_default()),
-    }
+/// `section` ordered by `--sort-by`.
+pub(crate) fn sorted(section: &Objects, sort_by: &str, path: SortPath) -> Result<Objects, String> {
+    let printables = section.printables();
+    let values: Vec<&serde_json::Value> = printables.iter().map(|p| &p.value).collect();
+    Ok(section.pick(&sort_order(&values, sort_by, path)?))
 }
 
-fn split(objects: Objects) -> Vec<Objects> {
-    match objects {
-        Objects::Jobs(v) => v.into_iter().map(|o| Objects::Jobs(vec![o])).collect(),
-        Objects::Pods(v) => v.into_iter().map(|o| Objects::Pods(vec![o])).collect(),
-        Objects::Events(v) => v.into_iter().map(|o| Objects::Events(vec![o])).collect(),
+/// Every other format: all objects at once (`printGeneric`); nothing when the one object
+/// asked for is missing.
+fn list_text(
+    found: &Found,
+    request: &Request,
+    args: &GetArgs,
+    format: &OutputFormat,
+) -> Result<String, String> {
+    let single = request.single_item();
+    if single && !found.missing.is_empty() {
+        return Ok(String::new());
     }
+    let mut objects: Vec<Printable> = found
+        .sections
+        .iter()
+        .flat_map(Objects::printables)
+        .collect();
+    if let (Some(sort_by), false) = (&args.sort_by, single) {
+        let values: Vec<&serde_json::Value> = objects.iter().map(|p| &p.value).collect();
+        let order = sort_order(&values, sort_by, SortPath::List)?;
+        objects = order.into_iter().map(|i| objects[i].clone()).collect();
+    }
+    render_list(&objects, format, single, args.no_headers)
 }
 
 /// Writes rendered text to stdout as is.

@@ -78,24 +78,69 @@ pub enum Kind {
     Event,
 }
 
+/// What the views need to know about one kind; a new kind is one more row of [`KINDS`] (and
+/// its arms in `get`'s `Objects`, `fetch` and the `render::Named` impl of its type).
+#[derive(Debug)]
+pub struct KindSpec {
+    /// The kind.
+    pub kind: Kind,
+    /// kubectl's spellings, lower case: singular, plural, short names, with the group.
+    pub words: &'static [&'static str],
+    /// The resource in NotFound messages: `jobs.batch`.
+    pub plural: &'static str,
+    /// The GroupVersionResource in the API server's selector error: `batch/v1, Resource=jobs`.
+    pub api_resource: &'static str,
+    /// In kubectl's `all` category (`get all`).
+    pub in_all: bool,
+}
+
+/// Every kind, in the order `get all` lists them (kubectl's category: pods first, jobs
+/// after; ConfigMaps, Secrets and Events are not in it).
+pub const KINDS: &[KindSpec] = &[
+    KindSpec {
+        kind: Kind::Pod,
+        words: &["pod", "pods", "po"],
+        plural: "pods",
+        api_resource: "/v1, Resource=pods",
+        in_all: true,
+    },
+    KindSpec {
+        kind: Kind::Job,
+        words: &["job", "jobs", "job.batch", "jobs.batch"],
+        plural: "jobs.batch",
+        api_resource: "batch/v1, Resource=jobs",
+        in_all: true,
+    },
+    KindSpec {
+        kind: Kind::Event,
+        words: &["event", "events", "ev"],
+        plural: "events",
+        api_resource: "/v1, Resource=events",
+        in_all: false,
+    },
+];
+
 impl Kind {
     /// Parses kubectl's spellings (`job`, `jobs`, `job.batch`, `jobs.batch`, `po`, `pods`, `ev`, …).
     pub fn parse(word: &str) -> Option<Self> {
-        match word.to_ascii_lowercase().as_str() {
-            "job" | "jobs" | "job.batch" | "jobs.batch" => Some(Kind::Job),
-            "pod" | "pods" | "po" => Some(Kind::Pod),
-            "event" | "events" | "ev" => Some(Kind::Event),
-            _ => None,
-        }
+        let word = word.to_ascii_lowercase();
+        KINDS
+            .iter()
+            .find(|spec| spec.words.contains(&word.as_str()))
+            .map(|spec| spec.kind)
+    }
+
+    /// This kind's row of [`KINDS`].
+    pub fn spec(self) -> &'static KindSpec {
+        KINDS
+            .iter()
+            .find(|spec| spec.kind == self)
+            .expect("every kind has a row in KINDS")
     }
 
     /// `jobs.batch`, `pods`, `events` (as in NotFound messages).
     pub fn plural(self) -> &'static str {
-        match self {
-            Kind::Job => "jobs.batch",
-            Kind::Pod => "pods",
-            Kind::Event => "events",
-        }
+        self.spec().plural
     }
 }
 
@@ -112,9 +157,11 @@ pub fn parse_target(resource: &str, names: &[String]) -> Option<(Kind, Vec<Strin
     ))
 }
 
-/// kubectl's message for an unknown resource type.
+/// kubectl's message for an unknown resource type (cli-runtime `Builder.mappingFor`: the
+/// resource part of `TYPE[.VERSION][.GROUP]`).
 pub fn unknown_type(resource: &str) -> String {
     let kind = resource.split_once('/').map_or(resource, |(k, _)| k);
+    let kind = kind.split_once('.').map_or(kind, |(k, _)| k);
     format!("error: the server doesn't have a resource type \"{kind}\"")
 }
 
@@ -151,11 +198,7 @@ pub fn check_selector(kind: Kind, selector: Option<&str>) -> anyhow::Result<()> 
         return Ok(());
     };
     crate::selector::parse(selector).map(|_| ()).map_err(|e| {
-        let resource = match kind {
-            Kind::Job => "batch/v1, Resource=jobs",
-            Kind::Pod => "/v1, Resource=pods",
-            Kind::Event => "/v1, Resource=events",
-        };
+        let resource = kind.spec().api_resource;
         crate::error::user_error(format!(
             "Error from server (BadRequest): Unable to find {} that match label selector {}, field selector \"\": {e}",
             crate::job::field::go_quote(resource),

@@ -19,6 +19,19 @@ pub struct TableOptions {
     pub all_namespaces: bool,
     /// `--no-headers`.
     pub no_headers: bool,
+    /// Names as `KIND/NAME` (`job.batch/pi`), as kubectl prints them when a `get` lists more
+    /// than one kind (`get/get.go` `multipleGVKsRequested`, `printers.FormatResourceName`).
+    pub with_kind: bool,
+}
+
+/// `job.batch/pi` for `with_kind`, else `pi`.
+fn name_cell(group_kind: &str, name: Option<&String>, opts: TableOptions) -> String {
+    let name = name.cloned().unwrap_or_default();
+    if opts.with_kind {
+        format!("{group_kind}/{name}")
+    } else {
+        name
+    }
 }
 
 /// One table: upper-case headers and rows of cells.
@@ -63,10 +76,7 @@ pub fn jobs_table(jobs: &[Job], now: Timestamp, opts: TableOptions) -> String {
     if opts.wide {
         headers.extend(["CONTAINERS", "IMAGES", "SELECTOR"]);
     }
-    let rows = jobs
-        .iter()
-        .map(|job| job_row(job, now, opts.wide))
-        .collect();
+    let rows = jobs.iter().map(|job| job_row(job, now, opts)).collect();
     let namespaces: Vec<String> = jobs.iter().map(|j| namespace_of(&j.metadata)).collect();
     Table { headers, rows }.render(opts, &namespaces)
 }
@@ -95,7 +105,7 @@ pub fn job_status(job: &Job) -> &'static str {
     }
 }
 
-fn job_row(job: &Job, now: Timestamp, wide: bool) -> Vec<String> {
+fn job_row(job: &Job, now: Timestamp, opts: TableOptions) -> Vec<String> {
     let spec = job.spec.clone().unwrap_or_default();
     let status = job.status.clone().unwrap_or_default();
     let succeeded = status.succeeded.unwrap_or(0);
@@ -112,13 +122,13 @@ fn job_row(job: &Job, now: Timestamp, wide: bool) -> Vec<String> {
         (Some(start), Some(end)) => human_between(start.0, end.0),
     };
     let mut row = vec![
-        job.metadata.name.clone().unwrap_or_default(),
+        name_cell("job.batch", job.metadata.name.as_ref(), opts),
         job_status(job).to_string(),
         completions,
         duration,
         age(job.metadata.creation_timestamp.as_ref(), now),
     ];
-    if wide {
+    if opts.wide {
         let containers = spec
             .template
             .spec
@@ -186,10 +196,7 @@ pub fn pods_table(pods: &[Pod], now: Timestamp, opts: TableOptions) -> String {
     if opts.wide {
         headers.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
     }
-    let rows = pods
-        .iter()
-        .map(|pod| pod_row(pod, now, opts.wide))
-        .collect();
+    let rows = pods.iter().map(|pod| pod_row(pod, now, opts)).collect();
     let namespaces: Vec<String> = pods.iter().map(|p| namespace_of(&p.metadata)).collect();
     Table { headers, rows }.render(opts, &namespaces)
 }
@@ -266,7 +273,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
     }
 }
 
-fn pod_row(pod: &Pod, now: Timestamp, wide: bool) -> Vec<String> {
+fn pod_row(pod: &Pod, now: Timestamp, opts: TableOptions) -> Vec<String> {
     let summary = pod_summary(pod);
     let restarts = match summary.last_restart {
         Some(at) if summary.restarts != 0 => {
@@ -275,13 +282,13 @@ fn pod_row(pod: &Pod, now: Timestamp, wide: bool) -> Vec<String> {
         _ => summary.restarts.to_string(),
     };
     let mut row = vec![
-        pod.metadata.name.clone().unwrap_or_default(),
+        name_cell("pod", pod.metadata.name.as_ref(), opts),
         summary.ready,
         summary.status,
         restarts,
         age(pod.metadata.creation_timestamp.as_ref(), now),
     ];
-    if wide {
+    if opts.wide {
         let none = |s: Option<String>| s.filter(|s| !s.is_empty()).unwrap_or("<none>".into());
         let status = pod.status.as_ref();
         row.extend([
@@ -312,13 +319,13 @@ pub fn events_table(events: &[Event], now: Timestamp, opts: TableOptions) -> Str
     }
     let rows = events
         .iter()
-        .map(|event| event_row(event, now, opts.wide))
+        .map(|event| event_row(event, now, opts))
         .collect();
     let namespaces: Vec<String> = events.iter().map(|e| namespace_of(&e.metadata)).collect();
     Table { headers, rows }.render(opts, &namespaces)
 }
 
-fn event_row(event: &Event, now: Timestamp, wide: bool) -> Vec<String> {
+fn event_row(event: &Event, now: Timestamp, opts: TableOptions) -> Vec<String> {
     let first = age(event.first_timestamp.as_ref(), now);
     let last = match event.last_timestamp.as_ref() {
         Some(t) => age(Some(t), now),
@@ -333,7 +340,7 @@ fn event_row(event: &Event, now: Timestamp, wide: bool) -> Vec<String> {
     let message = event.message.clone().unwrap_or_default().trim().to_string();
     let type_ = event.type_.clone().unwrap_or_default();
     let reason = event.reason.clone().unwrap_or_default();
-    if !wide {
+    if !opts.wide {
         return vec![last, type_, reason, target, message];
     }
     let source = event
@@ -351,6 +358,6 @@ fn event_row(event: &Event, now: Timestamp, wide: bool) -> Vec<String> {
         message,
         first,
         event.count.unwrap_or(1).max(1).to_string(),
-        event.metadata.name.clone().unwrap_or_default(),
+        name_cell("event", event.metadata.name.as_ref(), opts),
     ]
 }

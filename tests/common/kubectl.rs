@@ -83,3 +83,41 @@ fn ascii_json(object: &Value) -> String {
     }
     out
 }
+
+/// kubectl's output for `object` printed with `-o FORMAT` (`jsonpath=…`, `jsonpath-as-json=…`,
+/// `name`, …), through `kubectl annotate --local` (the same cli-runtime printers as `get`).
+/// `object` must not be a list: kubectl flattens anything with `items` into its elements
+/// (see [`unlisted`]).
+pub fn kubectl_print(object: &Value, format: &str) -> Result<String, String> {
+    let mut object = object.clone();
+    annotate(&mut object);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("object.json");
+    std::fs::write(&path, ascii_json(&object)).unwrap();
+    let out = Command::new("kubectl")
+        .env("KUBECONFIG", "/dev/null")
+        .args(["annotate", "--local", "-f"])
+        .arg(&path)
+        .args(["dockjob.test/absent-", "-o", format])
+        .output()
+        .expect("kubectl (in the machine image) must be installed");
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    if out.status.success() {
+        Ok(text(out.stdout))
+    } else {
+        Err(text(out.stderr))
+    }
+}
+
+/// `list` (a `v1 List`) as an object kubectl will not flatten, and `template` rewritten to
+/// match: `items` becomes `listItems`, the kind a ConfigMap. Only for templates that read
+/// `.items` and nothing else of the list itself.
+pub fn unlisted(list: &Value, template: &str) -> (Value, String) {
+    let mut object = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "oracle"},
+    });
+    object["listItems"] = list["items"].clone();
+    (object, template.replace(".items", ".listItems"))
+}
