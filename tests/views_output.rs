@@ -225,6 +225,21 @@ fn output_formats_of_a_finished_job() {
         headless,
         format!("{p1:width$}report   Succeeded   Never   <none>\n{p2:width$}report   Succeeded   Never   <none>\n")
     );
+    // Every pod has the node it was scheduled to, even one whose container ended before its
+    // addresses could be read (that one showed `<none>` here once).
+    let nodes = get(
+        &env,
+        &[
+            "pods",
+            "-o",
+            "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}",
+        ],
+    );
+    assert_eq!(
+        nodes.lines().filter(|n| !n.is_empty()).count(),
+        2,
+        "{nodes:?}"
+    );
     let file = env.write(
         "columns.txt",
         "NAME   CONTAINERS\n.metadata.name   {.spec.template.spec.containers[*].name}\n",

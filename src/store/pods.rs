@@ -182,9 +182,19 @@ impl Store {
                         first.and_then(|c| c.running_since).map(|t| t.to_string()),
                         term.map(|t| t.finished_at.to_string()),
                         object,
-                        a.network.as_ref().map(|n| n.node_name.clone()),
-                        a.network.as_ref().map(|n| n.host_ip.clone()),
-                        a.network.as_ref().map(|n| n.pod_ips.join(",")),
+                        // Unknown parts stay NULL so that they never blank a known value.
+                        a.network
+                            .as_ref()
+                            .map(|n| n.node_name.clone())
+                            .filter(|v| !v.is_empty()),
+                        a.network
+                            .as_ref()
+                            .map(|n| n.host_ip.clone())
+                            .filter(|v| !v.is_empty()),
+                        a.network
+                            .as_ref()
+                            .map(|n| n.pod_ips.join(","))
+                            .filter(|v| !v.is_empty()),
                     ],
                 )?;
             }
@@ -208,7 +218,10 @@ impl Store {
                 "SELECT p.object, p.job_uid, p.attempt, p.container_id,
                     (SELECT q.container_id FROM pods q WHERE q.namespace = p.namespace
                         AND q.name = p.name AND q.attempt < p.attempt ORDER BY q.attempt DESC LIMIT 1),
-                    n.node_name, n.host_ip, n.pod_ips
+                    (SELECT k.node_name FROM pods k WHERE k.namespace = p.namespace
+                        AND k.name = p.name AND k.node_name IS NOT NULL
+                        ORDER BY k.attempt DESC LIMIT 1),
+                    n.host_ip, n.pod_ips
                  FROM pods p
                  LEFT JOIN pods n ON n.namespace = p.namespace AND n.name = p.name
                     AND n.attempt = (SELECT MAX(attempt) FROM pods k WHERE k.namespace = p.namespace
@@ -225,19 +238,21 @@ impl Store {
         );
         let rows: Vec<Row> = stmt
             .query_map(params![namespace, job_uid], |r| {
+                // The node is known from scheduling on; the addresses only if a container
+                // was seen running (a pod that ends at once has a node and no IP).
+                let node: Option<String> = r.get(5)?;
+                let host_ip: Option<String> = r.get(6)?;
                 let ips: Option<String> = r.get(7)?;
-                let network = match ips {
-                    Some(ips) => Some(PodNetwork {
-                        node_name: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                        host_ip: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                        pod_ips: ips
-                            .split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(String::from)
-                            .collect(),
-                    }),
-                    None => None,
-                };
+                let network = (node.is_some() || ips.is_some()).then(|| PodNetwork {
+                    node_name: node.unwrap_or_default(),
+                    host_ip: host_ip.unwrap_or_default(),
+                    pod_ips: ips
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                });
                 Ok((
                     (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
                     network,

@@ -296,7 +296,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             logs_done: false,
             pending_exit: None,
             removed: false,
-            network: None,
+            network: self.scheduled_network(pod),
             image_id,
         });
         if restart > 0 {

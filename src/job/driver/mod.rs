@@ -177,6 +177,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     images_present: HashMap<String, Option<String>>,
     /// Pods whose `Scheduled` event is recorded.
     scheduled: std::collections::HashSet<String>,
+    /// The node each pod was assigned to in this run: its `spec.nodeName` even when its
+    /// containers end before their addresses could be read.
+    nodes: HashMap<String, String>,
     /// Creates that Ctrl-C stopped waiting for; each yields the ID of what it made anyway.
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
     /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
@@ -221,6 +224,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             spec_updates,
             images_present: Default::default(),
             scheduled,
+            nodes: HashMap::new(),
             abandoned: FuturesUnordered::new(),
             gave_up: None,
         }
@@ -499,6 +503,16 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             now,
         );
         self.scheduled.insert(pod.to_string());
+        self.nodes.insert(pod.to_string(), node.to_string());
+    }
+
+    /// What is known of a new container's placement before it runs: its pod's node.
+    pub(super) fn scheduled_network(&self, pod: &str) -> Option<PodNetwork> {
+        self.nodes.get(pod).map(|node| PodNetwork {
+            node_name: node.clone(),
+            host_ip: String::new(),
+            pod_ips: Vec::new(),
+        })
     }
 
     /// A started container's node and addresses. The first container of a pod to learn its

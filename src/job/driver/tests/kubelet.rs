@@ -217,8 +217,14 @@ async fn start_error_is_a_failed_pod_with_exit_128() {
         128
     );
     assert_eq!(run.outcome.reason, "BackoffLimitExceeded");
-    // It never ran, so it never had an address.
-    assert_eq!(run.containers[0].network, None);
+    // It never ran, so it never had an address; it was scheduled, so it has its node (as
+    // `spec.nodeName` of a pod that failed to start on a cluster).
+    let network = run.containers[0].network.clone().expect("scheduled");
+    assert_eq!(network.node_name, crate::engine::fake::FAKE_NODE);
+    assert!(
+        network.host_ip.is_empty() && network.pod_ips.is_empty(),
+        "{network:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
