@@ -5,14 +5,17 @@ mod apply;
 mod build;
 mod buildkit;
 mod controller;
+mod create;
 mod delete;
 mod describe;
+mod dry_run;
 mod get;
 mod git_files;
 mod image;
 mod lint;
 mod login;
 mod logs;
+mod manifest;
 mod push;
 mod run;
 mod signals;
@@ -65,7 +68,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             run::run(&cli.global, host, &args, progress, presses).await
         }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
-        Command::Create(args) => apply::create(&cli.global, &args).await,
+        Command::Create(args) => create::create(&cli.global, &args).await,
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
         Command::Logs(args) => {

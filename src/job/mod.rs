@@ -1,7 +1,8 @@
 //! Kubernetes `batch/v1` Jobs on a local engine.
 //!
 //! Pure parts (no tokio, no bollard, no filesystem, no clock, no printing):
-//! [`load`] (YAML → defaulted, validated Job), [`defaults`], [`validate`], [`field`] (error
+//! [`load`] (YAML → defaulted, validated Job), [`generate`] (a Job from `--image` flags),
+//! [`defaults`], [`validate`], [`field`] (error
 //! wording), [`pod`] (pod template → container), [`expansion`], [`quantity`], [`names`],
 //! [`indexes`], [`backoff`], [`controller`] (the state machine) and [`yaml_depth`] (the
 //! nesting bound checked before parsing).
@@ -53,6 +54,7 @@ pub mod defaults;
 pub mod driver;
 pub mod expansion;
 pub mod field;
+pub mod generate;
 pub mod indexes;
 pub mod input;
 pub mod load;
