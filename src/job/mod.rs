@@ -4,7 +4,7 @@
 //! [`load`] (YAML → defaulted, validated Job), [`generate`] (a Job from `--image` flags),
 //! [`defaults`], [`validate`], [`field`] (error
 //! wording), [`pod`] (pod template → container), [`expansion`], [`quantity`], [`names`],
-//! [`indexes`], [`backoff`], [`controller`] (the state machine) and [`yaml_depth`] (the
+//! [`indexes`], [`backoff`], [`pull`] (which pull failures are final), [`controller`] (the state machine) and [`yaml_depth`] (the
 //! nesting bound checked before parsing).
 //! I/O: [`driver`] runs a controller against a [`crate::engine::PodRuntime`];
 //! [`input`] reads manifests from files, directories or stdin.
@@ -60,6 +60,7 @@ pub mod input;
 pub mod load;
 pub mod names;
 pub mod pod;
+pub mod pull;
 pub mod quantity;
 pub mod strict;
 pub mod validate;
