@@ -526,3 +526,66 @@ fn ctrl_c_counts_a_pod_waiting_for_its_image() {
     );
     drop(held);
 }
+
+/// The `dockjob login` the advice names works: a foreground `run` pulls with the user's
+/// credentials for the image's registry (as `docker pull` after `docker login`); logged out,
+/// the registry's refusal ends the run with that advice.
+#[test]
+fn run_pulls_with_the_credentials_of_dockjob_login() {
+    let env = TestEnv::new("cr-login");
+    let registry = Registry::start(&env.dir.path().join("registry"), Some(("user", "secret")));
+    let base = env.base_image();
+    let repository = format!("{}/private-{}", registry.address, env.id);
+    let remote = format!("{repository}:1");
+    env.block_on(env.docker().tag_image(
+        &base,
+        Some(bollard::query_parameters::TagImageOptions {
+            repo: Some(repository.clone()),
+            tag: Some("1".into()),
+        }),
+    ))
+    .unwrap();
+    let login = [
+        "login",
+        registry.address.as_str(),
+        "-u",
+        "user",
+        "-p",
+        "secret",
+    ];
+    env.run_ok(&login);
+    env.run_ok(&["push", &remote]);
+    env.block_on(env.docker().remove_image(
+        &remote,
+        None::<bollard::query_parameters::RemoveImageOptions>,
+        None,
+    ))
+    .unwrap();
+
+    env.run_ok(&["logout", &registry.address]);
+    let out = env.run(&[
+        "--progress",
+        "plain",
+        "run",
+        "--image",
+        &remote,
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let login_hint = format!("`dockjob login {}`", registry.address);
+    assert!(stderr(&out).contains(&login_hint), "{}", stderr(&out));
+
+    env.run_ok(&login);
+    let out = env.run_ok(&[
+        "--progress",
+        "plain",
+        "run",
+        "--image",
+        &remote,
+        "--",
+        "echo",
+        "pulled",
+    ]);
+    assert_eq!(stdout(&out), "pulled\n");
+}
