@@ -91,10 +91,21 @@ pub async fn run(
         let source = super::manifest::source_of(&job);
         let mut manifest = job.job;
         super::controller::mark_scheduler(&mut manifest, global.scheduler);
-        if let Some(refusal) = take_name(global, &manifest, source.as_deref(), args.replace).await?
-        {
-            eprintln!("{refusal}");
-            return Ok(ExitStatus::Failure);
+        // Nothing of this Job is running yet: a signal ends the command (a stalled engine
+        // must not hold `--replace`'s delete).
+        let presses = Presses {
+            sender: interrupt_sender.clone(),
+            receiver: interrupts.clone(),
+        };
+        let take = take_name(global, &manifest, source.as_deref(), args.replace);
+        match presses.unless_pressed(take).await {
+            None => return interrupted(),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(Some(refusal))) => {
+                eprintln!("{refusal}");
+                return Ok(ExitStatus::Failure);
+            }
+            Some(Ok(None)) => {}
         }
         let stored = store_foreground_job(
             global,
