@@ -352,6 +352,10 @@ fn dry_runs_store_nothing() {
     assert_eq!(stdout(&out), "job.batch/dry created (dry run)\n");
     let out = env.run_ok(&["run", "-f", path, "--dry-run=server"]);
     assert_eq!(stdout(&out), "job.batch/dry created (server dry run)\n");
+    assert!(
+        !env.dir.path().join("state").exists(),
+        "no state directory made"
+    );
     assert_eq!(job_names(&env), "");
     assert!(env.containers(&[]).is_empty(), "nothing ran");
 

@@ -178,10 +178,18 @@ fn preview_apply(
     jobs: Vec<ManifestJob>,
     printing: Printing,
 ) -> anyhow::Result<ExitStatus> {
-    let store = open_store(global)?;
+    let store = store_if_any(global)?;
     let mut status = ExitStatus::Success;
     for ManifestJob { ns, job, given, .. } in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
+        let Some(store) = &store else {
+            let object = server_object(crate::store::as_created(&ns, &job, now()));
+            match printing.dry_run {
+                DryRun::Client => printing.print(&name, "created", &given)?,
+                _ => printing.print(&name, "created", &object)?,
+            }
+            continue;
+        };
         let (verb, object) = match store.preview_apply(&ns, &job, now())? {
             ApplyOutcome::Created(stored) => ("created", server_object(stored.job)),
             ApplyOutcome::Unchanged(stored) => ("unchanged", server_object(stored.job)),
@@ -201,6 +209,16 @@ fn preview_apply(
         }
     }
     Ok(status)
+}
+
+/// The store a dry run reads, `None` when there is none yet: a dry run leaves no state
+/// directory behind.
+fn store_if_any(global: &GlobalArgs) -> anyhow::Result<Option<crate::store::Store>> {
+    let dir = crate::store::state_dir(global.state_dir.as_deref());
+    if !dir.join(crate::store::DB_FILE).exists() {
+        return Ok(None);
+    }
+    Ok(Some(open_store(global)?))
 }
 
 /// A Job as the apiserver returns it from a create: with an (empty) `status`.
@@ -247,11 +265,15 @@ pub(crate) async fn create(
     }
     let jobs = load_from(global, source, backoff_scale).await?;
     if printing.dry_run == DryRun::Server {
-        let store = open_store(global)?;
+        let store = store_if_any(global)?;
         let mut status = ExitStatus::Success;
         for job in jobs {
             let name = job.job.metadata.name.clone().unwrap_or_default();
-            if creator != Creator::Replace && store.get_job(&job.ns, &name)?.is_some() {
+            let taken = match &store {
+                Some(store) => store.get_job(&job.ns, &name)?.is_some(),
+                None => false,
+            };
+            if creator != Creator::Replace && taken {
                 eprintln!("{}", already(&job, &name));
                 status = ExitStatus::Failure;
                 continue;
