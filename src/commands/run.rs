@@ -18,7 +18,8 @@ use crate::store::{StoreError, StoreRecorder};
 
 use super::signals::Presses;
 
-/// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
+/// Runs every Job of `-f` (or the one `--image` makes), one after the other; the exit status
+/// is the worst outcome. `--dry-run` prints instead, as `create --dry-run`.
 pub async fn run(
     global: &GlobalArgs,
     host: Option<&str>,
