@@ -122,11 +122,17 @@ fn as_engine_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
     let cannot_start = error.chain().find_map(|cause| match cause.downcast_ref() {
         Some(DriverError::CannotStart {
-            reason, message, ..
-        }) => Some((reason.as_str(), message.as_str())),
+            reason,
+            message,
+            hint,
+            ..
+        }) => Some((reason.as_str(), message.as_str(), hint)),
         _ => None,
     });
-    if let Some((reason, message)) = cannot_start {
+    if let Some((reason, message, hint)) = cannot_start {
+        if let Some(hint) = hint {
+            return Some(hint.clone());
+        }
         let hint = if reason == "InvalidImageName" {
             "fix the image reference in the pod template (the kubelet does not pull it; on a \
              cluster the pod would wait in InvalidImageName)"

@@ -226,7 +226,9 @@ fn ctrl_c_works_while_an_engine_call_stalls() {
     // stall in its first request, against an endpoint that does not even answer the ping.
     let commands: [(&str, &[&str]); 6] = [
         (&host, &["--progress", "plain", "run", "--rm", "-f", job]),
-        (&host, &["run", "-f", job]),
+        // The first run stored the Job: `--replace` deletes it first (issue 15), and that
+        // delete meets the stall.
+        (&host, &["run", "--replace", "-f", job]),
         (&mute, &["run", "-f", job]),
         (&mute, &["logs", "-f", "job/stalled"]),
         (

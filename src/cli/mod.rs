@@ -2,6 +2,7 @@
 //! turns these into work.
 
 mod build;
+mod create;
 mod image;
 mod login;
 mod run;
@@ -10,6 +11,7 @@ mod views;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, BuilderArg, FailOn, LintArgs, LintFormat, PushArgs};
+pub use create::{CreateArgs, CreateJobArgs, CreateKind, DryRunArgs, PodFlags, RestartArg};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
@@ -89,12 +91,14 @@ pub enum Command {
     Lint(LintArgs),
     /// Manage images (import a root filesystem)
     Image(ImageArgs),
-    /// Run a Kubernetes Job manifest in the foreground on the local engine
+    /// Run a Job in the foreground on the local engine: from a manifest (-f) or an image
+    /// (run [NAME] --image IMG -- CMD)
     Run(RunArgs),
     /// Create or update Jobs from a manifest; they run in the background
     Apply(ApplyArgs),
-    /// Create Jobs from a manifest (an existing name is an error)
-    Create(ApplyArgs),
+    /// Create Jobs from a manifest (-f) or from an image (create job NAME --image IMG); an
+    /// existing name is an error
+    Create(CreateArgs),
     /// List jobs, pods or events
     Get(GetArgs),
     /// Show a job or pod in detail, with its events

@@ -12,6 +12,9 @@ pub struct ApplyArgs {
     /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub backoff_scale: f64,
+    /// `--dry-run`, `-o`
+    #[command(flatten)]
+    pub output: super::create::DryRunArgs,
 }
 
 /// `dockjob get`.

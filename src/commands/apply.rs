@@ -1,16 +1,29 @@
-//! `apply -f` and `create -f`: store the Job (created / unchanged / configured, or kubectl's
+//! `apply -f`, `create -f` and `create job`: store the Job (created / unchanged / configured, or kubectl's
 //! AlreadyExists and immutable-field errors) with the engine endpoint it runs on, and start its
-//! detached controller.
+//! detached controller; with `--dry-run`, say what would be stored and store nothing.
 
 use k8s_openapi::api::batch::v1::Job;
 
 use super::controller::{mark_scheduler, spawn_controller, BACKOFF_SCALE_ANNOTATION};
-use super::print_data;
+use super::dry_run::{DryRun, Printing};
+use super::manifest::{already_exists, create_job_already_exists, source_of, JobSource};
 use super::state::{now, open_store, DEFAULT_NAMESPACE};
-use crate::cli::{ApplyArgs, GlobalArgs, SchedulerArg};
+use crate::cli::{ApplyArgs, DryRunArgs, GlobalArgs, SchedulerArg};
 use crate::error::{user_error, ExitStatus};
-use crate::job::input;
 use crate::store::ApplyOutcome;
+
+/// A Job of a manifest (or flags), ready to store: in its namespace, marked with the
+/// scheduler and `--backoff-scale`.
+pub(crate) struct ManifestJob {
+    /// Its namespace.
+    pub ns: String,
+    /// The Job, defaulted and validated.
+    pub job: Job,
+    /// The document as written, for `--dry-run=client`.
+    pub given: serde_json::Value,
+    /// kubectl's `info.Source` ([`source_of`]).
+    pub source: Option<String>,
+}
 
 /// Loads the manifest's Jobs (in `-n`'s namespace when they name none) and records
 /// `--backoff-scale` on them.
@@ -18,18 +31,23 @@ pub(crate) async fn load(
     global: &GlobalArgs,
     file: &std::path::Path,
     backoff_scale: f64,
-) -> anyhow::Result<Vec<(String, Job)>> {
+) -> anyhow::Result<Vec<ManifestJob>> {
+    load_from(global, &JobSource::File(file.to_path_buf()), backoff_scale).await
+}
+
+/// [`load`] from any [`JobSource`].
+pub(crate) async fn load_from(
+    global: &GlobalArgs,
+    source: &JobSource,
+    backoff_scale: f64,
+) -> anyhow::Result<Vec<ManifestJob>> {
     if !(backoff_scale.is_finite() && backoff_scale > 0.0) {
         return Err(user_error(format!(
             "--backoff-scale {backoff_scale}: must be a positive number"
         )));
     }
-    let path = file.to_string_lossy().into_owned();
     // `-n` is the namespace of manifests that name none, validated as if written there.
-    let flag = global.namespace.clone();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
-        .await?
-        .map_err(|e| user_error(e.to_string()))?;
+    let loaded = source.load(global.namespace.clone()).await?;
     let mut jobs = Vec::new();
     for mut loaded in loaded {
         for warning in &loaded.warnings {
@@ -37,6 +55,15 @@ pub(crate) async fn load(
         }
         let ns = namespace_for(&loaded.job);
         loaded.job.metadata.namespace = Some(ns.clone());
+        if let Some(meta) = loaded
+            .given
+            .get_mut("metadata")
+            .and_then(|m| m.as_object_mut())
+        {
+            // kubectl's builder gives an object without one the default namespace
+            // (cli-runtime's `SetNamespace` visitor), client dry run included.
+            meta.insert("namespace".to_string(), ns.clone().into());
+        }
         if global.scheduler == SchedulerArg::Swarm {
             if let Some(refusal) = super::run::swarm_refusal(&loaded.job) {
                 return Err(user_error(refusal));
@@ -54,7 +81,12 @@ pub(crate) async fn load(
                     backoff_scale.to_string(),
                 );
         }
-        jobs.push((ns, loaded.job));
+        jobs.push(ManifestJob {
+            ns,
+            source: source_of(&loaded),
+            given: loaded.given,
+            job: loaded.job,
+        });
     }
     Ok(jobs)
 }
@@ -104,23 +136,25 @@ fn start_controller(
 
 /// `dockjob apply -f`.
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
+    let printing = Printing::parse(&args.output)?;
     let jobs = load(global, &args.file, args.backoff_scale).await?;
+    if printing.dry_run != DryRun::None {
+        return preview_apply(global, jobs, printing);
+    }
     let mut store = store_for_engine(global).await?;
     super::controller::revive_orphans(&store, global);
     let mut status = ExitStatus::Success;
-    for (ns, job) in jobs {
+    for ManifestJob { ns, job, .. } in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.apply_job(&ns, &job, now())? {
             ApplyOutcome::Created(stored) => {
                 start_controller(global, &mut store, &stored, args.backoff_scale)?;
-                print_data(&format!("job.batch/{name} created"))?;
+                printing.print(&name, "created", &stored.job)?;
             }
-            ApplyOutcome::Unchanged(_) => print_data(&format!("job.batch/{name} unchanged"))?,
-            ApplyOutcome::Configured(_) => print_data(&format!("job.batch/{name} configured"))?,
+            ApplyOutcome::Unchanged(stored) => printing.print(&name, "unchanged", &stored.job)?,
+            ApplyOutcome::Configured(stored) => printing.print(&name, "configured", &stored.job)?,
             ApplyOutcome::Immutable { field, value } => {
-                eprintln!(
-                    "The Job \"{name}\" is invalid: {field}: Invalid value: {value}: field is immutable"
-                );
+                eprintln!("{}", immutable_error(&name, &field, &value));
                 status = ExitStatus::Failure;
             }
         }
@@ -128,23 +162,138 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
     Ok(status)
 }
 
-/// `dockjob create -f`.
-pub async fn create(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
-    let jobs = load(global, &args.file, args.backoff_scale).await?;
+/// kubectl's text for an apply that changes an immutable field: `checkErr`'s Invalid branch
+/// (`The %s %q is invalid: ` and the causes, staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go)
+/// over the apiserver's `ValidateImmutableField` cause (`field is immutable`). dockjob names
+/// the changed field itself where the apiserver names `spec.template` with a Go dump of it.
+fn immutable_error(name: &str, field: &str, value: &str) -> String {
+    format!("The Job \"{name}\" is invalid: {field}: Invalid value: {value}: field is immutable")
+}
+
+/// `apply --dry-run`: created / configured / unchanged as the store would have it, nothing
+/// written. A client dry run knows no more than the patch it would send (an immutable change
+/// is `configured` until the server refuses it); a server dry run validates it as `apply`.
+fn preview_apply(
+    global: &GlobalArgs,
+    jobs: Vec<ManifestJob>,
+    printing: Printing,
+) -> anyhow::Result<ExitStatus> {
+    let store = store_if_any(global)?;
+    let mut status = ExitStatus::Success;
+    for ManifestJob { ns, job, given, .. } in jobs {
+        let name = job.metadata.name.clone().unwrap_or_default();
+        let Some(store) = &store else {
+            let object = server_object(crate::store::as_created(&ns, &job, now()));
+            match printing.dry_run {
+                DryRun::Client => printing.print(&name, "created", &given)?,
+                _ => printing.print(&name, "created", &object)?,
+            }
+            continue;
+        };
+        let (verb, object) = match store.preview_apply(&ns, &job, now())? {
+            ApplyOutcome::Created(stored) => ("created", server_object(stored.job)),
+            ApplyOutcome::Unchanged(stored) => ("unchanged", server_object(stored.job)),
+            ApplyOutcome::Configured(stored) => ("configured", server_object(stored.job)),
+            ApplyOutcome::Immutable { .. } if printing.dry_run == DryRun::Client => {
+                ("configured", job.clone())
+            }
+            ApplyOutcome::Immutable { field, value } => {
+                eprintln!("{}", immutable_error(&name, &field, &value));
+                status = ExitStatus::Failure;
+                continue;
+            }
+        };
+        match printing.dry_run {
+            DryRun::Client => printing.print(&name, verb, &given)?,
+            _ => printing.print(&name, verb, &object)?,
+        }
+    }
+    Ok(status)
+}
+
+/// The store a dry run reads, `None` when there is none yet: a dry run leaves no state
+/// directory behind.
+fn store_if_any(global: &GlobalArgs) -> anyhow::Result<Option<crate::store::Store>> {
+    let dir = crate::store::state_dir(global.state_dir.as_deref());
+    if !dir.join(crate::store::DB_FILE).exists() {
+        return Ok(None);
+    }
+    Ok(Some(open_store(global)?))
+}
+
+/// A Job as the apiserver returns it from a create: with an (empty) `status`.
+fn server_object(mut job: Job) -> Job {
+    job.status.get_or_insert_with(Default::default);
+    job
+}
+
+/// Who creates: how AlreadyExists is said, and whether an existing Job would be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Creator {
+    /// `create -f`, `run -f`, `run --image`: `Error from server (AlreadyExists): …`.
+    Create,
+    /// `create job NAME`: `error: failed to create job: …`.
+    CreateJob,
+    /// `run --replace`: an existing Job would be deleted first (dry runs only come here).
+    Replace,
+}
+
+/// `dockjob create -f FILE` and `create job NAME --image …`; also `run --dry-run`.
+pub(crate) async fn create(
+    global: &GlobalArgs,
+    source: &JobSource,
+    output: &DryRunArgs,
+    backoff_scale: f64,
+    creator: Creator,
+) -> anyhow::Result<ExitStatus> {
+    let printing = Printing::parse(output)?;
+    let already = |job: &ManifestJob, name: &str| match creator {
+        Creator::CreateJob => create_job_already_exists(name),
+        _ => already_exists(job.source.as_deref(), name),
+    };
+    if printing.dry_run == DryRun::Client {
+        // Nothing is asked of the store: kubectl's client dry run does not ask the server.
+        if let Some(object) = source.client_object() {
+            printing.print(object.name(), "created", &object)?;
+            return Ok(ExitStatus::Success);
+        }
+        for job in load_from(global, source, backoff_scale).await? {
+            let name = job.job.metadata.name.clone().unwrap_or_default();
+            printing.print(&name, "created", &job.given)?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let jobs = load_from(global, source, backoff_scale).await?;
+    if printing.dry_run == DryRun::Server {
+        let store = store_if_any(global)?;
+        let mut status = ExitStatus::Success;
+        for job in jobs {
+            let name = job.job.metadata.name.clone().unwrap_or_default();
+            let taken = match &store {
+                Some(store) => store.get_job(&job.ns, &name)?.is_some(),
+                None => false,
+            };
+            if creator != Creator::Replace && taken {
+                eprintln!("{}", already(&job, &name));
+                status = ExitStatus::Failure;
+                continue;
+            }
+            let object = server_object(crate::store::as_created(&job.ns, &job.job, now()));
+            printing.print(&name, "created", &object)?;
+        }
+        return Ok(status);
+    }
     let mut store = store_for_engine(global).await?;
     let mut status = ExitStatus::Success;
-    for (ns, job) in jobs {
-        let name = job.metadata.name.clone().unwrap_or_default();
-        match store.create_job(&ns, &job, now())? {
+    for job in jobs {
+        let name = job.job.metadata.name.clone().unwrap_or_default();
+        match store.create_job(&job.ns, &job.job, now())? {
             Some(stored) => {
-                start_controller(global, &mut store, &stored, args.backoff_scale)?;
-                print_data(&format!("job.batch/{name} created"))?;
+                start_controller(global, &mut store, &stored, backoff_scale)?;
+                printing.print(&name, "created", &server_object(stored.job.clone()))?;
             }
             None => {
-                eprintln!(
-                    "Error from server (AlreadyExists): error when creating \"{}\": jobs.batch \"{name}\" already exists",
-                    args.file.display()
-                );
+                eprintln!("{}", already(&job, &name));
                 status = ExitStatus::Failure;
             }
         }

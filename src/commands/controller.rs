@@ -489,9 +489,8 @@ impl Drop for ForegroundJob {
     }
 }
 
-/// Stores a Job `run` is about to run in the foreground (replacing a finished or abandoned
-/// Job of the same name) and takes its lease. A Job of that name with a live controller is
-/// kubectl's AlreadyExists error.
+/// Stores a Job `run` is about to run in the foreground and takes its lease. A Job of that
+/// name is kubectl's AlreadyExists error (`run` checks before, and `--replace` deletes it).
 pub fn store_foreground_job(
     global: &GlobalArgs,
     job: &mut k8s_openapi::api::batch::v1::Job,
@@ -509,20 +508,11 @@ pub fn store_foreground_job(
         .unwrap_or_else(|| super::state::DEFAULT_NAMESPACE.to_string());
     job.metadata.namespace = Some(ns.clone());
     let name = job.metadata.name.clone().unwrap_or_default();
-    if let Some(old) = store.get_job(&ns, &name)? {
-        let live = store
-            .lease(&old.uid)?
-            .is_some_and(|l| !l.is_expired(now(), LEASE_TTL));
-        if live {
-            return Err(crate::error::user_error(format!(
-                "Error from server (AlreadyExists): jobs.batch \"{name}\" already exists (and is running; delete it first)"
-            )));
-        }
-        store.remove_job(&old.uid)?;
-    }
+    // `run` checked the name was free (or freed it, --replace): a Job stored since is
+    // another command's.
     let Some(stored) = store.create_job(&ns, job, now())? else {
-        return Err(crate::error::user_error(format!(
-            "Error from server (AlreadyExists): jobs.batch \"{name}\" already exists"
+        return Err(crate::error::user_error(super::manifest::already_exists(
+            None, &name,
         )));
     };
     *job = stored.job.clone();

@@ -11,7 +11,7 @@ use super::state::{
 };
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
-use crate::store::Store;
+use crate::store::{Store, StoredJob};
 
 /// `dockjob delete`: each Job's containers are removed on the engine it was created on.
 pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<ExitStatus> {
@@ -28,7 +28,7 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
         (Some(file), None) => super::apply::load(global, file, 1.0)
             .await?
             .into_iter()
-            .map(|(ns, job)| (ns, job.metadata.name.unwrap_or_default()))
+            .map(|m| (m.ns, m.job.metadata.name.unwrap_or_default()))
             .collect(),
         (None, Some(resource)) => {
             let Some((kind, names)) = parse_target(resource, &args.names) else {
@@ -58,33 +58,46 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
             }
             continue;
         };
-        // Before anything changes: an engine that is not there leaves the Job as it was.
-        let engine = match orphan {
-            true => None,
-            false => Some(job_engine(global, &job).await?),
-        };
-        store.mark_deleting(&job.uid, now())?;
-        wait_for_controller(&store, &job.uid).await?;
-        if let Some(engine) = &engine {
-            let grace = job
-                .job
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.spec.as_ref())
-                .and_then(|p| p.termination_grace_period_seconds)
-                .unwrap_or(30);
-            remove_job_containers(
-                engine,
-                &store,
-                &job.uid,
-                Duration::from_secs(grace.max(0) as u64),
-            )
-            .await?;
-        }
-        store.remove_job(&job.uid)?;
+        delete_stored(global, &mut store, &job, orphan).await?;
         print_data(&format!("job.batch \"{name}\" deleted"))?;
     }
     Ok(status)
+}
+
+/// Deletes one stored Job as `delete` does: its controller (or foreground `run`) stops its
+/// pods, its containers are removed on the engine it was created on (kept with `orphan`),
+/// and the Job is forgotten. Also `run --replace`'s first step.
+pub(super) async fn delete_stored(
+    global: &GlobalArgs,
+    store: &mut Store,
+    job: &StoredJob,
+    orphan: bool,
+) -> anyhow::Result<()> {
+    // Before anything changes: an engine that is not there leaves the Job as it was.
+    let engine = match orphan {
+        true => None,
+        false => Some(job_engine(global, job).await?),
+    };
+    store.mark_deleting(&job.uid, now())?;
+    wait_for_controller(store, &job.uid).await?;
+    if let Some(engine) = &engine {
+        let grace = job
+            .job
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .and_then(|p| p.termination_grace_period_seconds)
+            .unwrap_or(30);
+        remove_job_containers(
+            engine,
+            store,
+            &job.uid,
+            Duration::from_secs(grace.max(0) as u64),
+        )
+        .await?;
+    }
+    store.remove_job(&job.uid)?;
+    Ok(())
 }
 
 /// Waits until the Job's controller (which checks for deletion every heartbeat) has stopped

@@ -5,8 +5,10 @@ mod apply;
 mod build;
 mod buildkit;
 mod controller;
+mod create;
 mod delete;
 mod describe;
+mod dry_run;
 mod get;
 mod get_watch;
 mod git_files;
@@ -14,6 +16,7 @@ mod image;
 mod lint;
 mod login;
 mod logs;
+mod manifest;
 mod push;
 mod resources;
 mod run;
@@ -67,7 +70,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             run::run(&cli.global, host, &args, progress, presses).await
         }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
-        Command::Create(args) => apply::create(&cli.global, &args).await,
+        Command::Create(args) => create::create(&cli.global, &args).await,
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
         Command::Logs(args) => {

@@ -1,20 +1,25 @@
-//! `run`: Jobs in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
+//! `run`: Jobs (from a manifest or `--image`) in the foreground, with Ctrl-C or SIGTERM stopping pods gracefully (twice: at
 //! once).
 
+use super::apply::Creator;
 use super::controller::{spawn_controller, store_foreground_job};
-use crate::cli::{GlobalArgs, RunArgs, SchedulerArg};
+use super::dry_run::{DryRun, Printing};
+use super::manifest::{already_exists, JobSource};
+use crate::cli::{GlobalArgs, RestartArg, RunArgs, SchedulerArg};
 use crate::engine::docker::scheduled::PodEngine;
 use crate::error::{user_error, ExitStatus};
 use crate::job::driver::{
     run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
 };
-use crate::job::{input, OutcomeKind};
+use crate::job::generate::JobFlags;
+use crate::job::OutcomeKind;
 use crate::progress::ProgressMode;
 use crate::store::{StoreError, StoreRecorder};
 
 use super::signals::Presses;
 
-/// Runs every Job in `args.file`, one after the other; the exit status is the worst outcome.
+/// Runs every Job of `-f` (or the one `--image` makes), one after the other; the exit status
+/// is the worst outcome. `--dry-run` prints instead, as `create --dry-run`.
 pub async fn run(
     global: &GlobalArgs,
     host: Option<&str>,
@@ -28,6 +33,22 @@ pub async fn run(
             args.backoff_scale
         )));
     }
+    let printing = Printing::parse(&args.output)?;
+    let source = run_source(global, args)?;
+    if printing.dry_run != DryRun::None {
+        let creator = match args.replace {
+            true => Creator::Replace,
+            false => Creator::Create,
+        };
+        let output = &args.output;
+        return super::apply::create(global, &source, output, args.backoff_scale, creator).await;
+    }
+    if printing.format.is_some() {
+        return Err(user_error(
+            "-o is for --dry-run: a run prints its pods' logs and status (get job NAME -o yaml \
+             shows the Job)",
+        ));
+    }
     // Until a Job is recorded, a signal ends the command at once: nothing was made yet.
     let interrupted = || {
         eprintln!("Interrupted");
@@ -39,13 +60,11 @@ pub async fn run(
         return interrupted();
     };
     let engine = &engine?;
-    let path = args.file.to_string_lossy().into_owned();
-    let flag = global.namespace.clone();
-    let load = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()));
+    let load = source.load(global.namespace.clone());
     let Some(loaded) = presses.unless_pressed(load).await else {
         return interrupted();
     };
-    let loaded = loaded?.map_err(|e| user_error(e.to_string()))?;
+    let loaded = loaded?;
     // A state directory the user named must work before anything runs: a Job run unrecorded
     // leaves containers that no later command (get, logs, delete) can see.
     let explicit_state = state_dir_is_explicit(global);
@@ -70,8 +89,25 @@ pub async fn run(
             eprintln!("Warning: {warning}");
         }
         // Stored like an applied Job, so `get`, `describe` and `logs` see it while it runs.
+        let source = super::manifest::source_of(&job);
         let mut manifest = job.job;
         super::controller::mark_scheduler(&mut manifest, global.scheduler);
+        // Nothing of this Job is running yet: a signal ends the command (a stalled engine
+        // must not hold `--replace`'s delete).
+        let presses = Presses {
+            sender: interrupt_sender.clone(),
+            receiver: interrupts.clone(),
+        };
+        let take = take_name(global, &manifest, source.as_deref(), args.replace);
+        match presses.unless_pressed(take).await {
+            None => return interrupted(),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(Some(refusal))) => {
+                eprintln!("{refusal}");
+                return Ok(ExitStatus::Failure);
+            }
+            Some(Ok(None)) => {}
+        }
         let stored = store_foreground_job(
             global,
             &mut manifest,
@@ -80,7 +116,7 @@ pub async fn run(
         );
         let foreground = match stored {
             Ok(foreground) => Some(foreground),
-            // A live Job of that name: kubectl's AlreadyExists.
+            // A Job of that name stored meanwhile: kubectl's AlreadyExists.
             Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() => return Err(e),
             Err(e) if explicit_state => return Err(e.context("the Job was not run")),
             // No usable default state directory (no home in dockjob's own image…): run
@@ -147,6 +183,67 @@ pub async fn run(
         }
     }
     Ok(status)
+}
+
+/// Where `run`'s Jobs come from: `-f FILE`, or `--image` (with NAME, `--restart` and the
+/// command after `--`, which a manifest cannot take).
+fn run_source(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<JobSource> {
+    match (&args.file, &args.image) {
+        (Some(file), None) => {
+            let pod_flag = if !args.pod.command.is_empty() {
+                Some("a command after --")
+            } else if args.pod.restart != RestartArg::Never {
+                Some("--restart")
+            } else {
+                None
+            };
+            if let Some(flag) = pod_flag {
+                return Err(user_error(format!(
+                    "{flag} goes with --image; with -f the manifest says what runs"
+                )));
+            }
+            Ok(JobSource::File(file.clone()))
+        }
+        (None, Some(image)) => Ok(JobSource::Flags(JobFlags {
+            name: args.name.clone(),
+            image: image.clone(),
+            command: args.pod.command.clone(),
+            restart_policy: args.pod.restart.policy().to_string(),
+            namespace: global.namespace.clone(),
+        })),
+        // clap requires exactly one of them.
+        _ => Err(user_error("give -f FILE or --image IMAGE")),
+    }
+}
+
+/// Makes the Job's name free to run under: a stored Job of that name (running or finished)
+/// is kubectl's AlreadyExists, returned as the text to print, unless `replace` deletes it
+/// and its pods first (as `delete job NAME`). A store that cannot be opened is left to
+/// [`store_foreground_job`], which decides whether the run goes unrecorded.
+async fn take_name(
+    global: &GlobalArgs,
+    job: &k8s_openapi::api::batch::v1::Job,
+    source: Option<&str>,
+    replace: bool,
+) -> anyhow::Result<Option<String>> {
+    let Ok(mut store) = super::state::open_store(global) else {
+        return Ok(None);
+    };
+    let ns = job
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| super::state::namespace(global));
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let Some(old) = store.get_job(&ns, &name)? else {
+        return Ok(None);
+    };
+    if !replace {
+        return Ok(Some(already_exists(source, &name)));
+    }
+    super::delete::delete_stored(global, &mut store, &old, false).await?;
+    eprintln!("job.batch \"{name}\" deleted");
+    Ok(None)
 }
 
 /// `ttlSecondsAfterFinished`: a Job whose time has come (TTL 0: the run already removed its

@@ -22,6 +22,11 @@ pub struct LoadedJob {
     pub job: Job,
     /// One line per ignored or dubious field, kubectl-style (`Warning: …` is added by the printer).
     pub warnings: Vec<String>,
+    /// The document as written (keys as kubectl's YAML-to-JSON conversion makes them), with
+    /// `-n`'s namespace when it named none: what `--dry-run=client` prints.
+    pub given: serde_json::Value,
+    /// Where it was read: the file (or `-`), kubectl's `info.Source` in error messages.
+    pub origin: String,
 }
 
 /// Parses every YAML document of `source` (named `origin` in messages) as a Job, drawing
@@ -82,7 +87,7 @@ pub fn load_jobs_in(
     // Second pass: typed, straight from the text so errors keep their line and column.
     let mut jobs = Vec::new();
     for (document, wanted) in serde_yaml_ng::Deserializer::from_str(source).zip(wanted) {
-        let Some(untyped) = wanted else {
+        let Some(mut untyped) = wanted else {
             continue;
         };
         let mut job = Job::deserialize(document).map_err(yaml_error)?;
@@ -99,7 +104,19 @@ pub fn load_jobs_in(
                 Some(_) => {}
             }
         }
-        jobs.push(prepare(&mut job, origin, rng).map(|warnings| LoadedJob { job, warnings })?);
+        if let (Some(ns), Some(meta)) = (
+            job.metadata.namespace.as_deref(),
+            untyped.get_mut("metadata").and_then(|m| m.as_object_mut()),
+        ) {
+            meta.insert("namespace".to_string(), ns.into());
+        }
+        let warnings = prepare(&mut job, origin, rng)?;
+        jobs.push(LoadedJob {
+            job,
+            warnings,
+            given: untyped,
+            origin: origin.to_string(),
+        });
     }
     if jobs.is_empty() {
         return Err(JobInputError::Empty {

@@ -1,9 +1,10 @@
 //! Kubernetes `batch/v1` Jobs on a local engine.
 //!
 //! Pure parts (no tokio, no bollard, no filesystem, no clock, no printing):
-//! [`load`] (YAML → defaulted, validated Job), [`defaults`], [`validate`], [`field`] (error
+//! [`load`] (YAML → defaulted, validated Job), [`generate`] (a Job from `--image` flags),
+//! [`defaults`], [`validate`], [`field`] (error
 //! wording), [`pod`] (pod template → container), [`expansion`], [`quantity`], [`names`],
-//! [`indexes`], [`backoff`], [`controller`] (the state machine) and [`yaml_depth`] (the
+//! [`indexes`], [`backoff`], [`pull`] (which pull failures are final), [`controller`] (the state machine) and [`yaml_depth`] (the
 //! nesting bound checked before parsing).
 //! I/O: [`driver`] runs a controller against a [`crate::engine::PodRuntime`];
 //! [`input`] reads manifests from files, directories or stdin.
@@ -53,11 +54,13 @@ pub mod defaults;
 pub mod driver;
 pub mod expansion;
 pub mod field;
+pub mod generate;
 pub mod indexes;
 pub mod input;
 pub mod load;
 pub mod names;
 pub mod pod;
+pub mod pull;
 pub mod quantity;
 pub mod strict;
 pub mod validate;

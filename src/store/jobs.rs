@@ -93,48 +93,62 @@ impl Store {
         let mut fresh = prepare(namespace, job, now);
         fresh.engine.clone_from(&self.engine);
         let outcome = self.write(|tx| {
-            let existing: Option<(String, String, i64, Option<String>)> = tx
+            let existing: Option<ExistingRow> = tx
                 .query_row(
                     "SELECT manifest, uid, generation, engine FROM jobs WHERE namespace = ?1 AND name = ?2",
                     params![namespace, name],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((manifest, uid, generation, engine)) = existing else {
-                tx.execute(
-                    "INSERT INTO jobs (namespace, name, uid, manifest, created_at, engine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![namespace, name, fresh.uid, to_json(&fresh.job), now.to_string(), fresh.engine],
-                )?;
-                return Ok(Ok(ApplyOutcome::Created(fresh.clone())));
+            let outcome = match compare_with_stored(existing, &fresh) {
+                Ok(outcome) => outcome,
+                Err(detail) => return Ok(Err(detail)),
             };
-            let old: Job = match serde_json::from_str(&manifest) {
-                Ok(job) => job,
-                Err(e) => return Ok(Err(e.to_string())),
-            };
-            let mut new = normalize_uid(&fresh.job, &uid);
-            new.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
-            new.metadata.generation = old.metadata.generation;
-            inherit_unset(&old, &mut new);
-            if new == old {
-                return Ok(Ok(ApplyOutcome::Unchanged(stored(old, uid, generation, engine))));
+            match &outcome {
+                ApplyOutcome::Created(new) => {
+                    tx.execute(
+                        "INSERT INTO jobs (namespace, name, uid, manifest, created_at, engine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![namespace, name, new.uid, to_json(&new.job), now.to_string(), new.engine],
+                    )?;
+                }
+                ApplyOutcome::Configured(new) => {
+                    tx.execute(
+                        "UPDATE jobs SET manifest = ?1, generation = ?2 WHERE namespace = ?3 AND name = ?4",
+                        params![to_json(&new.job), new.generation, namespace, name],
+                    )?;
+                }
+                ApplyOutcome::Unchanged(_) | ApplyOutcome::Immutable { .. } => {}
             }
-            if let Some((field, value)) = immutable_change(&old, &new) {
-                return Ok(Ok(ApplyOutcome::Immutable { field, value }));
-            }
-            new.metadata.generation = Some(generation + 1);
-            tx.execute(
-                "UPDATE jobs SET manifest = ?1, generation = ?2 WHERE namespace = ?3 AND name = ?4",
-                params![to_json(&new), generation + 1, namespace, name],
-            )?;
-            Ok(Ok(ApplyOutcome::Configured(stored(
-                new,
-                uid,
-                generation + 1,
-                engine,
-            ))))
+            Ok(Ok(outcome))
         })?;
         outcome.map_err(|detail| StoreError::Corrupt {
             path,
+            what: format!("job {namespace}/{name}"),
+            detail,
+        })
+    }
+
+    /// What [`Self::apply_job`] would do, without storing anything (`apply --dry-run`).
+    pub fn preview_apply(
+        &self,
+        namespace: &str,
+        job: &Job,
+        now: Timestamp,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let name = job.metadata.name.clone().unwrap_or_default();
+        let mut fresh = prepare(namespace, job, now);
+        fresh.engine.clone_from(&self.engine);
+        let existing = self
+            .conn
+            .query_row(
+                "SELECT manifest, uid, generation, engine FROM jobs WHERE namespace = ?1 AND name = ?2",
+                params![namespace, name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        compare_with_stored(existing, &fresh).map_err(|detail| StoreError::Corrupt {
+            path: self.path.display().to_string(),
             what: format!("job {namespace}/{name}"),
             detail,
         })
@@ -321,6 +335,49 @@ fn stored(job: Job, uid: String, generation: i64, engine: Option<String>) -> Sto
 }
 
 /// The Job as the API server stores it on create: namespace, creationTimestamp, generation 1.
+/// A stored row's `(manifest, uid, generation, engine)`.
+type ExistingRow = (String, String, i64, Option<String>);
+
+/// `apply`'s decision for `fresh` against the stored row of its name: created, unchanged,
+/// configured (generation bumped) or an immutable change; `Err` when the row cannot be read.
+fn compare_with_stored(
+    existing: Option<ExistingRow>,
+    fresh: &StoredJob,
+) -> Result<ApplyOutcome, String> {
+    let Some((manifest, uid, generation, engine)) = existing else {
+        return Ok(ApplyOutcome::Created(fresh.clone()));
+    };
+    let old: Job = match serde_json::from_str(&manifest) {
+        Ok(job) => job,
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut new = normalize_uid(&fresh.job, &uid);
+    new.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
+    new.metadata.generation = old.metadata.generation;
+    inherit_unset(&old, &mut new);
+    if new == old {
+        return Ok(ApplyOutcome::Unchanged(stored(
+            old, uid, generation, engine,
+        )));
+    }
+    if let Some((field, value)) = immutable_change(&old, &new) {
+        return Ok(ApplyOutcome::Immutable { field, value });
+    }
+    new.metadata.generation = Some(generation + 1);
+    Ok(ApplyOutcome::Configured(stored(
+        new,
+        uid,
+        generation + 1,
+        engine,
+    )))
+}
+
+/// The Job as `create` stores it (and a server dry run returns it): in `namespace`, created
+/// `now`, generation 1, no status yet.
+pub fn as_created(namespace: &str, job: &Job, now: Timestamp) -> Job {
+    prepare(namespace, job, now).job
+}
+
 fn prepare(namespace: &str, job: &Job, now: Timestamp) -> StoredJob {
     let mut job = job.clone();
     job.metadata.namespace = Some(namespace.to_string());

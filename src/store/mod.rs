@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-pub use jobs::{ApplyOutcome, ControllerCheck, StoredJob};
+pub use jobs::{as_created, ApplyOutcome, ControllerCheck, StoredJob};
 pub use lease::Lease;
 pub use pods::{pod_object, PodAttempt, StoredPod};
 pub use recorder::StoreRecorder;

@@ -70,6 +70,33 @@ fn apply_creates_then_is_unchanged_then_configured_then_immutable() {
     assert_eq!(stored.job.metadata.creation_timestamp.unwrap().0, t(0));
 }
 
+/// `apply --dry-run`: the same decisions as `apply_job`, nothing written.
+#[test]
+fn preview_apply_decides_as_apply_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let fresh = store.preview_apply("default", &job(PI), t(0)).unwrap();
+    assert!(matches!(fresh, ApplyOutcome::Created(_)), "{fresh:?}");
+    assert!(store.get_job("default", "pi").unwrap().is_none());
+    store.apply_job("default", &job(PI), t(0)).unwrap();
+    let same = store.preview_apply("default", &job(PI), t(1)).unwrap();
+    assert!(matches!(same, ApplyOutcome::Unchanged(_)), "{same:?}");
+    let more = PI.replace("spec:\n  template", "spec:\n  parallelism: 3\n  template");
+    match store.preview_apply("default", &job(&more), t(2)).unwrap() {
+        ApplyOutcome::Configured(s) => assert_eq!(s.generation, 2),
+        other => panic!("{other:?}"),
+    }
+    let image = PI.replace("busybox:1.36", "busybox:1.37");
+    let refused = store.preview_apply("default", &job(&image), t(3)).unwrap();
+    assert!(
+        matches!(refused, ApplyOutcome::Immutable { .. }),
+        "{refused:?}"
+    );
+    let stored = store.get_job("default", "pi").unwrap().unwrap();
+    assert_eq!(stored.generation, 1, "nothing was written");
+    assert_eq!(stored.job.spec.unwrap().parallelism, Some(1));
+}
+
 #[test]
 fn create_refuses_an_existing_name_and_namespaces_are_separate() {
     let dir = tempfile::tempdir().unwrap();

@@ -146,12 +146,23 @@ impl DockerEngine {
     pub async fn pull_image_with_progress(
         &self,
         reference: &str,
+        on_event: impl FnMut(PushEvent),
+    ) -> Result<(), EngineError> {
+        self.pull_image_as(reference, None, on_event).await
+    }
+
+    /// [`Self::pull_image_with_progress`] with the user's `credentials` for the image's
+    /// registry (sent as `X-Registry-Auth`, as `docker pull` does after `docker login`).
+    pub async fn pull_image_as(
+        &self,
+        reference: &str,
+        credentials: Option<bollard::auth::DockerCredentials>,
         mut on_event: impl FnMut(PushEvent),
     ) -> Result<(), EngineError> {
         let options = CreateImageOptionsBuilder::default()
             .from_image(reference)
             .build();
-        let mut stream = self.streams.create_image(Some(options), None, None);
+        let mut stream = self.streams.create_image(Some(options), None, credentials);
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| engine_error(e, NotFound::Image(reference)))?;
             if let Some(status) = info.status {

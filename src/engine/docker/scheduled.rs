@@ -87,6 +87,23 @@ impl PodEngine {
         })
     }
 
+    /// The user's credentials for the registry of `image` (`None` without a Docker config
+    /// or an entry for that registry).
+    fn pull_credentials(
+        &self,
+        image: &str,
+    ) -> Result<Option<bollard::auth::DockerCredentials>, EngineError> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        let Ok(parsed) = crate::image_ref::ImageRef::parse(image) else {
+            return Ok(None); // the pull itself says what is wrong with the name
+        };
+        let found = crate::registry::credentials::resolve(config, &parsed.auth_key())
+            .map_err(|e| EngineError::Daemon(e.to_string()))?;
+        Ok(found.map(super::swarm::docker_credentials))
+    }
+
     async fn for_new_pods(&self) -> Result<Runtime<'_>, EngineError> {
         Ok(match self.scheduler {
             Scheduler::Local => Runtime::Local(&self.local),
@@ -134,7 +151,15 @@ impl PodRuntime for PodEngine {
     }
 
     async fn pull_image(&self, image: &str) -> Result<(), EngineError> {
-        on!(self.for_new_pods().await?, pull_image(image))
+        match self.for_new_pods().await? {
+            // With the user's credentials, as `docker pull` after `docker login` (a private
+            // image, or Docker Hub's higher rate limit for logged-in users).
+            Runtime::Local(engine) => {
+                let credentials = self.pull_credentials(image)?;
+                engine.pull_image_as(image, credentials, |_| {}).await
+            }
+            Runtime::Swarm(swarm) => swarm.pull_image(image).await,
+        }
     }
 
     async fn scheduled_node(&self) -> Option<String> {

@@ -97,6 +97,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
     pub(super) async fn execute(&mut self, action: Action) -> Result<Vec<Input>, DriverError> {
         match action {
             Action::CreatePod { pod } => {
+                self.report_events();
                 self.schedule(&pod).await;
                 // The kubelet runs the sandbox, then starts every container in order without
                 // waiting for one to finish (`SyncPod`): the containers run together.
@@ -162,12 +163,22 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         {
             let who = self.who(pod, container);
             self.out.status(&format!("{who} {reason}: {message}"));
+            // An image that no retry will bring: the kubelet backs off and pulls again for
+            // ever (ImagePullBackOff), a foreground run ends.
+            let final_pull = match reason.as_str() {
+                "ErrImagePull" | "ErrImageNeverPull" => self.final_pull.take(),
+                _ => None,
+            };
+            let final_pull_failed = final_pull.is_some();
             // A detached controller waits for an `apply`, as the kubelet retries.
-            if cannot_start_until_changed(reason, message) && self.spec_updates.is_none() {
+            if (cannot_start_until_changed(reason, message) || final_pull_failed)
+                && self.spec_updates.is_none()
+            {
                 self.gave_up = Some(DriverError::CannotStart {
                     pod: pod.to_string(),
                     reason: reason.clone(),
                     message: message.clone(),
+                    hint: final_pull,
                 });
                 inputs.push(Input::GiveUp {
                     reason: reason.clone(),
@@ -344,12 +355,15 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 .record_pod_event(pod, EventType::Normal, reason, message, "kubelet", now);
         };
         match (policy.as_str(), present) {
-            ("Never", None) => Ok(ImageReady::Waiting(waiting(
-                pod,
-                container,
-                "ErrImageNeverPull",
-                format!("Container image {image:?} is not present with pull policy of Never"),
-            ))),
+            ("Never", None) => {
+                self.final_pull = Some(crate::job::pull::never_pull_advice(image));
+                Ok(ImageReady::Waiting(waiting(
+                    pod,
+                    container,
+                    "ErrImageNeverPull",
+                    format!("Container image {image:?} is not present with pull policy of Never"),
+                )))
+            }
             ("IfNotPresent" | "Never", Some(image_id)) => {
                 event("Pulled", kubelet_events::already_present(image));
                 Ok(ImageReady::Ready(image_id))
@@ -397,6 +411,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     }
                     Err(e) if is_fatal(&e) => Err(e.into()),
                     Err(e) => {
+                        // Final unless the image is there after all (pull policy Always).
+                        self.final_pull = crate::job::pull::classify(&e)
+                            .filter(|_| present.is_none())
+                            .map(|failure| crate::job::pull::advice(&failure, image));
                         let hint = if policy == "Always" && present.is_some() {
                             " (the image exists locally; imagePullPolicy: IfNotPresent would use it)"
                         } else {

@@ -88,9 +88,13 @@ pub enum DriverError {
         /// The pod.
         pod: String,
         /// Its waiting reason (`InvalidImageName`, `CreateContainerConfigError`,
-        /// `ContainerCreating` for a volume that cannot be mounted).
+        /// `ContainerCreating` for a volume that cannot be mounted, `ErrImagePull` for an
+        /// image that cannot be pulled by retrying).
         reason: String,
         /// The kubelet's message.
         message: String,
+        /// What the user can do, when dockjob knows better than the reason's general hint
+        /// (an image no registry will give: build it, check the name, log in).
+        hint: Option<String>,
     },
 }

@@ -184,6 +184,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
     /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
     gave_up: Option<DriverError>,
+    /// What to do about the last pull that cannot succeed by retrying
+    /// ([`crate::job::pull::classify`]): a foreground run gives up on its pod.
+    final_pull: Option<String>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -227,6 +230,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             nodes: HashMap::new(),
             abandoned: FuturesUnordered::new(),
             gave_up: None,
+            final_pull: None,
         }
     }
 
@@ -422,13 +426,9 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
 
     async fn on_interrupt(&mut self, count: u32) -> Result<(), DriverError> {
         if count <= 1 {
-            let running: std::collections::HashSet<&str> = self
-                .live
-                .iter()
-                .filter(|c| !c.exited)
-                .map(|c| c.pod.as_str())
-                .collect();
-            let running = running.len();
+            // Every pod the controller stops, as the end line counts them: a pod still
+            // waiting for its image has no running container but is stopped all the same.
+            let running = self.ctl.pods().iter().filter(|p| p.is_active()).count();
             self.out.status(&format!(
                 "Interrupted: stopping {running} pod(s) gracefully (grace period {}s); press Ctrl-C again to kill them now",
                 self.ctl.grace_period().as_secs()

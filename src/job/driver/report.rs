@@ -29,15 +29,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
     /// Forwards new events and prints the status lines worth showing.
     pub(super) fn report(&mut self) {
         self.reap_sandboxes();
-        let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
-        self.events_seen = self.ctl.events().len();
-        for event in &events {
-            self.out.event(event);
-            if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
-                let pod = event.message.trim_start_matches("Created pod: ");
-                self.out.status(&format!("pod/{pod} created"));
-            }
-        }
+        self.report_events();
         let status = self.ctl.status();
         let progress = Progress {
             succeeded: status.succeeded.unwrap_or(0),
@@ -56,6 +48,21 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             pods: self.ctl.pods(),
             containers: &containers,
         });
+    }
+
+    /// Forwards the events not forwarded yet, with a `pod/NAME created` line for each pod the
+    /// controller made. Called before a pod's containers are started too, so that the pod
+    /// is announced before what happens to it (its `ErrImagePull`, …).
+    pub(super) fn report_events(&mut self) {
+        let events: Vec<JobEvent> = self.ctl.events()[self.events_seen..].to_vec();
+        self.events_seen = self.ctl.events().len();
+        for event in &events {
+            self.out.event(event);
+            if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
+                let pod = event.message.trim_start_matches("Created pod: ");
+                self.out.status(&format!("pod/{pod} created"));
+            }
+        }
     }
 
     /// The status line of a container's exit; `pod_ended`: the pod ended with it (said on a

@@ -36,7 +36,8 @@ use http_body_util::BodyExt;
 
 mod spec;
 
-use spec::{docker_credentials, service_spec, split_timestamp, task_exit, NodeView, TaskView};
+pub(super) use spec::docker_credentials;
+use spec::{service_spec, split_timestamp, task_exit, NodeView, TaskView};
 
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{

@@ -183,7 +183,8 @@ pub(super) fn service_spec(spec: &ContainerSpec) -> ServiceSpec {
     }
 }
 
-pub(super) fn docker_credentials(found: Credentials) -> DockerCredentials {
+/// `found` as the Engine API's `X-Registry-Auth` body.
+pub(in crate::engine::docker) fn docker_credentials(found: Credentials) -> DockerCredentials {
     DockerCredentials {
         username: found.username().map(str::to_string),
         password: found.password().map(str::to_string),

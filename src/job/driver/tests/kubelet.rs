@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::*;
 use crate::engine::fake::Script;
 use crate::job::controller::OutcomeKind;
+use crate::job::driver::DriverError;
 
 #[tokio::test(start_paused = true)]
 async fn on_failure_restarts_are_new_containers_10s_then_20s_apart() {
@@ -142,7 +143,9 @@ async fn never_pull_policy_with_a_missing_image_waits_with_err_image_never_pull(
         "      restartPolicy: Never\n",
         "        imagePullPolicy: Never\n",
     );
-    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    // A detached controller (`apply`) waits as the kubelet does; a foreground run gives up
+    // (`a_foreground_run_gives_up_on_an_image_it_may_not_pull`).
+    let (run, out) = run_detached(&engine, yaml.as_str(), RunOptions::default()).await;
     assert!(engine.created().is_empty());
     let pod = &run.pods[0].name;
     let line = format!("pod/{pod} ErrImageNeverPull: Container image \"busybox:1.36\" is not present with pull policy of Never");
@@ -277,7 +280,9 @@ async fn a_failed_pull_waits_in_image_pull_back_off() {
         "",
     )
     .replace("busybox:1.36", "busybox:missing");
-    let (run, out) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    // As the kubelet, in a detached controller (`apply`); a foreground run gives up
+    // (`a_foreground_run_gives_up_on_an_image_no_registry_has`).
+    let (run, out) = run_detached(&engine, yaml.as_str(), RunOptions::default()).await;
     let pod = &run.pods[0];
     assert_eq!(
         pod.containers[0].waiting_reason.as_deref(),
@@ -308,4 +313,60 @@ async fn a_failed_pull_waits_in_image_pull_back_off() {
         "{:?}",
         out.stderr
     );
+}
+
+/// Issue 15: `run` of an image that is neither local nor pullable never ended
+/// (ImagePullBackOff for ever in the foreground).
+#[tokio::test(start_paused = true)]
+async fn a_foreground_run_gives_up_on_an_image_no_registry_has() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    let yaml = manifest("nopull", "", "      restartPolicy: Never\n", "")
+        .replace("busybox:1.36", "busybox:missing");
+    let started = tokio::time::Instant::now();
+    let (error, out) = run_failing(&engine, &yaml).await;
+    assert!(started.elapsed() < Duration::from_secs(1), "no backoff");
+    let DriverError::CannotStart {
+        reason,
+        message,
+        hint,
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(reason, "ErrImagePull");
+    assert!(message.contains("busybox:missing"), "{message}");
+    let hint = hint.expect("advice");
+    assert!(hint.contains("dockjob build -t busybox:missing"), "{hint}");
+    let pulls = engine
+        .calls()
+        .iter()
+        .filter(|(_, c)| matches!(c, Call::Pull(_)))
+        .count();
+    assert_eq!(pulls, 1, "not retried");
+    // Issue 15: `ErrImagePull` printed before `pod/… created`.
+    let created = out.stderr.iter().position(|l| l.ends_with(" created"));
+    let pull = out.stderr.iter().position(|l| l.contains("ErrImagePull"));
+    assert!(
+        created.is_some() && created < pull,
+        "the pod is announced before its pull fails: {:?}",
+        out.stderr
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_foreground_run_gives_up_on_an_image_it_may_not_pull() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    let yaml = manifest(
+        "np",
+        "",
+        "      restartPolicy: Never\n",
+        "        imagePullPolicy: Never\n",
+    );
+    let (error, _) = run_failing(&engine, &yaml).await;
+    let DriverError::CannotStart { reason, hint, .. } = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(reason, "ErrImageNeverPull");
+    assert!(hint.expect("advice").contains("imagePullPolicy: Never"));
 }

@@ -70,6 +70,61 @@ pub(super) async fn run(engine: &FakeEngine, yaml: &str, opts: RunOptions) -> (J
     (run, out)
 }
 
+/// [`run`] as a detached controller runs it (`apply`): with a channel of spec updates, so a
+/// pod that cannot start waits as the kubelet would instead of ending the run.
+pub(super) async fn run_detached(
+    engine: &FakeEngine,
+    yaml: &str,
+    opts: RunOptions,
+) -> (JobRun, Captured) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
+        .expect("valid manifest")
+        .remove(0)
+        .job;
+    let mut out = Captured::default();
+    let opts = RunOptions {
+        seed: Some(5),
+        ..opts
+    };
+    let (_updates_sender, updates) = tokio::sync::watch::channel(None);
+    let run = tokio::time::timeout(
+        Duration::from_secs(24 * 3600),
+        crate::job::driver::run_foreground_updating(engine, job, opts, updates, &mut out),
+    )
+    .await
+    .expect("the run never finished: likely deadlocked waiting on the engine")
+    .expect("no engine error");
+    (run, out)
+}
+
+/// [`run`] of a run that ends in an error, with the error.
+pub(super) async fn run_failing(
+    engine: &FakeEngine,
+    yaml: &str,
+) -> (crate::job::driver::DriverError, Captured) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
+        .expect("valid manifest")
+        .remove(0)
+        .job;
+    let mut out = Captured::default();
+    let opts = RunOptions {
+        seed: Some(5),
+        ..RunOptions::default()
+    };
+    let result = tokio::time::timeout(
+        Duration::from_secs(24 * 3600),
+        run_foreground(engine, job, opts, &mut out),
+    )
+    .await
+    .expect("the run never finished");
+    match result {
+        Ok(run) => panic!("the run ended {:?} instead of failing", run.outcome),
+        Err(e) => (e, out),
+    }
+}
+
 /// Times (since the fake was built) at which containers were created.
 pub(super) fn creation_times(engine: &FakeEngine) -> Vec<Duration> {
     engine.created().into_iter().map(|(t, _)| t).collect()

@@ -113,6 +113,30 @@ async fn interrupt_says_how_many_pods_it_stopped() {
     );
 }
 
+/// Issue 15: Ctrl-C of a pod waiting for its image said "stopping 0 pod(s)", then "1
+/// running pod(s) stopped".
+#[tokio::test(start_paused = true)]
+async fn interrupt_counts_a_pod_waiting_for_its_image() {
+    let engine = FakeEngine::with_script(Script::exit(0, 1));
+    engine
+        .allow_pull("busybox")
+        .pull_takes(Duration::from_secs(600));
+    let yaml = manifest("waitpull", "", "      restartPolicy: Never\n", "")
+        .replace("busybox:1.36", "busybox");
+    let (_, out, _) = run_pressing(&engine, &yaml, &[3]).await;
+    assert!(
+        out.stderr
+            .iter()
+            .any(|l| l.starts_with("Interrupted: stopping 1 pod(s) gracefully")),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.last().unwrap(),
+        "job.batch/waitpull interrupted: 1 running pod(s) stopped"
+    );
+}
+
 /// Bug: Ctrl-C during a long pull waited for the pull to end.
 #[tokio::test(start_paused = true)]
 async fn ctrl_c_during_a_long_pull_does_not_wait_for_it() {

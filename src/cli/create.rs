@@ -1,0 +1,110 @@
+//! Arguments of `create` (`create -f FILE`, or `create KIND NAME …` as kubectl's generators)
+//! and the flags `create job` shares with `run`: `--image`, `--restart`, the command after
+//! `--`, `--dry-run` and `-o`.
+//!
+//! A new kind is a variant of [`CreateKind`] with its own args struct, dispatched in
+//! `commands/create.rs`.
+
+use clap::{Subcommand, ValueEnum};
+
+use std::path::PathBuf;
+
+/// `dockjob create`: from a manifest (`-f`), or one object from flags (`create job …`).
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CreateArgs {
+    /// The kind of object to make from flags
+    #[command(subcommand)]
+    pub kind: Option<CreateKind>,
+    /// The Job manifest (YAML); `-` reads it from stdin
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub backoff_scale: f64,
+    /// `--dry-run`, `-o`
+    #[command(flatten)]
+    pub output: DryRunArgs,
+}
+
+/// `create KIND …`.
+#[derive(Debug, Subcommand)]
+pub enum CreateKind {
+    /// Create a Job with the specified name, running IMAGE (kubectl create job)
+    #[command(
+        override_usage = "dockjob create job NAME --image=IMAGE [--restart=Never|OnFailure] [-- COMMAND [ARGS...]]"
+    )]
+    Job(CreateJobArgs),
+}
+
+/// `dockjob create job NAME --image IMG [-- CMD ARGS…]`.
+#[derive(Debug, clap::Args)]
+pub struct CreateJobArgs {
+    /// The Job's name (also its container's)
+    pub name: String,
+    /// Image name to run
+    #[arg(long, value_name = "IMAGE", required = true)]
+    pub image: String,
+    /// The Job's pods and how they restart
+    #[command(flatten)]
+    pub pod: PodFlags,
+    /// `--dry-run`, `-o`
+    #[command(flatten)]
+    pub output: DryRunArgs,
+    /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub backoff_scale: f64,
+}
+
+/// The pod flags of a Job made from an image (`create job`, `run --image`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PodFlags {
+    /// The pod template's restartPolicy: Never (kubectl's) or OnFailure
+    #[arg(long, value_enum, ignore_case = true, default_value_t = RestartArg::Never)]
+    pub restart: RestartArg,
+    /// The container's command and its arguments (the image's entrypoint is replaced, as
+    /// kubectl create job does)
+    #[arg(last = true, value_name = "COMMAND [ARGS]")]
+    pub command: Vec<String>,
+}
+
+/// The `--restart` values a Job allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RestartArg {
+    /// A failed container makes a failed pod; the Job makes a new pod (backoffLimit).
+    #[value(name = "Never")]
+    Never,
+    /// A failed container restarts in its pod.
+    #[value(name = "OnFailure")]
+    OnFailure,
+}
+
+impl RestartArg {
+    /// As the pod template spells it.
+    pub fn policy(self) -> &'static str {
+        match self {
+            RestartArg::Never => "Never",
+            RestartArg::OnFailure => "OnFailure",
+        }
+    }
+}
+
+/// `--dry-run` and `-o`, as kubectl's `create`, `apply` and `run` have them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DryRunArgs {
+    /// none, client (print the object as it would be sent; nothing stored or run) or server
+    /// (print it defaulted and validated as the API server would store it; nothing stored or
+    /// run). `--dry-run` alone is client.
+    #[arg(
+        long,
+        value_name = "STRATEGY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value = "none",
+        default_missing_value = "unchanged"
+    )]
+    pub dry_run: String,
+    /// Print the object as yaml or json, or its kind/name (name), instead of `… created`
+    #[arg(short = 'o', long = "output", value_name = "FORMAT")]
+    pub output: Option<String>,
+}
