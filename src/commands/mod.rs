@@ -7,6 +7,7 @@ mod buildkit;
 mod controller;
 mod delete;
 mod describe;
+mod generate;
 mod get;
 mod git_files;
 mod image;
@@ -80,6 +81,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
+        Command::Completion(args) => generate::completion(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 
