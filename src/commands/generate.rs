@@ -82,10 +82,23 @@ fn page(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
         out.extend_from_slice(roff_examples(body).as_bytes());
     }
     man.render_version_section(&mut out)?;
-    Ok(out)
+    Ok(ascii_roff(&String::from_utf8_lossy(&out)).into_bytes())
 }
 
-/// An EXAMPLES section in no-fill mode, each line escaped for roff.
+/// groff reads its input as Latin-1 unless told otherwise (`man` runs preconv, `groff -man`
+/// does not) and clap_mangen passes the help's `…` through: every character beyond ASCII
+/// becomes groff's `\[uXXXX]` escape, which every groff and mandoc read.
+fn ascii_roff(page: &str) -> String {
+    page.chars()
+        .map(|c| match c.is_ascii() {
+            true => c.to_string(),
+            false => format!("\\[u{:04X}]", u32::from(c)),
+        })
+        .collect()
+}
+
+/// An EXAMPLES section in no-fill mode, each line escaped for roff (backslashes, hyphens,
+/// control characters at the start).
 fn roff_examples(body: &str) -> String {
     let mut section = String::from(".SH EXAMPLES\n.nf\n");
     for line in body.trim_start_matches('\n').lines() {
@@ -123,6 +136,14 @@ mod tests {
         assert_eq!(
             section,
             ".SH EXAMPLES\n.nf\n  # Build\n  dockjob build . \\e\n    \\-t a:1\n\\&.dot\n.fi\n"
+        );
+    }
+
+    #[test]
+    fn characters_beyond_ascii_become_groff_escapes() {
+        assert_eq!(
+            ascii_roff("NAME:TAG@sha256:… ✓"),
+            "NAME:TAG@sha256:\\[u2026] \\[u2713]"
         );
     }
 }
