@@ -261,8 +261,11 @@ fn add_below(cmd: &mut clap::Command, path: &mut Vec<String>) {
         path.push(sub.get_name().to_string());
         let names: Vec<&str> = path.iter().map(String::as_str).collect();
         if let Some(text) = for_command(&names) {
-            let with_examples = std::mem::take(sub).after_help(format!("Examples:{text}"));
-            *sub = with_examples;
+            // Styled as clap styles "Usage:" and "Options:" (bold and underlined on a terminal;
+            // clap drops the styling when colour is off or stdout is not a terminal).
+            let header = *sub.get_styles().get_header();
+            let section = format!("{header}Examples:{header:#}{text}");
+            *sub = std::mem::take(sub).after_help(section);
         }
         add_below(sub, path);
         path.pop();
