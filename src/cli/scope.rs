@@ -83,7 +83,10 @@ fn scope_below(cmd: &mut clap::Command, globals: &[clap::Arg], path: &mut Vec<St
         let used = used_by(&names);
         let mut scoped = std::mem::take(sub);
         for arg in globals {
-            let hidden = arg.is_hide_set() || !used.contains(&arg.get_id().as_str());
+            let id = arg.get_id().as_str();
+            // A global option this table does not know yet is shown everywhere.
+            let unused = ALL.contains(&id) && !used.contains(&id);
+            let hidden = arg.is_hide_set() || unused;
             scoped = scoped.arg(arg.clone().hide(hidden));
         }
         *sub = scoped;
@@ -122,10 +125,10 @@ fn add_used_below(cmd: &mut clap::Command, globals: &[clap::Arg], path: &mut Vec
     let names: Vec<&str> = path.iter().map(String::as_str).collect();
     let used = used_by(&names);
     let mut scoped = std::mem::take(cmd);
-    for arg in globals
-        .iter()
-        .filter(|arg| used.contains(&arg.get_id().as_str()))
-    {
+    for arg in globals.iter().filter(|arg| {
+        let id = arg.get_id().as_str();
+        used.contains(&id) || !ALL.contains(&id)
+    }) {
         scoped = scoped.arg(arg.clone());
     }
     *cmd = scoped;
@@ -150,6 +153,21 @@ mod tests {
         assert_eq!(used_by(&["image", "pull"]), &[HOST, PROGRESS]);
         assert_eq!(used_by(&["image", "rm"]), &[HOST]);
         assert_eq!(used_by(&["create", "job"]), used_by(&["create"]));
+    }
+
+    #[test]
+    fn the_table_knows_every_global_option_of_the_command_line() {
+        use clap::CommandFactory;
+        let cmd = crate::cli::Cli::command();
+        let mut globals: Vec<&str> = cmd
+            .get_arguments()
+            .filter(|arg| arg.is_global_set())
+            .map(|arg| arg.get_id().as_str())
+            .collect();
+        globals.sort_unstable();
+        let mut known = ALL.to_vec();
+        known.sort_unstable();
+        assert_eq!(globals, known, "classify the new global option in USED");
     }
 
     #[test]
