@@ -98,8 +98,14 @@ fn rows_per_table(state_dir: &Path) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// Runs the quick start and checks what it made; returns the registry's address.
-fn run_and_check(env: &TestEnv, state_home: &Path, state_dir: &Path, explicit: bool) -> String {
+/// Runs the quick start and checks what it made; returns the registry's address and the
+/// images recorded.
+fn run_and_check(
+    env: &TestEnv,
+    state_home: &Path,
+    state_dir: &Path,
+    explicit: bool,
+) -> (String, Vec<String>) {
     let dir_arg = explicit.then_some(state_dir);
     let output = quickstart(env, state_home, dir_arg, &[]);
     assert_ok("scripts/quickstart", &output);
@@ -129,14 +135,22 @@ fn run_and_check(env: &TestEnv, state_home: &Path, state_dir: &Path, explicit: b
         .output()
         .unwrap();
     assert_eq!(stdout(&listed), format!("job.batch/{JOB}\n"));
-    sample.split('/').next().unwrap().to_string()
+    (sample.split('/').next().unwrap().to_string(), images)
 }
 
 /// After `--clean`: nothing the quick start made is left in the engine or in its record.
-fn clean_and_check(env: &TestEnv, state_home: &Path, registry: &str, explicit_dir: Option<&Path>) {
+fn clean_and_check(
+    env: &TestEnv,
+    state_home: &Path,
+    (registry, images): &(String, Vec<String>),
+    explicit_dir: Option<&Path>,
+) {
     let output = quickstart(env, state_home, explicit_dir, &["--clean"]);
     assert_ok("scripts/quickstart --clean", &output);
     assert_eq!(stdout(&output), "", "--clean prints nothing on stdout");
+    for image in images {
+        assert!(!image_exists(image), "{image} is left behind");
+    }
     assert_eq!(
         labelled_images(env),
         Vec::<String>::new(),
@@ -171,8 +185,8 @@ fn the_quick_start_on_a_fresh_state_prints_777_and_its_clean_up_leaves_nothing()
     let env = TestEnv::new("quickstart-fresh");
     let state_home = env.dir.path().join("state-home");
     let state_dir: PathBuf = state_home.join("dockjob"); // dockjob's default under it
-    let registry = run_and_check(&env, &state_home, &state_dir, false);
-    clean_and_check(&env, &state_home, &registry, None);
+    let made = run_and_check(&env, &state_home, &state_dir, false);
+    clean_and_check(&env, &state_home, &made, None);
     assert!(
         !state_dir.exists(),
         "the state directory the quick start created is removed"
@@ -194,8 +208,8 @@ fn the_clean_up_keeps_a_state_directory_it_did_not_create_and_leaves_no_row_in_i
     assert_ok("dockjob get jobs", &output);
     let before = rows_per_table(&state_dir);
 
-    let registry = run_and_check(&env, &state_home, &state_dir, true);
-    clean_and_check(&env, &state_home, &registry, Some(&state_dir));
+    let made = run_and_check(&env, &state_home, &state_dir, true);
+    clean_and_check(&env, &state_home, &made, Some(&state_dir));
     assert!(
         state_dir.join("dockjob.db").is_file(),
         "the user's store is kept"
