@@ -1,6 +1,6 @@
 # dockjob's own image, built with no base image and no network: scripts/package-image puts
 # the release binary and the few shared libraries it links under dist/rootfs, then builds this
-# file with dockjob itself. See "dockjob's own image" in the README.
+# file with dockjob itself. See docs/release.md, "dockjob's own image".
 FROM scratch
 COPY dist/rootfs/ /
 LABEL org.opencontainers.image.title="dockjob" \

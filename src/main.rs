@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use dockjob::cli::Cli;
 use dockjob::error::{exit_status_for, is_closed_stdout, report, ExitStatus};
 
 fn main() -> ExitCode {
@@ -14,7 +12,7 @@ fn main() -> ExitCode {
     // action (which a shell reports as 130 all the same).
     dockjob::commands::hold_stop_signals();
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
-    let cli = Cli::parse();
+    let cli = dockjob::cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

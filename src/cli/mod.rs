@@ -3,15 +3,20 @@
 
 mod build;
 mod create;
+mod examples;
+mod generate;
 mod image;
 mod login;
 mod run;
+mod scope;
 mod views;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, BuilderArg, FailOn, LintArgs, LintFormat, PushArgs};
 pub use create::{CreateArgs, CreateJobArgs, CreateKind, DryRunArgs, PodFlags, RestartArg};
+pub use examples::all as all_examples;
+pub use generate::{CompletionArgs, ManArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
@@ -29,8 +34,35 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options that apply to every command.
+/// The command line as `dockjob` parses it: the derive definitions, with each command's
+/// `Examples:` and only the global options it reads in its help (see `scope`). Built, so
+/// that every subcommand holds the global options too.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    scope::scope_globals(&mut cmd);
+    examples::add_examples(&mut cmd);
+    cmd.build();
+    cmd
+}
+
+/// The command line the completion scripts are made from: as [`command`], but each command
+/// offers only the global options it reads, and hidden commands are left out.
+pub fn completion_command() -> clap::Command {
+    scope::for_completion(&Cli::command())
+}
+
+/// Parses the process's arguments with [`command`]; prints help, the version or a usage error
+/// and exits as clap does.
+pub fn parse() -> Cli {
+    let mut cmd = command();
+    let matches = cmd.get_matches_mut();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+}
+
+/// Options that apply to every command. They may come before the command or after it; each
+/// command's help lists the ones it reads (see `scope`).
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global Options")]
 pub struct GlobalArgs {
     /// Engine endpoint (unix:///path or tcp://host:port) [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(short = 'H', long = "host", global = true, value_name = "HOST")]
@@ -116,4 +148,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Remove a registry's stored credentials
     Logout(LogoutArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completion(CompletionArgs),
+    /// Print the manual page dockjob(1), or write one page per command into a directory
+    Man(ManArgs),
 }

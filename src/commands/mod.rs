@@ -9,6 +9,7 @@ mod create;
 mod delete;
 mod describe;
 mod dry_run;
+mod generate;
 mod get;
 mod get_watch;
 mod git_files;
@@ -85,6 +86,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Controller(args) => controller::run_controller(&cli.global, &args).await,
         Command::Login(args) => login::login(&args).await,
         Command::Logout(args) => login::logout(&args).await,
+        Command::Completion(args) => generate::completion(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 

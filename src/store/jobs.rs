@@ -269,11 +269,15 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Removes a Job and its pods, events and lease.
+    /// Removes a Job and its pods, events, lease and controller input log.
     pub fn remove_job(&mut self, uid: &str) -> Result<bool, StoreError> {
         let n = self.write(|tx| {
             tx.execute("DELETE FROM pods WHERE job_uid = ?1", params![uid])?;
             tx.execute("DELETE FROM events WHERE job_uid = ?1", params![uid])?;
+            tx.execute(
+                "DELETE FROM controller_inputs WHERE job_uid = ?1",
+                params![uid],
+            )?;
             tx.execute("DELETE FROM leases WHERE job_uid = ?1", params![uid])?;
             tx.execute("DELETE FROM jobs WHERE uid = ?1", params![uid])
         })?;

@@ -192,6 +192,30 @@ fn the_input_log_replays_in_order_and_a_new_controller_start_clears_it() {
         .is_empty());
 }
 
+#[test]
+fn removing_a_job_removes_its_input_log_too() {
+    // `delete` left a deleted Job's controller_inputs rows in the store for good (found by
+    // tests/quickstart.rs: its clean-up must leave no row behind).
+    use crate::job::controller::Input;
+    use crate::job::driver::ReplayStep;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let stored = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    store.start_input_log(&stored.uid, t(1), 42).unwrap();
+    store
+        .append_inputs(&stored.uid, &[(ReplayStep::Input(Input::Tick), t(2))])
+        .unwrap();
+    assert!(store.remove_job(&stored.uid).unwrap());
+    let db = rusqlite::Connection::open(dir.path().join("dockjob.db")).unwrap();
+    let left: i64 = db
+        .query_row("SELECT COUNT(*) FROM controller_inputs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
 /// A pod whose container started once (attempt 0) and a stored Job, for the network tests.
 fn started_pod(store: &mut Store) -> (crate::job::controller::PodRecord, StoredJob) {
     use crate::job::controller::{Action, Controller, ControllerConfig, Input};
