@@ -1,6 +1,7 @@
-//! `apply -f` and `create -f`: store the Job (created / unchanged / configured, or kubectl's
-//! AlreadyExists and immutable-field errors) with the engine endpoint it runs on, and start its
-//! detached controller.
+//! `apply -f` and `create -f`: store the ConfigMaps and Secrets, then the Jobs (created /
+//! unchanged / configured, or kubectl's AlreadyExists, invalid-update and immutable-field
+//! errors), each Job with the engine endpoint it runs on, and start the Jobs' detached
+//! controllers. The objects go first, so a Job's pods find them at their first try.
 
 use k8s_openapi::api::batch::v1::Job;
 
@@ -9,16 +10,21 @@ use super::print_data;
 use super::state::{now, open_store, DEFAULT_NAMESPACE};
 use crate::cli::{ApplyArgs, GlobalArgs, SchedulerArg};
 use crate::error::{user_error, ExitStatus};
+use crate::job::field::invalid_message;
 use crate::job::input;
-use crate::store::ApplyOutcome;
+use crate::job::objects::DataObject;
+use crate::store::{ApplyOutcome, ObjectApplyOutcome};
 
-/// Loads the manifest's Jobs (in `-n`'s namespace when they name none) and records
-/// `--backoff-scale` on them.
+/// A manifest's Jobs (with their namespaces) and ConfigMaps and Secrets.
+pub(crate) type Loaded = (Vec<(String, Job)>, Vec<DataObject>);
+
+/// Loads the manifest's Jobs (in `-n`'s namespace when they name none), recording
+/// `--backoff-scale` on them, and its ConfigMaps and Secrets.
 pub(crate) async fn load(
     global: &GlobalArgs,
     file: &std::path::Path,
     backoff_scale: f64,
-) -> anyhow::Result<Vec<(String, Job)>> {
+) -> anyhow::Result<Loaded> {
     if !(backoff_scale.is_finite() && backoff_scale > 0.0) {
         return Err(user_error(format!(
             "--backoff-scale {backoff_scale}: must be a positive number"
@@ -27,9 +33,11 @@ pub(crate) async fn load(
     let path = file.to_string_lossy().into_owned();
     // `-n` is the namespace of manifests that name none, validated as if written there.
     let flag = global.namespace.clone();
-    let loaded = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()))
-        .await?
-        .map_err(|e| user_error(e.to_string()))?;
+    let loaded =
+        tokio::task::spawn_blocking(move || input::load_manifests_path_in(&path, flag.as_deref()))
+            .await?
+            .map_err(|e| user_error(e.to_string()))?;
+    let (loaded, objects) = crate::job::load::split(loaded);
     let mut jobs = Vec::new();
     for mut loaded in loaded {
         for warning in &loaded.warnings {
@@ -56,7 +64,30 @@ pub(crate) async fn load(
         }
         jobs.push((ns, loaded.job));
     }
-    Ok(jobs)
+    Ok((jobs, objects))
+}
+
+/// `kubectl apply` of the ConfigMaps and Secrets: `secret/NAME created|unchanged|configured`,
+/// or the API server's update error (then `Failure`).
+fn apply_objects(
+    store: &mut crate::store::Store,
+    objects: &[DataObject],
+) -> anyhow::Result<ExitStatus> {
+    let mut status = ExitStatus::Success;
+    for object in objects {
+        let what = format!("{}/{}", object.kind().resource(), object.name());
+        match store.apply_object(object, now())? {
+            ObjectApplyOutcome::Created(_) => print_data(&format!("{what} created"))?,
+            ObjectApplyOutcome::Unchanged(_) => print_data(&format!("{what} unchanged"))?,
+            ObjectApplyOutcome::Configured(_) => print_data(&format!("{what} configured"))?,
+            ObjectApplyOutcome::Invalid(causes) => {
+                let kind = object.kind().kind();
+                eprintln!("{}", invalid_message(kind, object.name(), &causes));
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// The Job's namespace: the manifest's, else `-n` (both applied and checked by
@@ -104,10 +135,15 @@ fn start_controller(
 
 /// `dockjob apply -f`.
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
-    let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = store_for_engine(global).await?;
+    let (jobs, objects) = load(global, &args.file, args.backoff_scale).await?;
+    // Objects alone need no engine.
+    let mut store = if jobs.is_empty() {
+        open_store(global)?
+    } else {
+        store_for_engine(global).await?
+    };
     super::controller::revive_orphans(&store, global);
-    let mut status = ExitStatus::Success;
+    let mut status = apply_objects(&mut store, &objects)?;
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.apply_job(&ns, &job, now())? {
@@ -130,9 +166,28 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
 
 /// `dockjob create -f`.
 pub async fn create(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
-    let jobs = load(global, &args.file, args.backoff_scale).await?;
-    let mut store = store_for_engine(global).await?;
+    let (jobs, objects) = load(global, &args.file, args.backoff_scale).await?;
+    let mut store = if jobs.is_empty() {
+        open_store(global)?
+    } else {
+        store_for_engine(global).await?
+    };
     let mut status = ExitStatus::Success;
+    for object in &objects {
+        let kind = object.kind();
+        match store.create_object(object, now())? {
+            Some(_) => print_data(&format!("{}/{} created", kind.resource(), object.name()))?,
+            None => {
+                eprintln!(
+                    "Error from server (AlreadyExists): error when creating \"{}\": {} \"{}\" already exists",
+                    args.file.display(),
+                    kind.plural(),
+                    object.name()
+                );
+                status = ExitStatus::Failure;
+            }
+        }
+    }
     for (ns, job) in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.create_job(&ns, &job, now())? {

@@ -1,10 +1,10 @@
-//! `get jobs|pods|events`: kubectl's tables (or `-o yaml|json|name|wide`) from the store,
+//! `get jobs|pods|events|configmaps|secrets`: kubectl's tables (or `-o yaml|json|name|wide`) from the store,
 //! with `-l`, `-A` and `-w`.
 
 use std::time::Duration;
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Pod, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
 
@@ -14,6 +14,8 @@ use super::state::{
 };
 use crate::cli::{GetArgs, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
+use crate::job::objects::{DataObject, ObjectKind};
+use crate::render::data_objects::{config_maps_table, secrets_table};
 use crate::render::{
     events_table, jobs_table, pods_table, render_objects, ObjectFormat, TableOptions,
 };
@@ -30,6 +32,10 @@ pub(crate) enum Objects {
     Pods(Vec<Pod>),
     /// Events.
     Events(Vec<Event>),
+    /// ConfigMaps.
+    ConfigMaps(Vec<ConfigMap>),
+    /// Secrets.
+    Secrets(Vec<Secret>),
 }
 
 impl Objects {
@@ -38,6 +44,8 @@ impl Objects {
             Objects::Jobs(v) => v.is_empty(),
             Objects::Pods(v) => v.is_empty(),
             Objects::Events(v) => v.is_empty(),
+            Objects::ConfigMaps(v) => v.is_empty(),
+            Objects::Secrets(v) => v.is_empty(),
         }
     }
 }
@@ -66,6 +74,26 @@ pub(crate) fn fetch(
             let events = store.list_events_by_name(ns)?;
             let (events, found) = select(events.iter().map(|e| e.to_event()), names, selector);
             (Objects::Events(events), found)
+        }
+        Kind::Data(kind) => {
+            let objects = store.list_objects(kind, ns)?;
+            let (mut config_maps, mut secrets) = (Vec::new(), Vec::new());
+            for object in objects {
+                match object {
+                    DataObject::ConfigMap(c) => config_maps.push(c),
+                    DataObject::Secret(s) => secrets.push(s),
+                }
+            }
+            match kind {
+                ObjectKind::ConfigMap => {
+                    let (v, found) = select(config_maps.into_iter(), names, selector);
+                    (Objects::ConfigMaps(order(v, names)), found)
+                }
+                ObjectKind::Secret => {
+                    let (v, found) = select(secrets.into_iter(), names, selector);
+                    (Objects::Secrets(order(v, names)), found)
+                }
+            }
         }
     };
     let missing = names
@@ -152,6 +180,10 @@ fn render(objects: &Objects, format: &Format, single: bool) -> String {
         (Format::Objects(f), Objects::Jobs(v)) => render_objects(v, *f, single),
         (Format::Objects(f), Objects::Pods(v)) => render_objects(v, *f, single),
         (Format::Objects(f), Objects::Events(v)) => render_objects(v, *f, single),
+        (Format::Table(o), Objects::ConfigMaps(v)) => config_maps_table(v, now, *o),
+        (Format::Table(o), Objects::Secrets(v)) => secrets_table(v, now, *o),
+        (Format::Objects(f), Objects::ConfigMaps(v)) => render_objects(v, *f, single),
+        (Format::Objects(f), Objects::Secrets(v)) => render_objects(v, *f, single),
     }
 }
 
@@ -239,6 +271,8 @@ fn fingerprints(objects: &Objects) -> Vec<(String, String)> {
         Objects::Jobs(v) => each(v, |j| j.metadata.name.clone().unwrap_or_default()),
         Objects::Pods(v) => each(v, |p| p.metadata.name.clone().unwrap_or_default()),
         Objects::Events(v) => each(v, |e| e.metadata.name.clone().unwrap_or_default()),
+        Objects::ConfigMaps(v) => each(v, |c| c.metadata.name.clone().unwrap_or_default()),
+        Objects::Secrets(v) => each(v, |s| s.metadata.name.clone().unwrap_or_default()),
     }
 }
 
@@ -247,6 +281,11 @@ fn split(objects: Objects) -> Vec<Objects> {
         Objects::Jobs(v) => v.into_iter().map(|o| Objects::Jobs(vec![o])).collect(),
         Objects::Pods(v) => v.into_iter().map(|o| Objects::Pods(vec![o])).collect(),
         Objects::Events(v) => v.into_iter().map(|o| Objects::Events(vec![o])).collect(),
+        Objects::ConfigMaps(v) => v
+            .into_iter()
+            .map(|o| Objects::ConfigMaps(vec![o]))
+            .collect(),
+        Objects::Secrets(v) => v.into_iter().map(|o| Objects::Secrets(vec![o])).collect(),
     }
 }
 

@@ -5,11 +5,18 @@ use super::controller::{spawn_controller, store_foreground_job};
 use crate::cli::{GlobalArgs, RunArgs, SchedulerArg};
 use crate::engine::docker::scheduled::PodEngine;
 use crate::error::{user_error, ExitStatus};
+use std::sync::Arc;
+
 use crate::job::driver::{
-    run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
+    run_foreground, DriverError, JobRun, ObjectSource, PlainOutput, RunOptions, RunOutput,
+    TerminalOutput,
 };
+use crate::job::field::invalid_message;
+use crate::job::objects::resolve::ManifestObjects;
+use crate::job::objects::DataObject;
 use crate::job::{input, OutcomeKind};
 use crate::progress::ProgressMode;
+use crate::store::{ObjectApplyOutcome, StoreObjects};
 use crate::store::{StoreError, StoreRecorder};
 
 use super::signals::Presses;
@@ -41,17 +48,26 @@ pub async fn run(
     let engine = &engine?;
     let path = args.file.to_string_lossy().into_owned();
     let flag = global.namespace.clone();
-    let load = tokio::task::spawn_blocking(move || input::load_path_in(&path, flag.as_deref()));
+    let load =
+        tokio::task::spawn_blocking(move || input::load_manifests_path_in(&path, flag.as_deref()));
     let Some(loaded) = presses.unless_pressed(load).await else {
         return interrupted();
     };
-    let loaded = loaded?.map_err(|e| user_error(e.to_string()))?;
+    let (loaded, objects) =
+        crate::job::load::split(loaded?.map_err(|e| user_error(e.to_string()))?);
+    if loaded.is_empty() {
+        return Err(user_error(format!(
+            "{}: no Job found (run needs a Job; apply stores ConfigMaps and Secrets alone)",
+            args.file.display()
+        )));
+    }
     // A state directory the user named must work before anything runs: a Job run unrecorded
     // leaves containers that no later command (get, logs, delete) can see.
     let explicit_state = state_dir_is_explicit(global);
     if explicit_state {
         super::state::open_store(global)?;
     }
+    let object_source = store_objects(global, &objects, explicit_state)?;
     // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
     let Presses {
         sender: interrupt_sender,
@@ -97,6 +113,7 @@ pub async fn run(
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
             prefix: args.prefix,
+            objects: Some(object_source.clone()),
             ..RunOptions::default()
         };
         let store = match foreground.as_ref().map(|f| f.recorder_store()) {
@@ -147,6 +164,39 @@ pub async fn run(
         }
     }
     Ok(status)
+}
+
+/// Applies the manifest's ConfigMaps and Secrets to the store (said on stderr: stdout is
+/// the pods' output) and returns where the run's pods read them: the store, so that an
+/// object applied from another terminal is seen; without a usable default store, the
+/// manifest's own objects.
+fn store_objects(
+    global: &GlobalArgs,
+    objects: &[DataObject],
+    explicit_state: bool,
+) -> anyhow::Result<ObjectSource> {
+    let dir = crate::store::state_dir(global.state_dir.as_deref());
+    let stored = super::state::open_store(global).and_then(|mut store| {
+        for object in objects {
+            let what = format!("{}/{}", object.kind().resource(), object.name());
+            match store.apply_object(object, super::state::now())? {
+                ObjectApplyOutcome::Created(_) => eprintln!("{what} created"),
+                ObjectApplyOutcome::Unchanged(_) => eprintln!("{what} unchanged"),
+                ObjectApplyOutcome::Configured(_) => eprintln!("{what} configured"),
+                ObjectApplyOutcome::Invalid(causes) => {
+                    let kind = object.kind().kind();
+                    return Err(user_error(invalid_message(kind, object.name(), &causes)));
+                }
+            }
+        }
+        Ok(())
+    });
+    match stored {
+        Ok(()) => Ok(ObjectSource(Arc::new(StoreObjects::new(&dir)))),
+        Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() || explicit_state => Err(e),
+        // Unrecorded run (see `run`): the pods read the manifest's objects.
+        Err(_) => Ok(ObjectSource(Arc::new(ManifestObjects(objects.to_vec())))),
+    }
 }
 
 /// `ttlSecondsAfterFinished`: a Job whose time has come (TTL 0: the run already removed its

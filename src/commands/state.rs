@@ -76,6 +76,8 @@ pub enum Kind {
     Pod,
     /// `events`.
     Event,
+    /// `configmaps` or `secrets`.
+    Data(crate::job::objects::ObjectKind),
 }
 
 impl Kind {
@@ -85,7 +87,7 @@ impl Kind {
             "job" | "jobs" | "job.batch" | "jobs.batch" => Some(Kind::Job),
             "pod" | "pods" | "po" => Some(Kind::Pod),
             "event" | "events" | "ev" => Some(Kind::Event),
-            _ => None,
+            other => crate::job::objects::ObjectKind::from_resource(other).map(Kind::Data),
         }
     }
 
@@ -95,6 +97,7 @@ impl Kind {
             Kind::Job => "jobs.batch",
             Kind::Pod => "pods",
             Kind::Event => "events",
+            Kind::Data(kind) => kind.plural(),
         }
     }
 }
@@ -155,6 +158,8 @@ pub fn check_selector(kind: Kind, selector: Option<&str>) -> anyhow::Result<()> 
             Kind::Job => "batch/v1, Resource=jobs",
             Kind::Pod => "/v1, Resource=pods",
             Kind::Event => "/v1, Resource=events",
+            Kind::Data(crate::job::objects::ObjectKind::ConfigMap) => "/v1, Resource=configmaps",
+            Kind::Data(crate::job::objects::ObjectKind::Secret) => "/v1, Resource=secrets",
         };
         crate::error::user_error(format!(
             "Error from server (BadRequest): Unable to find {} that match label selector {}, field selector \"\": {e}",

@@ -2,6 +2,7 @@
 //! `-o yaml|json|name`. Pure: k8s-openapi objects and a clock value in, text out; no store,
 //! no engine, no printing.
 
+pub mod data_objects;
 pub mod describe;
 pub mod duration;
 pub mod output;

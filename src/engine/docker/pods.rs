@@ -53,6 +53,16 @@ impl PodRuntime for DockerEngine {
             .await
     }
 
+    async fn write_files(
+        &self,
+        id: &str,
+        dir: &str,
+        entries: &[crate::job::objects::resolve::VolumeEntry],
+    ) -> Result<(), EngineError> {
+        self.bounded(Duration::ZERO, self.upload_entries(id, dir, entries))
+            .await
+    }
+
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
         // A stop asked before the start: the container never runs.
         if self.take_stop_request(id).is_some() {
@@ -223,7 +233,7 @@ fn empty_dir_volumes(spec: &ContainerSpec) -> Vec<(String, String)> {
 
 /// The create body for one pod attempt, with its `emptyDir` volumes mounted.
 fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> ContainerCreateBody {
-    let mounts: Vec<Mount> = volumes
+    let mut mounts: Vec<Mount> = volumes
         .iter()
         .map(|(name, target)| Mount {
             source: Some(name.clone()),
@@ -232,6 +242,7 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
             ..Default::default()
         })
         .collect();
+    mounts.extend(super::data_volumes::container_mounts(spec));
     ContainerCreateBody {
         image: Some(spec.image.clone()),
         // `None` is omitted from the JSON, which the engine reads as "keep the image's"
@@ -285,6 +296,10 @@ impl DockerEngine {
                 .await
                 .map_err(|e| engine_error(e, NotFound::Other))?;
         }
+        for mount in &spec.data_mounts {
+            // Made by the sandbox already; made here too for a sandbox that was adopted.
+            self.ensure_data_volume(&mount.volume, &spec.labels).await?;
+        }
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
@@ -335,7 +350,10 @@ impl DockerEngine {
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|m| m.name)
-                .filter(|name| name.starts_with(EMPTY_DIR_PREFIX))
+                .filter(|name| {
+                    name.starts_with(EMPTY_DIR_PREFIX)
+                        || name.starts_with(super::data_volumes::DATA_VOLUME_PREFIX)
+                })
                 .collect(),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..

@@ -145,6 +145,15 @@ impl PodRuntime for PodEngine {
         on!(self.for_new_pods().await?, create_container(spec))
     }
 
+    async fn write_files(
+        &self,
+        id: &str,
+        dir: &str,
+        entries: &[crate::job::objects::resolve::VolumeEntry],
+    ) -> Result<(), EngineError> {
+        on!(self.for_id(id).await?, write_files(id, dir, entries))
+    }
+
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
         on!(self.for_id(id).await?, start_container(id))
     }

@@ -7,9 +7,13 @@ use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
+use crate::job::objects::resolve::{
+    atomic_layout, env_sources, volume_payload, FileProjection, NoObjects, ObjectLookup,
+    VolumeEntry,
+};
 use crate::job::pod::{
-    container_spec, has_sandbox, invalid_image_message, missing_env_source, missing_volume_source,
-    pull_policy, template_container, template_containers, PodIdentity,
+    container_spec_with, data_volume_name, data_volumes, has_sandbox, invalid_image_message,
+    pod_field, pull_policy, template_container, template_containers, PodIdentity,
 };
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -160,8 +164,34 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         {
             let who = self.who(pod, container);
             self.out.status(&format!("{who} {reason}: {message}"));
+            // A foreground run with a store waits a while for the missing ConfigMap or
+            // Secret, as the kubelet retries (every 10 s × backoff scale).
+            let key = (pod.to_string(), container.to_string());
+            let waits_for_object = waits_for_object(reason, message)
+                && self.opts.objects.is_some()
+                && self.spec_updates.is_none();
+            let tries = if waits_for_object {
+                let tries = self.object_waits.entry(key).or_insert(0);
+                *tries += 1;
+                *tries
+            } else {
+                0
+            };
+            if tries == 1 {
+                self.out.status(&format!(
+                    "{who} waits for it: retrying every {}s, {} times (`dockjob apply -f` the \
+                     object from another terminal)",
+                    crate::job::backoff::container_restart_delay(1, self.opts.backoff_scale)
+                        .as_secs_f64(),
+                    super::OBJECT_RETRIES
+                ));
+            }
+            let waiting_more = waits_for_object && tries <= super::OBJECT_RETRIES;
             // A detached controller waits for an `apply`, as the kubelet retries.
-            if cannot_start_until_changed(reason, message) && self.spec_updates.is_none() {
+            if cannot_start_until_changed(reason, message)
+                && self.spec_updates.is_none()
+                && !waiting_more
+            {
                 self.gave_up = Some(DriverError::CannotStart {
                     pod: pod.to_string(),
                     reason: reason.clone(),
@@ -210,9 +240,19 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         }
         // The kubelet mounts the pod's volumes before anything else, pulls the image of each
         // container (refusing a reference it cannot parse), then builds its environment.
-        if let Some(message) = missing_volume_source(self.ctl.job()) {
-            return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
-        }
+        let identity = PodIdentity {
+            name: record.name.clone(),
+            uid: record.uid.clone(),
+            index: record.index,
+            container: container.to_string(),
+            restart,
+        };
+        let payloads = match self.volume_payloads(&identity) {
+            Ok(payloads) => payloads,
+            Err(message) => {
+                return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+            }
+        };
         let image = template_container(self.ctl.job(), container)
             .and_then(|c| c.image.clone())
             .unwrap_or_default();
@@ -232,29 +272,50 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 )))
             }
         };
-        let identity = PodIdentity {
-            name: record.name.clone(),
-            uid: record.uid.clone(),
-            index: record.index,
-            container: container.to_string(),
-            restart,
+        if let Some(sandbox) = sandbox.as_deref() {
+            if let Err(message) = self.write_volumes(sandbox, payloads).await? {
+                return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+            }
+        }
+        let namespace = self.ctl.job().metadata.namespace.clone();
+        let namespace = namespace.as_deref().unwrap_or("default");
+        let lookup: &dyn ObjectLookup = match &self.opts.objects {
+            Some(source) => &*source.0,
+            None => &NoObjects,
         };
-        let mut spec = container_spec(self.ctl.job(), &identity);
+        let sources = template_container(self.ctl.job(), container)
+            .map(|c| env_sources(c, namespace, lookup))
+            .transpose();
+        let sources = match sources {
+            Ok(sources) => sources.unwrap_or_default(),
+            Err(message) => {
+                return Ok(Some(waiting(
+                    pod,
+                    container,
+                    "CreateContainerConfigError",
+                    message,
+                )))
+            }
+        };
+        let mut spec = container_spec_with(self.ctl.job(), &identity, &sources);
         spec.sandbox = sandbox;
         match self.ensure_image(pod, container, &spec.image).await? {
             ImageReady::Ready => {}
             ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
             ImageReady::Interrupted => return Ok(None),
         }
-        let missing = template_container(self.ctl.job(), container).and_then(missing_env_source);
-        if let Some(message) = missing {
-            return Ok(Some(waiting(
+        let now = self.clock.now();
+        for message in sources.invalid_names {
+            self.ctl.record_pod_event(
                 pod,
-                container,
-                "CreateContainerConfigError",
+                EventType::Warning,
+                "InvalidEnvironmentVariableNames",
                 message,
-            )));
+                "kubelet",
+                now,
+            );
         }
+        let links = sub_path_links(&spec.data_mounts);
         let engine = self.engine;
         let created = Box::pin(async move {
             let result = engine.create_container(&spec).await;
@@ -274,6 +335,21 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 return Ok(Some(waiting(pod, container, reason, e.to_string())));
             }
         };
+        if !links.is_empty() {
+            // `subPath`: a link at the mount path into the volume, mounted aside.
+            if let Err(e) = self.engine.write_files(&id, "/", &links).await {
+                if is_fatal(&e) {
+                    return Err(e.into());
+                }
+                let _ = self.engine.remove_container(&id).await;
+                return Ok(Some(waiting(
+                    pod,
+                    container,
+                    "CreateContainerConfigError",
+                    format!("failed to prepare subPath for volumeMount: {e}"),
+                )));
+            }
+        }
         self.live.push(Live {
             pod: pod.to_string(),
             container: container.to_string(),
@@ -441,6 +517,91 @@ fn cannot_start_until_changed(reason: &str, message: &str) -> bool {
         "InvalidImageName" | "CreateContainerConfigError" => true,
         "ContainerCreating" => message.starts_with("MountVolume.SetUp failed"),
         _ => false,
+    }
+}
+
+/// Whether the waiting reason is a missing ConfigMap or Secret (or key), which an `apply`
+/// of the object can end.
+fn waits_for_object(reason: &str, message: &str) -> bool {
+    match reason {
+        "CreateContainerConfigError" => {
+            message.ends_with("not found") || message.starts_with("couldn't find key")
+        }
+        "ContainerCreating" => message.starts_with("MountVolume.SetUp failed"),
+        _ => false,
+    }
+}
+
+/// The symlinks that put each `subPath` mount's path into its volume (mounted at
+/// [`crate::engine::sub_path_mount_point`]).
+fn sub_path_links(mounts: &[crate::engine::DataMount]) -> Vec<VolumeEntry> {
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let sub = m.sub_path.as_deref()?;
+            Some(VolumeEntry::Symlink {
+                path: m.mount_path.trim_start_matches('/').to_string(),
+                target: format!(
+                    "{}/{}",
+                    crate::engine::sub_path_mount_point(&m.volume),
+                    sub.trim_start_matches('/')
+                ),
+            })
+        })
+        .collect()
+}
+
+impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// The files of each of the pod's data volumes (engine volume name, volume name, files),
+    /// or the kubelet's `MountVolume.SetUp failed …` message for the first that cannot be
+    /// made.
+    fn volume_payloads(
+        &self,
+        pod: &PodIdentity,
+    ) -> Result<Vec<(String, String, Vec<FileProjection>)>, String> {
+        let job = self.ctl.job();
+        let namespace = job.metadata.namespace.as_deref().unwrap_or("default");
+        let lookup: &dyn ObjectLookup = match &self.opts.objects {
+            Some(source) => &*source.0,
+            None => &NoObjects,
+        };
+        let fields = |path: &str| pod_field(job, pod, path);
+        let mut payloads = Vec::new();
+        for volume in data_volumes(job) {
+            if let Some(files) = volume_payload(volume, namespace, &fields, lookup) {
+                let engine_volume = data_volume_name(&pod.uid, &volume.name);
+                payloads.push((engine_volume, volume.name.clone(), files?));
+            }
+        }
+        Ok(payloads)
+    }
+
+    /// Writes each data volume's files into the pod's sandbox (again at every container
+    /// start, so a restarted container sees updated objects, as the kubelet's resync does).
+    async fn write_volumes(
+        &mut self,
+        sandbox: &str,
+        payloads: Vec<(String, String, Vec<FileProjection>)>,
+    ) -> Result<Result<(), String>, DriverError> {
+        let stamp = self
+            .clock
+            .now()
+            .strftime("%Y_%m_%d_%H_%M_%S.%f")
+            .to_string();
+        for (engine_volume, name, files) in payloads {
+            let entries = atomic_layout(&files, &stamp);
+            let dir = crate::engine::sandbox_volume_path(&engine_volume);
+            match self.engine.write_files(sandbox, &dir, &entries).await {
+                Ok(()) => {}
+                Err(e) if is_fatal(&e) => return Err(e.into()),
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "MountVolume.SetUp failed for volume {name:?} : {e}"
+                    )))
+                }
+            }
+        }
+        Ok(Ok(()))
     }
 }
 

@@ -25,7 +25,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, PodNetwork, PodRuntime
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
-pub use api::{DriverError, JobRun, RunContainer, RunOptions};
+pub use api::{DriverError, JobRun, ObjectSource, RunContainer, RunOptions, OBJECT_RETRIES};
 pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
 pub use resume::{resume_foreground, Replay, ReplayStep};
 use tokio::sync::watch;
@@ -175,6 +175,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
     /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
     gave_up: Option<DriverError>,
+    /// Failed starts of each (pod, container) for want of a ConfigMap or Secret, in a
+    /// foreground run (which gives up after [`OBJECT_RETRIES`]).
+    object_waits: HashMap<(String, String), u32>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -209,6 +212,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             images_present: Default::default(),
             abandoned: FuturesUnordered::new(),
             gave_up: None,
+            object_waits: HashMap::new(),
         }
     }
 

@@ -341,26 +341,16 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
             ignore(&format!("{TEMPLATE}.{field}"), pod_field_reason(field, NET));
         }
     }
-    // A required Secret or ConfigMap stops the pod as the kubelet would (see
-    // `job::pod::missing_env_source`); an optional one is said to be left out.
-    const NO_OBJECTS: &str = "dockjob has no Secrets or ConfigMaps";
+    // Secret, configMap, downwardAPI and projected volumes are written by dockjob
+    // (`job::objects::resolve`); emptyDir is an engine volume.
     for (i, volume) in pod.volumes.iter().flatten().enumerate() {
-        let optional = volume
-            .secret
-            .as_ref()
-            .map(|s| s.optional)
-            .or(volume.config_map.as_ref().map(|c| c.optional));
-        match optional {
-            Some(Some(true)) => ignore(
+        let supported =
+            volume.empty_dir.is_some() || crate::job::objects::resolve::is_data_volume(volume);
+        if !supported {
+            ignore(
                 &format!("{TEMPLATE}.volumes[{i}]"),
-                &format!("{NO_OBJECTS}; the optional volume is mounted empty"),
-            ),
-            Some(_) => {}
-            None if volume.empty_dir.is_none() => ignore(
-                &format!("{TEMPLATE}.volumes[{i}]"),
-                "only emptyDir, secret and configMap volumes are supported; the volume is not mounted",
-            ),
-            None => {}
+                "only emptyDir, secret, configMap, downwardAPI and projected volumes are supported; the volume is not mounted",
+            );
         }
     }
     for (i, c) in pod.containers.iter().enumerate() {
@@ -395,39 +385,15 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
                 ignore(&format!("{path}.{field}"), why);
             }
         }
-        for (j, source) in c.env_from.iter().flatten().enumerate() {
-            let optional = source
-                .config_map_ref
-                .as_ref()
-                .map(|r| r.optional)
-                .or(source.secret_ref.as_ref().map(|r| r.optional));
-            if optional == Some(Some(true)) {
-                ignore(
-                    &format!("{path}.envFrom[{j}]"),
-                    &format!("{NO_OBJECTS}; the optional source adds no variable"),
-                );
-            }
-        }
         for (j, env) in c.env.iter().flatten().enumerate() {
             let Some(from) = env.value_from.as_ref() else {
                 continue;
             };
-            let optional = from
-                .config_map_key_ref
-                .as_ref()
-                .map(|r| r.optional)
-                .or(from.secret_key_ref.as_ref().map(|r| r.optional));
-            match optional {
-                Some(Some(true)) => ignore(
-                    &format!("{path}.env[{j}].valueFrom"),
-                    &format!("{NO_OBJECTS}; the optional variable is not set"),
-                ),
-                Some(_) => {}
-                None if from.resource_field_ref.is_some() => ignore(
+            if from.resource_field_ref.is_some() {
+                ignore(
                     &format!("{path}.env[{j}].valueFrom"),
                     "resourceFieldRef is not supported; the variable is not set",
-                ),
-                None => {}
+                );
             }
         }
     }
