@@ -270,14 +270,55 @@ pub(super) fn swarm_refusal(job: &k8s_openapi::api::batch::v1::Job) -> Option<St
              nodes cannot; run one container per pod, or use --scheduler local",
         );
     }
+    // ConfigMaps and Secrets are not mapped to swarm configs and secrets (yet): refused,
+    // never dropped.
+    const NO_OBJECTS: &str = "dockjob does not hand ConfigMaps and Secrets to swarm tasks \
+         (swarm secrets and configs are not mapped yet); use --scheduler local";
+    for (i, c) in spec.containers.iter().enumerate() {
+        if c.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
+            return refuse(&format!("containers[{i}].envFrom"), NO_OBJECTS);
+        }
+        for (j, env) in c.env.iter().flatten().enumerate() {
+            let from = env.value_from.as_ref();
+            let kind = if from.is_some_and(|f| f.secret_key_ref.is_some()) {
+                "secretKeyRef"
+            } else if from.is_some_and(|f| f.config_map_key_ref.is_some()) {
+                "configMapKeyRef"
+            } else {
+                continue;
+            };
+            return refuse(
+                &format!("containers[{i}].env[{j}].valueFrom.{kind}"),
+                NO_OBJECTS,
+            );
+        }
+    }
+    if spec
+        .image_pull_secrets
+        .as_ref()
+        .is_some_and(|s| !s.is_empty())
+    {
+        return refuse("imagePullSecrets", NO_OBJECTS);
+    }
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
         let kind = if volume.empty_dir.is_some() {
             "emptyDir"
         } else if volume.host_path.is_some() {
             "hostPath"
+        } else if volume.secret.is_some() {
+            "secret"
+        } else if volume.config_map.is_some() {
+            "configMap"
+        } else if volume.projected.is_some() {
+            "projected"
+        } else if volume.downward_api.is_some() {
+            "downwardAPI"
         } else {
             continue;
         };
+        if matches!(kind, "secret" | "configMap" | "projected" | "downwardAPI") {
+            return refuse(&format!("volumes[{i}].{kind}"), NO_OBJECTS);
+        }
         return refuse(
             &format!("volumes[{i}].{kind}"),
             "the volume would live on whichever node the task lands on, not with the pod",
