@@ -2,6 +2,7 @@
 //! turns these into work.
 
 mod build;
+pub mod create;
 mod image;
 mod login;
 mod run;
@@ -10,6 +11,7 @@ mod views;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, BuilderArg, FailOn, LintArgs, LintFormat, PushArgs};
+pub use create::{CreateArgs, CreateSecret, CreateWhat};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
 pub use login::{LoginArgs, LogoutArgs};
 pub use run::RunArgs;
@@ -93,8 +95,9 @@ pub enum Command {
     Run(RunArgs),
     /// Create or update Jobs from a manifest; they run in the background
     Apply(ApplyArgs),
-    /// Create Jobs from a manifest (an existing name is an error)
-    Create(ApplyArgs),
+    /// Create Jobs, ConfigMaps and Secrets from a manifest (an existing name is an error), or
+    /// a Secret or ConfigMap from flags
+    Create(CreateArgs),
     /// List jobs, pods or events
     Get(GetArgs),
     /// Show a job or pod in detail, with its events

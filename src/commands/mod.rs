@@ -5,6 +5,7 @@ mod apply;
 mod build;
 mod buildkit;
 mod controller;
+mod create;
 mod delete;
 mod describe;
 mod get;
@@ -65,7 +66,17 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             run::run(&cli.global, host, &args, progress, presses).await
         }
         Command::Apply(args) => apply::apply(&cli.global, &args).await,
-        Command::Create(args) => apply::create(&cli.global, &args).await,
+        Command::Create(args) => match (&args.what, &args.file) {
+            (Some(what), _) => create::create(&cli.global, what).await,
+            (None, Some(file)) => {
+                let apply = crate::cli::ApplyArgs {
+                    file: file.clone(),
+                    backoff_scale: args.backoff_scale,
+                };
+                apply::create(&cli.global, &apply).await
+            }
+            (None, None) => Err(crate::error::user_error("must specify one of -f and -k")),
+        },
         Command::Get(args) => get::get(&cli.global, &args).await,
         Command::Describe(args) => describe::describe(&cli.global, &args).await,
         Command::Logs(args) => {

@@ -6,6 +6,7 @@
 //! Sources: kubernetes `pkg/apis/core/v1/conversion.go` (`Convert_v1_Secret_To_core_Secret`:
 //! stringData overwrites data), `pkg/apis/core/v1/defaults.go` (`SetDefaults_Secret`).
 
+pub mod create;
 pub mod resolve;
 pub mod validate;
 
