@@ -305,3 +305,128 @@ fn a_missing_secret_holds_the_pod_until_apply_adds_it_and_a_wrong_key_is_the_kub
     }
     captured.assert_no_secret();
 }
+
+/// The test registry's password: in no output either.
+const REGISTRY_PASSWORD: &str = "r3g-Pa55-7731";
+
+#[test]
+fn image_pull_secrets_pull_from_a_registry_that_refuses_anonymous_pulls() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let env = TestEnv::new("cs-pull");
+    let registry = common::Registry::start(
+        &env.dir.path().join("registry"),
+        Some(("alice", REGISTRY_PASSWORD)),
+    );
+    let server = registry.address.as_str();
+    let base = env.base_image();
+    let image = format!("{server}/private/busybox-{}:1", env.id);
+    // Put the image there with a login, then forget both the login and the local copy.
+    let mut login = env
+        .dockjob()
+        .args(["login", server, "-u", "alice", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("login");
+    login
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{REGISTRY_PASSWORD}\n").as_bytes())
+        .expect("password");
+    assert_ok("login", &login.wait_with_output().expect("login"));
+    let (repo, tag) = image.rsplit_once(':').expect("tag");
+    env.block_on(
+        env.docker().tag_image(
+            &base,
+            Some(
+                bollard::query_parameters::TagImageOptionsBuilder::default()
+                    .repo(repo)
+                    .tag(tag)
+                    .build(),
+            ),
+        ),
+    )
+    .expect("tag");
+    assert_ok("push", &env.run(&["push", &image]));
+    assert_ok("logout", &env.run(&["logout", server]));
+    assert_ok("image rm", &env.run(&["image", "rm", &image]));
+
+    let mut captured = Captured(Vec::new());
+    let job = |name: &str, pull_secrets: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}}}\nspec:\n  backoffLimit: 0\n  \
+             template:\n    spec:\n      restartPolicy: Never\n{pull_secrets}      containers:\n      \
+             - name: main\n        image: {image}\n        imagePullPolicy: Always\n        \
+             command: [/bin/sh, -c, 'echo pulled-ok']\n"
+        )
+    };
+    // Anonymous: the registry refuses; the pod waits in ErrImagePull / ImagePullBackOff.
+    let anonymous = format!("anon-{}", env.id);
+    let path = env.write("anon.yaml", &job(&anonymous, ""));
+    assert_ok(
+        "apply",
+        &captured.run(&env, &["apply", "-f", path.to_str().expect("utf-8")]),
+    );
+    let events = wait_for(
+        &env,
+        &["get", "events"],
+        "Failed to pull image",
+        Duration::from_secs(30),
+    );
+    assert!(events.contains("Failed to pull image"), "{events}");
+    captured.0.push(events);
+    assert_ok(
+        "delete",
+        &captured.run(&env, &["delete", "job", &anonymous]),
+    );
+
+    // With the docker-registry Secret as imagePullSecrets, the same pull succeeds.
+    let created = captured.run(
+        &env,
+        &[
+            "create",
+            "secret",
+            "docker-registry",
+            "reg",
+            &format!("--docker-server={server}"),
+            "--docker-username=alice",
+            &format!("--docker-password={REGISTRY_PASSWORD}"),
+        ],
+    );
+    assert_ok("create secret", &created);
+    let name = format!("private-{}", env.id);
+    let path = env.write(
+        "private.yaml",
+        &job(
+            &name,
+            "      imagePullSecrets: [{name: missing}, {name: reg}]\n",
+        ),
+    );
+    let run = captured.run(
+        &env,
+        &[
+            "--progress",
+            "plain",
+            "run",
+            "--rm",
+            "-f",
+            path.to_str().expect("utf-8"),
+        ],
+    );
+    assert_ok("run", &run);
+    assert!(text(&run).contains("pulled-ok"), "{}", text(&run));
+    let events = captured.run(&env, &["get", "events"]);
+    assert!(
+        text(&events).contains("Unable to retrieve some image pull secrets (missing); attempting to pull the image may not succeed."),
+        "{}",
+        text(&events)
+    );
+    for out in &captured.0 {
+        assert!(!out.contains(REGISTRY_PASSWORD), "{out}");
+    }
+    captured.assert_no_secret();
+}

@@ -69,6 +69,24 @@ pub struct ContainerSpec {
     pub data_mounts: Vec<DataMount>,
 }
 
+/// Registry credentials for one pull (from a pod's `imagePullSecrets`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PullAuth {
+    /// The registry host the credentials are for.
+    pub server: String,
+    /// User name.
+    pub username: String,
+    /// Password or token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for PullAuth {
+    // Never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PullAuth({}@{})", self.username, self.server)
+    }
+}
+
 /// A mount of one of a pod's data volumes (see [`ContainerSpec::data_mounts`]): an engine
 /// volume on tmpfs, alive while the pod's sandbox holds it, so its files are never on disk.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -223,6 +241,22 @@ pub trait PodRuntime: Send + Sync {
     /// image is missing). Fails with [`EngineError::ImageNotFound`] when the registry has no
     /// such image, [`EngineError::Unauthorized`] when it refuses the credentials.
     fn pull_image(&self, image: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// [`Self::pull_image`] with credentials from the pod's `imagePullSecrets` (`None`:
+    /// anonymous). An engine that cannot send them refuses rather than pull without them.
+    fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<PullAuth>,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send {
+        async move {
+            match auth {
+                None => self.pull_image(image).await,
+                Some(_) => Err(EngineError::Daemon(
+                    "this engine cannot pull with imagePullSecrets credentials".to_string(),
+                )),
+            }
+        }
+    }
     /// Creates and starts a pod's sandbox and returns its ID. It runs until stopped (stop it
     /// with a zero grace period once the pod's containers have ended) and uses no resources
     /// to speak of.

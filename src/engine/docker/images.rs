@@ -138,12 +138,28 @@ impl DockerEngine {
     pub async fn pull_image_with_progress(
         &self,
         reference: &str,
+        on_event: impl FnMut(PushEvent),
+    ) -> Result<(), EngineError> {
+        self.pull_image_as(reference, None, on_event).await
+    }
+
+    /// [`Self::pull_image_with_progress`] with registry credentials (`X-Registry-Auth`).
+    pub async fn pull_image_as(
+        &self,
+        reference: &str,
+        auth: Option<crate::engine::PullAuth>,
         mut on_event: impl FnMut(PushEvent),
     ) -> Result<(), EngineError> {
         let options = CreateImageOptionsBuilder::default()
             .from_image(reference)
             .build();
-        let mut stream = self.streams.create_image(Some(options), None, None);
+        let credentials = auth.map(|a| bollard::auth::DockerCredentials {
+            username: Some(a.username),
+            password: Some(a.password),
+            serveraddress: Some(a.server),
+            ..Default::default()
+        });
+        let mut stream = self.streams.create_image(Some(options), None, credentials);
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| engine_error(e, NotFound::Image(reference)))?;
             if let Some(status) = info.status {

@@ -44,6 +44,14 @@ impl PodRuntime for DockerEngine {
         self.pull_image_with_progress(image, |_| {}).await
     }
 
+    async fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<crate::engine::PullAuth>,
+    ) -> Result<(), EngineError> {
+        self.pull_image_as(image, auth, |_| {}).await
+    }
+
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         self.run_sandbox(spec).await
     }

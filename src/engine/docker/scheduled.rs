@@ -137,6 +137,14 @@ impl PodRuntime for PodEngine {
         on!(self.for_new_pods().await?, pull_image(image))
     }
 
+    async fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<crate::engine::PullAuth>,
+    ) -> Result<(), EngineError> {
+        on!(self.for_new_pods().await?, pull_image_with(image, auth))
+    }
+
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         on!(self.for_new_pods().await?, create_sandbox(spec))
     }

@@ -7,6 +7,7 @@ use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
+use crate::job::objects::pull_secrets::{missing_message, pull_credentials};
 use crate::job::objects::resolve::{
     atomic_layout, env_sources, volume_payload, FileProjection, NoObjects, ObjectLookup,
     VolumeEntry,
@@ -416,10 +417,19 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 Ok(ImageReady::Ready)
             }
             _ => {
-                event("Pulling", format!("Pulling image {image:?}"));
+                let auth = self.pull_auth(pod, image);
+                let now = self.clock.now();
+                self.ctl.record_pod_event(
+                    pod,
+                    EventType::Normal,
+                    "Pulling",
+                    format!("Pulling image {image:?}"),
+                    "kubelet",
+                    now,
+                );
                 let started = tokio::time::Instant::now();
-                let Some(pulled) = self.unless_interrupted(self.engine.pull_image(image)).await
-                else {
+                let pull = self.engine.pull_image_with(image, auth);
+                let Some(pulled) = self.unless_interrupted(pull).await else {
                     // The main loop sees the interrupt next and deletes the waiting pod.
                     let message = format!("Pulling image {image:?} was interrupted");
                     return Ok(ImageReady::Waiting(waiting(
@@ -517,6 +527,42 @@ fn cannot_start_until_changed(reason: &str, message: &str) -> bool {
         "InvalidImageName" | "CreateContainerConfigError" => true,
         "ContainerCreating" => message.starts_with("MountVolume.SetUp failed"),
         _ => false,
+    }
+}
+
+impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
+    /// The credentials the pod's `imagePullSecrets` give for `image`; a pull secret that
+    /// does not exist is the kubelet's warning event, and the pull goes on without it.
+    fn pull_auth(&mut self, pod: &str, image: &str) -> Option<crate::engine::PullAuth> {
+        let job = self.ctl.job();
+        let secrets = job
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .and_then(|p| p.image_pull_secrets.clone())
+            .filter(|s| !s.is_empty())?;
+        let namespace = job.metadata.namespace.clone().unwrap_or_default();
+        let registry = crate::image_ref::ImageRef::parse(image)
+            .ok()?
+            .registry()
+            .to_string();
+        let lookup: &dyn ObjectLookup = match &self.opts.objects {
+            Some(source) => &*source.0,
+            None => &NoObjects,
+        };
+        let found = pull_credentials(&secrets, &namespace, &registry, lookup);
+        if !found.missing.is_empty() {
+            let now = self.clock.now();
+            self.ctl.record_pod_event(
+                pod,
+                EventType::Warning,
+                "FailedToRetrieveImagePullSecret",
+                missing_message(&found.missing),
+                "kubelet",
+                now,
+            );
+        }
+        found.auth
     }
 }
 

@@ -7,6 +7,7 @@
 //! stringData overwrites data), `pkg/apis/core/v1/defaults.go` (`SetDefaults_Secret`).
 
 pub mod create;
+pub mod pull_secrets;
 pub mod resolve;
 pub mod validate;
 

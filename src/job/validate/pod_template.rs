@@ -311,7 +311,6 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
             pod.automount_service_account_token.is_some(),
             "automountServiceAccountToken",
         ),
-        (pod.image_pull_secrets.is_some(), "imagePullSecrets"),
     ] {
         if b {
             ignore(&format!("{TEMPLATE}.{field}"), NO_API);
