@@ -158,9 +158,7 @@ fn add_file_source(entries: &mut Entries, source: &str) -> anyhow::Result<()> {
         .map_err(|e| user_error(format!("error reading {path}: {}", io_text(&e))))?;
     if meta.is_dir() {
         if key.is_some() {
-            return Err(user_error(format!(
-                "cannot give a key name for a directory path"
-            )));
+            return Err(user_error("cannot give a key name for a directory path"));
         }
         let mut files: Vec<_> = std::fs::read_dir(&path)?
             .filter_map(Result::ok)

@@ -326,3 +326,41 @@ pub(super) fn swarm_refusal(job: &k8s_openapi::api::batch::v1::Job) -> Option<St
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::swarm_refusal;
+
+    fn job(container_extra: &str, pod_extra: &str) -> k8s_openapi::api::batch::v1::Job {
+        let yaml = format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: j}}\nspec:\n  template:\n    spec:\n      \
+             restartPolicy: Never\n{pod_extra}      containers:\n      - name: c\n        image: busybox\n{container_extra}"
+        );
+        crate::job::load_jobs(&yaml, "j.yaml")
+            .unwrap()
+            .remove(0)
+            .job
+    }
+
+    #[test]
+    fn swarm_refuses_config_map_and_secret_fields_by_name() {
+        let refusal = |job| swarm_refusal(&job).unwrap_or_default();
+        let env = job(
+            "        env:\n        - {name: A, value: a}\n        - name: B\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+            "",
+        );
+        assert!(refusal(env).starts_with(
+            "job j: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef: not supported with --scheduler swarm"
+        ));
+        let env_from = job("        envFrom: [{configMapRef: {name: c}}]\n", "");
+        assert!(refusal(env_from).contains("spec.template.spec.containers[0].envFrom:"));
+        let volume = job(
+            "        volumeMounts: [{name: v, mountPath: /v}]\n",
+            "      volumes: [{name: v, configMap: {name: c}}]\n",
+        );
+        assert!(refusal(volume).contains("spec.template.spec.volumes[0].configMap:"));
+        let pull = job("", "      imagePullSecrets: [{name: reg}]\n");
+        assert!(refusal(pull).contains("spec.template.spec.imagePullSecrets:"));
+        assert_eq!(swarm_refusal(&job("", "")), None);
+    }
+}

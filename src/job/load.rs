@@ -44,9 +44,9 @@ pub fn load_jobs_with_rng(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Manifest {
     /// A Job.
-    Job(LoadedJob),
+    Job(Box<LoadedJob>),
     /// A ConfigMap or Secret (defaulted and validated, its namespace set).
-    Object(DataObject),
+    Object(Box<DataObject>),
 }
 
 /// Splits documents into Jobs and data objects, each in input order.
@@ -54,8 +54,8 @@ pub fn split(manifests: Vec<Manifest>) -> (Vec<LoadedJob>, Vec<DataObject>) {
     let (mut jobs, mut objects) = (Vec::new(), Vec::new());
     for manifest in manifests {
         match manifest {
-            Manifest::Job(job) => jobs.push(job),
-            Manifest::Object(object) => objects.push(object),
+            Manifest::Job(job) => jobs.push(*job),
+            Manifest::Object(object) => objects.push(*object),
         }
     }
     (jobs, objects)
@@ -163,7 +163,7 @@ pub fn load_manifests_in(
             }
             let ns = namespace.unwrap_or("default");
             let object = super::objects::decode(object_kind, &untyped, typed, origin, ns)?;
-            jobs.push(Manifest::Object(object));
+            jobs.push(Manifest::Object(Box::new(object)));
             continue;
         }
         let mut untyped = untyped;
@@ -190,7 +190,7 @@ pub fn load_manifests_in(
             }
         }
         let warnings = prepare(&mut job, origin, rng)?;
-        jobs.push(Manifest::Job(LoadedJob { job, warnings }));
+        jobs.push(Manifest::Job(Box::new(LoadedJob { job, warnings })));
     }
     if jobs.is_empty() {
         return Err(JobInputError::Empty {

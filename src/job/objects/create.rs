@@ -33,7 +33,7 @@ pub fn parse_file_source(source: &str) -> Result<(Option<String>, String), Strin
         Some((key, path)) if !key.is_empty() && !path.is_empty() => {
             Ok((Some(key.to_string()), path.to_string()))
         }
-        Some(_) => Err(format!("key names or file paths cannot contain '='")),
+        Some(_) => Err("key names or file paths cannot contain '='".to_string()),
     }
 }
 

@@ -336,7 +336,7 @@ pub fn volume_payload(
                     pod,
                 ))
             } else {
-                // serviceAccountToken, clusterTrustBundle, podCertificate: refused at load.
+                // serviceAccountToken, clusterTrustBundle: warned about at load.
                 continue;
             };
             match part {
@@ -433,7 +433,7 @@ fn source_payload(
     Ok(files)
 }
 
-/// `downwardapi.CollectData` for `fieldRef` items (`resourceFieldRef` is refused at load).
+/// `downwardapi.CollectData` for `fieldRef` items (`resourceFieldRef`: warned at load).
 fn downward_payload(
     items: &[DownwardAPIVolumeFile],
     mode: u32,

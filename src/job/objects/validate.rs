@@ -131,17 +131,15 @@ pub fn validate(object: &DataObject) -> Vec<FieldError> {
                         }
                     }
                 }
-                "kubernetes.io/basic-auth" => {
-                    if !has("username") && !has("password") {
-                        // The API server's own path text (`field.NewPath("data[%s]")`).
-                        errs.push(FieldError::required("data[%s][username]", ""));
-                        errs.push(FieldError::required("data[%s][password]", ""));
-                    }
+                // The API server's own path text (`field.NewPath("data[%s]")`).
+                "kubernetes.io/basic-auth" if !has("username") && !has("password") => {
+                    errs.push(FieldError::required("data[%s][username]", ""));
+                    errs.push(FieldError::required("data[%s][password]", ""));
                 }
-                "kubernetes.io/ssh-auth" => {
-                    if value("ssh-privatekey").is_none_or(<[u8]>::is_empty) {
-                        errs.push(FieldError::required("data[%s][ssh-privatekey]", ""));
-                    }
+                "kubernetes.io/ssh-auth"
+                    if value("ssh-privatekey").is_none_or(<[u8]>::is_empty) =>
+                {
+                    errs.push(FieldError::required("data[%s][ssh-privatekey]", ""));
                 }
                 "kubernetes.io/tls" => {
                     for key in ["tls.crt", "tls.key"] {
@@ -181,17 +179,15 @@ pub fn validate_update(old: &DataObject, new: &DataObject) -> Vec<FieldError> {
                 }
             }
         }
-        (DataObject::ConfigMap(o), DataObject::ConfigMap(n)) => {
-            if o.immutable == Some(true) {
-                if n.immutable != Some(true) {
-                    errs.push(FieldError::forbidden("immutable", IMMUTABLE));
-                }
-                if o.data != n.data {
-                    errs.push(FieldError::forbidden("data", IMMUTABLE));
-                }
-                if o.binary_data != n.binary_data {
-                    errs.push(FieldError::forbidden("binaryData", IMMUTABLE));
-                }
+        (DataObject::ConfigMap(o), DataObject::ConfigMap(n)) if o.immutable == Some(true) => {
+            if n.immutable != Some(true) {
+                errs.push(FieldError::forbidden("immutable", IMMUTABLE));
+            }
+            if o.data != n.data {
+                errs.push(FieldError::forbidden("data", IMMUTABLE));
+            }
+            if o.binary_data != n.binary_data {
+                errs.push(FieldError::forbidden("binaryData", IMMUTABLE));
             }
         }
         _ => {}

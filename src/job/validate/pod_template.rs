@@ -351,6 +351,39 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
                 "only emptyDir, secret, configMap, downwardAPI and projected volumes are supported; the volume is not mounted",
             );
         }
+        let projected = volume.projected.as_ref().and_then(|p| p.sources.as_ref());
+        for (j, source) in projected.into_iter().flatten().enumerate() {
+            let other =
+                source.service_account_token.is_some() || source.cluster_trust_bundle.is_some();
+            if other {
+                ignore(
+                    &format!("{TEMPLATE}.volumes[{i}].projected.sources[{j}]"),
+                    "there is no API server to issue it; the source adds no file",
+                );
+            }
+        }
+        let downward = volume
+            .downward_api
+            .as_ref()
+            .and_then(|d| d.items.as_ref())
+            .into_iter()
+            .flatten()
+            .chain(
+                projected
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.downward_api.as_ref()?.items.as_ref())
+                    .flatten(),
+            );
+        if downward
+            .into_iter()
+            .any(|item| item.resource_field_ref.is_some())
+        {
+            ignore(
+                &format!("{TEMPLATE}.volumes[{i}]"),
+                "resourceFieldRef items are not supported; their files are not written",
+            );
+        }
     }
     for (i, c) in pod.containers.iter().enumerate() {
         let path = format!("{TEMPLATE}.containers[{i}]");
