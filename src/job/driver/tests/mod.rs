@@ -4,6 +4,7 @@
 mod basics;
 mod kubelet;
 mod multi;
+mod objects;
 mod parallel;
 mod signals;
 
