@@ -193,6 +193,18 @@ fn a_job_reads_its_secret_and_config_map_from_the_same_file() {
         |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
     assert_eq!(mode(&state), 0o700);
     assert_eq!(mode(&state.join("dockjob.db")), 0o600);
+    // The pod ended, its sandbox stopped: its tmpfs volumes are unmounted, their files gone
+    // (the empty volumes stay until the containers are removed).
+    let volumes = std::process::Command::new("docker")
+        .args(["volume", "ls", "-q", "--filter", &format!("label={label}")])
+        .output()
+        .expect("docker volume ls");
+    let volumes = String::from_utf8_lossy(&volumes.stdout).into_owned();
+    assert_eq!(volumes.lines().count(), 3, "{volumes}");
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    for volume in volumes.lines() {
+        assert!(!mounts.contains(volume), "{volume} is still mounted");
+    }
     let deleted = captured.run(&env, &["delete", "job", &name]);
     assert_ok("delete", &deleted);
     // The pod's volumes went with it.
