@@ -212,3 +212,83 @@ impl crate::job::objects::resolve::ObjectLookup for StoreObjects {
             .map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::objects::resolve::ObjectLookup;
+    use rand::SeedableRng;
+
+    fn object(yaml: &str) -> DataObject {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let manifests = crate::job::load::load_manifests_in(yaml, "o.yaml", None, &mut rng);
+        crate::job::load::split(manifests.unwrap()).1.remove(0)
+    }
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + s).unwrap()
+    }
+
+    const SECRET: &str =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: a}\n";
+
+    #[test]
+    fn apply_creates_then_keeps_or_replaces_and_create_refuses_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let ObjectApplyOutcome::Created(first) = store.apply_object(&object(SECRET), t(0)).unwrap()
+        else {
+            panic!("created");
+        };
+        assert!(first.metadata().uid.is_some());
+        assert!(matches!(
+            store.apply_object(&object(SECRET), t(5)).unwrap(),
+            ObjectApplyOutcome::Unchanged(_)
+        ));
+        let changed = object(&SECRET.replace("password: a", "password: b"));
+        let ObjectApplyOutcome::Configured(second) = store.apply_object(&changed, t(9)).unwrap()
+        else {
+            panic!("configured");
+        };
+        // The same object: its UID and creation time are kept.
+        assert_eq!(second.metadata().uid, first.metadata().uid);
+        assert_eq!(
+            second.metadata().creation_timestamp,
+            first.metadata().creation_timestamp
+        );
+        assert_eq!(store.create_object(&changed, t(10)).unwrap(), None);
+        let stored = store
+            .get_object(ObjectKind::Secret, "default", "db")
+            .unwrap();
+        let Some(DataObject::Secret(secret)) = stored else {
+            panic!("stored");
+        };
+        assert_eq!(secret.data.unwrap()["password"].0, b"b");
+        // A typed change of an existing Secret is refused.
+        let typed = object("apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: kubernetes.io/tls\nstringData: {tls.crt: c, tls.key: k}\n");
+        assert!(matches!(
+            store.apply_object(&typed, t(11)).unwrap(),
+            ObjectApplyOutcome::Invalid(_)
+        ));
+        // The kubelet's view: the store, read anew at each lookup.
+        let lookup = StoreObjects::new(dir.path());
+        assert!(lookup
+            .get(ObjectKind::Secret, "default", "db")
+            .unwrap()
+            .is_some());
+        assert!(lookup
+            .get(ObjectKind::ConfigMap, "default", "db")
+            .unwrap()
+            .is_none());
+        assert!(store
+            .delete_object(ObjectKind::Secret, "default", "db")
+            .unwrap());
+        assert!(!store
+            .delete_object(ObjectKind::Secret, "default", "db")
+            .unwrap());
+        assert!(store
+            .list_objects(ObjectKind::Secret, None)
+            .unwrap()
+            .is_empty());
+    }
+}
