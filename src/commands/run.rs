@@ -270,29 +270,12 @@ pub(super) fn swarm_refusal(job: &k8s_openapi::api::batch::v1::Job) -> Option<St
              nodes cannot; run one container per pod, or use --scheduler local",
         );
     }
-    // ConfigMaps and Secrets are not mapped to swarm configs and secrets (yet): refused,
-    // never dropped.
-    const NO_OBJECTS: &str = "dockjob does not hand ConfigMaps and Secrets to swarm tasks \
-         (swarm secrets and configs are not mapped yet); use --scheduler local";
-    for (i, c) in spec.containers.iter().enumerate() {
-        if c.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
-            return refuse(&format!("containers[{i}].envFrom"), NO_OBJECTS);
-        }
-        for (j, env) in c.env.iter().flatten().enumerate() {
-            let from = env.value_from.as_ref();
-            let kind = if from.is_some_and(|f| f.secret_key_ref.is_some()) {
-                "secretKeyRef"
-            } else if from.is_some_and(|f| f.config_map_key_ref.is_some()) {
-                "configMapKeyRef"
-            } else {
-                continue;
-            };
-            return refuse(
-                &format!("containers[{i}].env[{j}].valueFrom.{kind}"),
-                NO_OBJECTS,
-            );
-        }
-    }
+    // Environment values from ConfigMaps and Secrets are resolved by dockjob, as on a local
+    // engine. Their volumes and pull credentials are not mapped to swarm secrets and configs
+    // (yet): refused by name, never dropped.
+    const NO_OBJECTS: &str = "dockjob does not hand ConfigMap and Secret files or pull \
+         credentials to swarm tasks (swarm secrets and configs are not mapped yet); use \
+         environment variables (env valueFrom, envFrom), or --scheduler local";
     if spec
         .image_pull_secrets
         .as_ref()
@@ -343,22 +326,21 @@ mod tests {
     }
 
     #[test]
-    fn swarm_refuses_config_map_and_secret_fields_by_name() {
+    fn swarm_refuses_config_map_and_secret_volumes_and_pull_secrets_by_name() {
         let refusal = |job| swarm_refusal(&job).unwrap_or_default();
+        // Environment values are resolved by dockjob: allowed.
         let env = job(
-            "        env:\n        - {name: A, value: a}\n        - name: B\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+            "        env:\n        - name: B\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n        envFrom: [{configMapRef: {name: c}}]\n",
             "",
         );
-        assert!(refusal(env).starts_with(
-            "job j: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef: not supported with --scheduler swarm"
-        ));
-        let env_from = job("        envFrom: [{configMapRef: {name: c}}]\n", "");
-        assert!(refusal(env_from).contains("spec.template.spec.containers[0].envFrom:"));
+        assert_eq!(swarm_refusal(&env), None);
         let volume = job(
             "        volumeMounts: [{name: v, mountPath: /v}]\n",
             "      volumes: [{name: v, configMap: {name: c}}]\n",
         );
-        assert!(refusal(volume).contains("spec.template.spec.volumes[0].configMap:"));
+        assert!(refusal(volume).starts_with(
+            "job j: spec.template.spec.volumes[0].configMap: not supported with --scheduler swarm"
+        ));
         let pull = job("", "      imagePullSecrets: [{name: reg}]\n");
         assert!(refusal(pull).contains("spec.template.spec.imagePullSecrets:"));
         assert_eq!(swarm_refusal(&job("", "")), None);

@@ -275,7 +275,7 @@ pub trait PodRuntime: Send + Sync {
         &self,
         id: &str,
         dir: &str,
-        entries: &[crate::job::objects::resolve::VolumeEntry],
+        entries: &[crate::job::objects::volumes::VolumeEntry],
     ) -> impl Future<Output = Result<(), EngineError>> + Send {
         let _ = (id, dir, entries);
         async {

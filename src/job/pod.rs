@@ -15,7 +15,8 @@ use k8s_openapi::api::core::v1::{Container, EnvVar};
 
 use super::defaults::{LABEL_COMPLETION_INDEX, LABEL_CONTROLLER_UID, LABEL_JOB_NAME};
 use super::expansion::expand;
-use super::objects::resolve::{is_data_volume, EnvSources};
+use super::objects::resolve::EnvSources;
+use super::objects::volumes::is_data_volume;
 use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
 use crate::engine::{ContainerExit, ContainerSpec, DataMount, SandboxSpec, LABEL_MANAGED};
 

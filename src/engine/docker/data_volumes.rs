@@ -16,7 +16,7 @@ use bollard::query_parameters::UploadToContainerOptionsBuilder;
 
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{sandbox_volume_path, sub_path_mount_point, ContainerSpec, EngineError};
-use crate::job::objects::resolve::VolumeEntry;
+use crate::job::objects::volumes::VolumeEntry;
 
 /// Names of the engine volumes that hold pods' data volumes.
 pub(super) const DATA_VOLUME_PREFIX: &str = "dockjob-data-";

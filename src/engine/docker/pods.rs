@@ -65,7 +65,7 @@ impl PodRuntime for DockerEngine {
         &self,
         id: &str,
         dir: &str,
-        entries: &[crate::job::objects::resolve::VolumeEntry],
+        entries: &[crate::job::objects::volumes::VolumeEntry],
     ) -> Result<(), EngineError> {
         self.bounded(Duration::ZERO, self.upload_entries(id, dir, entries))
             .await

@@ -157,7 +157,7 @@ impl PodRuntime for PodEngine {
         &self,
         id: &str,
         dir: &str,
-        entries: &[crate::job::objects::resolve::VolumeEntry],
+        entries: &[crate::job::objects::volumes::VolumeEntry],
     ) -> Result<(), EngineError> {
         on!(self.for_id(id).await?, write_files(id, dir, entries))
     }

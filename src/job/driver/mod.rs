@@ -7,6 +7,7 @@
 mod actions;
 mod api;
 mod logs;
+mod objects;
 pub mod output;
 mod report;
 mod resume;

@@ -10,6 +10,7 @@ pub mod create;
 pub mod pull_secrets;
 pub mod resolve;
 pub mod validate;
+pub mod volumes;
 
 use std::collections::BTreeMap;
 

@@ -344,7 +344,7 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
     // (`job::objects::resolve`); emptyDir is an engine volume.
     for (i, volume) in pod.volumes.iter().flatten().enumerate() {
         let supported =
-            volume.empty_dir.is_some() || crate::job::objects::resolve::is_data_volume(volume);
+            volume.empty_dir.is_some() || crate::job::objects::volumes::is_data_volume(volume);
         if !supported {
             ignore(
                 &format!("{TEMPLATE}.volumes[{i}]"),

@@ -1,10 +1,12 @@
-//! The kubelet's consumption of ConfigMaps and Secrets, with its messages.
+//! The kubelet's consumption of ConfigMaps and Secrets (env and volume files), with its
+//! messages.
 
 use std::collections::HashMap;
 
 use k8s_openapi::api::core::v1::{Container, Volume};
 
 use super::*;
+use crate::job::objects::volumes::{atomic_layout, volume_payload, FileProjection};
 
 struct Objects(HashMap<(ObjectKind, String), DataObject>);
 
