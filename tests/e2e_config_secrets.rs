@@ -442,3 +442,62 @@ fn image_pull_secrets_pull_from_a_registry_that_refuses_anonymous_pulls() {
     }
     captured.assert_no_secret();
 }
+
+#[test]
+fn a_foreground_run_says_it_waits_and_starts_once_the_secret_is_applied() {
+    let env = TestEnv::new("cs-fg");
+    let base = env.base_image();
+    let name = format!("fg-{}", env.id);
+    let yaml = format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}}}\nspec:\n  backoffLimit: 0\n  \
+         template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        \
+         image: {base}\n        imagePullPolicy: Never\n        command: [/bin/sh, -c, 'echo got=$(echo $P | rev)']\n        \
+         env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: later, key: p}}}}\n"
+    );
+    let path = env.write("job.yaml", &yaml);
+    // Retries every 2 s (10 s × 0.2), six times: 12 s to apply the Secret.
+    let child = env
+        .dockjob()
+        .args([
+            "--progress",
+            "plain",
+            "run",
+            "--rm",
+            "--backoff-scale",
+            "0.2",
+            "-f",
+        ])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let pods = wait_for(
+        &env,
+        &["get", "pods"],
+        "CreateContainerConfigError",
+        Duration::from_secs(10),
+    );
+    assert!(pods.contains("CreateContainerConfigError"), "{pods}");
+    let secret = env.write(
+        "later.yaml",
+        &format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: later}}\nstringData: {{p: {FILE_SECRET}}}\n"),
+    );
+    assert_ok(
+        "apply",
+        &env.run(&["apply", "-f", secret.to_str().expect("utf-8")]),
+    );
+    let output = child.wait_with_output().expect("run ends");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("CreateContainerConfigError: secret \"later\" not found")
+            && all.contains("waits for it: retrying every 2s, 6 times"),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("got={}", reversed(FILE_SECRET))),
+        "{all}"
+    );
+    assert!(!all.contains(FILE_SECRET), "{all}");
+}

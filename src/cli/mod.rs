@@ -93,20 +93,20 @@ pub enum Command {
     Image(ImageArgs),
     /// Run a Kubernetes Job manifest in the foreground on the local engine
     Run(RunArgs),
-    /// Create or update Jobs from a manifest; they run in the background
+    /// Create or update Jobs, ConfigMaps and Secrets from a manifest; Jobs run in the background
     Apply(ApplyArgs),
     /// Create Jobs, ConfigMaps and Secrets from a manifest (an existing name is an error), or
     /// a Secret or ConfigMap from flags
     Create(CreateArgs),
-    /// List jobs, pods or events
+    /// List jobs, pods, events, configmaps or secrets
     Get(GetArgs),
-    /// Show a job or pod in detail, with its events
+    /// Show a job, pod, configmap or secret in detail (a secret's sizes, never its values)
     Describe(DescribeArgs),
     /// Print a pod's logs (POD or job/NAME)
     Logs(LogsArgs),
     /// Wait for a Job condition (complete, failed) or its deletion
     Wait(WaitArgs),
-    /// Delete Jobs and their containers
+    /// Delete Jobs and their containers, ConfigMaps and Secrets
     Delete(DeleteArgs),
     /// Runs one stored Job (started detached by apply)
     #[command(name = "__controller", hide = true)]
