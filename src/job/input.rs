@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::field::JobInputError;
-use super::load::{load_jobs_with_rng, load_manifests_in, split, LoadedJob, Manifest};
+use super::load::{jobs_only, load_jobs_with_rng, load_manifests_in, LoadedJob, Manifest};
 use crate::bounded::{read_at_most, read_file_at_most, Bounded, MAX_INPUT_BYTES};
 
 /// [`load_jobs_with_rng`] with UIDs from the operating system's randomness.
@@ -23,20 +23,7 @@ pub fn load_path(path: &str) -> Result<Vec<LoadedJob>, JobInputError> {
 /// and a manifest that names another one is kubectl's mismatch error. ConfigMaps and
 /// Secrets are refused (see [`load_manifests_path_in`]).
 pub fn load_path_in(path: &str, namespace: Option<&str>) -> Result<Vec<LoadedJob>, JobInputError> {
-    let (jobs, objects) = split(load_manifests_path_in(path, namespace)?);
-    if let Some(object) = objects.first() {
-        return Err(JobInputError::WrongKind {
-            origin: path.to_string(),
-            document: 1,
-            found: format!("apiVersion \"v1\", kind {:?}", object.kind().kind()),
-        });
-    }
-    if jobs.is_empty() {
-        return Err(JobInputError::Empty {
-            origin: path.to_string(),
-        });
-    }
-    Ok(jobs)
+    jobs_only(load_manifests_path_in(path, namespace)?, path)
 }
 
 /// Every Job, ConfigMap and Secret of `path` (a file, a directory's files in name order, or

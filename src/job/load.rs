@@ -70,14 +70,24 @@ pub fn load_jobs_in(
     namespace: Option<&str>,
     rng: &mut impl Rng,
 ) -> Result<Vec<LoadedJob>, JobInputError> {
-    let (jobs, objects) = split(load_manifests_in(source, origin, namespace, rng)?);
-    if let Some(object) = objects.first() {
+    jobs_only(load_manifests_in(source, origin, namespace, rng)?, origin)
+}
+
+/// The Jobs of `manifests`; a ConfigMap or Secret among them is [`JobInputError::WrongKind`]
+/// (numbered among the non-empty documents), no Job at all [`JobInputError::Empty`].
+pub fn jobs_only(manifests: Vec<Manifest>, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
+    let object = manifests.iter().enumerate().find_map(|(i, m)| match m {
+        Manifest::Object(object) => Some((i + 1, object.kind())),
+        Manifest::Job(_) => None,
+    });
+    if let Some((document, kind)) = object {
         return Err(JobInputError::WrongKind {
             origin: origin.to_string(),
-            document: 1,
-            found: format!("apiVersion \"v1\", kind {:?}", object.kind().kind()),
+            document,
+            found: format!("apiVersion \"v1\", kind {:?}", kind.kind()),
         });
     }
+    let (jobs, _) = split(manifests);
     if jobs.is_empty() {
         return Err(JobInputError::Empty {
             origin: origin.to_string(),

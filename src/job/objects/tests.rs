@@ -164,3 +164,33 @@ fn jobs_and_objects_load_together_in_any_order() {
     let kinds: Vec<ObjectKind> = objects.iter().map(DataObject::kind).collect();
     assert_eq!(kinds, [ObjectKind::Secret, ObjectKind::ConfigMap]);
 }
+
+#[test]
+fn the_jobs_only_loader_names_the_document_of_an_object() {
+    let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n";
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let err = crate::job::load::load_jobs_in(yaml, "a.yaml", None, &mut rng).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a.yaml: document 2 is apiVersion \"v1\", kind \"Secret\": dockjob runs only apiVersion \"batch/v1\", kind \"Job\" (and reads apiVersion \"v1\" kinds \"ConfigMap\" and \"Secret\")"
+    );
+}
+
+#[test]
+fn octal_modes_are_read_as_kubectl_reads_them() {
+    let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n      volumes:\n      - name: s\n        secret:\n          secretName: s\n          defaultMode: 0400\n          items: [{key: k, path: p, mode: 0o440}]\n";
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let (jobs, _) = split(load_manifests_in(yaml, "a.yaml", None, &mut rng).unwrap());
+    let spec = jobs[0]
+        .job
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap();
+    let secret = spec.volumes.as_ref().unwrap()[0].secret.as_ref().unwrap();
+    assert_eq!(secret.default_mode, Some(0o400));
+    assert_eq!(secret.items.as_ref().unwrap()[0].mode, Some(0o440));
+}
