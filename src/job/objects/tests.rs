@@ -194,3 +194,21 @@ fn octal_modes_are_read_as_kubectl_reads_them() {
     assert_eq!(secret.default_mode, Some(0o400));
     assert_eq!(secret.items.as_ref().unwrap()[0].mode, Some(0o440));
 }
+
+#[test]
+fn volume_items_stay_inside_their_volume_and_modes_are_bounded() {
+    let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n        volumeMounts: [{name: s, mountPath: /s, subPath: ../x}]\n      volumes:\n      - name: s\n        secret:\n          secretName: s\n          defaultMode: 1024\n          items: [{key: k, path: ../../etc/passwd}, {key: k, path: /abs}, {key: k, path: ..x}]\n";
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let err = load_manifests_in(yaml, "a.yaml", None, &mut rng)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "The Job \"j\" is invalid: \n\
+         * spec.template.spec.volumes[0].secret.defaultMode: Invalid value: 1024: must be a number between 0 and 0777 (octal), both inclusive\n\
+         * spec.template.spec.volumes[0].secret.items[0].path: Invalid value: \"../../etc/passwd\": must not contain '..'\n\
+         * spec.template.spec.volumes[0].secret.items[1].path: Invalid value: \"/abs\": must be a relative path\n\
+         * spec.template.spec.volumes[0].secret.items[2].path: Invalid value: \"..x\": must not start with '..'\n\
+         * spec.template.spec.containers[0].volumeMounts[0].subPath: Invalid value: \"../x\": must not contain '..'"
+    );
+}

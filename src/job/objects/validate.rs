@@ -1,8 +1,11 @@
-//! The API server's validation of ConfigMaps and Secrets, with its messages.
+//! The API server's validation of ConfigMaps and Secrets, and of the pod volumes that read
+//! them, with its messages.
 //!
 //! Sources: kubernetes `pkg/apis/core/validation/validation.go` (`ValidateConfigMap`,
 //! `ValidateConfigMapUpdate`, `ValidateSecret`, `ValidateSecretUpdate`), apimachinery
 //! `pkg/util/validation/validation.go` (`IsConfigMapKey`, `hasChDirPrefix`, `RegexError`).
+
+use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, Volume};
 
 use super::DataObject;
 use crate::job::field::{FieldError, FieldValue};
@@ -237,4 +240,129 @@ fn json_error(e: &serde_json::Error) -> String {
         }
         _ => format!("invalid character in JSON input ({e})"),
     }
+}
+
+/// `fileModeErrorMsg`.
+const FILE_MODE_MSG: &str = "must be a number between 0 and 0777 (octal), both inclusive";
+
+fn check_mode(mode: Option<i32>, path: String, errs: &mut Vec<FieldError>) {
+    if let Some(m) = mode.filter(|m| !(0..=0o777).contains(m)) {
+        errs.push(FieldError::invalid(
+            path,
+            FieldValue::Int(i64::from(m)),
+            FILE_MODE_MSG,
+        ));
+    }
+}
+
+/// `validateLocalDescendingPath`: relative, without `..` elements.
+pub fn local_descending_path_errors(target: &str, path: &str) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if target.starts_with('/') {
+        errs.push(FieldError::invalid(
+            path,
+            str_value(target),
+            "must be a relative path",
+        ));
+    }
+    if target.split('/').any(|part| part == "..") {
+        errs.push(FieldError::invalid(
+            path,
+            str_value(target),
+            "must not contain '..'",
+        ));
+    }
+    errs
+}
+
+/// `ValidateLocalNonReservedPath`: [`local_descending_path_errors`], and not `..`-prefixed.
+fn local_non_reserved_path(target: &str, path: &str, errs: &mut Vec<FieldError>) {
+    errs.extend(local_descending_path_errors(target, path));
+    if target.starts_with("..") && !target.starts_with("../") {
+        errs.push(FieldError::invalid(
+            path,
+            str_value(target),
+            "must not start with '..'",
+        ));
+    }
+}
+
+/// `validateKeyToPath` for each item.
+fn key_to_paths(items: Option<&[KeyToPath]>, path: &str, errs: &mut Vec<FieldError>) {
+    for (i, item) in items.into_iter().flatten().enumerate() {
+        let at = format!("{path}.items[{i}]");
+        if item.key.is_empty() {
+            errs.push(FieldError::required(format!("{at}.key"), ""));
+        }
+        if item.path.is_empty() {
+            errs.push(FieldError::required(format!("{at}.path"), ""));
+        }
+        local_non_reserved_path(&item.path, &format!("{at}.path"), errs);
+        check_mode(item.mode, format!("{at}.mode"), errs);
+    }
+}
+
+/// `validateDownwardAPIVolumeFile` for the file paths and modes (field paths are checked
+/// with the env ones).
+fn downward_files(items: Option<&[DownwardAPIVolumeFile]>, path: &str, errs: &mut Vec<FieldError>) {
+    for (i, item) in items.into_iter().flatten().enumerate() {
+        let at = format!("{path}.items[{i}]");
+        if item.path.is_empty() {
+            errs.push(FieldError::required(format!("{at}.path"), ""));
+        }
+        local_non_reserved_path(&item.path, &format!("{at}.path"), errs);
+        check_mode(item.mode, format!("{at}.mode"), errs);
+    }
+}
+
+/// The API server's checks of secret, configMap, downwardAPI and projected volume sources
+/// (`validateSecretVolumeSource`, `validateConfigMapVolumeSource`,
+/// `validateDownwardAPIVolumeSource`, `validateProjectedVolumeSource`): names, item paths
+/// that stay inside the volume, modes; `path` is the pod spec's (`spec.template.spec`).
+pub fn validate_volume_sources(volumes: &[Volume], path: &str) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    for (i, volume) in volumes.iter().enumerate() {
+        let at = format!("{path}.volumes[{i}]");
+        if let Some(s) = &volume.secret {
+            let at = format!("{at}.secret");
+            if s.secret_name.as_deref().unwrap_or("").is_empty() {
+                errs.push(FieldError::required(format!("{at}.secretName"), ""));
+            }
+            check_mode(s.default_mode, format!("{at}.defaultMode"), &mut errs);
+            key_to_paths(s.items.as_deref(), &at, &mut errs);
+        } else if let Some(c) = &volume.config_map {
+            let at = format!("{at}.configMap");
+            if c.name.is_empty() {
+                errs.push(FieldError::required(format!("{at}.name"), ""));
+            }
+            check_mode(c.default_mode, format!("{at}.defaultMode"), &mut errs);
+            key_to_paths(c.items.as_deref(), &at, &mut errs);
+        } else if let Some(d) = &volume.downward_api {
+            let at = format!("{at}.downwardAPI");
+            check_mode(d.default_mode, format!("{at}.defaultMode"), &mut errs);
+            downward_files(d.items.as_deref(), &at, &mut errs);
+        } else if let Some(p) = &volume.projected {
+            let at = format!("{at}.projected");
+            check_mode(p.default_mode, format!("{at}.defaultMode"), &mut errs);
+            for (j, source) in p.sources.iter().flatten().enumerate() {
+                let at = format!("{at}.sources[{j}]");
+                if let Some(s) = &source.secret {
+                    if s.name.is_empty() {
+                        errs.push(FieldError::required(format!("{at}.secret.name"), ""));
+                    }
+                    key_to_paths(s.items.as_deref(), &format!("{at}.secret"), &mut errs);
+                }
+                if let Some(c) = &source.config_map {
+                    if c.name.is_empty() {
+                        errs.push(FieldError::required(format!("{at}.configMap.name"), ""));
+                    }
+                    key_to_paths(c.items.as_deref(), &format!("{at}.configMap"), &mut errs);
+                }
+                if let Some(d) = &source.downward_api {
+                    downward_files(d.items.as_deref(), &format!("{at}.downwardAPI"), &mut errs);
+                }
+            }
+        }
+    }
+    errs
 }

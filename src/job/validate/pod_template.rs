@@ -34,6 +34,11 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
             &["Always", "OnFailure", "Never"],
         ));
     }
+    // `ValidateVolumes` comes before the containers.
+    errs.extend(crate::job::objects::validate::validate_volume_sources(
+        pod.volumes.as_deref().unwrap_or_default(),
+        TEMPLATE,
+    ));
     if pod.containers.is_empty() {
         errs.push(FieldError::required(format!("{TEMPLATE}.containers"), ""));
     }
@@ -99,6 +104,12 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::not_found(
                         format!("{path}.volumeMounts[{j}].name"),
                         FieldValue::Str(mount.name.clone()),
+                    ));
+                }
+                if let Some(sub) = mount.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                    errs.extend(crate::job::objects::validate::local_descending_path_errors(
+                        sub,
+                        &format!("{path}.volumeMounts[{j}].subPath"),
                     ));
                 }
             }
