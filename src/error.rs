@@ -136,10 +136,14 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         let hint = if reason == "InvalidImageName" {
             "fix the image reference in the pod template (the kubelet does not pull it; on a \
              cluster the pod would wait in InvalidImageName)"
-        } else if message.contains("secret \"") || message.contains("configmap \"") {
-            "dockjob has no Secret or ConfigMap objects: give the value in the manifest \
-             (env value:), or mark the reference optional: true (on a cluster the pod would \
-             wait until the object exists)"
+        } else if message.contains("secret \"")
+            || message.contains("configmap \"")
+            || message.contains("couldn't find key")
+            || message.contains("non-existent")
+        {
+            "add the Secret or ConfigMap (or the key) with `dockjob apply -f` (put its manifest \
+             in the Job's file, or apply it while the run waits), or mark the reference \
+             optional: true; a detached Job (apply -f) waits for it as the kubelet does"
         } else {
             return None;
         };

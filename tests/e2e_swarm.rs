@@ -162,8 +162,36 @@ fn jobs_run_on_a_swarm_with_the_controllers_rules() {
     );
     assert_eq!(pods.lines().count(), 2, "{pods}");
 
+    // Issue 18: a Secret in the Job's file feeds its env on the swarm too (dockjob resolves
+    // it); a secret volume is refused naming the field.
+    let with_env = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: token}}\nstringData: {{value: from-a-secret}}\n---\n{}\
+         \x20       env:\n        - name: T\n          valueFrom: {{secretKeyRef: {{name: token, key: value}}}}\n",
+        job_yaml("env-from", &image, "", "", r#"["-c", "echo $T"]"#)
+    );
+    let path = env.write("env-from.yaml", &with_env);
+    let run = run_on_swarm(&env, &swarm, &path, &[]);
+    assert_ok("run env-from", &run);
+    assert!(stdout(&run).contains("from-a-secret"), "{}", stdout(&run));
+    let with_volume = job_yaml(
+        "volume",
+        &image,
+        "",
+        "      volumes: [{name: v, secret: {secretName: token}}]\n",
+        r#"["-c", "true"]"#,
+    );
+    let path = env.write("volume.yaml", &with_volume);
+    let run = run_on_swarm(&env, &swarm, &path, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run)
+            .contains("spec.template.spec.volumes[0].secret: not supported with --scheduler swarm"),
+        "{}",
+        stderr(&run)
+    );
+
     // delete leaves no service behind.
-    for name in ["echo-number", "fails"] {
+    for name in ["echo-number", "fails", "env-from"] {
         assert_ok("delete", &dockjob(&env, &swarm, &["delete", "job", name]));
     }
     let services = swarm.docker(&[

@@ -3,10 +3,11 @@
 //! - An image reference that does not parse is `InvalidImageName`: nothing is pulled, the
 //!   pod waits with the kubelet's message, and a foreground `run` ends with an error naming
 //!   the image (exit 2).
-//! - A Secret or ConfigMap dockjob cannot supply (it has none yet) in `env.valueFrom`,
-//!   `envFrom` or a volume never runs the container with an empty variable: the pod waits
-//!   with `CreateContainerConfigError` (`ContainerCreating` and `FailedMount` for a volume)
-//!   and the kubelet's message, and `run` ends with it (exit 2).
+//! - A Secret or ConfigMap that does not exist in `env.valueFrom`, `envFrom` or a volume
+//!   never runs the container with an empty variable: the pod waits with
+//!   `CreateContainerConfigError` (`ContainerCreating` and `FailedMount` for a volume) and
+//!   the kubelet's message, and `run` ends with it (exit 2) after its bounded wait (here
+//!   shortened with `--backoff-scale`).
 //! - `optional: true` references are left out as Kubernetes leaves them out: the variable is
 //!   unset, the volume mounted empty, and the pod runs.
 //!
@@ -22,7 +23,7 @@ fn job(name: &str, image: &str, container_extra: &str, pod_extra: &str) -> Strin
         "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}}}\nspec:\n  backoffLimit: 0\n  \
          template:\n    spec:\n      restartPolicy: Never\n{pod_extra}      containers:\n      \
          - name: main\n        image: {image}\n        imagePullPolicy: IfNotPresent\n        \
-         command: [/bin/sh, -c, 'echo \"A=[${{A-unset}}] B=[${{B-unset}}] C=[${{C-unset}}]\"; ls -A /cfg; echo listed']\n\
+         command: [/bin/sh, -c, 'echo \"A=[${{A-unset}}] B=[${{B-unset}}] C=[${{C-unset}}]\"; ls /cfg; echo listed']\n\
          {container_extra}"
     )
 }
@@ -35,6 +36,8 @@ fn run(env: &TestEnv, file: &str, yaml: &str) -> (Option<i32>, String, String) {
         "plain",
         "run",
         "--rm",
+        "--backoff-scale",
+        "0.01",
         "-f",
         path.to_str().expect("utf-8"),
     ]);
@@ -84,7 +87,7 @@ fn an_invalid_image_reference_is_invalid_image_name_and_ends_the_run() {
 }
 
 #[test]
-fn a_secret_or_configmap_dockjob_cannot_supply_stops_the_pod_as_the_kubelet_does() {
+fn a_missing_secret_or_configmap_stops_the_pod_as_the_kubelet_does() {
     let env = TestEnv::new("secret-refs");
     let base = env.base_image();
     let cases = [
@@ -131,7 +134,7 @@ fn a_secret_or_configmap_dockjob_cannot_supply_stops_the_pod_as_the_kubelet_does
             "{case}: {stderr}"
         );
         assert!(
-            stderr.contains("hint: dockjob has no Secret"),
+            stderr.contains("hint: add the Secret or ConfigMap"),
             "{case}: {stderr}"
         );
         // The container never ran with an empty variable.

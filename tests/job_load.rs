@@ -170,7 +170,7 @@ fn other_kinds_and_bad_yaml_are_refused_clearly() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
     assert_eq!(
         error_of(pod),
-        "job.yaml: document 1 is apiVersion \"v1\", kind \"Pod\": dockjob runs only apiVersion \"batch/v1\", kind \"Job\""
+        "job.yaml: document 1 is apiVersion \"v1\", kind \"Pod\": dockjob runs only apiVersion \"batch/v1\", kind \"Job\" (and reads apiVersion \"v1\" kinds \"ConfigMap\" and \"Secret\")"
     );
     let old = "apiVersion: batch/v1beta1\nkind: Job\nmetadata: {name: p}\n";
     assert!(error_of(old).contains("document 1 is apiVersion \"batch/v1beta1\", kind \"Job\""));

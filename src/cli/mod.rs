@@ -2,7 +2,7 @@
 //! turns these into work.
 
 mod build;
-mod create;
+pub mod create;
 mod examples;
 mod generate;
 mod image;
@@ -14,7 +14,9 @@ mod views;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 pub use build::{BuildArgs, BuilderArg, FailOn, LintArgs, LintFormat, PushArgs};
-pub use create::{CreateArgs, CreateJobArgs, CreateKind, DryRunArgs, PodFlags, RestartArg};
+pub use create::{
+    CreateArgs, CreateJobArgs, CreateKind, CreateSecret, DryRunArgs, PodFlags, RestartArg,
+};
 pub use examples::all as all_examples;
 pub use generate::{CompletionArgs, ManArgs};
 pub use image::{ImageArgs, ImageCommand, ImportArgs, RefArgs, RefsArgs, RmArgs};
@@ -126,20 +128,20 @@ pub enum Command {
     /// Run a Job in the foreground on the local engine: from a manifest (-f) or an image
     /// (run [NAME] --image IMG -- CMD)
     Run(RunArgs),
-    /// Create or update Jobs from a manifest; they run in the background
+    /// Create or update Jobs, ConfigMaps and Secrets from a manifest; Jobs run in the background
     Apply(ApplyArgs),
-    /// Create Jobs from a manifest (-f) or from an image (create job NAME --image IMG); an
-    /// existing name is an error
+    /// Create Jobs, ConfigMaps and Secrets from a manifest (-f), a Job from an image (create job
+    /// NAME --image IMG), or a Secret or ConfigMap from flags; an existing name is an error
     Create(CreateArgs),
-    /// List jobs, pods or events
+    /// List jobs, pods, events, configmaps or secrets
     Get(GetArgs),
-    /// Show a job or pod in detail, with its events
+    /// Show a job, pod, configmap or secret in detail (a secret's sizes, never its values)
     Describe(DescribeArgs),
     /// Print a pod's logs (POD or job/NAME)
     Logs(LogsArgs),
     /// Wait for a Job condition (complete, failed) or its deletion
     Wait(WaitArgs),
-    /// Delete Jobs and their containers
+    /// Delete Jobs and their containers, ConfigMaps and Secrets
     Delete(DeleteArgs),
     /// Runs one stored Job (started detached by apply)
     #[command(name = "__controller", hide = true)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// `dockjob apply -f` / `dockjob create -f`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
-    /// The Job manifest (YAML); `-` reads it from stdin
+    /// The manifest (YAML) of Jobs, ConfigMaps and Secrets; `-` reads it from stdin
     #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
     pub file: PathBuf,
     /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
@@ -20,8 +20,8 @@ pub struct ApplyArgs {
 /// `dockjob get`.
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
-    /// jobs, pods, events, several comma-separated (jobs,pods), all (pods and jobs), or
-    /// TYPE/NAME
+    /// jobs, pods, events, configmaps (cm), secrets, several comma-separated (jobs,pods), all
+    /// (pods and jobs), or TYPE/NAME
     #[arg(value_name = "TYPE[,TYPE…][/NAME]")]
     pub resource: String,
     /// Names to show (or more TYPE/NAME)
@@ -52,7 +52,7 @@ pub struct GetArgs {
 /// `dockjob describe`.
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {
-    /// job or pod (or TYPE/NAME)
+    /// job, pod, configmap or secret (or TYPE/NAME)
     #[arg(value_name = "TYPE[/NAME]")]
     pub resource: String,
     /// Names to describe (all when none)
@@ -104,13 +104,13 @@ pub struct WaitArgs {
 /// `dockjob delete`.
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
-    /// job (or job/NAME)
+    /// job, configmap or secret (or TYPE/NAME)
     #[arg(value_name = "TYPE[/NAME]")]
     pub resource: Option<String>,
     /// Names to delete
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
-    /// Delete the Jobs of this manifest
+    /// Delete the Jobs, ConfigMaps and Secrets of this manifest
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// background (default), foreground, or orphan (keep the containers)

@@ -1,6 +1,8 @@
-//! `apply -f`, `create -f` and `create job`: store the Job (created / unchanged / configured, or kubectl's
-//! AlreadyExists and immutable-field errors) with the engine endpoint it runs on, and start its
-//! detached controller; with `--dry-run`, say what would be stored and store nothing.
+//! `apply -f`, `create -f` and `create job`: store the ConfigMaps and Secrets, then the Jobs
+//! (created / unchanged / configured, or kubectl's AlreadyExists, invalid-update and
+//! immutable-field errors), each Job with the engine endpoint it runs on, and start the Jobs'
+//! detached controllers. The objects go first, so a Job's pods find them at their first try.
+//! With `--dry-run`, say what would be stored and store nothing.
 
 use k8s_openapi::api::batch::v1::Job;
 
@@ -10,7 +12,9 @@ use super::manifest::{already_exists, create_job_already_exists, source_of, JobS
 use super::state::{now, open_store, DEFAULT_NAMESPACE};
 use crate::cli::{ApplyArgs, DryRunArgs, GlobalArgs, SchedulerArg};
 use crate::error::{user_error, ExitStatus};
-use crate::store::ApplyOutcome;
+use crate::job::field::invalid_message;
+use crate::job::objects::DataObject;
+use crate::store::{ApplyOutcome, ObjectApplyOutcome};
 
 /// A Job of a manifest (or flags), ready to store: in its namespace, marked with the
 /// scheduler and `--backoff-scale`.
@@ -25,13 +29,16 @@ pub(crate) struct ManifestJob {
     pub source: Option<String>,
 }
 
-/// Loads the manifest's Jobs (in `-n`'s namespace when they name none) and records
-/// `--backoff-scale` on them.
+/// A manifest's Jobs and its ConfigMaps and Secrets.
+pub(crate) type Loaded = (Vec<ManifestJob>, Vec<DataObject>);
+
+/// Loads the manifest's Jobs (in `-n`'s namespace when they name none), recording
+/// `--backoff-scale` on them, and its ConfigMaps and Secrets.
 pub(crate) async fn load(
     global: &GlobalArgs,
     file: &std::path::Path,
     backoff_scale: f64,
-) -> anyhow::Result<Vec<ManifestJob>> {
+) -> anyhow::Result<Loaded> {
     load_from(global, &JobSource::File(file.to_path_buf()), backoff_scale).await
 }
 
@@ -40,14 +47,14 @@ pub(crate) async fn load_from(
     global: &GlobalArgs,
     source: &JobSource,
     backoff_scale: f64,
-) -> anyhow::Result<Vec<ManifestJob>> {
+) -> anyhow::Result<Loaded> {
     if !(backoff_scale.is_finite() && backoff_scale > 0.0) {
         return Err(user_error(format!(
             "--backoff-scale {backoff_scale}: must be a positive number"
         )));
     }
     // `-n` is the namespace of manifests that name none, validated as if written there.
-    let loaded = source.load(global.namespace.clone()).await?;
+    let (loaded, objects) = source.load(global.namespace.clone()).await?;
     let mut jobs = Vec::new();
     for mut loaded in loaded {
         for warning in &loaded.warnings {
@@ -88,7 +95,44 @@ pub(crate) async fn load_from(
             job: loaded.job,
         });
     }
-    Ok(jobs)
+    Ok((jobs, objects))
+}
+
+/// `kubectl apply` of the ConfigMaps and Secrets: `secret/NAME created|unchanged|configured`,
+/// or the API server's update error (then `Failure`).
+fn apply_objects(
+    store: &mut crate::store::Store,
+    objects: &[DataObject],
+    printing: &Printing,
+) -> anyhow::Result<ExitStatus> {
+    let mut status = ExitStatus::Success;
+    for object in objects {
+        let print = |verb: &str| {
+            let resource = object.kind().resource();
+            printing.print_as(resource, object.name(), verb, &object.to_value())
+        };
+        match store.apply_object(object, now())? {
+            ObjectApplyOutcome::Created(_) => print("created")?,
+            ObjectApplyOutcome::Unchanged(_) => print("unchanged")?,
+            ObjectApplyOutcome::Configured(_) => print("configured")?,
+            ObjectApplyOutcome::Invalid(causes) => {
+                let kind = object.kind().kind();
+                eprintln!("{}", invalid_message(kind, object.name(), &causes));
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// A dry run's ConfigMaps and Secrets: `secret/NAME created (dry run)`, or the object as
+/// `-o` asks (what would be sent; their validation already ran at load).
+fn print_objects_dry_run(printing: &Printing, objects: &[DataObject]) -> anyhow::Result<()> {
+    for object in objects {
+        let resource = object.kind().resource();
+        printing.print_as(resource, object.name(), "created", &object.to_value())?;
+    }
+    Ok(())
 }
 
 /// The Job's namespace: the manifest's, else `-n` (both applied and checked by
@@ -137,13 +181,19 @@ fn start_controller(
 /// `dockjob apply -f`.
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitStatus> {
     let printing = Printing::parse(&args.output)?;
-    let jobs = load(global, &args.file, args.backoff_scale).await?;
+    let (jobs, objects) = load(global, &args.file, args.backoff_scale).await?;
     if printing.dry_run != DryRun::None {
+        print_objects_dry_run(&printing, &objects)?;
         return preview_apply(global, jobs, printing);
     }
-    let mut store = store_for_engine(global).await?;
+    // Objects alone need no engine.
+    let mut store = if jobs.is_empty() {
+        open_store(global)?
+    } else {
+        store_for_engine(global).await?
+    };
     super::controller::revive_orphans(&store, global);
-    let mut status = ExitStatus::Success;
+    let mut status = apply_objects(&mut store, &objects, &printing)?;
     for ManifestJob { ns, job, .. } in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();
         match store.apply_job(&ns, &job, now())? {
@@ -257,15 +307,18 @@ pub(crate) async fn create(
             printing.print(object.name(), "created", &object)?;
             return Ok(ExitStatus::Success);
         }
-        for job in load_from(global, source, backoff_scale).await? {
+        let (jobs, objects) = load_from(global, source, backoff_scale).await?;
+        print_objects_dry_run(&printing, &objects)?;
+        for job in jobs {
             let name = job.job.metadata.name.clone().unwrap_or_default();
             printing.print(&name, "created", &job.given)?;
         }
         return Ok(ExitStatus::Success);
     }
-    let jobs = load_from(global, source, backoff_scale).await?;
+    let (jobs, objects) = load_from(global, source, backoff_scale).await?;
     if printing.dry_run == DryRun::Server {
         let store = store_if_any(global)?;
+        print_objects_dry_run(&printing, &objects)?;
         let mut status = ExitStatus::Success;
         for job in jobs {
             let name = job.job.metadata.name.clone().unwrap_or_default();
@@ -283,8 +336,35 @@ pub(crate) async fn create(
         }
         return Ok(status);
     }
-    let mut store = store_for_engine(global).await?;
+    // Objects alone need no engine.
+    let mut store = if jobs.is_empty() {
+        open_store(global)?
+    } else {
+        store_for_engine(global).await?
+    };
     let mut status = ExitStatus::Success;
+    for object in &objects {
+        let kind = object.kind();
+        match store.create_object(object, now())? {
+            Some(_) => {
+                printing.print_as(kind.resource(), object.name(), "created", &object.to_value())?
+            }
+            None => {
+                // As a Job's ([`already_exists`]), with the object's resource.
+                let from = match source {
+                    JobSource::File(path) if path.as_os_str() == "-" => "STDIN".to_string(),
+                    JobSource::File(path) => path.display().to_string(),
+                    JobSource::Flags(_) => String::new(),
+                };
+                eprintln!(
+                    "Error from server (AlreadyExists): error when creating \"{from}\": {} \"{}\" already exists",
+                    kind.plural(),
+                    object.name()
+                );
+                status = ExitStatus::Failure;
+            }
+        }
+    }
     for job in jobs {
         let name = job.job.metadata.name.clone().unwrap_or_default();
         match store.create_job(&job.ns, &job.job, now())? {

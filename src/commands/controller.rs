@@ -20,9 +20,9 @@ use crate::engine::{EngineError, PodRuntime};
 use crate::error::ExitStatus;
 use crate::job::controller::time;
 use crate::job::driver::{
-    resume_foreground, run_foreground_updating, DriverError, PlainOutput, RunOptions,
+    resume_foreground, run_foreground_updating, DriverError, ObjectSource, PlainOutput, RunOptions,
 };
-use crate::store::{files, state_dir, Store, StoreRecorder, StoredJob};
+use crate::store::{files, state_dir, Store, StoreObjects, StoreRecorder, StoredJob};
 use k8s_openapi::api::batch::v1::Job;
 
 /// How often a controller renews its lease and checks whether its Job was deleted.
@@ -255,6 +255,7 @@ async fn drive(
         let options = RunOptions {
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
+            objects: Some(ObjectSource(std::sync::Arc::new(StoreObjects::new(dir)))),
             ..RunOptions::default()
         };
         let mut plain = PlainOutput::new(std::io::sink(), std::io::stderr());

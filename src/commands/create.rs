@@ -1,7 +1,9 @@
-//! `create`: `create -f FILE`, or one object from flags (`create job NAME --image …`). A new
-//! kind is one more arm here and a variant of [`CreateKind`].
+//! `create`: `create -f FILE`, or one object from flags (`create job NAME --image …`; Secrets
+//! and ConfigMaps in [`super::create_data`]). A new kind is one more arm here and a variant
+//! of [`CreateKind`].
 
 use super::apply::Creator;
+use super::create_data::DataKind;
 use super::manifest::JobSource;
 use crate::cli::{CreateArgs, CreateKind, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
@@ -30,6 +32,12 @@ pub async fn create(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<Ex
             });
             let creator = Creator::CreateJob;
             super::apply::create(global, &source, &job.output, job.backoff_scale, creator).await
+        }
+        Some(CreateKind::Secret(kind)) => {
+            super::create_data::create(global, DataKind::Secret(kind)).await
+        }
+        Some(CreateKind::ConfigMap(args)) => {
+            super::create_data::create(global, DataKind::ConfigMap(args)).await
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `delete job NAME…` / `delete -f job.yaml`: stops the Job's controller, stops and removes
 //! its containers (`--cascade=orphan` keeps them), forgets the Job; prints
-//! `job.batch "NAME" deleted`.
+//! `job.batch "NAME" deleted`. `delete secret|configmap NAME…` (and the objects of `-f`)
+//! forget those objects (`secret "NAME" deleted`).
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use super::state::{
 };
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
+use crate::job::objects::ObjectKind;
 use crate::store::{Store, StoredJob};
 
 /// `dockjob delete`: each Job's containers are removed on the engine it was created on.
@@ -24,12 +26,31 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
             )))
         }
     };
+    let mut data_targets: Vec<(ObjectKind, String, String)> = Vec::new();
     let targets: Vec<(String, String)> = match (&args.file, &args.resource) {
-        (Some(file), None) => super::apply::load(global, file, 1.0)
-            .await?
-            .into_iter()
-            .map(|m| (m.ns, m.job.metadata.name.unwrap_or_default()))
-            .collect(),
+        (Some(file), None) => {
+            let (jobs, objects) = super::apply::load(global, file, 1.0).await?;
+            for object in objects {
+                let ns = object.metadata().namespace.clone().unwrap_or_default();
+                data_targets.push((object.kind(), ns, object.name().to_string()));
+            }
+            jobs.into_iter()
+                .map(|m| (m.ns, m.job.metadata.name.unwrap_or_default()))
+                .collect()
+        }
+        (None, Some(resource)) if data_kind(resource).is_some() => {
+            let Some((Kind::Data(kind), names)) = parse_target(resource, &args.names) else {
+                return Err(user_error("delete removes jobs, configmaps and secrets"));
+            };
+            if names.is_empty() {
+                return Err(user_error(
+                    "resource(s) were provided, but no name was specified",
+                ));
+            }
+            let ns = namespace(global);
+            data_targets.extend(names.into_iter().map(|n| (kind, ns.clone(), n)));
+            Vec::new()
+        }
         (None, Some(resource)) => {
             let Some((kind, names)) = parse_target(resource, &args.names) else {
                 eprintln!("{}", unknown_type(resource));
@@ -50,6 +71,14 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
     };
     let mut store = open_store(global)?;
     let mut status = ExitStatus::Success;
+    for (kind, ns, name) in data_targets {
+        if store.delete_object(kind, &ns, &name)? {
+            print_data(&format!("{} \"{name}\" deleted", kind.resource()))?;
+        } else if !args.ignore_not_found {
+            eprintln!("{}", not_found(Kind::Data(kind), &name));
+            status = ExitStatus::Failure;
+        }
+    }
     for (ns, name) in targets {
         let Some(job) = store.get_job(&ns, &name)? else {
             if !args.ignore_not_found {
@@ -98,6 +127,12 @@ pub(super) async fn delete_stored(
     }
     store.remove_job(&job.uid)?;
     Ok(())
+}
+
+/// The data kind (`configmaps`, `secret/NAME`, …) a `delete` argument names, if any.
+fn data_kind(resource: &str) -> Option<ObjectKind> {
+    let kind = resource.split_once('/').map_or(resource, |(k, _)| k);
+    ObjectKind::from_resource(kind)
 }
 
 /// Waits until the Job's controller (which checks for deletion every heartbeat) has stopped

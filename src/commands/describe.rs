@@ -1,4 +1,5 @@
-//! `describe job|pod [NAME…]`: kubectl's layout from the store, events included.
+//! `describe job|pod|configmap|secret [NAME…]`: kubectl's layout from the store, events
+//! included (a Secret's keys by size only).
 
 use k8s_openapi::jiff::tz::TimeZone;
 
@@ -8,6 +9,8 @@ use super::state::{
 };
 use crate::cli::{DescribeArgs, GlobalArgs};
 use crate::error::ExitStatus;
+use crate::job::objects::DataObject;
+use crate::render::data_objects::{describe_config_map, describe_secret};
 use crate::render::{describe_job, describe_pod, DescribeClock};
 use crate::store::Store;
 
@@ -72,6 +75,16 @@ pub fn describe_texts(
                 .map(|j| (j.job.metadata.name.as_deref(), &j.job));
             describe_named(named, names, |name, job| {
                 Ok(describe_job(job, &events_of("Job", name)?, clock))
+            })
+        }
+        Kind::Data(kind) => {
+            let objects = store.list_objects(kind, Some(ns))?;
+            let named = objects.iter().map(|o| (Some(o.name()), o));
+            describe_named(named, names, |_, object| {
+                Ok(match object {
+                    DataObject::ConfigMap(cm) => describe_config_map(cm),
+                    DataObject::Secret(secret) => describe_secret(secret),
+                })
             })
         }
         _ => {

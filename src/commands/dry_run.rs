@@ -94,12 +94,23 @@ impl Printing {
     /// Prints one Job the command created (or would create) as `verb`: the object in the
     /// `-o` format, else `job.batch/NAME verb[ (dry run)]`, on stdout.
     pub fn print<T: Serialize>(&self, name: &str, verb: &str, object: &T) -> anyhow::Result<()> {
+        self.print_as("job.batch", name, verb, object)
+    }
+
+    /// [`Self::print`] for an object of another kind (`secret`, `configmap`).
+    pub fn print_as<T: Serialize>(
+        &self,
+        resource: &str,
+        name: &str,
+        verb: &str,
+        object: &T,
+    ) -> anyhow::Result<()> {
         match self.format {
             None => print_data(&format!(
-                "job.batch/{name} {}",
+                "{resource}/{name} {}",
                 self.dry_run.operation(verb)
             )),
-            Some(ObjectFormat::Name) => print_data(&format!("job.batch/{name}")),
+            Some(ObjectFormat::Name) => print_data(&format!("{resource}/{name}")),
             Some(format) => print_data(object_text(object, format).trim_end_matches('\n')),
         }
     }

@@ -1,11 +1,11 @@
-//! `get`: kubectl's tables (or `-o yaml|json|name|wide|jsonpath…|custom-columns…`) from the
+//! `get`: kubectl's tables of jobs, pods, events, configmaps and secrets (or `-o yaml|json|name|wide|jsonpath…|custom-columns…`) from the
 //! store, for one kind or several (`jobs,pods`, `all`, `job/a pod/b`), with `-l`, `-A`,
 //! `--sort-by`, `--no-headers` and `-w` (see `get_watch`). As kubectl's `get/get.go`: tables
 //! come one per kind, separated by a blank line, names as `KIND/NAME` when more than one kind
 //! is listed; every other format prints all objects at once, several in one `v1 List`.
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Pod, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use k8s_openapi::Metadata;
@@ -16,6 +16,8 @@ use super::state::{
 };
 use crate::cli::{GetArgs, GlobalArgs};
 use crate::error::ExitStatus;
+use crate::job::objects::{DataObject, ObjectKind};
+use crate::render::data_objects::{config_maps_table, secrets_table};
 use crate::render::sort::{sort_order, SortPath};
 use crate::render::{
     events_table, jobs_table, parse_output_format, pods_table, render_list, OutputFormat,
@@ -32,6 +34,10 @@ pub(crate) enum Objects {
     Pods(Vec<Pod>),
     /// Events.
     Events(Vec<Event>),
+    /// ConfigMaps.
+    ConfigMaps(Vec<ConfigMap>),
+    /// Secrets.
+    Secrets(Vec<Secret>),
 }
 
 /// Runs `$body` with `$v` bound to the `Vec` of whichever kind `$objects` holds.
@@ -41,6 +47,8 @@ macro_rules! each {
             Objects::Jobs($v) => $body,
             Objects::Pods($v) => $body,
             Objects::Events($v) => $body,
+            Objects::ConfigMaps($v) => $body,
+            Objects::Secrets($v) => $body,
         }
     };
 }
@@ -52,6 +60,8 @@ macro_rules! map_each {
             Objects::Jobs($v) => Objects::Jobs($body),
             Objects::Pods($v) => Objects::Pods($body),
             Objects::Events($v) => Objects::Events($body),
+            Objects::ConfigMaps($v) => Objects::ConfigMaps($body),
+            Objects::Secrets($v) => Objects::Secrets($body),
         }
     };
 }
@@ -84,6 +94,8 @@ impl Objects {
             Objects::Jobs(v) => jobs_table(v, now, opts),
             Objects::Pods(v) => pods_table(v, now, opts),
             Objects::Events(v) => events_table(v, now, opts),
+            Objects::ConfigMaps(v) => config_maps_table(v, now, opts),
+            Objects::Secrets(v) => secrets_table(v, now, opts),
         }
     }
 }
@@ -112,6 +124,26 @@ pub(crate) fn fetch(
             let events = store.list_events_by_name(ns)?;
             let (events, found) = select(events.iter().map(|e| e.to_event()), names, selector);
             (Objects::Events(events), found)
+        }
+        Kind::Data(kind) => {
+            let objects = store.list_objects(kind, ns)?;
+            let (mut config_maps, mut secrets) = (Vec::new(), Vec::new());
+            for object in objects {
+                match object {
+                    DataObject::ConfigMap(c) => config_maps.push(c),
+                    DataObject::Secret(s) => secrets.push(s),
+                }
+            }
+            match kind {
+                ObjectKind::ConfigMap => {
+                    let (v, found) = select(config_maps.into_iter(), names, selector);
+                    (Objects::ConfigMaps(order(v, names)), found)
+                }
+                ObjectKind::Secret => {
+                    let (v, found) = select(secrets.into_iter(), names, selector);
+                    (Objects::Secrets(order(v, names)), found)
+                }
+            }
         }
     };
     let missing = names

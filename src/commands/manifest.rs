@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::error::user_error;
 use crate::job::generate::{ClientJob, JobFlags};
+use crate::job::objects::DataObject;
 use crate::job::{input, LoadedJob};
 
 /// The Jobs' origin.
@@ -18,12 +19,16 @@ pub enum JobSource {
 
 impl JobSource {
     /// Loads the Jobs (defaulted, admitted, validated as the API server's create), in `-n`'s
-    /// namespace when they name none.
-    pub async fn load(&self, namespace: Option<String>) -> anyhow::Result<Vec<LoadedJob>> {
+    /// namespace when they name none, and a manifest's ConfigMaps and Secrets.
+    pub async fn load(
+        &self,
+        namespace: Option<String>,
+    ) -> anyhow::Result<(Vec<LoadedJob>, Vec<DataObject>)> {
         let source = self.clone();
         let loaded = tokio::task::spawn_blocking(move || match source {
             JobSource::File(path) => {
-                input::load_path_in(&path.to_string_lossy(), namespace.as_deref())
+                input::load_manifests_path_in(&path.to_string_lossy(), namespace.as_deref())
+                    .map(crate::job::load::split)
             }
             JobSource::Flags(flags) => {
                 // kubectl sends the object as JSON; dockjob's loader takes it the same way,
@@ -31,6 +36,7 @@ impl JobSource {
                 let text =
                     serde_json::to_string(&ClientJob::from_flags(&flags)).unwrap_or_default();
                 crate::job::load::load_jobs_in(&text, "", namespace.as_deref(), &mut rand::rng())
+                    .map(|jobs| (jobs, Vec::new()))
             }
         })
         .await?;

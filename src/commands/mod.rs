@@ -6,6 +6,7 @@ mod build;
 mod buildkit;
 mod controller;
 mod create;
+mod create_data;
 mod delete;
 mod describe;
 mod dry_run;

@@ -8,12 +8,19 @@ use super::manifest::{already_exists, JobSource};
 use crate::cli::{GlobalArgs, RestartArg, RunArgs, SchedulerArg};
 use crate::engine::docker::scheduled::PodEngine;
 use crate::error::{user_error, ExitStatus};
+use std::sync::Arc;
+
 use crate::job::driver::{
-    run_foreground, DriverError, JobRun, PlainOutput, RunOptions, RunOutput, TerminalOutput,
+    run_foreground, DriverError, JobRun, ObjectSource, PlainOutput, RunOptions, RunOutput,
+    TerminalOutput,
 };
+use crate::job::field::invalid_message;
 use crate::job::generate::JobFlags;
+use crate::job::objects::resolve::ManifestObjects;
+use crate::job::objects::DataObject;
 use crate::job::OutcomeKind;
 use crate::progress::ProgressMode;
+use crate::store::{ObjectApplyOutcome, StoreObjects};
 use crate::store::{StoreError, StoreRecorder};
 
 use super::signals::Presses;
@@ -64,13 +71,21 @@ pub async fn run(
     let Some(loaded) = presses.unless_pressed(load).await else {
         return interrupted();
     };
-    let loaded = loaded?;
+    let (loaded, objects) = loaded?;
+    if loaded.is_empty() {
+        let file = args.file.as_deref().unwrap_or(std::path::Path::new("-"));
+        return Err(user_error(format!(
+            "{}: no Job found (run needs a Job; apply stores ConfigMaps and Secrets alone)",
+            file.display()
+        )));
+    }
     // A state directory the user named must work before anything runs: a Job run unrecorded
     // leaves containers that no later command (get, logs, delete) can see.
     let explicit_state = state_dir_is_explicit(global);
     if explicit_state {
         super::state::open_store(global)?;
     }
+    let object_source = store_objects(global, &objects, explicit_state)?;
     // The driver says what each stage does ("stopping N pod(s) gracefully…", "killing…").
     let Presses {
         sender: interrupt_sender,
@@ -133,6 +148,7 @@ pub async fn run(
             backoff_scale: args.backoff_scale,
             interrupts: Some(interrupts.clone()),
             prefix: args.prefix,
+            objects: Some(object_source.clone()),
             ..RunOptions::default()
         };
         let store = match foreground.as_ref().map(|f| f.recorder_store()) {
@@ -246,6 +262,39 @@ async fn take_name(
     Ok(None)
 }
 
+/// Applies the manifest's ConfigMaps and Secrets to the store (said on stderr: stdout is
+/// the pods' output) and returns where the run's pods read them: the store, so that an
+/// object applied from another terminal is seen; without a usable default store, the
+/// manifest's own objects.
+fn store_objects(
+    global: &GlobalArgs,
+    objects: &[DataObject],
+    explicit_state: bool,
+) -> anyhow::Result<ObjectSource> {
+    let dir = crate::store::state_dir(global.state_dir.as_deref());
+    let stored = super::state::open_store(global).and_then(|mut store| {
+        for object in objects {
+            let what = format!("{}/{}", object.kind().resource(), object.name());
+            match store.apply_object(object, super::state::now())? {
+                ObjectApplyOutcome::Created(_) => eprintln!("{what} created"),
+                ObjectApplyOutcome::Unchanged(_) => eprintln!("{what} unchanged"),
+                ObjectApplyOutcome::Configured(_) => eprintln!("{what} configured"),
+                ObjectApplyOutcome::Invalid(causes) => {
+                    let kind = object.kind().kind();
+                    return Err(user_error(invalid_message(kind, object.name(), &causes)));
+                }
+            }
+        }
+        Ok(())
+    });
+    match stored {
+        Ok(()) => Ok(ObjectSource(Arc::new(StoreObjects::new(&dir)))),
+        Err(e) if e.downcast_ref::<crate::error::UserError>().is_some() || explicit_state => Err(e),
+        // Unrecorded run (see `run`): the pods read the manifest's objects.
+        Err(_) => Ok(ObjectSource(Arc::new(ManifestObjects(objects.to_vec())))),
+    }
+}
+
 /// `ttlSecondsAfterFinished`: a Job whose time has come (TTL 0: the run already removed its
 /// containers) is deleted now; otherwise a detached controller waits for the time and
 /// deletes the Job and its containers then, as Kubernetes' TTL controller would.
@@ -317,18 +366,79 @@ pub(super) fn swarm_refusal(job: &k8s_openapi::api::batch::v1::Job) -> Option<St
              nodes cannot; run one container per pod, or use --scheduler local",
         );
     }
+    // Environment values from ConfigMaps and Secrets are resolved by dockjob, as on a local
+    // engine. Their volumes and pull credentials are not mapped to swarm secrets and configs
+    // (yet): refused by name, never dropped.
+    const NO_OBJECTS: &str = "dockjob does not hand ConfigMap and Secret files or pull \
+         credentials to swarm tasks (swarm secrets and configs are not mapped yet); use \
+         environment variables (env valueFrom, envFrom), or --scheduler local";
+    if spec
+        .image_pull_secrets
+        .as_ref()
+        .is_some_and(|s| !s.is_empty())
+    {
+        return refuse("imagePullSecrets", NO_OBJECTS);
+    }
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
         let kind = if volume.empty_dir.is_some() {
             "emptyDir"
         } else if volume.host_path.is_some() {
             "hostPath"
+        } else if volume.secret.is_some() {
+            "secret"
+        } else if volume.config_map.is_some() {
+            "configMap"
+        } else if volume.projected.is_some() {
+            "projected"
+        } else if volume.downward_api.is_some() {
+            "downwardAPI"
         } else {
             continue;
         };
+        if matches!(kind, "secret" | "configMap" | "projected" | "downwardAPI") {
+            return refuse(&format!("volumes[{i}].{kind}"), NO_OBJECTS);
+        }
         return refuse(
             &format!("volumes[{i}].{kind}"),
             "the volume would live on whichever node the task lands on, not with the pod",
         );
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::swarm_refusal;
+
+    fn job(container_extra: &str, pod_extra: &str) -> k8s_openapi::api::batch::v1::Job {
+        let yaml = format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: j}}\nspec:\n  template:\n    spec:\n      \
+             restartPolicy: Never\n{pod_extra}      containers:\n      - name: c\n        image: busybox\n{container_extra}"
+        );
+        crate::job::load_jobs(&yaml, "j.yaml")
+            .unwrap()
+            .remove(0)
+            .job
+    }
+
+    #[test]
+    fn swarm_refuses_config_map_and_secret_volumes_and_pull_secrets_by_name() {
+        let refusal = |job| swarm_refusal(&job).unwrap_or_default();
+        // Environment values are resolved by dockjob: allowed.
+        let env = job(
+            "        env:\n        - name: B\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n        envFrom: [{configMapRef: {name: c}}]\n",
+            "",
+        );
+        assert_eq!(swarm_refusal(&env), None);
+        let volume = job(
+            "        volumeMounts: [{name: v, mountPath: /v}]\n",
+            "      volumes: [{name: v, configMap: {name: c}}]\n",
+        );
+        assert!(refusal(volume).starts_with(
+            "job j: spec.template.spec.volumes[0].configMap: not supported with --scheduler swarm"
+        ));
+        let pull = job("", "      imagePullSecrets: [{name: reg}]\n");
+        assert!(refusal(pull).contains("spec.template.spec.imagePullSecrets:"));
+        assert_eq!(swarm_refusal(&job("", "")), None);
+    }
 }

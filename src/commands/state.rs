@@ -5,6 +5,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::cli::GlobalArgs;
 use crate::engine::docker::scheduled::PodEngine;
+use crate::job::objects::ObjectKind;
 use crate::store::{state_dir, Store, StoredJob};
 
 /// The namespace when neither `-n` nor the manifest names one.
@@ -76,6 +77,8 @@ pub enum Kind {
     Pod,
     /// `events`.
     Event,
+    /// `configmaps` or `secrets`.
+    Data(ObjectKind),
 }
 
 /// What the views need to know about one kind; a new kind is one more row of [`KINDS`] (and
@@ -116,6 +119,20 @@ pub const KINDS: &[KindSpec] = &[
         words: &["event", "events", "ev"],
         plural: "events",
         api_resource: "/v1, Resource=events",
+        in_all: false,
+    },
+    KindSpec {
+        kind: Kind::Data(ObjectKind::ConfigMap),
+        words: &["configmap", "configmaps", "cm"],
+        plural: "configmaps",
+        api_resource: "/v1, Resource=configmaps",
+        in_all: false,
+    },
+    KindSpec {
+        kind: Kind::Data(ObjectKind::Secret),
+        words: &["secret", "secrets"],
+        plural: "secrets",
+        api_resource: "/v1, Resource=secrets",
         in_all: false,
     },
 ];

@@ -63,6 +63,50 @@ pub struct ContainerSpec {
     pub node_selector: BTreeMap<String, String>,
     /// `nodeName`: the node to run on (Swarm: its hostname).
     pub node_name: Option<String>,
+    /// The pod's secret, configMap, downwardAPI and projected volumes this container mounts
+    /// (read-only, as the kubelet mounts them). Their files are written into the pod's
+    /// sandbox first ([`PodRuntime::write_files`]).
+    pub data_mounts: Vec<DataMount>,
+}
+
+/// Registry credentials for one pull (from a pod's `imagePullSecrets`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PullAuth {
+    /// The registry host the credentials are for.
+    pub server: String,
+    /// User name.
+    pub username: String,
+    /// Password or token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for PullAuth {
+    // Never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PullAuth({}@{})", self.username, self.server)
+    }
+}
+
+/// A mount of one of a pod's data volumes (see [`ContainerSpec::data_mounts`]): an engine
+/// volume on tmpfs, alive while the pod's sandbox holds it, so its files are never on disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataMount {
+    /// The engine volume (one per pod and volume: [`SandboxSpec::data_volumes`]).
+    pub volume: String,
+    /// Where the container sees it.
+    pub mount_path: String,
+    /// `subPath`: only this path of the volume, at `mount_path`.
+    pub sub_path: Option<String>,
+}
+
+/// Where a container mounts a data volume it reads through a `subPath` link.
+pub fn sub_path_mount_point(volume: &str) -> String {
+    format!("/.dockjob-volumes/{volume}")
+}
+
+/// Where a pod's sandbox mounts its data volume `volume` (and where its files are written).
+pub fn sandbox_volume_path(volume: &str) -> String {
+    format!("/dockjob-volumes/{volume}")
 }
 
 /// The sandbox of a pod with several containers: one container that only holds the pod's
@@ -77,6 +121,10 @@ pub struct SandboxSpec {
     pub hostname: String,
     /// Labels: the pod's, plus `io.dockjob.sandbox=true`.
     pub labels: BTreeMap<String, String>,
+    /// Engine volumes (tmpfs) for the pod's data volumes, mounted at
+    /// [`sandbox_volume_path`]: the sandbox keeps them mounted, and so their files alive,
+    /// while the pod lives; they vanish with it.
+    pub data_volumes: Vec<String>,
 }
 
 /// How a container ended. A non-zero exit is data, never an [`EngineError`].
@@ -224,6 +272,22 @@ pub trait PodRuntime: Send + Sync {
     fn scheduled_node(&self) -> impl Future<Output = Option<String>> + Send {
         async { None }
     }
+    /// [`Self::pull_image`] with credentials from the pod's `imagePullSecrets` (`None`:
+    /// anonymous). An engine that cannot send them refuses rather than pull without them.
+    fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<PullAuth>,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send {
+        async move {
+            match auth {
+                None => self.pull_image(image).await,
+                Some(_) => Err(EngineError::Daemon(
+                    "this engine cannot pull with imagePullSecrets credentials".to_string(),
+                )),
+            }
+        }
+    }
     /// Creates and starts a pod's sandbox and returns its ID. It runs until stopped (stop it
     /// with a zero grace period once the pod's containers have ended) and uses no resources
     /// to speak of.
@@ -236,6 +300,22 @@ pub trait PodRuntime: Send + Sync {
         &self,
         spec: &ContainerSpec,
     ) -> impl Future<Output = Result<String, EngineError>> + Send;
+    /// Writes `entries` into the container `id` under the directory `dir` (created or
+    /// running; a running sandbox's data volume keeps them on tmpfs).
+    fn write_files(
+        &self,
+        id: &str,
+        dir: &str,
+        entries: &[crate::job::objects::volumes::VolumeEntry],
+    ) -> impl Future<Output = Result<(), EngineError>> + Send {
+        let _ = (id, dir, entries);
+        async {
+            Err(EngineError::Daemon(
+                "this engine cannot write the files of secret, configMap or projected volumes"
+                    .to_string(),
+            ))
+        }
+    }
     /// Starts a created container.
     fn start_container(&self, id: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// The network of a running container; `None` when it is not running or has no address

@@ -94,7 +94,27 @@ fn apply_pod_defaults(pod: &mut PodSpec) {
     {
         apply_container_defaults(container);
     }
+    // `SetDefaults_SecretVolumeSource`, `…ConfigMapVolumeSource`, `…ProjectedVolumeSource`,
+    // `…DownwardAPIVolumeSource`: files are 0644 (420) unless told otherwise.
+    for volume in pod.volumes.iter_mut().flatten() {
+        if let Some(s) = volume.secret.as_mut() {
+            s.default_mode.get_or_insert(DEFAULT_FILE_MODE);
+        }
+        if let Some(c) = volume.config_map.as_mut() {
+            c.default_mode.get_or_insert(DEFAULT_FILE_MODE);
+        }
+        if let Some(p) = volume.projected.as_mut() {
+            p.default_mode.get_or_insert(DEFAULT_FILE_MODE);
+        }
+        if let Some(d) = volume.downward_api.as_mut() {
+            d.default_mode.get_or_insert(DEFAULT_FILE_MODE);
+        }
+    }
 }
+
+/// The API server's default mode of files in secret, configMap, projected and downwardAPI
+/// volumes (0644).
+pub const DEFAULT_FILE_MODE: i32 = 0o644;
 
 fn apply_container_defaults(container: &mut Container) {
     if container

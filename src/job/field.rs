@@ -171,7 +171,7 @@ pub enum JobInputError {
         message: String,
     },
     /// A document is not a `batch/v1` Job.
-    #[error("{origin}: document {document} is {found}: dockjob runs only apiVersion \"batch/v1\", kind \"Job\"")]
+    #[error("{origin}: document {document} is {found}: dockjob runs only apiVersion \"batch/v1\", kind \"Job\" (and reads apiVersion \"v1\" kinds \"ConfigMap\" and \"Secret\")")]
     WrongKind {
         /// File name (or `-`).
         origin: String,
@@ -195,7 +195,7 @@ pub enum JobInputError {
         origin: String,
     },
     /// The API server's validation refused the Job.
-    #[error("{}", invalid_message(name, causes))]
+    #[error("{}", invalid_message("Job", name, causes))]
     Invalid {
         /// File name (or `-`).
         origin: String,
@@ -203,6 +203,28 @@ pub enum JobInputError {
         name: String,
         /// Every cause, in validation order.
         causes: Vec<FieldError>,
+    },
+    /// The API server's validation refused a ConfigMap or Secret.
+    #[error("{}", invalid_message(kind, name, causes))]
+    InvalidObject {
+        /// File name (or `-`).
+        origin: String,
+        /// `ConfigMap` or `Secret`.
+        kind: &'static str,
+        /// `metadata.name` of the object.
+        name: String,
+        /// Every cause, in validation order.
+        causes: Vec<FieldError>,
+    },
+    /// A ConfigMap or Secret the API server cannot decode (`data` that is not base64).
+    #[error("Error from server (BadRequest): error when creating {origin:?}: {kind} in version \"v1\" cannot be handled as a {kind}: {message}")]
+    Undecodable {
+        /// File name (or `-`).
+        origin: String,
+        /// `ConfigMap` or `Secret`.
+        kind: &'static str,
+        /// The decoder's message.
+        message: String,
     },
     /// A valid Job that uses something dockjob cannot run.
     #[error("{origin}: job {name:?}: {message}")]
@@ -273,9 +295,9 @@ fn unknown_list(fields: &[String]) -> String {
     parts.join(", ")
 }
 
-/// kubectl's `The Job "x" is invalid: …` text; several causes become `* field: body` bullets
+/// kubectl's `The Job "x" is invalid: …` text (`kind` is the object's kind); several causes become `* field: body` bullets
 /// after a first line that ends in `": "` (kubectl `MultilineError`). Duplicates are collapsed.
-fn invalid_message(name: &str, causes: &[FieldError]) -> String {
+pub fn invalid_message(kind: &str, name: &str, causes: &[FieldError]) -> String {
     let mut lines: Vec<String> = Vec::new();
     for cause in causes {
         let line = cause.to_string();
@@ -283,7 +305,7 @@ fn invalid_message(name: &str, causes: &[FieldError]) -> String {
             lines.push(line);
         }
     }
-    let prefix = format!("The Job {} is invalid: ", go_quote(name));
+    let prefix = format!("The {kind} {} is invalid: ", go_quote(name));
     match lines.as_slice() {
         [one] => format!("{prefix}{one}"),
         _ => {

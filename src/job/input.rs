@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::field::JobInputError;
-use super::load::{load_jobs_in, load_jobs_with_rng, LoadedJob};
+use super::load::{jobs_only, load_jobs_with_rng, load_manifests_in, LoadedJob, Manifest};
 use crate::bounded::{read_at_most, read_file_at_most, Bounded, MAX_INPUT_BYTES};
 
 /// [`load_jobs_with_rng`] with UIDs from the operating system's randomness.
@@ -20,9 +20,20 @@ pub fn load_path(path: &str) -> Result<Vec<LoadedJob>, JobInputError> {
 }
 
 /// [`load_path`] with `-n NAMESPACE`: it is the namespace of every manifest that names none,
-/// and a manifest that names another one is kubectl's mismatch error.
+/// and a manifest that names another one is kubectl's mismatch error. ConfigMaps and
+/// Secrets are refused (see [`load_manifests_path_in`]).
 pub fn load_path_in(path: &str, namespace: Option<&str>) -> Result<Vec<LoadedJob>, JobInputError> {
-    let load = |text: &str, origin: &str| load_jobs_in(text, origin, namespace, &mut rand::rng());
+    jobs_only(load_manifests_path_in(path, namespace)?, path)
+}
+
+/// Every Job, ConfigMap and Secret of `path` (a file, a directory's files in name order, or
+/// `-`), in order, with `-n` as in [`load_path_in`].
+pub fn load_manifests_path_in(
+    path: &str,
+    namespace: Option<&str>,
+) -> Result<Vec<Manifest>, JobInputError> {
+    let load =
+        |text: &str, origin: &str| load_manifests_in(text, origin, namespace, &mut rand::rng());
     if path == "-" {
         let text = read_text(read_at_most(std::io::stdin().lock(), MAX_INPUT_BYTES), "-")?;
         return load(&text, "-");

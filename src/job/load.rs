@@ -1,5 +1,6 @@
 //! Reading `batch/v1` Job manifests: YAML documents → defaulted, admitted, validated
-//! [`Job`]s plus warnings. Pure: takes text, returns data (file reading is in [`super::input`]).
+//! [`Job`]s plus warnings, and the `v1` ConfigMaps and Secrets beside them
+//! ([`super::objects`]). Pure: takes text, returns data (file reading is in [`super::input`]).
 //!
 //! Before parsing, the nesting is bounded ([`super::yaml_depth`]); every mapping key must be a
 //! string, number or boolean (as kubectl's YAML-to-JSON conversion), so the unknown-field check
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use super::defaults::{admit, apply_defaults};
 use super::field::JobInputError;
 use super::names::random_uid;
+use super::objects::{DataObject, ObjectKind};
 use super::validate::{ignored_field_warnings, validate_job};
 use super::yaml_depth::MAX_DEPTH;
 
@@ -43,15 +45,70 @@ pub fn load_jobs_with_rng(
     load_jobs_in(source, origin, None, rng)
 }
 
+/// One document of a manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Manifest {
+    /// A Job.
+    Job(Box<LoadedJob>),
+    /// A ConfigMap or Secret (defaulted and validated, its namespace set).
+    Object(Box<DataObject>),
+}
+
+/// Splits documents into Jobs and data objects, each in input order.
+pub fn split(manifests: Vec<Manifest>) -> (Vec<LoadedJob>, Vec<DataObject>) {
+    let (mut jobs, mut objects) = (Vec::new(), Vec::new());
+    for manifest in manifests {
+        match manifest {
+            Manifest::Job(job) => jobs.push(*job),
+            Manifest::Object(object) => objects.push(*object),
+        }
+    }
+    (jobs, objects)
+}
+
 /// [`load_jobs_with_rng`] with `-n`: the namespace of every Job that names none (before
 /// defaulting, so it is validated like one written in the manifest); a Job that names another
-/// is kubectl's mismatch error.
+/// is kubectl's mismatch error. ConfigMaps and Secrets are refused: see [`load_manifests_in`].
 pub fn load_jobs_in(
     source: &str,
     origin: &str,
     namespace: Option<&str>,
     rng: &mut impl Rng,
 ) -> Result<Vec<LoadedJob>, JobInputError> {
+    jobs_only(load_manifests_in(source, origin, namespace, rng)?, origin)
+}
+
+/// The Jobs of `manifests`; a ConfigMap or Secret among them is [`JobInputError::WrongKind`]
+/// (numbered among the non-empty documents), no Job at all [`JobInputError::Empty`].
+pub fn jobs_only(manifests: Vec<Manifest>, origin: &str) -> Result<Vec<LoadedJob>, JobInputError> {
+    let object = manifests.iter().enumerate().find_map(|(i, m)| match m {
+        Manifest::Object(object) => Some((i + 1, object.kind())),
+        Manifest::Job(_) => None,
+    });
+    if let Some((document, kind)) = object {
+        return Err(JobInputError::WrongKind {
+            origin: origin.to_string(),
+            document,
+            found: format!("apiVersion \"v1\", kind {:?}", kind.kind()),
+        });
+    }
+    let (jobs, _) = split(manifests);
+    if jobs.is_empty() {
+        return Err(JobInputError::Empty {
+            origin: origin.to_string(),
+        });
+    }
+    Ok(jobs)
+}
+
+/// Every Job, ConfigMap and Secret of `source`, in order (see [`load_jobs_in`] for `-n`).
+/// An input with none of them is [`JobInputError::Empty`].
+pub fn load_manifests_in(
+    source: &str,
+    origin: &str,
+    namespace: Option<&str>,
+    rng: &mut impl Rng,
+) -> Result<Vec<Manifest>, JobInputError> {
     let yaml_error = |e: serde_yaml_ng::Error| JobInputError::Yaml {
         origin: origin.to_string(),
         message: e.to_string(),
@@ -72,7 +129,7 @@ pub fn load_jobs_in(
             wanted.push(None);
             continue;
         }
-        check_kind(&value, origin, i + 1)?;
+        let kind = check_kind(&value, origin, i + 1)?;
         let json = to_json(&value, "").map_err(|(path, key)| JobInputError::BadKey {
             origin: origin.to_string(),
             path: if path.is_empty() {
@@ -82,15 +139,58 @@ pub fn load_jobs_in(
             },
             key,
         })?;
-        wanted.push(Some(json));
+        wanted.push(Some((kind, json)));
     }
     // Second pass: typed, straight from the text so errors keep their line and column.
     let mut jobs = Vec::new();
     for (document, wanted) in serde_yaml_ng::Deserializer::from_str(source).zip(wanted) {
-        let Some(mut untyped) = wanted else {
+        let Some((kind, untyped)) = wanted else {
             continue;
         };
-        let mut job = Job::deserialize(document).map_err(yaml_error)?;
+        if kind.is_none() {
+            // A ConfigMap or Secret: its namespace is the manifest's, else `-n`'s, else
+            // `default`; a manifest that names another than `-n` is the mismatch error.
+            let object_kind = if untyped.get("kind").and_then(|k| k.as_str()) == Some("Secret") {
+                ObjectKind::Secret
+            } else {
+                ObjectKind::ConfigMap
+            };
+            let typed = match object_kind {
+                ObjectKind::Secret => k8s_openapi::api::core::v1::Secret::deserialize(document)
+                    .map(DataObject::Secret),
+                ObjectKind::ConfigMap => {
+                    k8s_openapi::api::core::v1::ConfigMap::deserialize(document)
+                        .map(DataObject::ConfigMap)
+                }
+            }
+            .map_err(|e| e.to_string());
+            let declared = untyped
+                .pointer("/metadata/namespace")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty());
+            if let (Some(found), Some(flag)) = (declared, namespace) {
+                if found != flag {
+                    return Err(JobInputError::NamespaceMismatch {
+                        found: found.to_string(),
+                        flag: flag.to_string(),
+                    });
+                }
+            }
+            let ns = namespace.unwrap_or("default");
+            let object = super::objects::decode(object_kind, &untyped, typed, origin, ns)?;
+            jobs.push(Manifest::Object(Box::new(object)));
+            continue;
+        }
+        let mut untyped = untyped;
+        let mut job = if octal_modes(&mut untyped) {
+            // Read from the converted document: the text's `0400` is a string in YAML 1.2.
+            Job::deserialize(untyped.clone()).map_err(|e| JobInputError::Yaml {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            })?
+        } else {
+            Job::deserialize(document).map_err(yaml_error)?
+        };
         reject_unknown_fields(&untyped, &job, origin)?;
         if let Some(flag) = namespace {
             match job.metadata.namespace.as_deref().filter(|n| !n.is_empty()) {
@@ -111,12 +211,12 @@ pub fn load_jobs_in(
             meta.insert("namespace".to_string(), ns.into());
         }
         let warnings = prepare(&mut job, origin, rng)?;
-        jobs.push(LoadedJob {
+        jobs.push(Manifest::Job(Box::new(LoadedJob {
             job,
             warnings,
             given: untyped,
             origin: origin.to_string(),
-        });
+        })));
     }
     if jobs.is_empty() {
         return Err(JobInputError::Empty {
@@ -124,6 +224,39 @@ pub fn load_jobs_in(
         });
     }
     Ok(jobs)
+}
+
+/// `mode: 0400` and `defaultMode: 0644` as kubectl reads them: go-yaml (YAML 1.1) takes a
+/// plain `0`-prefixed number as octal, where YAML 1.2 (serde_yaml_ng) sees a string. Such
+/// values are turned into their numbers; `true` when one was.
+fn octal_modes(value: &mut serde_json::Value) -> bool {
+    let mut changed = false;
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if matches!(key.as_str(), "mode" | "defaultMode") {
+                    if let Some(text) = item.as_str() {
+                        let digits = text.strip_prefix("0o").unwrap_or(text);
+                        if text.starts_with('0') && !digits.is_empty() {
+                            if let Ok(n) = i64::from_str_radix(digits, 8) {
+                                *item = serde_json::Value::from(n);
+                                changed = true;
+                                continue;
+                            }
+                        }
+                    }
+                }
+                changed |= octal_modes(item);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                changed |= octal_modes(item);
+            }
+        }
+        _ => {}
+    }
+    changed
 }
 
 /// The document as JSON, keys converted as kubectl's YAML-to-JSON conversion does
@@ -237,15 +370,18 @@ fn reject_unknown_fields(
     })
 }
 
+/// `Some(())` for a Job, `None` for a ConfigMap or Secret; any other kind is refused.
 fn check_kind(
     value: &serde_yaml_ng::Value,
     origin: &str,
     document: usize,
-) -> Result<(), JobInputError> {
+) -> Result<Option<()>, JobInputError> {
     let api_version = value.get("apiVersion").and_then(|v| v.as_str());
     let kind = value.get("kind").and_then(|v| v.as_str());
-    if api_version == Some("batch/v1") && kind == Some("Job") {
-        return Ok(());
+    match (api_version, kind) {
+        (Some("batch/v1"), Some("Job")) => return Ok(Some(())),
+        (Some("v1"), Some("ConfigMap" | "Secret")) => return Ok(None),
+        _ => {}
     }
     let show = |v: Option<&str>| v.map_or("missing".to_string(), super::field::go_quote);
     Err(JobInputError::WrongKind {

@@ -59,6 +59,7 @@ pub mod indexes;
 pub mod input;
 pub mod load;
 pub mod names;
+pub mod objects;
 pub mod pod;
 pub mod pull;
 pub mod quantity;

@@ -1,6 +1,7 @@
 //! Pod template → [`ContainerSpec`] per container (and a [`SandboxSpec`] for pods with
-//! several containers): command/args against the image, `$(VAR)` expansion, env and
-//! `fieldRef`, workingDir, resources, emptyDir volumes, hostname and labels.
+//! several containers or data volumes): command/args against the image, `$(VAR)` expansion,
+//! env (`fieldRef`, and ConfigMap/Secret values resolved by [`crate::job::objects::resolve`]),
+//! workingDir, resources, emptyDir and data volumes, hostname and labels.
 //!
 //! Sources: kubelet `pkg/kubelet/kubelet_pods.go` (`makeEnvironmentVariables`,
 //! `podFieldSelectorRuntimeValue`), `pkg/kubelet/container/helpers.go`
@@ -14,8 +15,10 @@ use k8s_openapi::api::core::v1::{Container, EnvVar};
 
 use super::defaults::{LABEL_COMPLETION_INDEX, LABEL_CONTROLLER_UID, LABEL_JOB_NAME};
 use super::expansion::expand;
+use super::objects::resolve::EnvSources;
+use super::objects::volumes::is_data_volume;
 use super::quantity::{cpu_quota, cpu_shares, memory_bytes, milli_cpu, CPU_PERIOD_US};
-use crate::engine::{ContainerExit, ContainerSpec, SandboxSpec, LABEL_MANAGED};
+use crate::engine::{ContainerExit, ContainerSpec, DataMount, SandboxSpec, LABEL_MANAGED};
 
 /// dockjob's label with the pod name.
 pub const LABEL_POD: &str = "io.dockjob.pod";
@@ -98,37 +101,85 @@ pub fn template_container<'a>(job: &'a Job, name: &str) -> Option<&'a Container>
 }
 
 /// Whether the pod has several containers, which then share a sandbox (network namespace,
-/// hostname, IPC) as a Kubernetes pod's containers do.
+/// hostname, IPC) as a Kubernetes pod's containers do, and are named `<pod>_<container>`.
 pub fn has_sandbox(job: &Job) -> bool {
     template_containers(job).len() > 1
 }
 
+/// Whether the pod runs a sandbox: several containers, or data volumes (secret, configMap,
+/// downwardAPI, projected), whose tmpfs the sandbox holds for the pod's life.
+pub fn needs_sandbox(job: &Job) -> bool {
+    has_sandbox(job) || !data_volumes(job).is_empty()
+}
+
+/// The pod's data volumes that some container mounts.
+pub fn data_volumes(job: &Job) -> Vec<&k8s_openapi::api::core::v1::Volume> {
+    let mounted = |name: &str| {
+        template_containers(job)
+            .iter()
+            .flat_map(|c| c.volume_mounts.iter().flatten())
+            .any(|m| m.name == name)
+    };
+    template_spec(job)
+        .and_then(|p| p.volumes.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|v| is_data_volume(v) && mounted(&v.name))
+        .collect()
+}
+
+/// The engine volume that holds a pod's data volume `volume`.
+pub fn data_volume_name(pod_uid: &str, volume: &str) -> String {
+    format!("dockjob-data-{pod_uid}-{volume}")
+}
+
 /// The engine container for one run of one of a pod's containers. Each container keeps its
 /// own command, args, env (`$(VAR)` expanded against its own env), workingDir and resources;
-/// emptyDir volumes are the pod's, shared by all its containers.
+/// emptyDir volumes are the pod's, shared by all its containers. ConfigMap and Secret
+/// references are left out (see [`container_spec_with`]).
 pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
+    container_spec_with(job, pod, &EnvSources::default())
+}
+
+/// The value of a pod field (`fieldRef.fieldPath`), as the kubelet's
+/// `podFieldSelectorRuntimeValue` gives it.
+pub fn pod_field(job: &Job, pod: &PodIdentity, path: &str) -> String {
+    let namespace = job.metadata.namespace.as_deref().unwrap_or("default");
+    let labels = pod_labels(job, pod.index);
+    let annotations = pod_annotations(job, pod.index);
+    let all = |map: &BTreeMap<String, String>| {
+        // `fieldpath.FormatMap`: `key="value"` lines, sorted (downwardAPI volume files).
+        map.iter()
+            .map(|(k, v)| format!("{k}={}\n", super::field::go_quote(v)))
+            .collect::<String>()
+    };
+    match path {
+        "metadata.name" => pod.name.clone(),
+        "metadata.namespace" => namespace.to_string(),
+        "metadata.uid" => pod.uid.clone(),
+        "metadata.labels" => all(&labels),
+        "metadata.annotations" => all(&annotations),
+        "spec.serviceAccountName" => String::new(),
+        _ => subscript(path, "metadata.labels")
+            .map(|k| labels.get(k).cloned().unwrap_or_default())
+            .or_else(|| {
+                subscript(path, "metadata.annotations")
+                    .map(|k| annotations.get(k).cloned().unwrap_or_default())
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// [`container_spec`] with the container's ConfigMap and Secret values (`envFrom` first,
+/// then `env` in order, each `$(VAR)`-expanded against what precedes it).
+pub fn container_spec_with(job: &Job, pod: &PodIdentity, sources: &EnvSources) -> ContainerSpec {
     let Some(container) = template_container(job, &pod.container) else {
         return ContainerSpec::default();
     };
     let job_name = job.metadata.name.as_deref().unwrap_or("");
     let namespace = job.metadata.namespace.as_deref().unwrap_or("default");
     let labels = pod_labels(job, pod.index);
-    let annotations = pod_annotations(job, pod.index);
-    let field = |path: &str| -> String {
-        match path {
-            "metadata.name" => pod.name.clone(),
-            "metadata.namespace" => namespace.to_string(),
-            "metadata.uid" => pod.uid.clone(),
-            "spec.serviceAccountName" => String::new(),
-            _ => subscript(path, "metadata.labels")
-                .map(|k| labels.get(k).cloned().unwrap_or_default())
-                .or_else(|| {
-                    subscript(path, "metadata.annotations")
-                        .map(|k| annotations.get(k).cloned().unwrap_or_default())
-                })
-                .unwrap_or_default(),
-        }
-    };
+    let field = |path: &str| pod_field(job, pod, path);
 
     let mut env_vars: Vec<EnvVar> = container.env.clone().unwrap_or_default();
     // addCompletionIndexEnvVariable: appended unless the template already sets it.
@@ -141,7 +192,7 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
             });
         }
     }
-    let resolved = resolve_env(&env_vars, field);
+    let resolved = resolve_env(&env_vars, field, sources);
     let lookup = |name: &str| {
         resolved
             .iter()
@@ -213,6 +264,7 @@ pub fn container_spec(job: &Job, pod: &PodIdentity) -> ContainerSpec {
         cpu_period: quota.map(|_| CPU_PERIOD_US),
         cpu_shares: Some(cpu_shares(request_cpu)),
         empty_dirs: empty_dir_mounts(job, container),
+        data_mounts: data_mounts(job, container, &pod.uid),
         // Set by the driver once the pod's sandbox runs.
         sandbox: None,
         node_selector: template_spec(job)
@@ -253,6 +305,10 @@ pub fn sandbox_spec(job: &Job, pod: &PodIdentity) -> SandboxSpec {
     labels.remove(LABEL_RESTART);
     labels.insert(LABEL_SANDBOX.to_string(), "true".to_string());
     SandboxSpec {
+        data_volumes: data_volumes(job)
+            .iter()
+            .map(|v| data_volume_name(&pod.uid, &v.name))
+            .collect(),
         name: format!("{}_POD", pod.name),
         hostname: match pod.index {
             Some(i) => format!("{job_name}-{i}"),
@@ -262,14 +318,19 @@ pub fn sandbox_spec(job: &Job, pod: &PodIdentity) -> SandboxSpec {
     }
 }
 
-/// `makeEnvironmentVariables`: each value is expanded against the variables defined before it;
-/// `fieldRef` values come from `field`. Secret and ConfigMap sources are skipped: a required
-/// one stops the container before it is created ([`missing_env_source`]), an optional one is
-/// omitted as the kubelet omits a missing optional source; `resourceFieldRef` is skipped
-/// (warned at load).
-fn resolve_env(env: &[EnvVar], field: impl Fn(&str) -> String) -> Vec<(String, String)> {
-    let mut resolved: Vec<(String, String)> = Vec::new();
-    for var in env {
+/// `makeEnvironmentVariables`: `envFrom` variables first, then each `env` value expanded
+/// against the variables defined before it; `fieldRef` values come from `field`, ConfigMap
+/// and Secret values from `sources` (a reference without a value there is a skipped optional
+/// one: a required one that is missing stops the container before it is created, see
+/// [`crate::job::objects::resolve::env_sources`]); `resourceFieldRef` is skipped (warned at
+/// load).
+fn resolve_env(
+    env: &[EnvVar],
+    field: impl Fn(&str) -> String,
+    sources: &EnvSources,
+) -> Vec<(String, String)> {
+    let mut resolved: Vec<(String, String)> = sources.from.clone();
+    for (i, var) in env.iter().enumerate() {
         let value = if let Some(value) = var.value.as_deref().filter(|v| !v.is_empty()) {
             expand(value, |name| {
                 resolved
@@ -280,6 +341,8 @@ fn resolve_env(env: &[EnvVar], field: impl Fn(&str) -> String) -> Vec<(String, S
             })
         } else if let Some(field_ref) = var.value_from.as_ref().and_then(|f| f.field_ref.as_ref()) {
             field(&field_ref.field_path)
+        } else if let Some(value) = sources.values.get(&i) {
+            value.clone()
         } else if var.value_from.is_some() {
             continue;
         } else {
@@ -305,73 +368,6 @@ pub fn invalid_image_message(image: &str) -> Option<String> {
     ))
 }
 
-/// What the kubelet says of a Secret or ConfigMap it cannot get: the API server's NotFound
-/// (`secret "x" not found`). dockjob has no such objects, so every reference is missing.
-fn not_found(kind: &str, name: &str) -> String {
-    format!("{kind} {name:?} not found")
-}
-
-/// The first Secret or ConfigMap the container's environment needs and dockjob cannot
-/// supply, as the kubelet's `makeEnvironmentVariables` meets them (`envFrom` in order, then
-/// `env`): the message of the container's `CreateContainerConfigError`. Optional
-/// references are skipped, as the kubelet skips a missing optional source.
-pub fn missing_env_source(container: &Container) -> Option<String> {
-    for source in container.env_from.iter().flatten() {
-        if let Some(r) = source.config_map_ref.as_ref() {
-            if r.optional != Some(true) {
-                return Some(not_found("configmap", &r.name));
-            }
-        }
-        if let Some(r) = source.secret_ref.as_ref() {
-            if r.optional != Some(true) {
-                return Some(not_found("secret", &r.name));
-            }
-        }
-    }
-    for var in container.env.iter().flatten() {
-        let Some(from) = var.value_from.as_ref() else {
-            continue;
-        };
-        if let Some(r) = from.config_map_key_ref.as_ref() {
-            if r.optional != Some(true) {
-                return Some(not_found("configmap", &r.name));
-            }
-        }
-        if let Some(r) = from.secret_key_ref.as_ref() {
-            if r.optional != Some(true) {
-                return Some(not_found("secret", &r.name));
-            }
-        }
-    }
-    None
-}
-
-/// The first `secret` or `configMap` volume of the pod that dockjob cannot supply (not
-/// `optional`): the kubelet mounts every volume of the pod before it creates the sandbox,
-/// and the pod waits in `ContainerCreating` with the event `FailedMount` and this message
-/// (`pkg/volume/secret/secret.go`, `configmap.go` `SetUpAt`).
-pub fn missing_volume_source(job: &Job) -> Option<String> {
-    let volumes = job
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref())
-        .and_then(|p| p.volumes.as_ref());
-    volumes.into_iter().flatten().find_map(|v| {
-        let missing = if let Some(s) = v.secret.as_ref() {
-            (s.optional != Some(true))
-                .then(|| not_found("secret", s.secret_name.as_deref().unwrap_or_default()))
-        } else if let Some(c) = v.config_map.as_ref() {
-            (c.optional != Some(true)).then(|| not_found("configmap", &c.name))
-        } else {
-            None
-        }?;
-        Some(format!(
-            "MountVolume.SetUp failed for volume {:?} : {missing}",
-            v.name
-        ))
-    })
-}
-
 /// `metadata.labels['key']` → `key`.
 fn subscript<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = path.strip_prefix(prefix)?;
@@ -382,9 +378,7 @@ fn subscript<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
         .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
 }
 
-/// Mount paths of the container's volumeMounts that refer to emptyDir volumes, and to
-/// `optional` secret or configMap volumes, which the kubelet mounts empty when their source
-/// is missing (as every source is for dockjob).
+/// Mount paths of the container's volumeMounts that refer to emptyDir volumes.
 fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
     let volumes = job
         .spec
@@ -392,13 +386,10 @@ fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
         .and_then(|s| s.template.spec.as_ref())
         .and_then(|p| p.volumes.as_ref());
     let is_empty_dir = |name: &str| {
-        volumes.into_iter().flatten().any(|v| {
-            let optional_source = v.secret.as_ref().is_some_and(|s| s.optional == Some(true))
-                || v.config_map
-                    .as_ref()
-                    .is_some_and(|c| c.optional == Some(true));
-            v.name == name && (v.empty_dir.is_some() || optional_source)
-        })
+        volumes
+            .into_iter()
+            .flatten()
+            .any(|v| v.name == name && v.empty_dir.is_some())
     };
     container
         .volume_mounts
@@ -406,6 +397,22 @@ fn empty_dir_mounts(job: &Job, container: &Container) -> Vec<String> {
         .flatten()
         .filter(|m| is_empty_dir(&m.name))
         .map(|m| m.mount_path.clone())
+        .collect()
+}
+
+/// The container's mounts of the pod's data volumes.
+fn data_mounts(job: &Job, container: &Container, pod_uid: &str) -> Vec<DataMount> {
+    let volumes = data_volumes(job);
+    container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .filter(|m| volumes.iter().any(|v| v.name == m.name))
+        .map(|m| DataMount {
+            volume: data_volume_name(pod_uid, &m.name),
+            mount_path: m.mount_path.clone(),
+            sub_path: m.sub_path.clone().filter(|p| !p.is_empty()),
+        })
         .collect()
 }
 

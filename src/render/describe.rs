@@ -46,7 +46,7 @@ impl Writer {
         self.text.push_str(s);
     }
 
-    fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         align(&self.text, DESCRIBE)
     }
 }
@@ -136,7 +136,7 @@ pub fn describe_job(job: &Job, events: &[Event], clock: &DescribeClock) -> Strin
     w.finish()
 }
 
-fn header(w: &mut Writer, meta: &ObjectMeta) {
+pub(crate) fn header(w: &mut Writer, meta: &ObjectMeta) {
     w.write(
         0,
         &format!("Name:\t{}\n", meta.name.as_deref().unwrap_or_default()),
@@ -344,7 +344,7 @@ pub(crate) fn labels_multiline(
     }
 }
 
-fn annotations_multiline(
+pub(crate) fn annotations_multiline(
     w: &mut Writer,
     title: &str,
     annotations: Option<&BTreeMap<String, String>>,

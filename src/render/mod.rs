@@ -1,8 +1,9 @@
-//! kubectl-style views of Jobs, Pods and Events: tables (`get`), `describe`,
+//! kubectl-style views of Jobs, Pods, Events, ConfigMaps and Secrets: tables (`get`), `describe`,
 //! `-o yaml|json|name|jsonpath|custom-columns` and `--sort-by`. Pure: k8s-openapi objects and
 //! a clock value in, text out; no store, no engine, no files, no printing.
 
 pub mod columns;
+pub mod data_objects;
 pub mod describe;
 pub mod duration;
 pub mod jsonpath;

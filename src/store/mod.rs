@@ -1,5 +1,5 @@
 //! The state store: one SQLite database (WAL) in the XDG state directory holding Jobs,
-//! pods (one row per container attempt), events and controller leases, so Jobs outlive the
+//! pods (one row per container attempt), events, controller leases, ConfigMaps and Secrets, so Jobs outlive the
 //! command that started them and several dockjob processes can read and write at once.
 //!
 //! Writes are transactions (`BEGIN IMMEDIATE`, so two writers queue instead of failing);
@@ -7,6 +7,7 @@
 //! and migrated forward on open. No engine, no tokio: callers on async code use
 //! `spawn_blocking` or keep calls short.
 
+mod data_objects;
 mod events;
 pub mod files;
 mod inputs;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use data_objects::{ObjectApplyOutcome, StoreObjects};
 pub use jobs::{as_created, ApplyOutcome, ControllerCheck, StoredJob};
 pub use lease::Lease;
 pub use pods::{pod_object, PodAttempt, StoredPod};
@@ -105,6 +107,16 @@ const MIGRATIONS: &[&str] = &[
     // controller, logs, delete) talks to that engine and not to whatever -H or DOCKER_HOST
     // says at the time.
     "ALTER TABLE jobs ADD COLUMN engine TEXT;",
+    // 5: ConfigMaps and Secrets (the object as the API server stores it, Secret data base64),
+    // read by pods at each container start.
+    "CREATE TABLE data_objects (
+        namespace  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        object     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, kind, name)
+    );",
 ];
 
 /// Store failures. Each says once what happened and what to do; SQLite's error is kept for

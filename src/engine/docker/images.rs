@@ -151,8 +151,9 @@ impl DockerEngine {
         self.pull_image_as(reference, None, on_event).await
     }
 
-    /// [`Self::pull_image_with_progress`] with the user's `credentials` for the image's
-    /// registry (sent as `X-Registry-Auth`, as `docker pull` does after `docker login`).
+    /// [`Self::pull_image_with_progress`] with `credentials` for the image's registry (sent
+    /// as `X-Registry-Auth`, as `docker pull` does after `docker login`): the user's, or a
+    /// pod's `imagePullSecrets`.
     pub async fn pull_image_as(
         &self,
         reference: &str,

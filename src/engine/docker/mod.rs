@@ -6,6 +6,7 @@
 
 mod build_args;
 mod buildkit;
+mod data_volumes;
 mod images;
 mod json_lines;
 mod network;

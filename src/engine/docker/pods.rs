@@ -52,12 +52,36 @@ impl PodRuntime for DockerEngine {
             .filter(|name| !name.is_empty())
     }
 
+    async fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<crate::engine::PullAuth>,
+    ) -> Result<(), EngineError> {
+        let credentials = auth.map(|a| bollard::auth::DockerCredentials {
+            username: Some(a.username),
+            password: Some(a.password),
+            serveraddress: Some(a.server),
+            ..Default::default()
+        });
+        self.pull_image_as(image, credentials, |_| {}).await
+    }
+
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         self.run_sandbox(spec).await
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         self.bounded(Duration::ZERO, self.create_container_unbounded(spec))
+            .await
+    }
+
+    async fn write_files(
+        &self,
+        id: &str,
+        dir: &str,
+        entries: &[crate::job::objects::volumes::VolumeEntry],
+    ) -> Result<(), EngineError> {
+        self.bounded(Duration::ZERO, self.upload_entries(id, dir, entries))
             .await
     }
 
@@ -231,7 +255,7 @@ fn empty_dir_volumes(spec: &ContainerSpec) -> Vec<(String, String)> {
 
 /// The create body for one pod attempt, with its `emptyDir` volumes mounted.
 fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> ContainerCreateBody {
-    let mounts: Vec<Mount> = volumes
+    let mut mounts: Vec<Mount> = volumes
         .iter()
         .map(|(name, target)| Mount {
             source: Some(name.clone()),
@@ -240,6 +264,7 @@ fn container_body(spec: &ContainerSpec, volumes: &[(String, String)]) -> Contain
             ..Default::default()
         })
         .collect();
+    mounts.extend(super::data_volumes::container_mounts(spec));
     ContainerCreateBody {
         image: Some(spec.image.clone()),
         // `None` is omitted from the JSON, which the engine reads as "keep the image's"
@@ -293,6 +318,10 @@ impl DockerEngine {
                 .await
                 .map_err(|e| engine_error(e, NotFound::Other))?;
         }
+        for mount in &spec.data_mounts {
+            // Made by the sandbox already; made here too for a sandbox that was adopted.
+            self.ensure_data_volume(&mount.volume, &spec.labels).await?;
+        }
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
@@ -343,7 +372,10 @@ impl DockerEngine {
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|m| m.name)
-                .filter(|name| name.starts_with(EMPTY_DIR_PREFIX))
+                .filter(|name| {
+                    name.starts_with(EMPTY_DIR_PREFIX)
+                        || name.starts_with(super::data_volumes::DATA_VOLUME_PREFIX)
+                })
                 .collect(),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..

@@ -35,6 +35,10 @@ impl DockerEngine {
     pub(super) async fn run_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         let image = pause_image();
         self.ensure_pause_image(&image).await?;
+        for volume in &spec.data_volumes {
+            self.ensure_data_volume(volume, &spec.labels).await?;
+        }
+        let mounts = super::data_volumes::sandbox_mounts(&spec.data_volumes);
         let body = ContainerCreateBody {
             image: Some(image.clone()),
             entrypoint: Some(vec!["/pause".to_string()]),
@@ -43,6 +47,7 @@ impl DockerEngine {
             host_config: Some(HostConfig {
                 // The pod's containers join it (`IpcMode: container:<id>` needs `shareable`).
                 ipc_mode: Some("shareable".to_string()),
+                mounts: (!mounts.is_empty()).then_some(mounts),
                 ..Default::default()
             }),
             ..Default::default()

@@ -169,12 +169,34 @@ impl PodRuntime for PodEngine {
         }
     }
 
+    async fn pull_image_with(
+        &self,
+        image: &str,
+        auth: Option<crate::engine::PullAuth>,
+    ) -> Result<(), EngineError> {
+        match auth {
+            // No pull secret for its registry: the user's own credentials, as the kubelet
+            // falls back to the node's.
+            None => self.pull_image(image).await,
+            Some(auth) => on!(self.for_new_pods().await?, pull_image_with(image, Some(auth))),
+        }
+    }
+
     async fn create_sandbox(&self, spec: &SandboxSpec) -> Result<String, EngineError> {
         on!(self.for_new_pods().await?, create_sandbox(spec))
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         on!(self.for_new_pods().await?, create_container(spec))
+    }
+
+    async fn write_files(
+        &self,
+        id: &str,
+        dir: &str,
+        entries: &[crate::job::objects::volumes::VolumeEntry],
+    ) -> Result<(), EngineError> {
+        on!(self.for_id(id).await?, write_files(id, dir, entries))
     }
 
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {

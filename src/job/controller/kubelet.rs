@@ -102,11 +102,20 @@ impl Controller {
         let Some(c) = pod.container_mut(container) else {
             return;
         };
-        c.backoff_steps += 1;
-        c.retry_due = Some(time::add(
-            now,
-            container_restart_delay(c.backoff_steps, scale),
-        ));
+        // A container that cannot be configured (a ConfigMap or Secret, or a volume's, is
+        // missing) is retried by the pod worker every 10 s (`pkg/kubelet/pod_workers.go`,
+        // `backOffPeriod`), not with the growing image or crash backoff.
+        let config_error = matches!(
+            reason.as_str(),
+            "CreateContainerConfigError" | "ContainerCreating"
+        );
+        let delay = if config_error {
+            container_restart_delay(1, scale)
+        } else {
+            c.backoff_steps += 1;
+            container_restart_delay(c.backoff_steps, scale)
+        };
+        c.retry_due = Some(time::add(now, delay));
         // Kubelet events (`pkg/kubelet/images/image_manager.go`, `kuberuntime_container.go`):
         // a failed pull is `Failed`, then the pod waits in ImagePullBackOff.
         let (waiting, event_reason, event_message) = match reason.as_str() {

@@ -4,13 +4,15 @@
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use super::kubelet_events;
+use super::objects::{sub_path_links, waits_for_object};
 use super::sandbox::Staged;
 use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
 use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
+use crate::job::objects::resolve::env_sources;
 use crate::job::pod::{
-    container_spec, has_sandbox, invalid_image_message, missing_env_source, missing_volume_source,
-    pull_policy, template_container, template_containers, PodIdentity,
+    container_spec_with, has_sandbox, invalid_image_message, pull_policy, template_container,
+    template_containers, PodIdentity,
 };
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -163,6 +165,29 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         {
             let who = self.who(pod, container);
             self.out.status(&format!("{who} {reason}: {message}"));
+            // A foreground run with a store waits a while for the missing ConfigMap or
+            // Secret, as the kubelet retries (every 10 s × backoff scale).
+            let key = (pod.to_string(), container.to_string());
+            let waits_for_object = waits_for_object(reason, message)
+                && self.opts.objects.is_some()
+                && self.spec_updates.is_none();
+            let tries = if waits_for_object {
+                let tries = self.object_waits.entry(key).or_insert(0);
+                *tries += 1;
+                *tries
+            } else {
+                0
+            };
+            if tries == 1 {
+                self.out.status(&format!(
+                    "{who} waits for it: retrying every {}s, {} times (`dockjob apply -f` the \
+                     object from another terminal)",
+                    crate::job::backoff::container_restart_delay(1, self.opts.backoff_scale)
+                        .as_secs_f64(),
+                    super::OBJECT_RETRIES
+                ));
+            }
+            let waiting_more = waits_for_object && tries <= super::OBJECT_RETRIES;
             // An image that no retry will bring: the kubelet backs off and pulls again for
             // ever (ImagePullBackOff), a foreground run ends.
             let final_pull = match reason.as_str() {
@@ -173,6 +198,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             // A detached controller waits for an `apply`, as the kubelet retries.
             if (cannot_start_until_changed(reason, message) || final_pull_failed)
                 && self.spec_updates.is_none()
+                && !waiting_more
             {
                 self.gave_up = Some(DriverError::CannotStart {
                     pod: pod.to_string(),
@@ -223,9 +249,19 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         }
         // The kubelet mounts the pod's volumes before anything else, pulls the image of each
         // container (refusing a reference it cannot parse), then builds its environment.
-        if let Some(message) = missing_volume_source(self.ctl.job()) {
-            return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
-        }
+        let identity = PodIdentity {
+            name: record.name.clone(),
+            uid: record.uid.clone(),
+            index: record.index,
+            container: container.to_string(),
+            restart,
+        };
+        let payloads = match self.volume_payloads(&identity) {
+            Ok(payloads) => payloads,
+            Err(message) => {
+                return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+            }
+        };
         let image = template_container(self.ctl.job(), container)
             .and_then(|c| c.image.clone())
             .unwrap_or_default();
@@ -245,29 +281,47 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 )))
             }
         };
-        let identity = PodIdentity {
-            name: record.name.clone(),
-            uid: record.uid.clone(),
-            index: record.index,
-            container: container.to_string(),
-            restart,
+        if let Some(sandbox) = sandbox.as_deref() {
+            if let Err(message) = self.write_volumes(sandbox, payloads).await? {
+                return Ok(Some(waiting(pod, container, "ContainerCreating", message)));
+            }
+        }
+        let namespace = self.ctl.job().metadata.namespace.clone();
+        let namespace = namespace.as_deref().unwrap_or("default");
+        let lookup = self.lookup();
+        let sources = template_container(self.ctl.job(), container)
+            .map(|c| env_sources(c, namespace, lookup))
+            .transpose();
+        let sources = match sources {
+            Ok(sources) => sources.unwrap_or_default(),
+            Err(message) => {
+                return Ok(Some(waiting(
+                    pod,
+                    container,
+                    "CreateContainerConfigError",
+                    message,
+                )))
+            }
         };
-        let mut spec = container_spec(self.ctl.job(), &identity);
+        let mut spec = container_spec_with(self.ctl.job(), &identity, &sources);
         spec.sandbox = sandbox;
         let image_id = match self.ensure_image(pod, container, &spec.image).await? {
             ImageReady::Ready(image_id) => image_id,
             ImageReady::Waiting(waiting) => return Ok(Some(waiting)),
             ImageReady::Interrupted => return Ok(None),
         };
-        let missing = template_container(self.ctl.job(), container).and_then(missing_env_source);
-        if let Some(message) = missing {
-            return Ok(Some(waiting(
+        let now = self.clock.now();
+        for message in sources.invalid_names {
+            self.ctl.record_pod_event(
                 pod,
-                container,
-                "CreateContainerConfigError",
+                EventType::Warning,
+                "InvalidEnvironmentVariableNames",
                 message,
-            )));
+                "kubelet",
+                now,
+            );
         }
+        let links = sub_path_links(&spec.data_mounts);
         let engine = self.engine;
         let created = Box::pin(async move {
             let result = engine.create_container(&spec).await;
@@ -287,6 +341,21 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 return Ok(Some(waiting(pod, container, reason, e.to_string())));
             }
         };
+        if !links.is_empty() {
+            // `subPath`: a link at the mount path into the volume, mounted aside.
+            if let Err(e) = self.engine.write_files(&id, "/", &links).await {
+                if is_fatal(&e) {
+                    return Err(e.into());
+                }
+                let _ = self.engine.remove_container(&id).await;
+                return Ok(Some(waiting(
+                    pod,
+                    container,
+                    "CreateContainerConfigError",
+                    format!("failed to prepare subPath for volumeMount: {e}"),
+                )));
+            }
+        }
         // `startContainer`: the container exists, then it is started (the start runs in the
         // background; `Started` follows with the input below).
         let now = self.clock.now();
@@ -370,9 +439,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             }
             (_, present) => {
                 event("Pulling", kubelet_events::pulling(image));
+                let auth = self.pull_auth(pod, image);
                 let started = tokio::time::Instant::now();
-                let Some(pulled) = self.unless_interrupted(self.engine.pull_image(image)).await
-                else {
+                let pull = self.engine.pull_image_with(image, auth);
+                let Some(pulled) = self.unless_interrupted(pull).await else {
                     // The main loop sees the interrupt next and deletes the waiting pod.
                     let message = format!("Pulling image {image:?} was interrupted");
                     return Ok(ImageReady::Waiting(waiting(

@@ -23,6 +23,27 @@ pub struct RunOptions {
     pub interrupts: Option<watch::Receiver<u32>>,
     /// Seed for pod names and UIDs; `None` picks a random one.
     pub seed: Option<u64>,
+    /// Where pods find the ConfigMaps and Secrets they reference; `None`: nowhere (every
+    /// required reference is missing). A foreground run with a source waits a while for a
+    /// missing one ([`OBJECT_RETRIES`]).
+    pub objects: Option<ObjectSource>,
+}
+
+/// How many times a foreground run retries a container whose ConfigMap or Secret is missing
+/// (every 10 s × `backoff_scale`, the kubelet's pod-worker period) before it gives up:
+/// about a minute for an `apply -f` of the object from another terminal.
+pub const OBJECT_RETRIES: u32 = 6;
+
+/// The ConfigMaps and Secrets a run reads (the store, or a manifest's own objects).
+#[derive(Clone)]
+pub struct ObjectSource(
+    pub std::sync::Arc<dyn crate::job::objects::resolve::ObjectLookup + Send + Sync>,
+);
+
+impl std::fmt::Debug for ObjectSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ObjectSource")
+    }
 }
 
 impl Default for RunOptions {
@@ -33,6 +54,7 @@ impl Default for RunOptions {
             backoff_scale: 1.0,
             interrupts: None,
             seed: None,
+            objects: None,
         }
     }
 }

@@ -8,6 +8,7 @@ mod actions;
 mod api;
 mod kubelet_events;
 mod logs;
+mod objects;
 pub mod output;
 mod report;
 mod resume;
@@ -26,7 +27,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, PodNetwork, PodRuntime
 use crate::job::controller::{
     time, Action, Controller, ControllerConfig, Input, JobOutcome, OutcomeKind,
 };
-pub use api::{DriverError, JobRun, RunContainer, RunOptions};
+pub use api::{DriverError, JobRun, ObjectSource, RunContainer, RunOptions, OBJECT_RETRIES};
 pub use output::{PlainOutput, Progress, RunOutput, Snapshot, TerminalOutput};
 pub use resume::{resume_foreground, Replay, ReplayStep};
 use tokio::sync::watch;
@@ -187,6 +188,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     /// What to do about the last pull that cannot succeed by retrying
     /// ([`crate::job::pull::classify`]): a foreground run gives up on its pod.
     final_pull: Option<String>,
+    /// Failed starts of each (pod, container) for want of a ConfigMap or Secret, in a
+    /// foreground run (which gives up after [`OBJECT_RETRIES`]).
+    object_waits: HashMap<(String, String), u32>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -231,6 +235,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             abandoned: FuturesUnordered::new(),
             gave_up: None,
             final_pull: None,
+            object_waits: HashMap::new(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Sandboxes of pods with several containers: created before the pod's first container
+//! Sandboxes of pods with several containers or data volumes (which they hold on tmpfs): created before the pod's first container
 //! (the kubelet's `RunPodSandbox`), joined by every container of the pod, restarts included,
 //! and stopped once the pod has ended (`StopPodSandbox`), so `localhost` and the hostname are
 //! the pod's whichever of its containers come and go.
@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use super::{is_fatal, Driver, DriverError, RunOutput, Sandbox};
 use crate::engine::PodRuntime;
 use crate::job::controller::PodRecord;
-use crate::job::pod::{has_sandbox, sandbox_spec, PodIdentity};
+use crate::job::pod::{needs_sandbox, sandbox_spec, PodIdentity};
 
 /// How long the end of an interrupted run waits for creates it stopped waiting for.
 const ABANDONED_WAIT: Duration = Duration::from_secs(3);
@@ -30,7 +30,7 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         &mut self,
         pod: &PodRecord,
     ) -> Result<Result<Option<Staged>, String>, DriverError> {
-        if !has_sandbox(self.ctl.job()) {
+        if !needs_sandbox(self.ctl.job()) {
             return Ok(Ok(None));
         }
         if let Some(s) = self.sandboxes.iter_mut().find(|s| s.pod == pod.name) {

@@ -34,6 +34,11 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
             &["Always", "OnFailure", "Never"],
         ));
     }
+    // `ValidateVolumes` comes before the containers.
+    errs.extend(crate::job::objects::validate::validate_volume_sources(
+        pod.volumes.as_deref().unwrap_or_default(),
+        TEMPLATE,
+    ));
     if pod.containers.is_empty() {
         errs.push(FieldError::required(format!("{TEMPLATE}.containers"), ""));
     }
@@ -99,6 +104,12 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::not_found(
                         format!("{path}.volumeMounts[{j}].name"),
                         FieldValue::Str(mount.name.clone()),
+                    ));
+                }
+                if let Some(sub) = mount.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                    errs.extend(crate::job::objects::validate::local_descending_path_errors(
+                        sub,
+                        &format!("{path}.volumeMounts[{j}].subPath"),
                     ));
                 }
             }
@@ -311,7 +322,6 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
             pod.automount_service_account_token.is_some(),
             "automountServiceAccountToken",
         ),
-        (pod.image_pull_secrets.is_some(), "imagePullSecrets"),
     ] {
         if b {
             ignore(&format!("{TEMPLATE}.{field}"), NO_API);
@@ -341,26 +351,49 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
             ignore(&format!("{TEMPLATE}.{field}"), pod_field_reason(field, NET));
         }
     }
-    // A required Secret or ConfigMap stops the pod as the kubelet would (see
-    // `job::pod::missing_env_source`); an optional one is said to be left out.
-    const NO_OBJECTS: &str = "dockjob has no Secrets or ConfigMaps";
+    // Secret, configMap, downwardAPI and projected volumes are written by dockjob
+    // (`job::objects::resolve`); emptyDir is an engine volume.
     for (i, volume) in pod.volumes.iter().flatten().enumerate() {
-        let optional = volume
-            .secret
+        let supported =
+            volume.empty_dir.is_some() || crate::job::objects::volumes::is_data_volume(volume);
+        if !supported {
+            ignore(
+                &format!("{TEMPLATE}.volumes[{i}]"),
+                "only emptyDir, secret, configMap, downwardAPI and projected volumes are supported; the volume is not mounted",
+            );
+        }
+        let projected = volume.projected.as_ref().and_then(|p| p.sources.as_ref());
+        for (j, source) in projected.into_iter().flatten().enumerate() {
+            let other =
+                source.service_account_token.is_some() || source.cluster_trust_bundle.is_some();
+            if other {
+                ignore(
+                    &format!("{TEMPLATE}.volumes[{i}].projected.sources[{j}]"),
+                    "there is no API server to issue it; the source adds no file",
+                );
+            }
+        }
+        let downward = volume
+            .downward_api
             .as_ref()
-            .map(|s| s.optional)
-            .or(volume.config_map.as_ref().map(|c| c.optional));
-        match optional {
-            Some(Some(true)) => ignore(
+            .and_then(|d| d.items.as_ref())
+            .into_iter()
+            .flatten()
+            .chain(
+                projected
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.downward_api.as_ref()?.items.as_ref())
+                    .flatten(),
+            );
+        if downward
+            .into_iter()
+            .any(|item| item.resource_field_ref.is_some())
+        {
+            ignore(
                 &format!("{TEMPLATE}.volumes[{i}]"),
-                &format!("{NO_OBJECTS}; the optional volume is mounted empty"),
-            ),
-            Some(_) => {}
-            None if volume.empty_dir.is_none() => ignore(
-                &format!("{TEMPLATE}.volumes[{i}]"),
-                "only emptyDir, secret and configMap volumes are supported; the volume is not mounted",
-            ),
-            None => {}
+                "resourceFieldRef items are not supported; their files are not written",
+            );
         }
     }
     for (i, c) in pod.containers.iter().enumerate() {
@@ -395,39 +428,15 @@ pub(super) fn ignored_field_warnings(job: &Job) -> Vec<String> {
                 ignore(&format!("{path}.{field}"), why);
             }
         }
-        for (j, source) in c.env_from.iter().flatten().enumerate() {
-            let optional = source
-                .config_map_ref
-                .as_ref()
-                .map(|r| r.optional)
-                .or(source.secret_ref.as_ref().map(|r| r.optional));
-            if optional == Some(Some(true)) {
-                ignore(
-                    &format!("{path}.envFrom[{j}]"),
-                    &format!("{NO_OBJECTS}; the optional source adds no variable"),
-                );
-            }
-        }
         for (j, env) in c.env.iter().flatten().enumerate() {
             let Some(from) = env.value_from.as_ref() else {
                 continue;
             };
-            let optional = from
-                .config_map_key_ref
-                .as_ref()
-                .map(|r| r.optional)
-                .or(from.secret_key_ref.as_ref().map(|r| r.optional));
-            match optional {
-                Some(Some(true)) => ignore(
-                    &format!("{path}.env[{j}].valueFrom"),
-                    &format!("{NO_OBJECTS}; the optional variable is not set"),
-                ),
-                Some(_) => {}
-                None if from.resource_field_ref.is_some() => ignore(
+            if from.resource_field_ref.is_some() {
+                ignore(
                     &format!("{path}.env[{j}].valueFrom"),
                     "resourceFieldRef is not supported; the variable is not set",
-                ),
-                None => {}
+                );
             }
         }
     }

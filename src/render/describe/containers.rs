@@ -71,6 +71,9 @@ pub(crate) fn describe_containers(
             container_state(w, s, &ctx.tz);
         }
         resources(w, container.resources.as_ref());
+        if container.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
+            env_from(w, container);
+        }
         env_vars(w, container, ctx.pod);
         mounts(w, container);
     }
@@ -172,6 +175,27 @@ fn resources(w: &mut Writer, resources: Option<&ResourceRequirements>) {
         w.write(2, &format!("{title}:\n"));
         for (name, quantity) in map {
             w.write(3, &format!("{name}:\t{}\n", quantity.0));
+        }
+    }
+}
+
+/// `describeContainerEnvFrom`: each ConfigMap or Secret source, never its values.
+fn env_from(w: &mut Writer, container: &Container) {
+    w.write(2, "Environment Variables from:\n");
+    for e in container.env_from.iter().flatten() {
+        let (name, from, optional) = if let Some(r) = &e.config_map_ref {
+            (r.name.as_str(), "ConfigMap", r.optional.unwrap_or(false))
+        } else if let Some(r) = &e.secret_ref {
+            (r.name.as_str(), "Secret", r.optional.unwrap_or(false))
+        } else {
+            ("", "", false)
+        };
+        match e.prefix.as_deref().filter(|p| !p.is_empty()) {
+            None => w.write(3, &format!("{name}\t{from}\tOptional: {optional}\n")),
+            Some(prefix) => w.write(
+                3,
+                &format!("{name}\t{from} with prefix '{prefix}'\tOptional: {optional}\n"),
+            ),
         }
     }
 }
@@ -339,6 +363,63 @@ pub(crate) fn describe_volumes(w: &mut Writer, volumes: &[Volume], space: &str) 
                     host.type_.as_deref().unwrap_or("<none>")
                 ),
             );
+        } else if let Some(secret) = &volume.secret {
+            w.write(
+                2,
+                &format!(
+                    "Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t{}\n    Optional:\t{}\n",
+                    secret.secret_name.as_deref().unwrap_or_default(),
+                    secret.optional.unwrap_or(false)
+                ),
+            );
+        } else if let Some(cm) = &volume.config_map {
+            w.write(
+                2,
+                &format!(
+                    "Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t{}\n    Optional:\t{}\n",
+                    cm.name,
+                    cm.optional.unwrap_or(false)
+                ),
+            );
+        } else if let Some(projected) = &volume.projected {
+            // `printProjectedVolumeSource`.
+            w.write(
+                2,
+                "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
+            );
+            for source in projected.sources.iter().flatten() {
+                if let Some(s) = &source.secret {
+                    w.write(
+                        2,
+                        &format!(
+                            "SecretName:\t{}\n    SecretOptionalName:\t{}\n",
+                            s.name,
+                            s.optional.map_or("<nil>".to_string(), |o| o.to_string())
+                        ),
+                    );
+                } else if let Some(c) = &source.config_map {
+                    w.write(
+                        2,
+                        &format!(
+                            "ConfigMapName:\t{}\n    ConfigMapOptional:\t{}\n",
+                            c.name,
+                            c.optional.map_or("<nil>".to_string(), |o| o.to_string())
+                        ),
+                    );
+                } else if source.downward_api.is_some() {
+                    w.write(2, "DownwardAPI:\ttrue\n");
+                }
+            }
+        } else if let Some(d) = &volume.downward_api {
+            w.write(
+                2,
+                "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n",
+            );
+            for item in d.items.iter().flatten() {
+                if let Some(field) = &item.field_ref {
+                    w.write(3, &format!("{} -> {}\n", field.field_path, item.path));
+                }
+            }
         } else {
             w.write(2, "<unknown>\n");
         }

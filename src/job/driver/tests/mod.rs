@@ -5,6 +5,7 @@ mod basics;
 mod events;
 mod kubelet;
 mod multi;
+mod objects;
 mod parallel;
 mod signals;
 
