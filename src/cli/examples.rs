@@ -149,6 +149,44 @@ const EXAMPLES: &[(&str, &str)] = &[
   dockjob create job hello --image=busybox --dry-run=client -o yaml -- echo hello",
     ),
     (
+        "create secret",
+        "
+  # A Secret from literals (a Job reads it with env valueFrom.secretKeyRef or a volume)
+  dockjob create secret generic db --from-literal=user=app --from-literal=password=s3cret
+
+  # A Secret that gives pods the credentials of a private registry (imagePullSecrets)
+  dockjob create secret docker-registry regcred --docker-server=localhost:5000 \\
+    --docker-username=ci --docker-password=s3cret",
+    ),
+    (
+        "create secret generic",
+        "
+  # A Secret from literals
+  dockjob create secret generic db --from-literal=user=app --from-literal=password=s3cret
+
+  # A Secret from files: each file's name is its key, or KEY=PATH names it
+  dockjob create secret generic tls --from-file=./tls.crt --from-file=key=./tls.key
+
+  # Print the Secret's manifest instead of storing it
+  dockjob create secret generic db --from-literal=password=s3cret --dry-run=client -o yaml",
+    ),
+    (
+        "create secret docker-registry",
+        "
+  # Credentials for a private registry, for a pod's imagePullSecrets
+  dockjob create secret docker-registry regcred --docker-server=localhost:5000 \\
+    --docker-username=ci --docker-password=s3cret",
+    ),
+    (
+        "create configmap",
+        "
+  # A ConfigMap from literals (a Job reads it with envFrom or a configMap volume)
+  dockjob create configmap settings --from-literal=mode=fast --from-literal=level=3
+
+  # A ConfigMap from an env file of KEY=VALUE lines
+  dockjob create configmap settings --from-env-file=settings.env",
+    ),
+    (
         "get",
         "
   # List the Jobs of the default namespace

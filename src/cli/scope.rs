@@ -38,6 +38,8 @@ const USED: &[(&str, &[&str])] = &[
     ("run", &[HOST, PROGRESS, STATE_DIR, NAMESPACE, SCHEDULER]),
     ("apply", &[HOST, STATE_DIR, NAMESPACE, SCHEDULER]),
     ("create", &[HOST, STATE_DIR, NAMESPACE, SCHEDULER]),
+    ("create secret", &[STATE_DIR, NAMESPACE]),
+    ("create configmap", &[STATE_DIR, NAMESPACE]),
     ("get", &[STATE_DIR, NAMESPACE]),
     ("describe", &[STATE_DIR, NAMESPACE]),
     ("logs", &[HOST, STATE_DIR, NAMESPACE, SCHEDULER]),
