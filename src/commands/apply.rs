@@ -346,9 +346,12 @@ pub(crate) async fn create(
     for object in &objects {
         let kind = object.kind();
         match store.create_object(object, now())? {
-            Some(_) => {
-                printing.print_as(kind.resource(), object.name(), "created", &object.to_value())?
-            }
+            Some(_) => printing.print_as(
+                kind.resource(),
+                object.name(),
+                "created",
+                &object.to_value(),
+            )?,
             None => {
                 // As a Job's ([`already_exists`]), with the object's resource.
                 let from = match source {

@@ -126,10 +126,7 @@ fn one_name<'a>(name: Option<&'a str>, command: &str) -> anyhow::Result<&'a str>
     })
 }
 
-fn add_sources(
-    entries: &mut Entries,
-    args: &FromSources,
-) -> anyhow::Result<()> {
+fn add_sources(entries: &mut Entries, args: &FromSources) -> anyhow::Result<()> {
     // kubectl `ConfigMapOptions.Validate` / `CreateSecretOptions.Validate`.
     if !args.from_env_file.is_empty()
         && (!args.from_file.is_empty() || !args.from_literal.is_empty())

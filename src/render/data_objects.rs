@@ -8,8 +8,7 @@ use k8s_openapi::jiff::Timestamp;
 use super::describe::{annotations_multiline, header, labels_multiline, Writer};
 use super::duration::age;
 use super::output::Named;
-use super::tables::TableOptions;
-use super::tabwriter::{align, TABLE};
+use super::tables::{name_cell, namespace_of, Table, TableOptions};
 
 impl Named for ConfigMap {
     fn resource() -> &'static str {
@@ -29,32 +28,6 @@ impl Named for Secret {
     }
 }
 
-fn table(headers: &[&str], rows: Vec<(String, Vec<String>)>, opts: TableOptions) -> String {
-    let mut text = String::new();
-    if !opts.no_headers {
-        if opts.all_namespaces {
-            text.push_str("NAMESPACE\t");
-        }
-        text.push_str(&headers.join("\t"));
-        text.push('\n');
-    }
-    for (namespace, row) in rows {
-        if opts.all_namespaces {
-            text.push_str(&namespace);
-            text.push('\t');
-        }
-        text.push_str(&row.join("\t"));
-        text.push('\n');
-    }
-    align(&text, TABLE)
-}
-
-fn namespace(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
-    meta.namespace
-        .clone()
-        .unwrap_or_else(|| "default".to_string())
-}
-
 /// `kubectl get configmaps`.
 pub fn config_maps_table(items: &[ConfigMap], now: Timestamp, opts: TableOptions) -> String {
     let rows = items
@@ -62,17 +35,16 @@ pub fn config_maps_table(items: &[ConfigMap], now: Timestamp, opts: TableOptions
         .map(|c| {
             let data = c.data.as_ref().map_or(0, |d| d.len())
                 + c.binary_data.as_ref().map_or(0, |d| d.len());
-            (
-                namespace(&c.metadata),
-                vec![
-                    c.name(),
-                    data.to_string(),
-                    age(c.metadata.creation_timestamp.as_ref(), now),
-                ],
-            )
+            vec![
+                name_cell("configmap", c.metadata.name.as_ref(), opts),
+                data.to_string(),
+                age(c.metadata.creation_timestamp.as_ref(), now),
+            ]
         })
         .collect();
-    table(&["NAME", "DATA", "AGE"], rows, opts)
+    let namespaces: Vec<String> = items.iter().map(|c| namespace_of(&c.metadata)).collect();
+    let headers = vec!["NAME", "DATA", "AGE"];
+    Table { headers, rows }.render(opts, &namespaces)
 }
 
 /// `kubectl get secrets`.
@@ -80,18 +52,17 @@ pub fn secrets_table(items: &[Secret], now: Timestamp, opts: TableOptions) -> St
     let rows = items
         .iter()
         .map(|s| {
-            (
-                namespace(&s.metadata),
-                vec![
-                    s.name(),
-                    s.type_.clone().unwrap_or_default(),
-                    s.data.as_ref().map_or(0, |d| d.len()).to_string(),
-                    age(s.metadata.creation_timestamp.as_ref(), now),
-                ],
-            )
+            vec![
+                name_cell("secret", s.metadata.name.as_ref(), opts),
+                s.type_.clone().unwrap_or_default(),
+                s.data.as_ref().map_or(0, |d| d.len()).to_string(),
+                age(s.metadata.creation_timestamp.as_ref(), now),
+            ]
         })
         .collect();
-    table(&["NAME", "TYPE", "DATA", "AGE"], rows, opts)
+    let namespaces: Vec<String> = items.iter().map(|s| namespace_of(&s.metadata)).collect();
+    let headers = vec!["NAME", "TYPE", "DATA", "AGE"];
+    Table { headers, rows }.render(opts, &namespaces)
 }
 
 /// `kubectl describe secret`: each key's size (a service account token's value, as kubectl,
@@ -143,6 +114,40 @@ pub fn describe_config_map(cm: &ConfigMap) -> String {
 mod tests {
     use super::*;
     use k8s_openapi::ByteString;
+
+    /// `get secrets,cm` printed bare names: the data tables ignored `with_kind`.
+    #[test]
+    fn tables_name_their_kind_when_several_kinds_are_listed() {
+        let meta = |name: &str| k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("default".into()),
+            ..Default::default()
+        };
+        let now = Timestamp::UNIX_EPOCH;
+        let opts = TableOptions {
+            with_kind: true,
+            ..Default::default()
+        };
+        let secret = Secret {
+            metadata: meta("db"),
+            type_: Some("Opaque".into()),
+            ..Default::default()
+        };
+        let map = ConfigMap {
+            metadata: meta("cfg"),
+            ..Default::default()
+        };
+        let secrets = secrets_table(&[secret], now, opts);
+        assert!(
+            secrets.lines().nth(1).unwrap().starts_with("secret/db "),
+            "{secrets}"
+        );
+        let maps = config_maps_table(&[map], now, opts);
+        assert!(
+            maps.lines().nth(1).unwrap().starts_with("configmap/cfg "),
+            "{maps}"
+        );
+    }
 
     #[test]
     fn describe_secret_shows_sizes_never_values() {

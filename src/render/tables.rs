@@ -25,7 +25,7 @@ pub struct TableOptions {
 }
 
 /// `job.batch/pi` for `with_kind`, else `pi`.
-fn name_cell(group_kind: &str, name: Option<&String>, opts: TableOptions) -> String {
+pub(super) fn name_cell(group_kind: &str, name: Option<&String>, opts: TableOptions) -> String {
     let name = name.cloned().unwrap_or_default();
     if opts.with_kind {
         format!("{group_kind}/{name}")
@@ -35,13 +35,13 @@ fn name_cell(group_kind: &str, name: Option<&String>, opts: TableOptions) -> Str
 }
 
 /// One table: upper-case headers and rows of cells.
-struct Table {
-    headers: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
+pub(super) struct Table {
+    pub(super) headers: Vec<&'static str>,
+    pub(super) rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn render(self, opts: TableOptions, namespaces: &[String]) -> String {
+    pub(super) fn render(self, opts: TableOptions, namespaces: &[String]) -> String {
         let mut text = String::new();
         let mut push = |cells: &mut dyn Iterator<Item = String>| {
             let line: Vec<String> = cells.collect();
@@ -64,7 +64,9 @@ impl Table {
     }
 }
 
-fn namespace_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+pub(super) fn namespace_of(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> String {
     meta.namespace
         .clone()
         .unwrap_or_else(|| "default".to_string())

@@ -178,7 +178,10 @@ impl PodRuntime for PodEngine {
             // No pull secret for its registry: the user's own credentials, as the kubelet
             // falls back to the node's.
             None => self.pull_image(image).await,
-            Some(auth) => on!(self.for_new_pods().await?, pull_image_with(image, Some(auth))),
+            Some(auth) => on!(
+                self.for_new_pods().await?,
+                pull_image_with(image, Some(auth))
+            ),
         }
     }
 
