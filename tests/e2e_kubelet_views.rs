@@ -277,6 +277,13 @@ fn describe_pod_of_a_command_that_does_not_exist_shows_failed_and_no_started() {
             && message.contains("\"no-such-command-kv\": executable file not found in $PATH"),
         "{message}"
     );
+    // It never ran: the kubelet's start time 0 (`toKubeContainerStatus`).
+    assert!(
+        described
+            .lines()
+            .any(|l| l.trim() == "Started:      Thu, 01 Jan 1970 00:00:00 +0000"),
+        "{described}"
+    );
 }
 
 #[test]

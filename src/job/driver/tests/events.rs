@@ -176,6 +176,14 @@ async fn a_start_that_fails_is_a_failed_warning_and_never_started() {
         terminated.started_at.is_none(),
         "it never ran: {terminated:?}"
     );
+    // The pod object says so as the kubelet does: started at the runtime's time 0.
+    let pod = run.pods[0].to_pod(&run.job);
+    let state = pod.status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap();
+    let started = state.terminated.unwrap().started_at.unwrap().0;
+    assert_eq!(started, k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
 }
 
 /// `Started` is recorded when the engine's start returns, while parallel pods still start
