@@ -4,8 +4,8 @@
 //! - `logs` of a pod whose containers `run --rm` removed: kubectl's NotFound, exit 1.
 //! - Every tag of a build reported (BuildKit's `naming to NAME done`, the classic builder's
 //!   `Successfully tagged NAME`); `image rm` prints `Untagged:`/`Deleted:` as docker does.
-//! - `describe pod`: the scheduler's and the kubelet's events in the order they happened,
-//!   and `Image ID:` filled.
+//! - `describe pod`: the scheduler's and the kubelet's events in the order they happened
+//!   (`Failed`, not `Started`, for a start that failed), and `Image ID:` filled.
 //! - The terminal push and build views end with no stale frame, the push digest last.
 
 mod common;
@@ -235,6 +235,53 @@ fn describe_pod_shows_the_scheduler_and_kubelet_events_in_order_and_the_image_id
         described
             .lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Image", "ID:", &image_id]),
+        "{described}"
+    );
+}
+
+/// Bug (issue 15): `Started` was recorded when the start was issued, and a start that then
+/// failed showed `ContainerDied … (StartError)`. The kubelet records `Started` only once the
+/// runtime started the container, else a `Failed` warning.
+#[test]
+fn describe_pod_of_a_command_that_does_not_exist_shows_failed_and_no_started() {
+    let env = TestEnv::new("kv-start-fails");
+    let image = env.base_image();
+    let yaml = job_yaml(&env, &image, "nocmd", "true")
+        .replace("[\"sh\", \"-c\", \"true\"]", "[\"no-such-command-kv\"]");
+    assert!(yaml.contains("no-such-command-kv"), "{yaml}");
+    let path = env.write("job.yaml", &yaml);
+    let output = env.run_job_fast(path.to_str().unwrap());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let pod = created_pods(&output).remove(0);
+    let described = stdout(&env.run_ok(&["describe", "pod", &pod]));
+    let rows = event_rows(&described);
+    let reasons: Vec<&str> = rows.iter().map(|(_, r, _, _)| r.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["Scheduled", "Pulled", "Created", "Failed"],
+        "{described}"
+    );
+    let containers = env.containers(&[]);
+    assert_eq!(containers.len(), 1, "{containers:?}");
+    let id = containers[0].id.clone().unwrap();
+    // kubelet `kuberuntime/kuberuntime_container.go` `startContainer`:
+    // `recordContainerEvent(…, v1.EventTypeWarning, events.FailedToStartContainer, "Error: %v",
+    // s.Message())` (events.FailedToStartContainer is "Failed"), of cri-dockerd's
+    // `failed to start container %q: %v` (`core/container_start.go` `StartContainer`) of the
+    // container ID and the Docker client's error.
+    let (kind, _, from, message) = &rows[3];
+    assert_eq!((kind.as_str(), from.as_str()), ("Warning", "kubelet"));
+    let prefix = format!("Error: failed to start container \"{id}\": Error response from daemon: ");
+    assert!(
+        message.starts_with(&prefix)
+            && message.contains("\"no-such-command-kv\": executable file not found in $PATH"),
+        "{message}"
+    );
+    // It never ran: the kubelet's start time 0 (`toKubeContainerStatus`).
+    assert!(
+        described
+            .lines()
+            .any(|l| l.trim() == "Started:      Thu, 01 Jan 1970 00:00:00 +0000"),
         "{described}"
     );
 }

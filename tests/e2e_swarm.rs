@@ -162,6 +162,28 @@ fn jobs_run_on_a_swarm_with_the_controllers_rules() {
     );
     assert_eq!(pods.lines().count(), 2, "{pods}");
 
+    // `logs` of a pod whose service is gone: kubectl's NotFound (apimachinery `NewNotFound`,
+    // printed by kubectl `checkErr`), exit 1. Bug (issue 15): the Swarm log reader took the
+    // 404 for the end of the logs, so it printed nothing and exited 0.
+    let services = swarm.docker(&[
+        "service",
+        "ls",
+        "-q",
+        "--filter",
+        "label=batch.kubernetes.io/job-name=fails",
+    ]);
+    assert_eq!(services.split_whitespace().count(), 2, "{services}");
+    for service in services.split_whitespace() {
+        swarm.docker(&["service", "rm", service]);
+    }
+    let pod = pods.split_whitespace().next().unwrap();
+    let logs = dockjob(&env, &swarm, &["logs", pod]);
+    assert_eq!(logs.status.code(), Some(1), "{}", stderr(&logs));
+    assert_eq!(
+        stderr(&logs),
+        format!("Error from server (NotFound): pods \"{pod}\" not found\n")
+    );
+
     // Issue 18: a Secret in the Job's file feeds its env on the swarm too (dockjob resolves
     // it); a secret volume is refused naming the field.
     let with_env = format!(

@@ -203,11 +203,16 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
 
     // The running second pod: Node is the engine host at the pod network's gateway, IP the
     // container's address, as `docker inspect` tells them.
-    let running = pod_statuses(&env)
-        .into_iter()
-        .find(|(_, s)| s == "Running")
-        .expect("a second pod runs")
-        .0;
+    // It is `ContainerCreating` until the engine's start returns (the kubelet's `Started`).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let running = loop {
+        let running = pod_statuses(&env).into_iter().find(|(_, s)| s == "Running");
+        if let Some((pod, _)) = running {
+            break pod;
+        }
+        assert!(Instant::now() < deadline, "a second pod never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    };
     // The address is read once the engine has started the container (in the background).
     let deadline = Instant::now() + Duration::from_secs(10);
     let (node, ip, id) = loop {
@@ -291,6 +296,20 @@ fn a_controller_killed_mid_job_is_replaced_and_adopts_the_running_containers() {
         assert!(
             pod_ip.parse::<std::net::IpAddr>().is_ok(),
             "{pod}: {pod_ip:?}"
+        );
+    }
+    // The adopted pod shows its `Image ID:` as the others do: the new controller inspects
+    // the image its container runs (issue 15: blank after a resume). cri-dockerd
+    // `toPullableImageID`: an image without a repo digest is `docker://` and its ID.
+    let inspected = env.block_on(env.docker().inspect_image(&image)).unwrap();
+    let image_id = format!("docker://{}", inspected.id.unwrap());
+    for (pod, _) in &statuses {
+        let described = stdout(&env.run_ok(&["describe", "pod", pod]));
+        assert!(
+            described
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Image", "ID:", &image_id]),
+            "{pod}: {described}"
         );
     }
     env.run_ok(&["delete", "job", "steps"]);

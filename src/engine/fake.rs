@@ -65,6 +65,7 @@ struct State {
     running: usize,
     max_running: usize,
     pull_time: Duration,
+    start_time: Duration,
     image_inspections: usize,
 }
 
@@ -89,6 +90,7 @@ impl FakeEngine {
                 running: 0,
                 max_running: 0,
                 pull_time: Duration::ZERO,
+                start_time: Duration::ZERO,
                 image_inspections: 0,
             }),
             chooser: Arc::new(chooser),
@@ -137,6 +139,13 @@ impl FakeEngine {
     /// Makes every pull take `time` (on tokio's clock) before it succeeds or fails.
     pub fn pull_takes(&self, time: Duration) -> &Self {
         self.lock().pull_time = time;
+        self
+    }
+
+    /// Makes every container start take `time` (on tokio's clock) before it succeeds or
+    /// fails, as an engine start takes ~0.5 s.
+    pub fn start_takes(&self, time: Duration) -> &Self {
+        self.lock().start_time = time;
         self
     }
 
@@ -281,6 +290,8 @@ impl PodRuntime for FakeEngine {
 
     async fn start_container(&self, id: &str) -> Result<(), EngineError> {
         self.record(Call::Start(id.to_string()));
+        let start_time = self.lock().start_time;
+        tokio::time::sleep(start_time).await;
         let mut state = self.lock();
         let sandbox = state
             .containers
@@ -454,6 +465,7 @@ impl PodRuntime for FakeEngine {
                 name: s.spec.name.clone(),
                 labels: s.spec.labels.clone(),
                 state: if s.stopped { "exited" } else { "running" }.to_string(),
+                image: String::new(),
             });
         let sandboxes: Vec<ContainerSummary> = sandboxes.collect();
         Ok(state
@@ -465,6 +477,7 @@ impl PodRuntime for FakeEngine {
                 id: id.clone(),
                 name: c.spec.name.clone(),
                 labels: c.spec.labels.clone(),
+                image: c.spec.image.clone(),
                 state: if c.exit_tx.borrow().is_some() {
                     "exited"
                 } else {

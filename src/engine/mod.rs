@@ -187,6 +187,9 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     /// Engine state: `created`, `running`, `exited`, …
     pub state: String,
+    /// The image it runs: its ID (`sha256:…`) when the engine tells it, else the reference
+    /// it was made from; empty when unknown.
+    pub image: String,
 }
 
 /// Where a running container sits on the network, as a Pod's status and `describe pod`

@@ -207,6 +207,11 @@ impl PodRuntime for DockerEngine {
                     .unwrap_or_default(),
                 labels: c.labels.unwrap_or_default().into_iter().collect(),
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+                image: c
+                    .image_id
+                    .filter(|id| !id.is_empty())
+                    .or(c.image)
+                    .unwrap_or_default(),
             })
             .collect())
     }

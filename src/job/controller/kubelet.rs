@@ -211,7 +211,7 @@ impl Controller {
             c.retry_due = None;
         }
         update_phase(pod, on_failure, now);
-        // Beyond Kubernetes (kubernetes#123176): an event for every container exit.
+        // Beyond Kubernetes (kubernetes#123176): an event for every exit of a container that ran.
         let (type_, detail) = match exit.code {
             0 => (EventType::Normal, String::new()),
             _ => (
@@ -226,7 +226,11 @@ impl Controller {
             "Container {name} exited with code {} ({reason}){detail}",
             exit.code
         );
-        self.record_pod_event(pod_name, type_, "ContainerDied", message, "dockjob", now);
+        // A container that never ran did not die: the kubelet's `Failed` event for its start
+        // (recorded by the driver) tells what happened.
+        if reason != "StartError" {
+            self.record_pod_event(pod_name, type_, "ContainerDied", message, "dockjob", now);
+        }
         if let Some(message) = backoff_message {
             self.record_pod_event(
                 pod_name,

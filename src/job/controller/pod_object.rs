@@ -204,7 +204,10 @@ fn terminated(t: &Termination) -> ContainerStateTerminated {
         exit_code: i32::try_from(t.exit_code).unwrap_or(-1),
         reason: Some(t.reason.clone()),
         message: t.message.clone(),
-        started_at: t.started_at.map(Time),
+        // A container that never ran (its start failed) has the runtime's start time 0: the
+        // kubelet's `toKubeContainerStatus` (`kuberuntime/kuberuntime_container.go`) makes
+        // it `time.Unix(0, 0)`, which `describe` shows as `Thu, 01 Jan 1970 00:00:00 +0000`.
+        started_at: Some(Time(t.started_at.unwrap_or(Timestamp::UNIX_EPOCH))),
         finished_at: Some(Time(t.finished_at)),
         ..Default::default()
     }

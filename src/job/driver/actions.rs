@@ -1,13 +1,11 @@
 //! Turning controller [`Action`]s into engine calls: image policy, create, start, logs, wait,
 //! stop. Failures the kubelet would absorb become pod states (inputs), not errors.
 
-use futures_util::stream::{self, BoxStream, StreamExt};
-
 use super::kubelet_events;
 use super::objects::{sub_path_links, waits_for_object};
 use super::sandbox::Staged;
-use super::{is_fatal, Driver, DriverError, Live, LogItem, RunOutput};
-use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
+use super::{is_fatal, Driver, DriverError, Live, RunOutput};
+use crate::engine::{EngineError, PodRuntime};
 use crate::job::controller::{Action, EventType, Input};
 use crate::job::objects::resolve::env_sources;
 use crate::job::pod::{
@@ -16,86 +14,6 @@ use crate::job::pod::{
 };
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
-    /// Follows a container — first starting it when `start` — : its log stream (ending with
-    /// [`LogItem::End`]) and its exit, both delivered to the main loop.
-    ///
-    /// The start runs in the background, before the wait, so a Job's parallel pods start
-    /// together and the loop keeps creating pods and reading exits meanwhile: an engine start
-    /// takes ~0.5 s, and awaiting it in the loop made a parallelism-8 Job start its pods one
-    /// after the other (bench case b: 2.2x the xargs loop). A failed start is a terminated
-    /// container, exit 128, as containerd reports it.
-    pub(super) fn watch_container(&mut self, id: String, start: bool) {
-        // The output stream, handed over once the container runs: attached before the start
-        // when the engine can (every byte, as `docker run` reads it), else followed logs.
-        // Followed logs of a container that is not running end at once (moby
-        // daemon/logs.go), so they are asked for only after the start succeeded.
-        type Output = BoxStream<'static, Result<LogChunk, EngineError>>;
-        let (output_tx, output_rx) = tokio::sync::oneshot::channel::<Option<Output>>();
-        let container_logs = self.engine.logs(&id, true);
-        let logs = stream::once(async move {
-            match output_rx.await {
-                Ok(Some(output)) => output,
-                _ => stream::empty().boxed(),
-            }
-        })
-        .flatten()
-        .map({
-            let id = id.clone();
-            move |chunk| (id.clone(), LogItem::Chunk(chunk))
-        })
-        .chain(stream::once({
-            let id = id.clone();
-            async move { (id, LogItem::End) }
-        }))
-        .boxed();
-        self.logs.push(logs);
-        let engine = self.engine;
-        // The pod's addresses (`describe pod`, `get pods -o wide`), looked up as soon as the
-        // container runs: the engine forgets them when it stops. An engine that cannot say
-        // leaves them unknown.
-        let (running_tx, running_rx) = tokio::sync::oneshot::channel::<()>();
-        let lookup_id = id.clone();
-        self.network_lookups.push(Box::pin(async move {
-            running_rx.await.ok()?;
-            let network = engine.container_network(&lookup_id).await.ok()??;
-            Some((lookup_id, network))
-        }));
-        self.waits.push(Box::pin(async move {
-            // An adopted container already runs: what it wrote so far is in its logs.
-            let attached = if start {
-                match engine.attach(&id).await {
-                    Ok(attached) => attached,
-                    Err(e) if is_fatal(&e) => {
-                        let _ = output_tx.send(None);
-                        return (id, Err(e));
-                    }
-                    // Not attachable (gone already, …): the start says what is wrong.
-                    Err(_) => None,
-                }
-            } else {
-                None
-            };
-            if start {
-                if let Err(e) = engine.start_container(&id).await {
-                    let _ = output_tx.send(None);
-                    if is_fatal(&e) {
-                        return (id, Err(e));
-                    }
-                    let exit = ContainerExit {
-                        code: 128,
-                        oom_killed: false,
-                        error: Some(e.to_string()),
-                    };
-                    return (id, Ok(exit));
-                }
-            }
-            let _ = output_tx.send(Some(attached.unwrap_or(container_logs)));
-            let _ = running_tx.send(());
-            let r = engine.wait_container(&id).await;
-            (id, r)
-        }));
-    }
-
     pub(super) async fn execute(&mut self, action: Action) -> Result<Vec<Input>, DriverError> {
         match action {
             Action::CreatePod { pod } => {
@@ -226,6 +144,8 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         }
     }
 
+    /// Creates a pod's container and starts it in the background; `Some`: what the
+    /// controller learns at once (a container left waiting, or one adopted after a crash).
     async fn start_pod(
         &mut self,
         pod: &str,
@@ -235,12 +155,12 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         let Some(record) = self.ctl.pod(pod).cloned() else {
             return Ok(None);
         };
-        let started = Input::ContainerStarted {
-            pod: pod.to_string(),
-            container: container.to_string(),
-        };
         if self.claim_adoptable(pod, container, restart).await {
-            return Ok(Some(started));
+            // Found running after a crash: started already.
+            return Ok(Some(Input::ContainerStarted {
+                pod: pod.to_string(),
+                container: container.to_string(),
+            }));
         }
         // Ctrl-C pressed while earlier containers were created, or the run gave up on a
         // pod: the main loop stops the Job next, so nothing more is created.
@@ -356,8 +276,9 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 )));
             }
         }
-        // `startContainer`: the container exists, then it is started (the start runs in the
-        // background; `Started` follows with the input below).
+        // `startContainer`: the container exists, then it is started. The start runs in the
+        // background; `Started` (or `Failed`) is recorded once it is done
+        // ([`Self::on_started`]).
         let now = self.clock.now();
         self.ctl.record_pod_event(
             pod,
@@ -385,7 +306,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 .status(&format!("{who} restarted (restart {restart})"));
         }
         self.watch_container(id, true);
-        Ok(Some(started))
+        Ok(None)
     }
 
     /// imagePullPolicy as the kubelet applies it (`pkg/kubelet/images/image_manager.go`).

@@ -10,10 +10,13 @@
 //!   (durations truncated to the millisecond, printed by Go's `time.Duration.String`),
 //!   `Container image "X" already present on machine`;
 //! - `pkg/kubelet/kuberuntime/kuberuntime_container.go` `startContainer`:
-//!   `Created container NAME`, `Started container NAME`; `killContainer`:
+//!   `Created container NAME`, `Started container NAME`, `Error: …` (a failed start);
+//!   `killContainer`:
 //!   `Stopping container NAME` (in the controller, which decides the kill).
 
 use std::time::Duration;
+
+use crate::engine::EngineError;
 
 /// `Successfully assigned default/pi-abcde to NODE` (reason `Scheduled`, source
 /// `default-scheduler`).
@@ -42,6 +45,19 @@ pub fn already_present(image: &str) -> String {
 /// `Created container NAME` (reason `Created`).
 pub fn created(container: &str) -> String {
     format!("Created container {container}")
+}
+
+/// `Error: failed to start container "ID": Error response from daemon: …` (reason `Failed`,
+/// a warning): the kubelet's `startContainer` writes `Error: ` and the runtime's message
+/// (events.FailedToStartContainer); cri-dockerd's `StartContainer` (`core/container_start.go`)
+/// makes that `failed to start container %q: %v` of the container ID and the Docker client's
+/// error, which says `Error response from daemon: ` before the engine's message.
+pub fn failed_to_start(container_id: &str, error: &EngineError) -> String {
+    let detail = match error {
+        EngineError::Daemon(message) => format!("Error response from daemon: {message}"),
+        other => other.to_string(),
+    };
+    format!("Error: failed to start container {container_id:?}: {detail}")
 }
 
 fn truncate_to_millis(d: Duration) -> Duration {

@@ -28,6 +28,8 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                     self.out.pod_log(&pod, chunk.stream, &line);
                 }
             }
+            // Gone (stopped on a Swarm, which removes its service): its wait reports the end.
+            LogItem::Chunk(Err(crate::engine::EngineError::ContainerNotFound(_))) => {}
             LogItem::Chunk(Err(e)) => self.out.status(&format!("warning: logs of {who}: {e}")),
             LogItem::End => {
                 for (is_err, stream) in [(false, LogStream::Stdout), (true, LogStream::Stderr)] {

@@ -13,6 +13,7 @@ pub mod output;
 mod report;
 mod resume;
 mod sandbox;
+mod start;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -140,6 +141,7 @@ enum LogItem {
 }
 
 enum Wake {
+    Started(Box<start::StartOutcome>),
     Exit(String, Result<ContainerExit, EngineError>),
     Stopped(String, Result<(), EngineError>),
     Log(String, LogItem),
@@ -157,6 +159,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     opts: RunOptions,
     live: Vec<Live>,
     buffers: HashMap<(String, bool), Vec<u8>>,
+    /// Starts issued in the background ([`Self::watch_container`]).
+    starts: FuturesUnordered<BoxFuture<'a, start::StartOutcome>>,
     waits: FuturesUnordered<BoxFuture<'a, (String, Result<ContainerExit, EngineError>)>>,
     stops: FuturesUnordered<BoxFuture<'a, (String, Result<(), EngineError>)>>,
     /// Address lookups of started containers, run beside their waits so that a lookup never
@@ -168,9 +172,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     /// Sandboxes of pods with several containers.
     sandboxes: Vec<Sandbox>,
     /// Containers found when resuming that belong to pods not created yet in the replayed
-    /// state (created just before a crash): (pod, container, restart, container id); a
-    /// sandbox has the container name `""`.
-    adoptable: Vec<(String, String, u32, String)>,
+    /// state (created just before a crash): (pod, container, restart, container id, the
+    /// image the engine says it runs); a sandbox has the container name `""`.
+    adoptable: Vec<(String, String, u32, String, String)>,
     /// New versions of the Job (`kubectl apply` of mutable fields), for detached controllers.
     spec_updates: Option<watch::Receiver<Option<Job>>>,
     /// Images seen present in the engine during this run, with their `imageID` (when the
@@ -220,6 +224,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             opts,
             live: Vec::new(),
             buffers: HashMap::new(),
+            starts: FuturesUnordered::new(),
             waits: FuturesUnordered::new(),
             stops: FuturesUnordered::new(),
             network_lookups: FuturesUnordered::new(),
@@ -249,6 +254,10 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 return Ok(self.finish(outcome).await);
             }
             match self.next_wake().await {
+                Wake::Started(started) => {
+                    let (follow, result) = *started;
+                    self.on_started(follow, result).await?;
+                }
                 Wake::Exit(id, result) => self.on_exit(&id, result)?,
                 Wake::Stopped(id, result) => {
                     if let Err(e) = result {
@@ -363,6 +372,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             }
         };
         tokio::select! {
+            Some(started) = self.starts.next() => Wake::Started(Box::new(started)),
             Some((id, r)) = self.waits.next() => Wake::Exit(id, r),
             Some((id, r)) = self.stops.next() => Wake::Stopped(id, r),
             Some((id, item)) = self.logs.next() => Wake::Log(id, item),

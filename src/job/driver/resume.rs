@@ -159,7 +159,9 @@ pub async fn resume_foreground<E: PodRuntime>(
                 let stopped = container.state != "running";
                 driver.adopt_sandbox(pod, container.id, stopped);
             } else {
-                driver.adoptable.push((pod, String::new(), 0, container.id));
+                driver
+                    .adoptable
+                    .push((pod, String::new(), 0, container.id, String::new()));
             }
             continue;
         }
@@ -174,7 +176,9 @@ pub async fn resume_foreground<E: PodRuntime>(
         if !known {
             // Created just before the crash for a pod the replay has not reached: claimed when
             // the controller creates that pod again (same seed, same name).
-            driver.adoptable.push((pod, name, restart, container.id));
+            driver
+                .adoptable
+                .push((pod, name, restart, container.id, container.image));
             continue;
         }
         let key = (pod.clone(), name.clone());
@@ -185,7 +189,9 @@ pub async fn resume_foreground<E: PodRuntime>(
             // Created but never started before the crash: start it as the driver would have.
             let _ = engine.start_container(&container.id).await;
         }
-        driver.adopt(pod, name, restart, container.id, applied);
+        driver
+            .adopt(pod, name, restart, container.id, &container.image, applied)
+            .await;
     }
     for action in pending {
         if let Action::StartContainer {
@@ -225,20 +231,30 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         let Some(i) = self
             .adoptable
             .iter()
-            .position(|(p, c, r, _)| p == pod && c == container && *r == restart)
+            .position(|(p, c, r, _, _)| p == pod && c == container && *r == restart)
         else {
             return false;
         };
-        let (pod, container, restart, id) = self.adoptable.remove(i);
+        let (pod, container, restart, id, image) = self.adoptable.remove(i);
         // Starting an already running or exited container is harmless; a created one needs it.
         let _ = self.engine.start_container(&id).await;
-        self.adopt(pod, container, restart, id, false);
+        self.adopt(pod, container, restart, id, &image, false).await;
         true
     }
 
     /// Watches an existing container again; `applied` ones (exit already counted) are only
-    /// remembered.
-    fn adopt(&mut self, pod: String, container: String, restart: u32, id: String, applied: bool) {
+    /// remembered. Its `imageID` is read again from its image (`image`: as the engine lists
+    /// it), as for a new container.
+    async fn adopt(
+        &mut self,
+        pod: String,
+        container: String,
+        restart: u32,
+        id: String,
+        image: &str,
+        applied: bool,
+    ) {
+        let image_id = self.adopted_image_id(image).await;
         let live = Live {
             pod,
             container,
@@ -249,13 +265,27 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             pending_exit: None,
             removed: false,
             network: None,
-            // Not known again for an adopted container (the pod's status loses it).
-            image_id: None,
+            image_id,
         };
         if !applied {
             self.watch_container(id, false);
         }
         self.live.push(live);
+    }
+
+    /// The kubelet's `imageID` of an adopted container's image; `None` when the engine did not
+    /// say which image it runs, or the image is gone.
+    async fn adopted_image_id(&self, image: &str) -> Option<String> {
+        if image.is_empty() {
+            return None;
+        }
+        match self
+            .unless_interrupted(self.engine.inspect_image(image))
+            .await
+        {
+            Some(Ok(Some(info))) => info.kubelet_image_id(),
+            _ => None,
+        }
     }
 }
 
@@ -354,6 +384,13 @@ mod tests {
         assert_eq!((status.succeeded, status.failed), (Some(3), None));
         assert_eq!(engine.created().len(), 3, "no container was created twice");
         assert_eq!(run.pods.len(), 3);
+        // Adopted containers (pods 1 and 2) show their image's ID as new ones do (issue 15:
+        // `describe pod` showed a blank `Image ID:` after a resume).
+        let image_id = format!("docker://sha256:{:064x}", "busybox:1.36".len());
+        assert_eq!(run.containers.len(), 3);
+        for c in &run.containers {
+            assert_eq!(c.image_id.as_deref(), Some(image_id.as_str()), "{}", c.pod);
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -374,6 +411,8 @@ mod tests {
         let status = run.job.status.unwrap();
         assert_eq!((status.succeeded, status.failed), (Some(3), None));
         assert_eq!(engine.created().len(), 3, "no container was created twice");
+        // The claimed container too has its image's ID.
+        assert!(run.containers.iter().all(|c| c.image_id.is_some()));
     }
 
     #[tokio::test(start_paused = true)]

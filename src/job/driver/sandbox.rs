@@ -47,9 +47,9 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         if let Some(i) = self
             .adoptable
             .iter()
-            .position(|(p, c, _, _)| *p == pod.name && c.is_empty())
+            .position(|(p, c, _, _, _)| *p == pod.name && c.is_empty())
         {
-            let (_, _, _, id) = self.adoptable.remove(i);
+            let (_, _, _, id, _) = self.adoptable.remove(i);
             self.adopt_sandbox(pod.name.clone(), id.clone(), false);
             return Ok(Ok(Some(Staged::Ready(id))));
         }

@@ -230,9 +230,8 @@ impl SwarmEngine {
                     (LogStream::Stdout, message)
                 }
                 Ok(LogOutput::StdIn { .. }) => continue,
-                Err(BollardError::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => break,
+                // No such service: [`EngineError::ContainerNotFound`], which `logs` answers
+                // as kubectl answers for a deleted pod.
                 Err(e) => return Err(engine_error(e, NotFound::Container(service))),
             };
             // `2026-12-06T11:59:59.123456789Z text`: Swarm writes one line per message.
@@ -479,10 +478,10 @@ impl PodRuntime for SwarmEngine {
                 }
                 state.last_read = ended;
             }
-            state.first = false;
+            let first = std::mem::replace(&mut state.first, false);
             let chunks = match state.swarm.read_logs(&state.id, state.since).await {
                 Ok(chunks) => chunks,
-                Err(e) => return Some((vec![Err(e)], None)),
+                Err(e) => return Some((gone_or_error(e, first), None)),
             };
             if let Some((stamp, _)) = chunks.last() {
                 state.since = Some(*stamp);
@@ -521,8 +520,15 @@ impl PodRuntime for SwarmEngine {
                 // Still being scheduled or started: it will run.
                 _ => "running",
             };
+            let image = spec
+                .task_template
+                .as_ref()
+                .and_then(|t| t.container_spec.as_ref())
+                .and_then(|c| c.image.clone())
+                .unwrap_or_default();
             found.push(ContainerSummary {
                 id,
+                image,
                 name: spec.name.unwrap_or_default(),
                 labels: spec
                     .labels
@@ -533,5 +539,45 @@ impl PodRuntime for SwarmEngine {
             });
         }
         Ok(found)
+    }
+}
+
+/// What a failed read of a service's logs yields. A service that is gone when its logs are
+/// first asked for is [`EngineError::ContainerNotFound`] (`logs` of a removed pod answers as
+/// kubectl does, issue 15: it printed nothing and exited 0); one removed while its logs were
+/// being followed (a stopped pod: Swarm stops a task by removing its service) just ends them.
+fn gone_or_error(error: EngineError, first: bool) -> Vec<Result<LogChunk, EngineError>> {
+    match error {
+        EngineError::ContainerNotFound(_) if !first => Vec::new(),
+        other => vec![Err(other)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine's answer to `GET /services/ID/logs` for a removed service, as read.
+    fn no_such_service() -> EngineError {
+        let answer = BollardError::DockerResponseServerError {
+            status_code: 404,
+            message: "service abc123 not found".to_string(),
+        };
+        engine_error(answer, NotFound::Container("abc123"))
+    }
+
+    #[test]
+    fn logs_of_a_removed_service_are_not_found_and_a_removal_while_following_ends_them() {
+        // Bug (issue 15): the 404 was taken for the end of the logs, so `logs` of a removed
+        // Swarm pod printed nothing and exited 0.
+        let first = gone_or_error(no_such_service(), true);
+        assert!(
+            matches!(first.as_slice(), [Err(EngineError::ContainerNotFound(id))] if id == "abc123"),
+            "{first:?}"
+        );
+        assert!(gone_or_error(no_such_service(), false).is_empty());
+        // Other failures are reported either way.
+        let other = || EngineError::Daemon("rpc error: code = Unavailable".to_string());
+        assert_eq!(gone_or_error(other(), false).len(), 1);
     }
 }

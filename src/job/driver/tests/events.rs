@@ -128,3 +128,106 @@ async fn each_pod_is_scheduled_once_however_often_it_restarts() {
     // The scheduler's event comes before anything the kubelet did.
     assert_eq!(events[0].0, "Scheduled");
 }
+
+/// The kubelet's `startContainer` records `Started` only once the runtime started the
+/// container; a start that fails gives a `Failed` warning instead (issue 15: dockjob said
+/// `Started` when it issued the start, then `ContainerDied … (StartError)`).
+#[tokio::test(start_paused = true)]
+async fn a_start_that_fails_is_a_failed_warning_and_never_started() {
+    let engine = engine_with_image(Script::StartFails(
+        "failed to create task for container: exec: \"nope\": executable file not found in $PATH: unknown".into(),
+    ));
+    let yaml = manifest(
+        "sf",
+        "  backoffLimit: 0\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    let id = &run.containers[0].id;
+    let pod_events: Vec<&JobEvent> = run
+        .events
+        .iter()
+        .filter(|e| e.object_kind == "Pod")
+        .collect();
+    let reasons: Vec<&str> = pod_events.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(reasons, ["Scheduled", "Pulled", "Created", "Failed"]);
+    let failed = pod_events[3];
+    assert_eq!(failed.type_, crate::job::controller::EventType::Warning);
+    assert_eq!(failed.source, "kubelet");
+    // kuberuntime_container.go `startContainer`: "Error: %v" of cri-dockerd's
+    // `failed to start container %q: %v` (core/container_start.go) of the container ID and
+    // the Docker client's error.
+    assert_eq!(
+        failed.message,
+        format!(
+            "Error: failed to start container \"{id}\": Error response from daemon: \
+             failed to create task for container: exec: \"nope\": executable file not found \
+             in $PATH: unknown"
+        )
+    );
+    // The container is terminated all the same, as the runtime reports it.
+    let terminated = run.pods[0].containers[0].terminated.clone().unwrap();
+    assert_eq!(
+        (terminated.exit_code, terminated.reason.as_str()),
+        (128, "StartError")
+    );
+    assert!(
+        terminated.started_at.is_none(),
+        "it never ran: {terminated:?}"
+    );
+    // The pod object says so as the kubelet does: started at the runtime's time 0.
+    let pod = run.pods[0].to_pod(&run.job);
+    let state = pod.status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap();
+    let started = state.terminated.unwrap().started_at.unwrap().0;
+    assert_eq!(started, k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+}
+
+/// `Started` is recorded when the engine's start returns, while parallel pods still start
+/// together (the starts run in the background, bench case b).
+#[tokio::test(start_paused = true)]
+async fn started_is_recorded_when_the_start_is_done_and_pods_start_together() {
+    let engine = engine_with_image(Script::exit(0, 2));
+    engine.start_takes(Duration::from_millis(500));
+    let yaml = manifest(
+        "st",
+        "  completions: 3\n  parallelism: 3\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(
+        run.outcome.kind,
+        crate::job::controller::OutcomeKind::Complete
+    );
+    let starts: Vec<Duration> = engine
+        .calls()
+        .into_iter()
+        .filter(|(_, c)| matches!(c, Call::Start(_)))
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(starts.len(), 3);
+    assert!(
+        starts.iter().all(|t| *t == starts[0]),
+        "the three starts were issued together: {starts:?}"
+    );
+    for pod in &run.pods {
+        let at = |reason: &str| {
+            run.events
+                .iter()
+                .find(|e| e.object_name == pod.name && e.reason == reason)
+                .unwrap_or_else(|| panic!("{reason} of {}", pod.name))
+                .time
+        };
+        let waited = crate::job::controller::time::since(at("Started"), at("Created"));
+        assert_eq!(waited, Duration::from_millis(500), "pod {}", pod.name);
+        // The container ran from its start: 2 s, not 2.5 s.
+        let c = &pod.containers[0];
+        let t = c.terminated.as_ref().unwrap();
+        let ran = crate::job::controller::time::since(t.finished_at, t.started_at.unwrap());
+        assert_eq!(ran, Duration::from_secs(2), "pod {}", pod.name);
+    }
+}
