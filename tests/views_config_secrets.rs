@@ -113,3 +113,50 @@ fn tables_describe_and_delete() {
     ]);
     assert_eq!(stdout(&deleted), "configmap \"settings\" deleted\n");
 }
+
+/// Dry runs of ConfigMaps and Secrets: a client dry run says `created (dry run)`; a server
+/// dry run compares with the store as `apply` would (unchanged, configured) and as `create`
+/// would (AlreadyExists). Bug: every dry run said `created`, even of a stored object.
+#[test]
+fn dry_runs_compare_with_the_store() {
+    let env = TestEnv::new("cs-dry-run");
+    let path = env.write("objects.yaml", OBJECTS);
+    let file = path.to_str().expect("utf-8");
+    env.run_ok(&["apply", "-f", file]);
+    let unchanged = env.run_ok(&["apply", "-f", file, "--dry-run=server"]);
+    assert_eq!(
+        stdout(&unchanged),
+        "secret/db unchanged (server dry run)\nconfigmap/settings unchanged (server dry run)\n"
+    );
+    let changed = env.write(
+        "changed.yaml",
+        &OBJECTS.replace("level: debug", "level: info"),
+    );
+    let changed = env.run_ok(&[
+        "apply",
+        "-f",
+        changed.to_str().expect("utf-8"),
+        "--dry-run=server",
+    ]);
+    assert_eq!(
+        stdout(&changed),
+        "secret/db unchanged (server dry run)\nconfigmap/settings configured (server dry run)\n"
+    );
+    let create = env.run(&["create", "-f", file, "--dry-run=server"]);
+    assert_eq!(create.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&create.stderr),
+        format!(
+            "Error from server (AlreadyExists): error when creating \"{file}\": secrets \"db\" already exists\n\
+             Error from server (AlreadyExists): error when creating \"{file}\": configmaps \"settings\" already exists\n"
+        )
+    );
+    let client = env.run_ok(&["create", "-f", file, "--dry-run=client"]);
+    assert_eq!(
+        stdout(&client),
+        "secret/db created (dry run)\nconfigmap/settings created (dry run)\n"
+    );
+    // Nothing changed in the store.
+    let level = env.run_ok(&["get", "cm", "settings", "-o", "jsonpath={.data.level}"]);
+    assert_eq!(stdout(&level), "debug");
+}

@@ -126,13 +126,66 @@ fn apply_objects(
 }
 
 /// A dry run's ConfigMaps and Secrets: `secret/NAME created (dry run)`, or the object as
-/// `-o` asks (what would be sent; their validation already ran at load).
-fn print_objects_dry_run(printing: &Printing, objects: &[DataObject]) -> anyhow::Result<()> {
+/// `-o` asks (what would be sent; their validation already ran at load). A server dry run
+/// compares with the stored ones: `unchanged`/`configured` for `apply`, AlreadyExists for a
+/// create (`create_from`: kubectl's source of the manifest).
+fn print_objects_dry_run(
+    printing: &Printing,
+    objects: &[DataObject],
+    store: Option<&crate::store::Store>,
+    create_from: Option<&str>,
+) -> anyhow::Result<ExitStatus> {
+    let mut status = ExitStatus::Success;
     for object in objects {
-        let resource = object.kind().resource();
-        printing.print_as(resource, object.name(), "created", &object.to_value())?;
+        let kind = object.kind();
+        let ns = object.metadata().namespace.clone().unwrap_or_default();
+        let stored = match (store, printing.dry_run) {
+            (Some(store), DryRun::Server) => store.get_object(kind, &ns, object.name())?,
+            _ => None,
+        };
+        let verb = match (&stored, create_from) {
+            (None, _) => "created",
+            (Some(_), Some(from)) => {
+                eprintln!("{}", object_already_exists(from, object));
+                status = ExitStatus::Failure;
+                continue;
+            }
+            (Some(old), None) if old.without_server_fields() == object.without_server_fields() => {
+                "unchanged"
+            }
+            (Some(_), None) => "configured",
+        };
+        printing.print_as(kind.resource(), object.name(), verb, &object.to_value())?;
     }
-    Ok(())
+    Ok(status)
+}
+
+/// kubectl's AlreadyExists for a manifest's ConfigMap or Secret, as [`already_exists`] says
+/// it of a Job.
+fn object_already_exists(from: &str, object: &DataObject) -> String {
+    format!(
+        "Error from server (AlreadyExists): error when creating \"{from}\": {} \"{}\" already exists",
+        object.kind().plural(),
+        object.name()
+    )
+}
+
+/// kubectl's `info.Source` of a manifest given with `-f` (`STDIN` for `-`).
+fn manifest_source(source: &JobSource) -> String {
+    match source {
+        JobSource::File(path) if path.as_os_str() == "-" => "STDIN".to_string(),
+        JobSource::File(path) => path.display().to_string(),
+        JobSource::Flags(_) => String::new(),
+    }
+}
+
+/// `Failure` if either is.
+fn worse(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    if a == ExitStatus::Success {
+        b
+    } else {
+        a
+    }
 }
 
 /// The Job's namespace: the manifest's, else `-n` (both applied and checked by
@@ -183,8 +236,10 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
     let printing = Printing::parse(&args.output)?;
     let (jobs, objects) = load(global, &args.file, args.backoff_scale).await?;
     if printing.dry_run != DryRun::None {
-        print_objects_dry_run(&printing, &objects)?;
-        return preview_apply(global, jobs, printing);
+        let store = store_if_any(global)?;
+        let objects_status = print_objects_dry_run(&printing, &objects, store.as_ref(), None)?;
+        let jobs_status = preview_apply(global, jobs, printing)?;
+        return Ok(worse(objects_status, jobs_status));
     }
     // Objects alone need no engine.
     let mut store = if jobs.is_empty() {
@@ -308,7 +363,7 @@ pub(crate) async fn create(
             return Ok(ExitStatus::Success);
         }
         let (jobs, objects) = load_from(global, source, backoff_scale).await?;
-        print_objects_dry_run(&printing, &objects)?;
+        print_objects_dry_run(&printing, &objects, None, None)?;
         for job in jobs {
             let name = job.job.metadata.name.clone().unwrap_or_default();
             printing.print(&name, "created", &job.given)?;
@@ -318,8 +373,8 @@ pub(crate) async fn create(
     let (jobs, objects) = load_from(global, source, backoff_scale).await?;
     if printing.dry_run == DryRun::Server {
         let store = store_if_any(global)?;
-        print_objects_dry_run(&printing, &objects)?;
-        let mut status = ExitStatus::Success;
+        let from = manifest_source(source);
+        let mut status = print_objects_dry_run(&printing, &objects, store.as_ref(), Some(&from))?;
         for job in jobs {
             let name = job.job.metadata.name.clone().unwrap_or_default();
             let taken = match &store {
@@ -353,16 +408,9 @@ pub(crate) async fn create(
                 &object.to_value(),
             )?,
             None => {
-                // As a Job's ([`already_exists`]), with the object's resource.
-                let from = match source {
-                    JobSource::File(path) if path.as_os_str() == "-" => "STDIN".to_string(),
-                    JobSource::File(path) => path.display().to_string(),
-                    JobSource::Flags(_) => String::new(),
-                };
                 eprintln!(
-                    "Error from server (AlreadyExists): error when creating \"{from}\": {} \"{}\" already exists",
-                    kind.plural(),
-                    object.name()
+                    "{}",
+                    object_already_exists(&manifest_source(source), object)
                 );
                 status = ExitStatus::Failure;
             }
