@@ -1,0 +1,131 @@
+//! Defects found by trying issue 15's features as a kubectl/docker user would (`create job`,
+//! `run --image`, `--dry-run`, `get -o …`, `--sort-by`), one regression test per defect,
+//! named for it. The CLI cases run the real binary on a labelled test environment.
+
+mod common;
+
+use common::{stderr, stdout, TestEnv};
+use dockjob::job::validate::validate_job;
+use k8s_openapi::api::batch::v1::Job;
+use serde_json::json;
+
+/// The errors `validate_job` gives the name of a Job's one container, `container`.
+fn container_name_errors(container: &str) -> Vec<String> {
+    let job: Job = serde_json::from_value(json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "ok"},
+        "spec": {"template": {"spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": container, "image": "busybox"}]
+        }}}
+    }))
+    .expect("a Job");
+    validate_job(&job)
+        .iter()
+        .map(ToString::to_string)
+        .filter(|e| e.starts_with("spec.template.spec.containers[0].name:"))
+        .collect()
+}
+
+/// `create job a.b` and `create job <64 a's>` name the container after the Job: the API
+/// server's errors are `IsDNS1123Label`'s own messages (apimachinery
+/// `pkg/util/validation/validation.go`, given one by one by `ValidateDNS1123Label`), but
+/// dockjob printed the regex text for both, which a name of 64 a's matches.
+#[test]
+fn container_name_too_long_or_dotted_gets_is_dns1123_label_messages() {
+    let long = "a".repeat(64);
+    let errors = container_name_errors(&long);
+    assert_eq!(
+        errors,
+        [format!(
+            "spec.template.spec.containers[0].name: Invalid value: \"{long}\": must be no more than 63 characters"
+        )]
+    );
+    let errors = container_name_errors("a.b");
+    assert_eq!(
+        errors,
+        ["spec.template.spec.containers[0].name: Invalid value: \"a.b\": must not contain dots"]
+    );
+    let errors = container_name_errors("A");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("a lowercase RFC 1123 label must consist of"),
+        "{errors:?}"
+    );
+}
+
+/// `run NAME -f job.yaml` ran the manifest's Job under the manifest's name and dropped NAME
+/// without a word (clap's `requires = "image"` did not hold it back). kubectl refuses extra
+/// arguments to `create -f` (`Unexpected args: [NAME]`); dockjob says NAME goes with --image.
+#[test]
+fn run_name_with_filename_is_refused_not_ignored() {
+    let env = TestEnv::new("qa-run-name-with-f");
+    let manifest = env.write(
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: from-file\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n",
+    );
+    let manifest = manifest.to_str().expect("utf-8 path");
+    let output = env.run(&[
+        "run",
+        "other",
+        "-f",
+        manifest,
+        "--dry-run=client",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "error: NAME goes with --image; with -f the manifest says what runs\n"
+    );
+    // Without NAME the manifest still runs as before.
+    let output = env.run_ok(&["run", "-f", manifest, "--dry-run=client", "-o", "name"]);
+    assert_eq!(stdout(&output), "job.batch/from-file\n");
+}
+
+/// `get jobs --sort-by=` failed with `couldn't find any field with path ""`; kubectl sorts
+/// only when the flag is not empty (`get.go`: `if len(o.SortBy) > 0`), so an empty one is the
+/// default order, in every format.
+#[test]
+fn get_sort_by_empty_is_no_sort() {
+    let env = TestEnv::new("qa-sort-by-empty");
+    let image = env.base_image();
+    for name in ["b-second", "a-first"] {
+        env.run_ok(&["create", "job", name, "--image", &image, "--", "true"]);
+    }
+    let sorted = env.run_ok(&["get", "jobs", "-o", "name"]);
+    let unsorted = env.run_ok(&["get", "jobs", "-o", "name", "--sort-by="]);
+    assert_eq!(stdout(&unsorted), stdout(&sorted));
+    assert_eq!(stderr(&unsorted), "");
+    let table = env.run_ok(&["get", "jobs", "--sort-by=", "--no-headers"]);
+    assert_eq!(stdout(&table).lines().count(), 2, "{}", stdout(&table));
+    // A path that finds nothing is still kubectl's error.
+    let output = env.run(&["get", "jobs", "--sort-by=.nope"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: couldn't find any field with path \"{.nope}\" in the list of objects\n"
+    );
+}
+
+/// `get job.v1.batch NAME` (kubectl's fully specified RESOURCE.VERSION.GROUP) said "the
+/// server doesn't have a resource type "job""; kubectl lists the Job.
+#[test]
+fn get_fully_specified_job_v1_batch_lists_the_job() {
+    let env = TestEnv::new("qa-job-v1-batch");
+    let image = env.base_image();
+    env.run_ok(&["create", "job", "full", "--image", &image, "--", "true"]);
+    let output = env.run_ok(&["get", "jobs.v1.batch", "full", "-o", "name"]);
+    assert_eq!(stdout(&output), "job.batch/full\n");
+    let output = env.run_ok(&["get", "job.v1.batch/full", "-o", "name"]);
+    assert_eq!(stdout(&output), "job.batch/full\n");
+    let output = env.run(&["get", "foo.v1.batch"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: the server doesn't have a resource type \"foo\"\n"
+    );
+}
