@@ -129,3 +129,76 @@ fn get_fully_specified_job_v1_batch_lists_the_job() {
         "error: the server doesn't have a resource type \"foo\"\n"
     );
 }
+
+/// `--state-dir FILE/sub create job x --dry-run=server` said `created (server dry run)`, exit
+/// 0, where the real create fails on that state directory: a path that cannot be looked at
+/// was taken for "no store yet". A server dry run answers as the real command would
+/// (kubectl's server dry run against an unreachable server fails too); a state directory
+/// that does not exist yet still holds no Job and is not created.
+#[test]
+fn server_dry_run_with_unusable_state_dir_fails_as_the_real_create() {
+    let env = TestEnv::new("qa-dry-run-state-dir");
+    let file = env.write("not-a-dir", "");
+    let unusable = file.join("sub");
+    let unusable = unusable.to_str().expect("utf-8 path");
+    let manifest = env.write(
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n",
+    );
+    let manifest = manifest.to_str().expect("utf-8 path");
+    for args in [
+        &[
+            "create",
+            "job",
+            "x",
+            "--image",
+            "busybox",
+            "--dry-run=server",
+        ][..],
+        &[
+            "run",
+            "x",
+            "--image",
+            "busybox",
+            "--dry-run=server",
+            "-o",
+            "name",
+        ][..],
+        &["apply", "-f", manifest, "--dry-run=server"][..],
+        &["create", "-f", manifest, "--dry-run=server"][..],
+    ] {
+        let mut command = env.dockjob();
+        command.args(["--state-dir", unusable]).args(args);
+        let output = command.output().expect("run dockjob");
+        let real = env
+            .dockjob()
+            .args(["--state-dir", unusable, "get", "jobs"])
+            .output()
+            .expect("run dockjob");
+        assert_eq!(output.status.code(), real.status.code(), "{args:?}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert_eq!(stderr(&output), stderr(&real), "{args:?}");
+        assert!(
+            stderr(&output).contains("Not a directory"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let missing = env.dir.path().join("no-state-yet");
+    let output = env
+        .dockjob()
+        .arg("--state-dir")
+        .arg(&missing)
+        .args([
+            "create",
+            "job",
+            "x",
+            "--image",
+            "busybox",
+            "--dry-run=server",
+        ])
+        .output()
+        .expect("run dockjob");
+    assert_eq!(stdout(&output), "job.batch/x created (server dry run)\n");
+    assert!(!missing.exists());
+}

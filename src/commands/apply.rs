@@ -212,10 +212,12 @@ fn preview_apply(
 }
 
 /// The store a dry run reads, `None` when there is none yet: a dry run leaves no state
-/// directory behind.
+/// directory behind. A state directory that cannot be read (a file on its path, no
+/// permission) is the error the real command gives, not an empty store: a server dry run
+/// answers as the server would.
 fn store_if_any(global: &GlobalArgs) -> anyhow::Result<Option<crate::store::Store>> {
     let dir = crate::store::state_dir(global.state_dir.as_deref());
-    if !dir.join(crate::store::DB_FILE).exists() {
+    if let Ok(false) = dir.join(crate::store::DB_FILE).try_exists() {
         return Ok(None);
     }
     Ok(Some(open_store(global)?))
