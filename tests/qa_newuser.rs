@@ -202,3 +202,57 @@ fn server_dry_run_with_unusable_state_dir_fails_as_the_real_create() {
     assert_eq!(stdout(&output), "job.batch/x created (server dry run)\n");
     assert!(!missing.exists());
 }
+
+/// `docker build -t myapp .` then `dockjob run --image myapp`: the image is on the engine,
+/// but `:latest` (or no tag) defaults imagePullPolicy to Always, and a pull that cannot
+/// succeed (registry unreachable here) kept the foreground run in ImagePullBackOff for ever
+/// (killed after 60 s), saying every backoff that IfNotPresent would use the image. Issue 15
+/// point 3: such a pull is final in a foreground run, exit 2, with one hint.
+#[test]
+fn run_image_present_but_pull_always_unreachable_ends() {
+    let env = TestEnv::new("qa-always-present");
+    let base = env.base_image();
+    // A closed port: the registry of this name refuses connections.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let repository = format!("{closed}/dockjob-test/always-{}", env.id);
+    env.block_on(env.docker().tag_image(
+        &base,
+        Some(bollard::query_parameters::TagImageOptions {
+            repo: Some(repository.clone()),
+            tag: Some("latest".into()),
+        }),
+    ))
+    .expect("tag");
+    let mut child = env
+        .dockjob()
+        .args(["run", "--image", &repository, "--", "true"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dockjob");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+            panic!("run did not end within 60 s: the pod waits in ImagePullBackOff");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().expect("output");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("ErrImagePull"), "{err}");
+    assert!(!err.contains("ImagePullBackOff"), "no backoff: {err}");
+    let hints: Vec<&str> = err.lines().filter(|l| l.starts_with("hint: ")).collect();
+    assert_eq!(hints.len(), 1, "{err}");
+    assert!(
+        hints[0].contains(&format!("the engine has {repository:?}")),
+        "{}",
+        hints[0]
+    );
+    assert!(hints[0].contains("imagePullPolicy: Always"), "{}", hints[0]);
+}
