@@ -256,3 +256,42 @@ fn run_image_present_but_pull_always_unreachable_ends() {
     );
     assert!(hints[0].contains("imagePullPolicy: Always"), "{}", hints[0]);
 }
+
+/// A foreground `run` whose Job another command deleted (`run --replace` of the same name in
+/// a second terminal) printed only `Interrupted: stopping 1 pod(s) gracefully …; press
+/// Ctrl-C again`, though nobody pressed Ctrl-C. It now says first what happened.
+#[test]
+fn foreground_run_replaced_elsewhere_says_its_job_was_deleted() {
+    let env = TestEnv::new("qa-replaced-elsewhere");
+    let image = env.base_image();
+    let first = env
+        .dockjob()
+        .args(["run", "held", "--image", &image, "--", "sh", "-c"])
+        .arg("trap 'exit 0' TERM; echo started; sleep 60 & wait")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dockjob");
+    // Until the first run's pod is up.
+    let started = std::time::Instant::now();
+    loop {
+        let pods = env.run_ok(&["get", "pods", "-l", "job-name=held", "-o", "name"]);
+        if !stdout(&pods).is_empty() || started.elapsed() > std::time::Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let second = env.run_ok(&["run", "held", "--replace", "--image", &image, "--", "true"]);
+    assert!(
+        stderr(&second).contains("job.batch \"held\" deleted"),
+        "{}",
+        stderr(&second)
+    );
+    let first = first.wait_with_output().expect("first run");
+    let err = stderr(&first);
+    let why = err
+        .find("job.batch/held was deleted by another command")
+        .unwrap_or_else(|| panic!("says why: {err}"));
+    let interrupted = err.find("Interrupted: stopping").unwrap_or(err.len());
+    assert!(why < interrupted, "the reason before the stop line: {err}");
+}
