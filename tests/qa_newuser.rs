@@ -295,3 +295,31 @@ fn foreground_run_replaced_elsewhere_says_its_job_was_deleted() {
     let interrupted = err.find("Interrupted: stopping").unwrap_or(err.len());
     assert!(why < interrupted, "the reason before the stop line: {err}");
 }
+
+/// `create -f gen.yaml --dry-run=client` of a manifest with only `generateName` printed
+/// `job.batch/gen-rpr7q created (dry run)` (`-o name`: `job.batch/gen-rpr7q`), a name made
+/// up on the client that the printed object does not have and the real create will not use.
+/// kubectl's client dry run sends nothing, so the name is empty (cli-runtime `NamePrinter`
+/// prints `job.batch/`), as `run --image IMG --dry-run=client` already printed.
+#[test]
+fn client_dry_run_of_generate_name_prints_no_made_up_name() {
+    let env = TestEnv::new("qa-dry-run-generate-name");
+    let manifest = env.write(
+        "gen.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: gen-\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n",
+    );
+    let manifest = manifest.to_str().expect("utf-8 path");
+    let output = env.run_ok(&["create", "-f", manifest, "--dry-run=client"]);
+    assert_eq!(stdout(&output), "job.batch/ created (dry run)\n");
+    let output = env.run_ok(&["create", "-f", manifest, "--dry-run=client", "-o", "name"]);
+    assert_eq!(stdout(&output), "job.batch/\n");
+    let output = env.run_ok(&["run", "-f", manifest, "--dry-run=client", "-o", "name"]);
+    assert_eq!(stdout(&output), "job.batch/\n");
+    // The server dry run names it, as the API server does.
+    let output = env.run_ok(&["create", "-f", manifest, "--dry-run=server", "-o", "name"]);
+    let name = stdout(&output);
+    assert!(
+        name.starts_with("job.batch/gen-") && name.len() == "job.batch/gen-xxxxx\n".len(),
+        "{name}"
+    );
+}

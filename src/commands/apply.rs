@@ -260,8 +260,14 @@ pub(crate) async fn create(
             return Ok(ExitStatus::Success);
         }
         for job in load_from(global, source, backoff_scale).await? {
-            let name = job.job.metadata.name.clone().unwrap_or_default();
-            printing.print(&name, "created", &job.given)?;
+            // The name as written: a `generateName` is the server's to fill in, so kubectl
+            // prints `job.batch/ created (dry run)`, not a name the real create won't use.
+            let name = job
+                .given
+                .pointer("/metadata/name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            printing.print(name, "created", &job.given)?;
         }
         return Ok(ExitStatus::Success);
     }
