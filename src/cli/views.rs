@@ -49,6 +49,14 @@ pub struct GetArgs {
     pub no_headers: bool,
 }
 
+impl GetArgs {
+    /// The `--sort-by` path, if one was given: an empty one (`--sort-by=`) is kubectl's
+    /// default and sorts nothing (kubectl `get.go` sorts only when `len(o.SortBy) > 0`).
+    pub fn sort_path(&self) -> Option<&str> {
+        self.sort_by.as_deref().filter(|path| !path.is_empty())
+    }
+}
+
 /// `dockjob describe`.
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {

@@ -317,10 +317,12 @@ fn preview_apply(
 }
 
 /// The store a dry run reads, `None` when there is none yet: a dry run leaves no state
-/// directory behind.
+/// directory behind. A state directory that cannot be read (a file on its path, no
+/// permission) is the error the real command gives, not an empty store: a server dry run
+/// answers as the server would.
 fn store_if_any(global: &GlobalArgs) -> anyhow::Result<Option<crate::store::Store>> {
     let dir = crate::store::state_dir(global.state_dir.as_deref());
-    if !dir.join(crate::store::DB_FILE).exists() {
+    if let Ok(false) = dir.join(crate::store::DB_FILE).try_exists() {
         return Ok(None);
     }
     Ok(Some(open_store(global)?))
@@ -365,8 +367,14 @@ pub(crate) async fn create(
         let (jobs, objects) = load_from(global, source, backoff_scale).await?;
         print_objects_dry_run(&printing, &objects, None, None)?;
         for job in jobs {
-            let name = job.job.metadata.name.clone().unwrap_or_default();
-            printing.print(&name, "created", &job.given)?;
+            // The name as written: a `generateName` is the server's to fill in, so kubectl
+            // prints `job.batch/ created (dry run)`, not a name the real create won't use.
+            let name = job
+                .given
+                .pointer("/metadata/name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            printing.print(name, "created", &job.given)?;
         }
         return Ok(ExitStatus::Success);
     }

@@ -366,7 +366,16 @@ impl Heartbeat {
                 eprintln!("{}: lost the lease of job {}; exiting", now(), self.uid);
                 std::process::exit(0);
             } else if deleted && *self.kill.borrow() == 0 {
-                // Deleted: stop the pods with their grace period, as the kubelet would.
+                // Deleted: stop the pods with their grace period, as the kubelet would. A
+                // foreground run says why first: its "Interrupted" line comes next and nobody
+                // pressed Ctrl-C (`delete job` or `run --replace` from another terminal).
+                if self.spec.is_none() {
+                    let name = match &job {
+                        Ok(Some(job)) => job.job.metadata.name.clone().unwrap_or_default(),
+                        _ => self.uid.clone(),
+                    };
+                    eprintln!("job.batch/{name} was deleted by another command (delete job, or run --replace): stopping its pods");
+                }
                 let _ = self.kill.send(1);
             }
             if let (Some(spec), Ok(Some(job))) = (&self.spec, job) {

@@ -287,7 +287,7 @@ pub async fn get(global: &GlobalArgs, args: &GetArgs) -> anyhow::Result<ExitStat
     let ns = (!args.all_namespaces).then_some(ns.as_str());
     let found = fetch_request(&store, &request, ns, args.selector.as_deref())?;
     if args.watch {
-        if args.sort_by.is_some() {
+        if args.sort_path().is_some() {
             eprintln!(
                 "warning: --watch requested, --sort-by will be ignored for watch events received"
             );
@@ -352,7 +352,7 @@ fn tables_text(
     let now = now();
     let mut tables = Vec::new();
     for section in found.sections.iter().filter(|s| !s.is_empty()) {
-        match &args.sort_by {
+        match args.sort_path() {
             Some(sort_by) => {
                 tables.push(sorted(section, sort_by, SortPath::Table)?.table(now, opts))
             }
@@ -387,7 +387,7 @@ fn list_text(
         .iter()
         .flat_map(Objects::printables)
         .collect();
-    if let (Some(sort_by), false) = (&args.sort_by, single) {
+    if let (Some(sort_by), false) = (args.sort_path(), single) {
         let values: Vec<&serde_json::Value> = objects.iter().map(|p| &p.value).collect();
         let order = sort_order(&values, sort_by, SortPath::List)?;
         objects = order.into_iter().map(|i| objects[i].clone()).collect();

@@ -82,7 +82,7 @@ pub async fn watch(
     };
     let mut seen: Vec<Seen> = Vec::new();
     for section in &found.sections {
-        let section = match &args.sort_by {
+        let section = match args.sort_path() {
             Some(sort_by) => match sorted(section, sort_by, SortPath::Table) {
                 Ok(section) => section,
                 Err(message) => return Ok(fail(&message)),

@@ -206,7 +206,11 @@ pub async fn run(
 fn run_source(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<JobSource> {
     match (&args.file, &args.image) {
         (Some(file), None) => {
-            let pod_flag = if !args.pod.command.is_empty() {
+            // clap's `requires = "image"` on NAME does not hold NAME back when -f is given
+            // (`run x -f job.yaml` ran the manifest's Job and dropped `x`): refused here.
+            let pod_flag = if args.name.is_some() {
+                Some("NAME")
+            } else if !args.pod.command.is_empty() {
                 Some("a command after --")
             } else if args.pod.restart != RestartArg::Never {
                 Some("--restart")

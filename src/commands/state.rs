@@ -102,21 +102,28 @@ pub struct KindSpec {
 pub const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::Pod,
-        words: &["pod", "pods", "po"],
+        words: &["pod", "pods", "po", "pod.v1.", "pods.v1."],
         plural: "pods",
         api_resource: "/v1, Resource=pods",
         in_all: true,
     },
     KindSpec {
         kind: Kind::Job,
-        words: &["job", "jobs", "job.batch", "jobs.batch"],
+        words: &[
+            "job",
+            "jobs",
+            "job.batch",
+            "jobs.batch",
+            "job.v1.batch",
+            "jobs.v1.batch",
+        ],
         plural: "jobs.batch",
         api_resource: "batch/v1, Resource=jobs",
         in_all: true,
     },
     KindSpec {
         kind: Kind::Event,
-        words: &["event", "events", "ev"],
+        words: &["event", "events", "ev", "event.v1.", "events.v1."],
         plural: "events",
         api_resource: "/v1, Resource=events",
         in_all: false,
@@ -138,7 +145,9 @@ pub const KINDS: &[KindSpec] = &[
 ];
 
 impl Kind {
-    /// Parses kubectl's spellings (`job`, `jobs`, `job.batch`, `jobs.batch`, `po`, `pods`, `ev`, …).
+    /// Parses kubectl's spellings (`job`, `jobs`, `job.batch`, `jobs.batch`, `po`, `pods`, `ev`, …),
+    /// and the fully specified `RESOURCE.VERSION.GROUP` (`jobs.v1.batch`, `pods.v1.`) that
+    /// apimachinery's `ParseResourceArg` reads.
     pub fn parse(word: &str) -> Option<Self> {
         let word = word.to_ascii_lowercase();
         KINDS
@@ -239,5 +248,16 @@ mod tests {
         assert!(selector_matches("app=pi", Some(&labels)));
         assert!(!selector_matches("app!=pi", Some(&labels)));
         assert!(!selector_matches("!!!", Some(&labels)));
+    }
+
+    #[test]
+    fn fully_specified_resource_job_v1_batch_is_a_job() {
+        // `get job.v1.batch NAME` was "the server doesn't have a resource type "job""; kubectl
+        // reads RESOURCE.VERSION.GROUP (apimachinery `schema.ParseResourceArg`).
+        assert_eq!(Kind::parse("job.v1.batch"), Some(Kind::Job));
+        assert_eq!(Kind::parse("jobs.v1.batch"), Some(Kind::Job));
+        assert_eq!(Kind::parse("pods.v1."), Some(Kind::Pod));
+        assert_eq!(Kind::parse("events.v1."), Some(Kind::Event));
+        assert_eq!(Kind::parse("jobs.v2.batch"), None);
     }
 }

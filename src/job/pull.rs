@@ -91,6 +91,22 @@ pub fn advice(failure: &PullFailure, image: &str) -> String {
     }
 }
 
+/// What to do when the engine has the image but `imagePullPolicy: Always` (Kubernetes'
+/// default for a `:latest` or untagged image) makes the kubelet pull it first, and the pull
+/// cannot succeed: the local copy is never used.
+pub fn always_pull_advice(failure: &PullFailure, image: &str) -> String {
+    let why = match failure {
+        PullFailure::NotFound => "its registry has none of that name",
+        PullFailure::Unauthorized => "its registry refused it without credentials",
+        PullFailure::Unreachable => "its registry cannot be reached",
+    };
+    format!(
+        "the engine has {image:?}, but imagePullPolicy: Always (the default for a :latest or \
+         untagged image) pulls it first and {why}: give the image a tag other than latest \
+         (dockjob build -t NAME:TAG DIR), or set imagePullPolicy: IfNotPresent in the manifest"
+    )
+}
+
 /// What to do about an image that is missing while `imagePullPolicy: Never` forbids pulling
 /// it (the kubelet's `ErrImageNeverPull`, retried for ever on a cluster).
 pub fn never_pull_advice(image: &str) -> String {
@@ -152,6 +168,15 @@ mod tests {
             detail: "gone".into(),
         };
         assert_eq!(classify(&gone), None, "the engine itself, not the registry");
+    }
+
+    #[test]
+    fn always_pull_of_a_present_image_says_the_local_copy_is_not_used() {
+        let advice = always_pull_advice(&PullFailure::Unreachable, "myapp");
+        assert!(advice.contains("the engine has \"myapp\""), "{advice}");
+        assert!(advice.contains("imagePullPolicy: Always"), "{advice}");
+        assert!(advice.contains("cannot be reached"), "{advice}");
+        assert!(advice.contains("imagePullPolicy: IfNotPresent"), "{advice}");
     }
 
     #[test]

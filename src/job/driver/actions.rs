@@ -402,10 +402,16 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     }
                     Err(e) if is_fatal(&e) => Err(e.into()),
                     Err(e) => {
-                        // Final unless the image is there after all (pull policy Always).
-                        self.final_pull = crate::job::pull::classify(&e)
-                            .filter(|_| present.is_none())
-                            .map(|failure| crate::job::pull::advice(&failure, image));
+                        // Final as well when the image is there (pull policy Always): the
+                        // kubelet pulls again on every try and never uses the local copy,
+                        // so waiting would keep a foreground run in ImagePullBackOff.
+                        self.final_pull = crate::job::pull::classify(&e).map(|failure| {
+                            if present.is_some() {
+                                crate::job::pull::always_pull_advice(&failure, image)
+                            } else {
+                                crate::job::pull::advice(&failure, image)
+                            }
+                        });
                         let hint = if policy == "Always" && present.is_some() {
                             " (the image exists locally; imagePullPolicy: IfNotPresent would use it)"
                         } else {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 
 use super::super::field::{FieldError, FieldValue};
-use super::is_dns1123_label;
+use super::{dns1123_label_errors, is_dns1123_label};
 
 const TEMPLATE: &str = "spec.template.spec";
 
@@ -56,11 +56,16 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
             if c.name.is_empty() {
                 errs.push(FieldError::required(format!("{path}.name"), ""));
             } else if !is_dns1123_label(&c.name) {
-                errs.push(FieldError::invalid(
-                    format!("{path}.name"),
-                    FieldValue::Str(c.name.clone()),
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-                ));
+                // `ValidateDNS1123Label`: one error per message of `IsDNS1123Label` (a name
+                // of 64 a's is "must be no more than 63 characters", `a.b` "must not
+                // contain dots"; not the regex text for both).
+                for msg in dns1123_label_errors(&c.name) {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.name"),
+                        FieldValue::Str(c.name.clone()),
+                        msg,
+                    ));
+                }
             } else if seen.contains(&c.name) {
                 errs.push(FieldError::duplicate(
                     format!("{path}.name"),
