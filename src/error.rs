@@ -193,15 +193,45 @@ impl std::fmt::Display for Causes<'_> {
 /// Prints an error chain (each cause once, see [`Causes`]) and its hint on stderr, without
 /// Rust debug output.
 pub fn report(error: &anyhow::Error) {
-    eprintln!("error: {}", Causes(error));
+    let text = Causes(error).to_string();
+    if is_api_server_text(&text) {
+        eprintln!("{text}");
+    } else {
+        eprintln!("error: {text}");
+    }
     if let Some(hint) = hint_for(error) {
         eprintln!("hint: {hint}");
     }
 }
 
+/// Whether `text` is one of the API server's errors that kubectl prints as they are, with no
+/// `error: ` in front (`checkErr` in staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go:
+/// `StandardErrorMessage`'s `Error from server (Reason): …`, and an Invalid error's
+/// `The Job "x" is invalid: …`).
+fn is_api_server_text(text: &str) -> bool {
+    text.starts_with("Error from server (")
+        || (text.starts_with("The ") && text.contains(" is invalid: "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bug: `create -f` of an invalid Job said `error: The Job "x" is invalid: …`, and a bad
+    /// selector `error: Error from server (BadRequest): …`; kubectl prints neither prefix.
+    #[test]
+    fn api_server_errors_are_printed_as_kubectl_prints_them() {
+        assert!(is_api_server_text(
+            "Error from server (BadRequest): Unable to find \"batch/v1, Resource=jobs\" …"
+        ));
+        assert!(is_api_server_text(
+            "The Job \"a\" is invalid: spec.completions: Invalid value: -1: must be greater than or equal to 0"
+        ));
+        assert!(!is_api_server_text(
+            "cannot read job.yaml: No such file or directory"
+        ));
+        assert!(!is_api_server_text("The file is invalid"));
+    }
 
     #[derive(Debug, thiserror::Error)]
     #[error("cannot read {path}: {source}")]

@@ -30,7 +30,15 @@ fn assert_refused(output: &Output, want: &str) {
         stdout(output),
         stderr(output)
     );
-    assert_eq!(stderr(output).trim_end(), format!("error: {want}"));
+    // kubectl prints the API server's errors without `error: ` (its `checkErr`).
+    let api_server = want.starts_with("Error from server (")
+        || (want.starts_with("The ") && want.contains(" is invalid: "));
+    let want = if api_server {
+        want.to_string()
+    } else {
+        format!("error: {want}")
+    };
+    assert_eq!(stderr(output).trim_end(), want);
 }
 
 /// No Job in any namespace: the state store is empty or was never created.
