@@ -43,16 +43,22 @@ impl Store {
             return Ok(());
         }
         self.write(|tx| {
-            let next: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM controller_inputs WHERE job_uid = ?1",
-                params![job_uid],
-                |r| r.get(0),
+            // Cached statements: inputs are appended after every controller step.
+            let next: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM controller_inputs WHERE job_uid = ?1",
+                )?
+                .query_row(params![job_uid], |r| r.get(0))?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO controller_inputs (job_uid, seq, at, input) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (i, (input, at)) in inputs.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO controller_inputs (job_uid, seq, at, input) VALUES (?1, ?2, ?3, ?4)",
-                    params![job_uid, next + i as i64, at.to_string(), step_to_json(input).to_string()],
-                )?;
+                insert.execute(params![
+                    job_uid,
+                    next + i as i64,
+                    at.to_string(),
+                    step_to_json(input).to_string()
+                ])?;
             }
             Ok(())
         })

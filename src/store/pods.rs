@@ -130,50 +130,50 @@ impl Store {
             })
             .collect();
         self.write(|tx| {
-            tx.execute(
-                "UPDATE jobs SET status = ?1 WHERE uid = ?2",
-                params![status_json, uid],
+            // Cached statements: this runs after every controller step, and preparing (parsing)
+            // the SQL anew each time was a fifth of the CPU of a 40-pod run.
+            tx.prepare_cached("UPDATE jobs SET status = ?1 WHERE uid = ?2")?
+                .execute(params![status_json, uid])?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO pods (namespace, name, attempt, job_uid, uid, container_id, phase,
+                    exit_code, reason, restarts, created_at, started_at, finished_at, object,
+                    node_name, host_ip, pod_ips)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                    ?15, ?16, ?17)
+                 ON CONFLICT (namespace, name, attempt) DO UPDATE SET
+                    container_id = excluded.container_id, phase = excluded.phase,
+                    exit_code = excluded.exit_code, reason = excluded.reason,
+                    restarts = excluded.restarts, started_at = excluded.started_at,
+                    finished_at = excluded.finished_at, object = excluded.object,
+                    node_name = COALESCE(excluded.node_name, pods.node_name),
+                    host_ip = COALESCE(excluded.host_ip, pods.host_ip),
+                    pod_ips = COALESCE(excluded.pod_ips, pods.pod_ips)",
             )?;
             for (a, object) in &rows {
                 let r = &a.record;
                 // The columns summarise the first container (the object has them all).
                 let first = r.containers.first();
                 let term = first.and_then(|c| c.terminated.as_ref());
-                tx.execute(
-                    "INSERT INTO pods (namespace, name, attempt, job_uid, uid, container_id, phase,
-                        exit_code, reason, restarts, created_at, started_at, finished_at, object,
-                        node_name, host_ip, pod_ips)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                        ?15, ?16, ?17)
-                     ON CONFLICT (namespace, name, attempt) DO UPDATE SET
-                        container_id = excluded.container_id, phase = excluded.phase,
-                        exit_code = excluded.exit_code, reason = excluded.reason,
-                        restarts = excluded.restarts, started_at = excluded.started_at,
-                        finished_at = excluded.finished_at, object = excluded.object,
-                        node_name = COALESCE(excluded.node_name, pods.node_name),
-                        host_ip = COALESCE(excluded.host_ip, pods.host_ip),
-                        pod_ips = COALESCE(excluded.pod_ips, pods.pod_ips)",
-                    params![
-                        namespace,
-                        r.name,
-                        a.attempt,
-                        uid,
-                        r.uid,
-                        a.container_id,
-                        r.phase.as_str(),
-                        term.map(|t| t.exit_code),
-                        term.map(|t| t.reason.clone())
-                            .or_else(|| first.and_then(|c| c.waiting_reason.clone())),
-                        r.restart_count(),
-                        r.created.to_string(),
-                        first.and_then(|c| c.running_since).map(|t| t.to_string()),
-                        term.map(|t| t.finished_at.to_string()),
-                        object,
-                        a.network.as_ref().map(|n| n.node_name.clone()),
-                        a.network.as_ref().map(|n| n.host_ip.clone()),
-                        a.network.as_ref().map(|n| n.pod_ips.join(",")),
-                    ],
-                )?;
+                upsert.execute(params![
+                    namespace,
+                    r.name,
+                    a.attempt,
+                    uid,
+                    r.uid,
+                    a.container_id,
+                    r.phase.as_str(),
+                    term.map(|t| t.exit_code),
+                    term.map(|t| t.reason.clone())
+                        .or_else(|| first.and_then(|c| c.waiting_reason.clone())),
+                    r.restart_count(),
+                    r.created.to_string(),
+                    first.and_then(|c| c.running_since).map(|t| t.to_string()),
+                    term.map(|t| t.finished_at.to_string()),
+                    object,
+                    a.network.as_ref().map(|n| n.node_name.clone()),
+                    a.network.as_ref().map(|n| n.host_ip.clone()),
+                    a.network.as_ref().map(|n| n.pod_ips.join(",")),
+                ])?;
             }
             for event in events {
                 super::events::insert_event(tx, &uid, event)?;
