@@ -11,7 +11,8 @@ use crate::engine::{LogStream, PodNetwork};
 use crate::job::controller::{Input, JobEvent, PodRecord};
 use crate::job::driver::{Progress, ReplayStep, RunContainer, RunOutput, Snapshot};
 
-use super::pods::PodAttempt;
+use super::inputs::{append_inputs_in, start_input_log_in};
+use super::pods::{PodAttempt, SnapshotRows};
 use super::Store;
 
 /// Persists a running Job; writes only when something changed.
@@ -169,28 +170,6 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
     }
 
     fn snapshot(&mut self, snapshot: &Snapshot<'_>) {
-        // The input log first: a state saved without its inputs would be replayed short.
-        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
-        // The start is kept until it is written: inputs logged without it would be dropped
-        // by the start that a later snapshot writes.
-        let logged = match self.started {
-            Some((at, seed)) => self.store.start_input_log(&uid, at, seed),
-            None => Ok(()),
-        }
-        .and_then(|()| {
-            self.started = None;
-            self.store.append_inputs(&uid, &self.pending_inputs)
-        });
-        let logged = match logged {
-            Ok(()) => {
-                self.pending_inputs.clear();
-                true
-            }
-            Err(e) => {
-                self.failed(e);
-                false
-            }
-        };
         // Only the pods that changed since the last save are written: rewriting every pod
         // (its whole Pod object as JSON) after every step made a Job's store work grow with
         // the square of its pods (issue 17; docs/performance.md).
@@ -202,39 +181,91 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
                 let mine = by_pod
                     .get(record.name.as_str())
                     .map_or(&[][..], Vec::as_slice);
-                let saved = self.saved_pods.get(&record.name);
-                match saved {
+                match self.saved_pods.get(&record.name) {
                     Some(saved) if is_saved(saved, record, mine) => None,
                     _ => Some(attempt(record, mine)),
                 }
             })
             .collect();
-        let status_saved = self.saved_status.as_ref() == Some(snapshot.status);
-        if changed.is_empty() && status_saved && self.pending_events.is_empty() {
-            if logged {
-                self.failure = None;
-            }
+        let state_changed = !changed.is_empty()
+            || self.saved_status.as_ref() != Some(snapshot.status)
+            || !self.pending_events.is_empty();
+        if !state_changed && self.started.is_none() && self.pending_inputs.is_empty() {
+            // Everything shown is saved.
+            self.failure = None;
             return;
         }
+        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
         let events = std::mem::take(&mut self.pending_events);
+        let changes = state_changed.then_some(StepChanges {
+            job: snapshot.job,
+            status: snapshot.status,
+            pods: &changed,
+            events: &events,
+        });
+        // The start and inputs are kept until written: inputs logged without the start would
+        // be dropped by the start that a later write makes, and a state saved without its
+        // inputs would be replayed short.
         match self
             .store
-            .save_snapshot(snapshot.job, snapshot.status, &changed, &events)
+            .save_step(&uid, self.started, &self.pending_inputs, changes)
         {
             Ok(()) => {
-                self.saved_status = Some(snapshot.status.clone());
-                for a in changed {
-                    self.saved_pods.insert(a.record.name.clone(), a);
+                self.started = None;
+                self.pending_inputs.clear();
+                if state_changed {
+                    self.saved_status = Some(snapshot.status.clone());
+                    for a in changed {
+                        self.saved_pods.insert(a.record.name.clone(), a);
+                    }
                 }
-                if logged {
-                    self.failure = None;
-                }
+                self.failure = None;
             }
             Err(e) => {
                 self.pending_events = events;
                 self.failed(e);
             }
         }
-        self.inner.snapshot(snapshot);
+        if state_changed {
+            self.inner.snapshot(snapshot);
+        }
+    }
+}
+
+/// What a controller step changed, for [`Store::save_step`].
+struct StepChanges<'a> {
+    job: &'a Job,
+    status: &'a JobStatus,
+    /// The pods whose rows changed.
+    pods: &'a [PodAttempt],
+    /// Events recorded since the last save.
+    events: &'a [JobEvent],
+}
+
+impl Store {
+    /// Saves a controller step in one transaction: the controller's start (`started`, which
+    /// drops any older input log), its new inputs, then what the step changed. One
+    /// transaction rather than one for the inputs and one for the state: every commit costs
+    /// its locks and WAL frames, and a step is committed after every engine event.
+    fn save_step(
+        &mut self,
+        job_uid: &str,
+        started: Option<(Timestamp, u64)>,
+        inputs: &[(ReplayStep, Timestamp)],
+        changes: Option<StepChanges<'_>>,
+    ) -> Result<(), super::StoreError> {
+        let rows = changes
+            .as_ref()
+            .map(|c| (SnapshotRows::new(c.job, c.status, c.pods), c.events));
+        self.write(|tx| {
+            if let Some((at, seed)) = started {
+                start_input_log_in(tx, job_uid, at, seed)?;
+            }
+            append_inputs_in(tx, job_uid, inputs)?;
+            if let Some((rows, events)) = &rows {
+                rows.save(tx, events)?;
+            }
+            Ok(())
+        })
     }
 }

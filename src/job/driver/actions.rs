@@ -28,7 +28,6 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         // daemon/logs.go), so they are asked for only after the start succeeded.
         type Output = BoxStream<'static, Result<LogChunk, EngineError>>;
         let (output_tx, output_rx) = tokio::sync::oneshot::channel::<Option<Output>>();
-        let container_logs = self.engine.logs(&id, true);
         let logs = stream::once(async move {
             match output_rx.await {
                 Ok(Some(output)) => output,
@@ -86,7 +85,9 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                     return (id, Ok(exit));
                 }
             }
-            let _ = output_tx.send(Some(attached.unwrap_or(container_logs)));
+            // Followed logs only when not attached: making the request costs even unsent.
+            let output = attached.unwrap_or_else(|| engine.logs(&id, true));
+            let _ = output_tx.send(Some(output));
             let _ = running_tx.send(());
             let r = engine.wait_container(&id).await;
             (id, r)
@@ -216,8 +217,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         let image = template_container(self.ctl.job(), container)
             .and_then(|c| c.image.clone())
             .unwrap_or_default();
-        if let Some(message) = invalid_image_message(&image) {
-            return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
+        // An image seen present in this run is a valid reference: not parsed again per pod.
+        if !self.images_present.contains(&image) {
+            if let Some(message) = invalid_image_message(&image) {
+                return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
+            }
         }
         let sandbox = match self.ensure_sandbox(&record).await? {
             Ok(Some(Staged::Interrupted)) => return Ok(None),
