@@ -175,6 +175,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     abandoned: FuturesUnordered<BoxFuture<'a, Option<String>>>,
     /// The pod a foreground run gave up on ([`DriverError::CannotStart`]).
     gave_up: Option<DriverError>,
+    /// `live` as the last snapshot showed it (see `report.rs`).
+    reported_containers: Vec<RunContainer>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -209,6 +211,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             images_present: Default::default(),
             abandoned: FuturesUnordered::new(),
             gave_up: None,
+            reported_containers: Vec::new(),
         }
     }
 
