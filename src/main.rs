@@ -13,11 +13,19 @@ fn main() -> ExitCode {
     dockjob::commands::hold_stop_signals();
     // Arguments are parsed before the runtime starts: `--help` and usage errors cost nothing.
     let cli = dockjob::cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // `run` waits on the engine almost all the time: one thread does it all. With worker
+    // threads, every engine answer was read on one thread and woke the driver on another,
+    // and those wake-ups were ~15 % of a 40-pod run's CPU (docs/performance.md). The other
+    // verbs keep workers: some block their own thread (a password read from stdin) while a
+    // task must still act (exit on Ctrl-C, see `commands::signals`).
+    let mut builder = if matches!(cli.command, dockjob::cli::Command::Run(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -14,10 +14,16 @@ pub(super) fn insert_event(
     event: &JobEvent,
 ) -> rusqlite::Result<()> {
     let time = event.time.to_string();
+    // Cached statements: events are written after most controller steps. The namespace (a
+    // Job's events all have its own) lets SQLite find the object's events by
+    // `events_by_object` instead of reading every event of the Job for each new one.
     let existing: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM events WHERE job_uid = ?1 AND object_kind = ?2 AND object_name = ?3
+        .prepare_cached(
+            "SELECT id FROM events WHERE namespace = ?8 AND object_kind = ?2
+               AND object_name = ?3 AND job_uid = ?1
                AND type = ?4 AND reason = ?5 AND message = ?6 AND source = ?7",
+        )?
+        .query_row(
             params![
                 job_uid,
                 event.object_kind,
@@ -25,21 +31,23 @@ pub(super) fn insert_event(
                 event.type_.as_str(),
                 event.reason,
                 event.message,
-                event.source
+                event.source,
+                event.namespace
             ],
             |r| r.get(0),
         )
         .optional()?;
     match existing {
-        Some(id) => tx.execute(
-            "UPDATE events SET count = count + 1, last_seen = ?1 WHERE id = ?2",
-            params![time, id],
-        )?,
-        None => tx.execute(
-            "INSERT INTO events (namespace, job_uid, object_kind, object_name, type, reason,
+        Some(id) => tx
+            .prepare_cached("UPDATE events SET count = count + 1, last_seen = ?1 WHERE id = ?2")?
+            .execute(params![time, id])?,
+        None => tx
+            .prepare_cached(
+                "INSERT INTO events (namespace, job_uid, object_kind, object_name, type, reason,
                 message, source, first_seen, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            params![
+            )?
+            .execute(params![
                 event.namespace,
                 job_uid,
                 event.object_kind,
@@ -49,8 +57,7 @@ pub(super) fn insert_event(
                 event.message,
                 event.source,
                 time
-            ],
-        )?,
+            ])?,
     };
     Ok(())
 }

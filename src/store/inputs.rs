@@ -3,7 +3,7 @@
 //! [`crate::job::driver::resume_foreground`]).
 
 use k8s_openapi::jiff::Timestamp;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Value};
 
 use super::{Store, StoreError};
@@ -20,17 +20,7 @@ impl Store {
         at: Timestamp,
         seed: u64,
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute(
-                "DELETE FROM controller_inputs WHERE job_uid = ?1",
-                params![job_uid],
-            )?;
-            tx.execute(
-                "UPDATE jobs SET controller_seed = ?1, controller_started = ?2 WHERE uid = ?3",
-                params![seed.to_string(), at.to_string(), job_uid],
-            )
-        })?;
-        Ok(())
+        self.write(|tx| start_input_log_in(tx, job_uid, at, seed))
     }
 
     /// Appends inputs to the Job's log.
@@ -42,20 +32,7 @@ impl Store {
         if inputs.is_empty() {
             return Ok(());
         }
-        self.write(|tx| {
-            let next: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM controller_inputs WHERE job_uid = ?1",
-                params![job_uid],
-                |r| r.get(0),
-            )?;
-            for (i, (input, at)) in inputs.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO controller_inputs (job_uid, seq, at, input) VALUES (?1, ?2, ?3, ?4)",
-                    params![job_uid, next + i as i64, at.to_string(), step_to_json(input).to_string()],
-                )?;
-            }
-            Ok(())
-        })
+        self.write(|tx| append_inputs_in(tx, job_uid, inputs))
     }
 
     /// The Job's replay log, if a controller ever started for it.
@@ -101,6 +78,53 @@ impl Store {
             inputs,
         }))
     }
+}
+
+/// [`Store::start_input_log`] inside a transaction.
+pub(super) fn start_input_log_in(
+    tx: &Transaction<'_>,
+    job_uid: &str,
+    at: Timestamp,
+    seed: u64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM controller_inputs WHERE job_uid = ?1",
+        params![job_uid],
+    )?;
+    tx.execute(
+        "UPDATE jobs SET controller_seed = ?1, controller_started = ?2 WHERE uid = ?3",
+        params![seed.to_string(), at.to_string(), job_uid],
+    )?;
+    Ok(())
+}
+
+/// [`Store::append_inputs`] inside a transaction.
+pub(super) fn append_inputs_in(
+    tx: &Transaction<'_>,
+    job_uid: &str,
+    inputs: &[(ReplayStep, Timestamp)],
+) -> rusqlite::Result<()> {
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    // Cached statements: inputs are appended after every controller step.
+    let next: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM controller_inputs WHERE job_uid = ?1",
+        )?
+        .query_row(params![job_uid], |r| r.get(0))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO controller_inputs (job_uid, seq, at, input) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, (input, at)) in inputs.iter().enumerate() {
+        insert.execute(params![
+            job_uid,
+            next + i as i64,
+            at.to_string(),
+            step_to_json(input).to_string()
+        ])?;
+    }
+    Ok(())
 }
 
 /// A replay step as JSON: an input, or `{"type": "SpecUpdate", "job": …}`.

@@ -2,14 +2,17 @@
 //! Job's status, pods and events to the store after each controller step, so `get`,
 //! `describe` and `logs` see a Job while it runs.
 
+use std::collections::{BTreeMap, HashMap};
+
+use k8s_openapi::api::batch::v1::{Job, JobStatus};
 use k8s_openapi::jiff::Timestamp;
 
-use crate::engine::LogStream;
-use crate::job::controller::{Input, JobEvent};
-use crate::job::driver::{Progress, ReplayStep, RunOutput, Snapshot};
-use k8s_openapi::api::batch::v1::Job;
+use crate::engine::{LogStream, PodNetwork};
+use crate::job::controller::{Input, JobEvent, PodRecord};
+use crate::job::driver::{Progress, ReplayStep, RunContainer, RunOutput, Snapshot};
 
-use super::pods::PodAttempt;
+use super::inputs::{append_inputs_in, start_input_log_in};
+use super::pods::{PodAttempt, SnapshotRows};
 use super::Store;
 
 /// Persists a running Job; writes only when something changed.
@@ -19,7 +22,10 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     pending_events: Vec<JobEvent>,
     pending_inputs: Vec<(ReplayStep, Timestamp)>,
     started: Option<(Timestamp, u64)>,
-    last_written: String,
+    /// Each pod's row as last saved, by pod name (see [`RunOutput::snapshot`]).
+    saved_pods: HashMap<String, PodAttempt>,
+    /// The Job status as last saved.
+    saved_status: Option<JobStatus>,
     /// The last write's failure, while no later write has succeeded.
     failure: Option<super::StoreError>,
     warned: bool,
@@ -34,7 +40,8 @@ impl<'a, O: RunOutput> StoreRecorder<'a, O> {
             pending_events: Vec::new(),
             pending_inputs: Vec::new(),
             started: None,
-            last_written: String::new(),
+            saved_pods: HashMap::new(),
+            saved_status: None,
             failure: None,
             warned: false,
         }
@@ -66,52 +73,65 @@ impl<O: RunOutput> StoreRecorder<'_, O> {
     }
 }
 
-/// The engine containers of `pod`, oldest first.
-fn pod_containers<'s>(
-    snapshot: &'s Snapshot<'_>,
-    pod: &'s str,
-) -> impl Iterator<Item = &'s crate::job::driver::RunContainer> + 's {
-    snapshot.containers.iter().filter(move |c| c.pod == pod)
+/// Each pod's containers, in creation order, by pod name: one pass over the containers, where
+/// looking them up pod by pod cost pods × containers on every snapshot.
+fn containers_by_pod<'s>(snapshot: &Snapshot<'s>) -> HashMap<&'s str, Vec<&'s RunContainer>> {
+    let mut by_pod: HashMap<&str, Vec<&RunContainer>> = HashMap::new();
+    for c in snapshot.containers {
+        by_pod.entry(c.pod.as_str()).or_default().push(c);
+    }
+    by_pod
 }
 
-/// The current attempt of each pod: its restarts so far and its engine containers.
-fn attempts(snapshot: &Snapshot<'_>) -> Vec<PodAttempt> {
-    snapshot
-        .pods
+/// The pod's address: its newest container that has one (a pod's containers share one).
+fn newest_network<'c>(mine: &[&'c RunContainer]) -> Option<&'c PodNetwork> {
+    mine.iter().rev().find_map(|c| c.network.as_ref())
+}
+
+/// The current attempt of a pod: its restarts so far and its engine containers (`mine`).
+fn attempt(record: &PodRecord, mine: &[&RunContainer]) -> PodAttempt {
+    let containers: Vec<(String, u32, String)> = mine
         .iter()
-        .map(|record| {
-            let mine = snapshot.containers.iter().filter(|c| c.pod == record.name);
-            let containers: Vec<(String, u32, String)> = mine
-                .map(|c| (c.container.clone(), c.restart, c.id.clone()))
-                .collect();
-            // Each container's newest restart number, added up: counted from the containers
-            // created, so a restart's row exists as soon as its container does.
-            let mut newest: std::collections::BTreeMap<&str, u32> = Default::default();
-            for (name, restart, _) in &containers {
-                let n = newest.entry(name.as_str()).or_default();
-                *n = (*n).max(*restart);
-            }
-            let attempt = newest.values().sum::<u32>().max(record.restart_count());
-            PodAttempt {
-                record: record.clone(),
-                attempt,
-                container_id: containers.last().map(|(_, _, id)| id.clone()),
-                containers,
-                // Each container's newest run that has one.
-                image_ids: pod_containers(snapshot, &record.name)
-                    .filter_map(|c| Some((c.container.clone(), c.image_id.clone()?)))
-                    .collect(),
-                // The pod's address: its newest container that has one (a pod's containers
-                // share one).
-                network: snapshot
-                    .containers
-                    .iter()
-                    .rev()
-                    .filter(|c| c.pod == record.name)
-                    .find_map(|c| c.network.clone()),
-            }
-        })
-        .collect()
+        .map(|c| (c.container.clone(), c.restart, c.id.clone()))
+        .collect();
+    // Each container's newest restart number, added up: counted from the containers
+    // created, so a restart's row exists as soon as its container does.
+    let mut newest: BTreeMap<&str, u32> = BTreeMap::new();
+    for (name, restart, _) in &containers {
+        let n = newest.entry(name.as_str()).or_default();
+        *n = (*n).max(*restart);
+    }
+    let attempt = newest.values().sum::<u32>().max(record.restart_count());
+    PodAttempt {
+        record: record.clone(),
+        attempt,
+        container_id: containers.last().map(|(_, _, id)| id.clone()),
+        containers,
+        image_ids: image_ids(mine).collect(),
+        network: newest_network(mine).cloned(),
+    }
+}
+
+/// Each container's image ID: its newest run's that has one (runs come oldest first).
+fn image_ids<'c>(mine: &'c [&'c RunContainer]) -> impl Iterator<Item = (String, String)> + 'c {
+    mine.iter()
+        .filter_map(|c| Some((c.container.clone(), c.image_id.clone()?)))
+}
+
+/// Whether `saved` is what [`attempt`] makes of `record` and `mine` (every field of an
+/// attempt follows from those), compared in place: most pods do not change in a step.
+fn is_saved(saved: &PodAttempt, record: &PodRecord, mine: &[&RunContainer]) -> bool {
+    saved.record == *record
+        && saved.containers.len() == mine.len()
+        && saved
+            .containers
+            .iter()
+            .zip(mine)
+            .all(|((name, restart, id), c)| {
+                *name == c.container && *restart == c.restart && *id == c.id
+            })
+        && saved.network.as_ref() == newest_network(mine)
+        && saved.image_ids == image_ids(mine).collect()
 }
 
 impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
@@ -148,59 +168,112 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
     }
 
     fn controller_spec_update(&mut self, job: &Job, at: Timestamp) {
+        // The stored Pod objects are made from the Job (labels, owner, template): with a new
+        // Job, the next snapshot writes them all again.
+        self.saved_pods.clear();
+        self.saved_status = None;
         self.pending_inputs
             .push((ReplayStep::Spec(Box::new(job.clone())), at));
         self.inner.controller_spec_update(job, at);
     }
 
     fn snapshot(&mut self, snapshot: &Snapshot<'_>) {
-        // The input log first: a state saved without its inputs would be replayed short.
-        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
-        // The start is kept until it is written: inputs logged without it would be dropped
-        // by the start that a later snapshot writes.
-        let logged = match self.started {
-            Some((at, seed)) => self.store.start_input_log(&uid, at, seed),
-            None => Ok(()),
-        }
-        .and_then(|()| {
-            self.started = None;
-            self.store.append_inputs(&uid, &self.pending_inputs)
-        });
-        let logged = match logged {
-            Ok(()) => {
-                self.pending_inputs.clear();
-                true
-            }
-            Err(e) => {
-                self.failed(e);
-                false
-            }
-        };
-        let attempts = attempts(snapshot);
-        // Change detection only; never shown.
-        let fingerprint = format!("{:?}{attempts:?}", snapshot.status);
-        if fingerprint == self.last_written && self.pending_events.is_empty() {
-            if logged {
-                self.failure = None;
-            }
+        // Only the pods that changed since the last save are written: rewriting every pod
+        // (its whole Pod object as JSON) after every step made a Job's store work grow with
+        // the square of its pods (issue 17; docs/performance.md).
+        let by_pod = containers_by_pod(snapshot);
+        let changed: Vec<PodAttempt> = snapshot
+            .pods
+            .iter()
+            .filter_map(|record| {
+                let mine = by_pod
+                    .get(record.name.as_str())
+                    .map_or(&[][..], Vec::as_slice);
+                match self.saved_pods.get(&record.name) {
+                    Some(saved) if is_saved(saved, record, mine) => None,
+                    _ => Some(attempt(record, mine)),
+                }
+            })
+            .collect();
+        let state_changed = !changed.is_empty()
+            || self.saved_status.as_ref() != Some(snapshot.status)
+            || !self.pending_events.is_empty();
+        if !state_changed && self.started.is_none() && self.pending_inputs.is_empty() {
+            // Everything shown is saved.
+            self.failure = None;
             return;
         }
+        let uid = snapshot.job.metadata.uid.clone().unwrap_or_default();
         let events = std::mem::take(&mut self.pending_events);
+        let changes = state_changed.then_some(StepChanges {
+            job: snapshot.job,
+            status: snapshot.status,
+            pods: &changed,
+            events: &events,
+        });
+        // The start and inputs are kept until written: inputs logged without the start would
+        // be dropped by the start that a later write makes, and a state saved without its
+        // inputs would be replayed short.
         match self
             .store
-            .save_snapshot(snapshot.job, snapshot.status, &attempts, &events)
+            .save_step(&uid, self.started, &self.pending_inputs, changes)
         {
             Ok(()) => {
-                self.last_written = fingerprint;
-                if logged {
-                    self.failure = None;
+                self.started = None;
+                self.pending_inputs.clear();
+                if state_changed {
+                    self.saved_status = Some(snapshot.status.clone());
+                    for a in changed {
+                        self.saved_pods.insert(a.record.name.clone(), a);
+                    }
                 }
+                self.failure = None;
             }
             Err(e) => {
                 self.pending_events = events;
                 self.failed(e);
             }
         }
-        self.inner.snapshot(snapshot);
+        if state_changed {
+            self.inner.snapshot(snapshot);
+        }
+    }
+}
+
+/// What a controller step changed, for [`Store::save_step`].
+struct StepChanges<'a> {
+    job: &'a Job,
+    status: &'a JobStatus,
+    /// The pods whose rows changed.
+    pods: &'a [PodAttempt],
+    /// Events recorded since the last save.
+    events: &'a [JobEvent],
+}
+
+impl Store {
+    /// Saves a controller step in one transaction: the controller's start (`started`, which
+    /// drops any older input log), its new inputs, then what the step changed. One
+    /// transaction rather than one for the inputs and one for the state: every commit costs
+    /// its locks and WAL frames, and a step is committed after every engine event.
+    fn save_step(
+        &mut self,
+        job_uid: &str,
+        started: Option<(Timestamp, u64)>,
+        inputs: &[(ReplayStep, Timestamp)],
+        changes: Option<StepChanges<'_>>,
+    ) -> Result<(), super::StoreError> {
+        let rows = changes
+            .as_ref()
+            .map(|c| (SnapshotRows::new(c.job, c.status, c.pods), c.events));
+        self.write(|tx| {
+            if let Some((at, seed)) = started {
+                start_input_log_in(tx, job_uid, at, seed)?;
+            }
+            append_inputs_in(tx, job_uid, inputs)?;
+            if let Some((rows, events)) = &rows {
+                rows.save(tx, events)?;
+            }
+            Ok(())
+        })
     }
 }

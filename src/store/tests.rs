@@ -467,3 +467,83 @@ fn jobs_remember_the_engine_they_were_created_on() {
     let read = other.get_job("default", "pi").unwrap().unwrap();
     assert_eq!(read.engine.as_deref(), Some("tcp://127.0.0.1:2375"));
 }
+
+/// Records the controller's current state through `recorder`, as the driver does after a step.
+fn record<O: crate::job::driver::RunOutput>(
+    recorder: &mut StoreRecorder<'_, O>,
+    ctl: &crate::job::controller::Controller,
+) {
+    use crate::job::driver::{RunOutput, Snapshot};
+    let status = ctl.status();
+    recorder.snapshot(&Snapshot {
+        job: ctl.job(),
+        status: &status,
+        pods: ctl.pods(),
+        containers: &[],
+    });
+}
+
+/// Bug (issue 17, CPU per pod): every controller step rewrote every pod's row. A step writes
+/// the pods that changed; a spec update (the Pod objects come from the Job) writes them all.
+#[test]
+fn a_run_step_writes_only_the_pods_that_changed() {
+    use crate::job::controller::{Action, Controller, ControllerConfig, Input};
+    use crate::job::driver::{PlainOutput, RunOutput};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let two = PI.replace(
+        "spec:\n  template",
+        "spec:\n  completions: 2\n  parallelism: 2\n  template",
+    );
+    let stored = store
+        .create_job("default", &job(&two), t(0))
+        .unwrap()
+        .unwrap();
+    let config = ControllerConfig {
+        backoff_scale: 1.0,
+        seed: 1,
+    };
+    let (mut ctl, actions) = Controller::new(stored.job.clone(), config, t(0));
+    let pods: Vec<String> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreatePod { pod } => Some(pod.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pods.len(), 2, "{actions:?}");
+    let mut out = PlainOutput::new(std::io::sink(), std::io::sink());
+    let mut recorder = StoreRecorder::new(Store::open(dir.path()).unwrap(), &mut out);
+    let phase = |store: &Store, pod: &str| -> String {
+        store
+            .conn
+            .query_row("SELECT phase FROM pods WHERE name = ?1", [pod], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    record(&mut recorder, &ctl);
+    assert_eq!(phase(&store, &pods[1]), "Pending");
+    // Marks the rows so that a rewrite shows.
+    store
+        .conn
+        .execute("UPDATE pods SET phase = 'untouched'", [])
+        .unwrap();
+    ctl.step(
+        Input::ContainerStarted {
+            pod: pods[0].clone(),
+            container: String::new(),
+        },
+        t(1),
+    );
+    record(&mut recorder, &ctl);
+    assert_eq!(phase(&store, &pods[0]), "Running");
+    assert_eq!(phase(&store, &pods[1]), "untouched");
+    // Nothing changed: nothing is written.
+    record(&mut recorder, &ctl);
+    assert_eq!(phase(&store, &pods[1]), "untouched");
+    recorder.controller_spec_update(ctl.job(), t(2));
+    record(&mut recorder, &ctl);
+    assert_eq!(phase(&store, &pods[1]), "Pending");
+    assert!(recorder.unsaved().is_none());
+}

@@ -1,6 +1,6 @@
 //! [`PodRuntime`] on the Docker Engine: containers for pod attempts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bollard::container::LogOutput;
@@ -335,6 +335,11 @@ impl DockerEngine {
             .create_container(Some(options), container_body(spec, &volumes))
             .await
             .map_err(|e| engine_error(e, NotFound::Image(&spec.image)))?;
+        // Its removal needs no inspect to find volumes to remove with it (neither emptyDir
+        // nor ConfigMap/Secret data volumes).
+        if volumes.is_empty() && spec.data_mounts.is_empty() {
+            self.created_without_volumes().insert(response.id.clone());
+        }
         Ok(response.id)
     }
 
@@ -371,21 +376,27 @@ impl DockerEngine {
     }
 
     async fn remove_unbounded(&self, id: &str) -> Result<(), EngineError> {
-        let volumes: Vec<String> = match self.inspect_container(id).await {
-            Ok(inspect) => inspect
-                .mounts
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|m| m.name)
-                .filter(|name| {
-                    name.starts_with(EMPTY_DIR_PREFIX)
-                        || name.starts_with(super::data_volumes::DATA_VOLUME_PREFIX)
-                })
-                .collect(),
-            Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(()),
-            Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+        // Created here without volumes: nothing to look up (a container gone already makes
+        // the removal below a 404, as the inspect would have been).
+        let volumes: Vec<String> = if self.created_without_volumes().remove(id) {
+            Vec::new()
+        } else {
+            match self.inspect_container(id).await {
+                Ok(inspect) => inspect
+                    .mounts
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|m| m.name)
+                    .filter(|name| {
+                        name.starts_with(EMPTY_DIR_PREFIX)
+                            || name.starts_with(super::data_volumes::DATA_VOLUME_PREFIX)
+                    })
+                    .collect(),
+                Err(BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Ok(()),
+                Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+            }
         };
         let options = RemoveContainerOptionsBuilder::default()
             .force(true)
@@ -459,6 +470,14 @@ impl DockerEngine {
                 None::<bollard::query_parameters::InspectContainerOptions>,
             )
             .await
+    }
+
+    /// See `DockerEngine::without_volumes`.
+    fn created_without_volumes(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // A poisoned lock only means another task panicked mid-insert; the set is still usable.
+        self.without_volumes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn stop_requests(&self) -> std::sync::MutexGuard<'_, HashMap<String, Duration>> {

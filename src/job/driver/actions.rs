@@ -185,8 +185,11 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         let image = template_container(self.ctl.job(), container)
             .and_then(|c| c.image.clone())
             .unwrap_or_default();
-        if let Some(message) = invalid_image_message(&image) {
-            return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
+        // An image seen present in this run is a valid reference: not parsed again per pod.
+        if !self.images_present.contains_key(&image) {
+            if let Some(message) = invalid_image_message(&image) {
+                return Ok(Some(waiting(pod, container, "InvalidImageName", message)));
+            }
         }
         let sandbox = match self.ensure_sandbox(&record).await? {
             Ok(Some(Staged::Interrupted)) => return Ok(None),

@@ -195,6 +195,8 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     /// Failed starts of each (pod, container) for want of a ConfigMap or Secret, in a
     /// foreground run (which gives up after [`OBJECT_RETRIES`]).
     object_waits: HashMap<(String, String), u32>,
+    /// `live` as the last snapshot showed it (see `report.rs`).
+    reported_containers: Vec<RunContainer>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -241,6 +243,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             gave_up: None,
             final_pull: None,
             object_waits: HashMap::new(),
+            reported_containers: Vec::new(),
         }
     }
 

@@ -41,12 +41,12 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             self.last_progress = Some(progress);
             self.out.progress(&progress);
         }
-        let containers = self.run_containers();
+        self.sync_reported_containers();
         self.out.snapshot(&Snapshot {
             job: self.ctl.job(),
             status: &status,
             pods: self.ctl.pods(),
-            containers: &containers,
+            containers: &self.reported_containers,
         });
     }
 
@@ -61,6 +61,35 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             if event.object_kind == "Job" && event.reason == "SuccessfulCreate" {
                 let pod = event.message.trim_start_matches("Created pod: ");
                 self.out.status(&format!("pod/{pod} created"));
+            }
+        }
+    }
+
+    /// Brings [`Driver::reported_containers`] up to date with `live`, copying only what
+    /// changed: copying every container at every report cost pods² over a run. Only new
+    /// containers, removals, addresses and image IDs change (pod, name, restart and ID never do).
+    fn sync_reported_containers(&mut self) {
+        let reported = &mut self.reported_containers;
+        for (i, c) in self.live.iter().enumerate() {
+            match reported.get_mut(i) {
+                Some(r) => {
+                    r.removed = c.removed;
+                    if r.network != c.network {
+                        r.network.clone_from(&c.network);
+                    }
+                    if r.image_id != c.image_id {
+                        r.image_id.clone_from(&c.image_id);
+                    }
+                }
+                None => reported.push(RunContainer {
+                    pod: c.pod.clone(),
+                    container: c.container.clone(),
+                    restart: c.restart,
+                    id: c.id.clone(),
+                    removed: c.removed,
+                    network: c.network.clone(),
+                    image_id: c.image_id.clone(),
+                }),
             }
         }
     }
