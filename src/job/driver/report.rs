@@ -10,22 +10,6 @@ use crate::engine::{ContainerExit, PodRuntime};
 use crate::job::controller::{time, JobEvent, JobOutcome, OutcomeKind};
 
 impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
-    /// The containers created so far, for the caller and the store.
-    fn run_containers(&self) -> Vec<RunContainer> {
-        self.live
-            .iter()
-            .map(|c| RunContainer {
-                pod: c.pod.clone(),
-                container: c.container.clone(),
-                restart: c.restart,
-                id: c.id.clone(),
-                removed: c.removed,
-                network: c.network.clone(),
-                image_id: c.image_id.clone(),
-            })
-            .collect()
-    }
-
     /// Forwards new events and prints the status lines worth showing.
     pub(super) fn report(&mut self) {
         self.reap_sandboxes();
@@ -214,13 +198,14 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
         }
         let mut job = self.ctl.job().clone();
         job.status = Some(self.ctl.status());
+        self.sync_reported_containers();
         JobRun {
             outcome,
             job,
             events: self.ctl.events().to_vec(),
             pods: self.ctl.pods().to_vec(),
             ttl_expires_at: self.ctl.ttl_expiry(),
-            containers: self.run_containers(),
+            containers: std::mem::take(&mut self.reported_containers),
         }
     }
 }
