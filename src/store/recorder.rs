@@ -112,6 +112,26 @@ fn attempt(record: &PodRecord, mine: &[&RunContainer]) -> PodAttempt {
     }
 }
 
+/// Whether `saved` is what [`image_ids`] makes of `mine`, without building it (this runs for
+/// every pod at every step).
+fn same_image_ids(saved: &BTreeMap<String, String>, mine: &[&RunContainer]) -> bool {
+    let mut matched = 0;
+    for (i, c) in mine.iter().enumerate() {
+        let Some(id) = &c.image_id else { continue };
+        let newer = mine[i + 1..]
+            .iter()
+            .any(|n| n.container == c.container && n.image_id.is_some());
+        if newer {
+            continue;
+        }
+        if saved.get(&c.container) != Some(id) {
+            return false;
+        }
+        matched += 1;
+    }
+    matched == saved.len()
+}
+
 /// Each container's image ID: its newest run's that has one (runs come oldest first).
 fn image_ids<'c>(mine: &'c [&'c RunContainer]) -> impl Iterator<Item = (String, String)> + 'c {
     mine.iter()
@@ -131,7 +151,7 @@ fn is_saved(saved: &PodAttempt, record: &PodRecord, mine: &[&RunContainer]) -> b
                 *name == c.container && *restart == c.restart && *id == c.id
             })
         && saved.network.as_ref() == newest_network(mine)
-        && saved.image_ids == image_ids(mine).collect()
+        && same_image_ids(&saved.image_ids, mine)
 }
 
 impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
@@ -275,5 +295,48 @@ impl Store {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(container: &str, restart: u32, image_id: Option<&str>) -> RunContainer {
+        RunContainer {
+            pod: "p".into(),
+            container: container.into(),
+            restart,
+            id: format!("{container}-{restart}"),
+            removed: false,
+            network: None,
+            image_id: image_id.map(String::from),
+        }
+    }
+
+    /// The in-place comparison agrees with the map the store keeps, for every shape of runs.
+    #[test]
+    fn same_image_ids_agrees_with_image_ids() {
+        let cases = [
+            vec![],
+            vec![run("a", 0, Some("x"))],
+            vec![run("a", 0, Some("x")), run("a", 1, Some("y"))],
+            vec![run("a", 0, Some("x")), run("a", 1, None)],
+            vec![run("a", 0, None), run("b", 0, Some("z"))],
+        ];
+        for (i, runs) in cases.iter().enumerate() {
+            let mine: Vec<&RunContainer> = runs.iter().collect();
+            let kept: BTreeMap<String, String> = image_ids(&mine).collect();
+            assert!(same_image_ids(&kept, &mine), "case {i}");
+            for (j, other) in cases.iter().enumerate().filter(|(j, _)| *j != i) {
+                let theirs: Vec<&RunContainer> = other.iter().collect();
+                let differs = kept != image_ids(&theirs).collect::<BTreeMap<_, _>>();
+                assert_eq!(
+                    same_image_ids(&kept, &theirs),
+                    !differs,
+                    "case {i} against {j}"
+                );
+            }
+        }
     }
 }
