@@ -269,6 +269,13 @@ class Bench:
             f.write(text)
         return path
 
+    def fresh_state(self):
+        """A state directory of its own for one `run`: a Job name cannot be run twice in one
+        store (kubectl's AlreadyExists), and `--replace` would add the old Job's deletion to
+        what is measured."""
+        self.states = getattr(self, "states", 0) + 1
+        return os.path.join(self.work, f"state-{self.states}")
+
     # ---- measuring -----------------------------------------------------------------------
     def interleave(self, variants, runs, warmup=1, between=None):
         """variants: [(name, fn -> Sample)]; the order rotates every run to spread drift."""
@@ -299,7 +306,7 @@ class Bench:
         labels_flag = ["--label", f"{LABEL}={self.run_id}"]
 
         def dockjob():
-            s = timed([self.dockjob, "--progress", "plain", "run", "--rm", "-f", job])
+            s = timed([self.dockjob, "--progress", "plain", "--state-dir", self.fresh_state(), "run", "--rm", "-f", job])
             assert "777" in s.stdout, s.stdout
             return s
 
@@ -321,15 +328,17 @@ class Bench:
                 f"{self.sample} -c 'echo ${{NUMBER}}'")
 
         def dockjob():
-            s = timed([self.dockjob, "--progress", "plain", "run", "--rm", "-f", job])
+            s = timed([self.dockjob, "--progress", "plain", "--state-dir", self.fresh_state(), "run", "--rm", "-f", job])
             assert s.stdout.count("777") == 50, s.stdout[-500:]
             return s
 
         def dockjob_kept():
             # As in Kubernetes, the finished Job's pods stay (until `delete`, untimed here).
-            s = timed([self.dockjob, "--progress", "plain", "run", "-f", job])
+            state = self.fresh_state()
+            s = timed([self.dockjob, "--progress", "plain", "--state-dir", state, "run", "-f", job])
             assert s.stdout.count("777") == 50, s.stdout[-500:]
-            subprocess.run([self.dockjob, "delete", "job", "bench-b"], capture_output=True, check=True)
+            subprocess.run([self.dockjob, "--state-dir", state, "delete", "job", "bench-b"],
+                           capture_output=True, check=True)
             return s
 
         def docker():
@@ -382,7 +391,7 @@ class Bench:
         job = self.write("j.yaml", self.job_yaml("bench-j", completions=40, parallelism=8))
 
         def dockjob():
-            s = timed([self.dockjob, "--progress", "plain", "run", "--rm", "-f", job])
+            s = timed([self.dockjob, "--progress", "plain", "--state-dir", self.fresh_state(), "run", "--rm", "-f", job])
             assert s.stdout.count("777") == 40, s.stdout[-500:]
             return s
 
@@ -663,12 +672,11 @@ class Bench:
                 "    spec:\n      restartPolicy: Never\n      containers:\n      - name: echo\n"
                 f"        image: {image}\n        command: [\"/bin/sh\", \"-c\"]\n"
                 "        args: [\"echo 777\"]\n"))
-            state = os.path.join(self.work, "swarm-state")
             runs = iter(range(10_000))
 
             def dockjob():
                 return timed([self.dockjob, "-H", manager, "--scheduler", "swarm", "--progress",
-                              "quiet", "--state-dir", state, "run", "--rm", "-f", job])
+                              "quiet", "--state-dir", self.fresh_state(), "run", "--rm", "-f", job])
 
             def docker():
                 name = f"bench-i-{next(runs)}"
