@@ -451,3 +451,43 @@ fn an_explicit_state_dir_that_cannot_be_used_is_an_error_before_anything_runs() 
         "a shared directory is not changed"
     );
 }
+
+/// A detached controller whose state directory is removed stops its pods and exits: no
+/// command could ever see or delete that Job again. Found after a test run: a controller of a
+/// test's temporary state directory still ran 50 minutes after the directory was gone (SQLite
+/// went on writing to the unlinked file).
+#[test]
+fn a_controller_whose_state_dir_is_removed_stops_its_pods_and_exits() {
+    let env = TestEnv::new("harden-gone");
+    let image = env.base_image();
+    let yaml = job("gone", &image, "sleep 300").replace(
+        "      restartPolicy: Never\n",
+        "      restartPolicy: Never\n      terminationGracePeriodSeconds: 1\n",
+    );
+    let manifest = env.write("gone.yaml", &yaml);
+    let state = state_dir(&env);
+    env.run_ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    let uid = env.run_ok(&["get", "job", "gone", "-o", "jsonpath={.metadata.uid}"]);
+    let uid = stdout(&uid);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !stdout(&env.run_ok(&["get", "pods"])).contains("Running") {
+        assert!(Instant::now() < deadline, "the pod did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(controller_pid(&state, &uid).is_some(), "a controller runs");
+
+    std::fs::remove_dir_all(&state).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while controller_pid(&state, &uid).is_some() {
+        assert!(Instant::now() < deadline, "the controller still runs");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let running: Vec<_> = env
+        .containers(&["batch.kubernetes.io/job-name=gone"])
+        .into_iter()
+        .filter(|c| {
+            c.state.as_ref().map(|s| format!("{s:?}").to_lowercase()) == Some("running".into())
+        })
+        .collect();
+    assert!(running.is_empty(), "its pod was stopped");
+}

@@ -355,11 +355,16 @@ impl Heartbeat {
                 .renew_lease(&self.uid, &self.holder, now())
                 .unwrap_or(true);
             let job = store.get_job_by_uid(&self.uid);
-            let deleted = match &job {
-                Ok(Some(job)) => job.deleted_at.is_some(),
-                Ok(None) => true,
-                Err(_) => false,
-            };
+            // A state directory removed under it (`rm -r` of it, a test's temporary one) leaves
+            // a Job that no command can see or delete: it is as deleted. SQLite keeps writing
+            // to the unlinked file, so only the path tells.
+            let store_gone = !self.dir.join(crate::store::DB_FILE).exists();
+            let deleted = store_gone
+                || match &job {
+                    Ok(Some(job)) => job.deleted_at.is_some(),
+                    Ok(None) => true,
+                    Err(_) => false,
+                };
             if !renewed {
                 // Another controller took the Job over (this one stalled past the lease): it
                 // owns the containers now, so leave them running and stop at once, as if killed.
@@ -369,7 +374,14 @@ impl Heartbeat {
                 // Deleted: stop the pods with their grace period, as the kubelet would. A
                 // foreground run says why first: its "Interrupted" line comes next and nobody
                 // pressed Ctrl-C (`delete job` or `run --replace` from another terminal).
-                if self.spec.is_none() {
+                if store_gone {
+                    eprintln!(
+                        "{}: the state store {} is gone: stopping the pods of job {}",
+                        now(),
+                        self.dir.display(),
+                        self.uid
+                    );
+                } else if self.spec.is_none() {
                     let name = match &job {
                         Ok(Some(job)) => job.job.metadata.name.clone().unwrap_or_default(),
                         _ => self.uid.clone(),
