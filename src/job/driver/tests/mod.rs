@@ -50,23 +50,39 @@ pub(super) fn manifest(name: &str, spec: &str, pod: &str, container: &str) -> St
     )
 }
 
-pub(super) async fn run(engine: &FakeEngine, yaml: &str, opts: RunOptions) -> (JobRun, Captured) {
+/// The manifest's first Job, with UIDs drawn from a fixed seed.
+fn test_job(yaml: &str) -> k8s_openapi::api::batch::v1::Job {
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
+    load_jobs_with_rng(yaml, "job.yaml", &mut rng)
         .expect("valid manifest")
         .remove(0)
-        .job;
-    let mut out = Captured::default();
-    let opts = RunOptions {
+        .job
+}
+
+/// `opts` with the fixed seed of every test run.
+fn seeded(opts: RunOptions) -> RunOptions {
+    RunOptions {
         seed: Some(5),
         ..opts
-    };
-    let run = tokio::time::timeout(
-        Duration::from_secs(24 * 3600),
-        run_foreground(engine, job, opts, &mut out),
-    )
+    }
+}
+
+/// Waits for `run`, bounded by a day of (paused) time: a run that never ends is a deadlock.
+async fn bounded<T>(run: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(24 * 3600), run)
+        .await
+        .expect("the run never finished: likely deadlocked waiting on the engine")
+}
+
+pub(super) async fn run(engine: &FakeEngine, yaml: &str, opts: RunOptions) -> (JobRun, Captured) {
+    let mut out = Captured::default();
+    let run = bounded(run_foreground(
+        engine,
+        test_job(yaml),
+        seeded(opts),
+        &mut out,
+    ))
     .await
-    .expect("the run never finished: likely deadlocked waiting on the engine")
     .expect("no engine error");
     (run, out)
 }
@@ -78,24 +94,16 @@ pub(super) async fn run_detached(
     yaml: &str,
     opts: RunOptions,
 ) -> (JobRun, Captured) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
-        .expect("valid manifest")
-        .remove(0)
-        .job;
     let mut out = Captured::default();
-    let opts = RunOptions {
-        seed: Some(5),
-        ..opts
-    };
     let (_updates_sender, updates) = tokio::sync::watch::channel(None);
-    let run = tokio::time::timeout(
-        Duration::from_secs(24 * 3600),
-        crate::job::driver::run_foreground_updating(engine, job, opts, updates, &mut out),
-    )
-    .await
-    .expect("the run never finished: likely deadlocked waiting on the engine")
-    .expect("no engine error");
+    let running = crate::job::driver::run_foreground_updating(
+        engine,
+        test_job(yaml),
+        seeded(opts),
+        updates,
+        &mut out,
+    );
+    let run = bounded(running).await.expect("no engine error");
     (run, out)
 }
 
@@ -104,22 +112,9 @@ pub(super) async fn run_failing(
     engine: &FakeEngine,
     yaml: &str,
 ) -> (crate::job::driver::DriverError, Captured) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    let job = load_jobs_with_rng(yaml, "job.yaml", &mut rng)
-        .expect("valid manifest")
-        .remove(0)
-        .job;
     let mut out = Captured::default();
-    let opts = RunOptions {
-        seed: Some(5),
-        ..RunOptions::default()
-    };
-    let result = tokio::time::timeout(
-        Duration::from_secs(24 * 3600),
-        run_foreground(engine, job, opts, &mut out),
-    )
-    .await
-    .expect("the run never finished");
+    let opts = seeded(RunOptions::default());
+    let result = bounded(run_foreground(engine, test_job(yaml), opts, &mut out)).await;
     match result {
         Ok(run) => panic!("the run ended {:?} instead of failing", run.outcome),
         Err(e) => (e, out),
