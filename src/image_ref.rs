@@ -13,7 +13,7 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// The registry host Docker Hub references normalise to (`normalize.go` `defaultDomain`).
 pub const DOCKER_HUB_DOMAIN: &str = "docker.io";

@@ -119,6 +119,84 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// The schema [`MIGRATIONS`] make, written out whole for a new store: one pass, where the
+/// migrations' `ALTER TABLE`s each made SQLite parse the whole schema again (a new store cost
+/// 6 M instructions, 7 % of a 40-pod `run` in a new state directory). Columns come in the
+/// order the migrations add them; `tests.rs` checks that both give the same tables, columns
+/// and indexes. A new migration is added to both.
+const SCHEMA: &str = "CREATE TABLE jobs (
+        namespace   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        uid         TEXT NOT NULL UNIQUE,
+        manifest    TEXT NOT NULL,
+        status      TEXT,
+        created_at  TEXT NOT NULL,
+        deleted_at  TEXT,
+        generation  INTEGER NOT NULL DEFAULT 1,
+        controller_seed TEXT,
+        controller_started TEXT,
+        engine TEXT,
+        PRIMARY KEY (namespace, name)
+    );
+    CREATE TABLE pods (
+        namespace    TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        attempt      INTEGER NOT NULL,
+        job_uid      TEXT NOT NULL,
+        uid          TEXT NOT NULL,
+        container_id TEXT,
+        phase        TEXT NOT NULL,
+        exit_code    INTEGER,
+        reason       TEXT,
+        restarts     INTEGER NOT NULL,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT,
+        object       TEXT NOT NULL,
+        node_name TEXT,
+        host_ip TEXT,
+        pod_ips TEXT,
+        PRIMARY KEY (namespace, name, attempt)
+    );
+    CREATE INDEX pods_by_job ON pods (job_uid);
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace   TEXT NOT NULL,
+        job_uid     TEXT NOT NULL,
+        object_kind TEXT NOT NULL,
+        object_name TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        count       INTEGER NOT NULL DEFAULT 1,
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL
+    );
+    CREATE INDEX events_by_object ON events (namespace, object_kind, object_name);
+    CREATE INDEX events_by_job ON events (job_uid);
+    CREATE TABLE leases (
+        job_uid    TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        renewed_at TEXT NOT NULL
+    );
+    CREATE TABLE controller_inputs (
+        job_uid TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        input   TEXT NOT NULL,
+        PRIMARY KEY (job_uid, seq)
+    );
+    CREATE TABLE data_objects (
+        namespace  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        object     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, kind, name)
+    );";
+
 /// Store failures. Each says once what happened and what to do; SQLite's error is kept for
 /// callers that look at it but is not shown as a separate cause (see [`files`]).
 #[derive(Debug, thiserror::Error)]
@@ -223,6 +301,37 @@ fn set_wal_mode(conn: &Connection) -> Result<(), rusqlite::Error> {
     }
 }
 
+/// Database files this process has opened, set to WAL and migrated, by path and inode (a
+/// file removed and made again is new): a command opens its store several times (the run,
+/// its lease heartbeat, its cleanup), and each open repeated that work (a tenth of the fixed
+/// CPU cost of a `run`, docs/performance.md).
+static OPENED: std::sync::Mutex<Vec<(PathBuf, u64)>> = std::sync::Mutex::new(Vec::new());
+
+fn file_identity(path: &Path) -> Option<(PathBuf, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(path).ok()?.ino();
+    Some((path.to_path_buf(), inode))
+}
+
+fn opened_in_this_process(path: &Path) -> bool {
+    let Some(identity) = file_identity(path) else {
+        return false;
+    };
+    OPENED
+        .lock()
+        .map(|opened| opened.contains(&identity))
+        .unwrap_or(false)
+}
+
+fn remember_opened(path: &Path) {
+    let (Some(identity), Ok(mut opened)) = (file_identity(path), OPENED.lock()) else {
+        return;
+    };
+    if !opened.contains(&identity) {
+        opened.push(identity);
+    }
+}
+
 impl Store {
     /// Opens (creating and migrating as needed) the store in `dir`.
     /// The directory is made private first (see [`files`]).
@@ -256,16 +365,26 @@ impl Store {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         let conn = &self.conn;
+        let first_open = !opened_in_this_process(&self.path);
         let result = conn.busy_timeout(BUSY_TIMEOUT).and_then(|()| {
-            set_wal_mode(conn)?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "foreign_keys", "ON")
+            // WAL is a property of the file, kept across connections: set once per process.
+            if first_open {
+                set_wal_mode(conn)?;
+            }
+            // These hold for this connection only.
+            conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         });
         result.map_err(|e| self.sqlite(e))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
         let known = MIGRATIONS.len() as i64;
+        // Up to date (the usual case): no write transaction, whose lock every open took.
+        // Migrations only ever raise the version, so one seen current stays current.
+        if self.schema_version()? == known {
+            remember_opened(&self.path);
+            return Ok(());
+        }
         let path = self.path.display().to_string();
         let tx = self
             .conn
@@ -288,12 +407,27 @@ impl Store {
                 known,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql).map_err(sqlite)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)
+        let empty = version == 0
+            && tx
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(sqlite)?
+                == 0;
+        if empty {
+            tx.execute_batch(SCHEMA).map_err(sqlite)?;
+            tx.pragma_update(None, "user_version", known)
                 .map_err(sqlite)?;
+        } else {
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(sql).map_err(sqlite)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)
+                    .map_err(sqlite)?;
+            }
         }
-        tx.commit().map_err(sqlite)
+        tx.commit().map_err(sqlite)?;
+        remember_opened(&self.path);
+        Ok(())
     }
 
     /// The schema version of the open database.

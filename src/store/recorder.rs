@@ -22,8 +22,12 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     pending_events: Vec<JobEvent>,
     pending_inputs: Vec<(ReplayStep, Timestamp)>,
     started: Option<(Timestamp, u64)>,
-    /// Each pod's row as last saved, by pod name (see [`RunOutput::snapshot`]).
-    saved_pods: HashMap<String, PodAttempt>,
+    /// Each pod's row as last saved, by its place in [`Snapshot::pods`] (which only grows,
+    /// oldest first; see [`RunOutput::snapshot`]).
+    saved_pods: Vec<Option<PodAttempt>>,
+    /// Which containers belong to which pod: indexes into [`Snapshot::containers`], by the
+    /// pod's place in [`Snapshot::pods`], kept up to date as both lists grow.
+    pod_containers: PodContainers,
     /// The Job status as last saved.
     saved_status: Option<JobStatus>,
     /// The last write's failure, while no later write has succeeded.
@@ -40,7 +44,8 @@ impl<'a, O: RunOutput> StoreRecorder<'a, O> {
             pending_events: Vec::new(),
             pending_inputs: Vec::new(),
             started: None,
-            saved_pods: HashMap::new(),
+            saved_pods: Vec::new(),
+            pod_containers: PodContainers::default(),
             saved_status: None,
             failure: None,
             warned: false,
@@ -73,14 +78,57 @@ impl<O: RunOutput> StoreRecorder<'_, O> {
     }
 }
 
-/// Each pod's containers, in creation order, by pod name: one pass over the containers, where
-/// looking them up pod by pod cost pods × containers on every snapshot.
-fn containers_by_pod<'s>(snapshot: &Snapshot<'s>) -> HashMap<&'s str, Vec<&'s RunContainer>> {
-    let mut by_pod: HashMap<&str, Vec<&RunContainer>> = HashMap::new();
-    for c in snapshot.containers {
-        by_pod.entry(c.pod.as_str()).or_default().push(c);
+/// Each pod's containers, in creation order, as indexes into [`Snapshot::containers`] by the
+/// pod's place in [`Snapshot::pods`]. Both lists only grow, so each snapshot looks at its new
+/// pods and containers only: regrouping every container by pod name at every snapshot (a
+/// hash per container and per pod, after every engine event) was a tenth of a run's CPU.
+#[derive(Default)]
+struct PodContainers {
+    /// By pod place: the pod's containers.
+    of_pod: Vec<Vec<usize>>,
+    /// Pod name → place, for placing new containers.
+    place: HashMap<String, usize>,
+    /// Containers placed so far (a prefix of [`Snapshot::containers`]).
+    placed: usize,
+}
+
+impl PodContainers {
+    /// Takes in the pods and containers added since the last call.
+    fn sync(&mut self, snapshot: &Snapshot<'_>) {
+        for (i, pod) in snapshot.pods.iter().enumerate().skip(self.of_pod.len()) {
+            self.place.insert(pod.name.clone(), i);
+            self.of_pod.push(Vec::new());
+        }
+        for (i, c) in snapshot.containers.iter().enumerate().skip(self.placed) {
+            // Containers are made for pods the controller created, which come first.
+            if let Some(&pod) = self.place.get(&c.pod) {
+                self.of_pod[pod].push(i);
+            }
+        }
+        self.placed = snapshot.containers.len();
     }
-    by_pod
+
+    /// The containers of the pod at `place`, oldest first.
+    fn of<'s>(&self, place: usize, snapshot: &Snapshot<'s>) -> Vec<&'s RunContainer> {
+        self.of_pod
+            .get(place)
+            .map(|indexes| indexes.iter().map(|&i| &snapshot.containers[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether the pod at `place` has exactly the containers `saved` lists, in order.
+    fn same(&self, place: usize, snapshot: &Snapshot<'_>, saved: &PodAttempt) -> bool {
+        let indexes = self.of_pod.get(place).map_or(&[][..], Vec::as_slice);
+        saved.containers.len() == indexes.len()
+            && saved
+                .containers
+                .iter()
+                .zip(indexes)
+                .all(|((name, restart, id), &i)| {
+                    let c = &snapshot.containers[i];
+                    *name == c.container && *restart == c.restart && *id == c.id
+                })
+    }
 }
 
 /// The pod's address: its newest container that has one (a pod's containers share one).
@@ -138,20 +186,21 @@ fn image_ids<'c>(mine: &'c [&'c RunContainer]) -> impl Iterator<Item = (String, 
         .filter_map(|c| Some((c.container.clone(), c.image_id.clone()?)))
 }
 
-/// Whether `saved` is what [`attempt`] makes of `record` and `mine` (every field of an
-/// attempt follows from those), compared in place: most pods do not change in a step.
-fn is_saved(saved: &PodAttempt, record: &PodRecord, mine: &[&RunContainer]) -> bool {
-    saved.record == *record
-        && saved.containers.len() == mine.len()
-        && saved
-            .containers
-            .iter()
-            .zip(mine)
-            .all(|((name, restart, id), c)| {
-                *name == c.container && *restart == c.restart && *id == c.id
-            })
-        && saved.network.as_ref() == newest_network(mine)
-        && same_image_ids(&saved.image_ids, mine)
+/// Whether `saved` is what [`attempt`] makes of the pod at `place` (every field of an
+/// attempt follows from its record and containers), compared in place without collecting
+/// the containers: most pods do not change in a step.
+fn is_saved(
+    saved: &PodAttempt,
+    record: &PodRecord,
+    place: usize,
+    containers: &PodContainers,
+    snapshot: &Snapshot<'_>,
+) -> bool {
+    if saved.record != *record || !containers.same(place, snapshot, saved) {
+        return false;
+    }
+    let mine = containers.of(place, snapshot);
+    saved.network.as_ref() == newest_network(&mine) && same_image_ids(&saved.image_ids, &mine)
 }
 
 impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
@@ -201,17 +250,16 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
         // Only the pods that changed since the last save are written: rewriting every pod
         // (its whole Pod object as JSON) after every step made a Job's store work grow with
         // the square of its pods (issue 17; docs/performance.md).
-        let by_pod = containers_by_pod(snapshot);
-        let changed: Vec<PodAttempt> = snapshot
+        self.pod_containers.sync(snapshot);
+        let containers = &self.pod_containers;
+        let (places, changed): (Vec<usize>, Vec<PodAttempt>) = snapshot
             .pods
             .iter()
-            .filter_map(|record| {
-                let mine = by_pod
-                    .get(record.name.as_str())
-                    .map_or(&[][..], Vec::as_slice);
-                match self.saved_pods.get(&record.name) {
-                    Some(saved) if is_saved(saved, record, mine) => None,
-                    _ => Some(attempt(record, mine)),
+            .enumerate()
+            .filter_map(|(place, record)| {
+                match self.saved_pods.get(place).and_then(Option::as_ref) {
+                    Some(saved) if is_saved(saved, record, place, containers, snapshot) => None,
+                    _ => Some((place, attempt(record, &containers.of(place, snapshot)))),
                 }
             })
             .collect();
@@ -243,8 +291,11 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
                 self.pending_inputs.clear();
                 if state_changed {
                     self.saved_status = Some(snapshot.status.clone());
-                    for a in changed {
-                        self.saved_pods.insert(a.record.name.clone(), a);
+                    for (place, a) in places.into_iter().zip(changed) {
+                        if self.saved_pods.len() <= place {
+                            self.saved_pods.resize(place + 1, None);
+                        }
+                        self.saved_pods[place] = Some(a);
                     }
                 }
                 self.failure = None;

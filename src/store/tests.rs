@@ -547,3 +547,61 @@ fn a_run_step_writes_only_the_pods_that_changed() {
     assert_eq!(phase(&store, &pods[1]), "Pending");
     assert!(recorder.unsaved().is_none());
 }
+
+/// Tables, their columns (name, type, NOT NULL, default, key position, in order) and indexes
+/// (with their columns and uniqueness), as SQLite describes them.
+fn schema_shape(conn: &rusqlite::Connection) -> Vec<String> {
+    let strings = |sql: &str| -> Vec<String> {
+        let mut statement = conn.prepare(sql).unwrap();
+        let rows = statement.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let mut shape = Vec::new();
+    for table in strings("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+        let mut columns = conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .unwrap();
+        let described = columns
+            .query_map([], |r| {
+                Ok(format!(
+                    "{table}.{}: {} notnull={} default={:?} pk={}",
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?
+                ))
+            })
+            .unwrap();
+        shape.extend(described.map(Result::unwrap));
+        let mut indexes = conn
+            .prepare(&format!("PRAGMA index_list({table})"))
+            .unwrap();
+        let listed: Vec<(String, i64)> = indexes
+            .query_map([], |r| Ok((r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (index, unique) in listed {
+            let on = strings(&format!("SELECT name FROM pragma_index_info('{index}')"));
+            shape.push(format!("{table} index {index} unique={unique} on {on:?}"));
+        }
+    }
+    shape.sort();
+    shape
+}
+
+/// A new store is made from [`SCHEMA`] in one pass; it must be what the migrations make.
+#[test]
+fn a_new_store_has_the_schema_the_migrations_make() {
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = Store::open(fresh_dir.path()).unwrap();
+    assert_eq!(fresh.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let migrated = rusqlite::Connection::open_in_memory().unwrap();
+    for sql in MIGRATIONS {
+        migrated.execute_batch(sql).unwrap();
+    }
+    let expected = schema_shape(&migrated);
+    assert!(expected.iter().any(|line| line.starts_with("pods.pod_ips")));
+    assert_eq!(schema_shape(&fresh.conn), expected);
+}

@@ -8,6 +8,7 @@ mod build_args;
 mod buildkit;
 mod data_volumes;
 mod images;
+mod inspect;
 mod json_lines;
 mod network;
 mod pods;

@@ -7,9 +7,7 @@
 
 use std::collections::HashMap;
 
-use bollard::errors::Error as BollardError;
-use bollard::models::EndpointSettings;
-
+use super::inspect::{ContainerFacts, EndpointFacts};
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{EngineError, PodNetwork};
 
@@ -47,19 +45,13 @@ impl DockerEngine {
     }
 
     /// The inspect of container `id` while it runs (`None`: stopped or gone).
-    async fn running_inspect(
-        &self,
-        id: &str,
-    ) -> Result<Option<bollard::models::ContainerInspectResponse>, EngineError> {
+    async fn running_inspect(&self, id: &str) -> Result<Option<ContainerFacts>, EngineError> {
         match self.inspect_container(id).await {
             Ok(inspect) if inspect.state.as_ref().and_then(|s| s.running) == Some(true) => {
                 Ok(Some(inspect))
             }
-            Ok(_)
-            | Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(engine_error(e, NotFound::Container(id))),
+            Ok(_) | Err(EngineError::ContainerNotFound(_)) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -80,8 +72,8 @@ impl DockerEngine {
 
 /// The endpoint whose addresses the pod shows: on `bridge` (the engine's default network)
 /// when the container is there, else on the first network by name that gave it an address.
-fn pod_endpoint(networks: &HashMap<String, EndpointSettings>) -> Option<&EndpointSettings> {
-    let has_address = |e: &&EndpointSettings| {
+fn pod_endpoint(networks: &HashMap<String, EndpointFacts>) -> Option<&EndpointFacts> {
+    let has_address = |e: &&EndpointFacts| {
         e.ip_address.as_deref().is_some_and(|a| !a.is_empty())
             || e.global_ipv6_address
                 .as_deref()
@@ -97,7 +89,7 @@ fn pod_endpoint(networks: &HashMap<String, EndpointSettings>) -> Option<&Endpoin
 
 /// `node_name` plus the endpoint's gateway and addresses (IPv4 first, as Kubernetes lists a
 /// dual-stack pod's IPs).
-fn pod_network(node_name: String, endpoint: &EndpointSettings) -> PodNetwork {
+fn pod_network(node_name: String, endpoint: &EndpointFacts) -> PodNetwork {
     let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
     let pod_ips = [&endpoint.ip_address, &endpoint.global_ipv6_address]
         .into_iter()
@@ -117,8 +109,8 @@ fn pod_network(node_name: String, endpoint: &EndpointSettings) -> PodNetwork {
 mod tests {
     use super::*;
 
-    fn endpoint(ip: &str, v6: &str, gateway: &str) -> EndpointSettings {
-        EndpointSettings {
+    fn endpoint(ip: &str, v6: &str, gateway: &str) -> EndpointFacts {
+        EndpointFacts {
             ip_address: Some(ip.to_string()),
             global_ipv6_address: Some(v6.to_string()),
             gateway: Some(gateway.to_string()),

@@ -131,11 +131,7 @@ impl PodRuntime for DockerEngine {
         }
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
-            .bounded(Duration::ZERO, async {
-                self.inspect_container(id)
-                    .await
-                    .map_err(|e| engine_error(e, NotFound::Container(id)))
-            })
+            .bounded(Duration::ZERO, self.inspect_container(id))
             .await?;
         let state = inspect.state.unwrap_or_default();
         Ok(ContainerExit {
@@ -355,15 +351,11 @@ impl DockerEngine {
         // bollard reports the engine's 304 (not running) as a success, so the state says
         // which it was: ended (what we wanted) or still `created` because its start has not
         // happened yet (the start honours the stop request).
-        let inspect = self
-            .inspect_container(id)
-            .await
-            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
-        use bollard::models::ContainerStateStatusEnum as Status;
-        match inspect.state.and_then(|s| s.status) {
-            Some(Status::CREATED) => Ok(StopOutcome::NotStarted),
+        let inspect = self.inspect_container(id).await?;
+        match inspect.state.and_then(|s| s.status).as_deref() {
+            Some("created") => Ok(StopOutcome::NotStarted),
             // It started between the stop and the inspect.
-            Some(Status::RUNNING) => {
+            Some("running") => {
                 let again = StopContainerOptionsBuilder::default().t(seconds).build();
                 docker
                     .stop_container(id, Some(again))
@@ -392,10 +384,8 @@ impl DockerEngine {
                             || name.starts_with(super::data_volumes::DATA_VOLUME_PREFIX)
                     })
                     .collect(),
-                Err(BollardError::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => return Ok(()),
-                Err(e) => return Err(engine_error(e, NotFound::Container(id))),
+                Err(EngineError::ContainerNotFound(_)) => return Ok(()),
+                Err(e) => return Err(e),
             }
         };
         let options = RemoveContainerOptionsBuilder::default()
@@ -458,18 +448,6 @@ impl DockerEngine {
             .output
             .map(move |item| log_chunk(item, &id))
             .boxed())
-    }
-
-    pub(super) async fn inspect_container(
-        &self,
-        id: &str,
-    ) -> Result<bollard::models::ContainerInspectResponse, BollardError> {
-        self.docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
     }
 
     /// See `DockerEngine::without_volumes`.

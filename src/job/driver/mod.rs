@@ -37,6 +37,14 @@ use tokio::sync::watch;
 /// lines are printed before its status line.
 const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
 
+/// How long a step's state may wait to be saved ([`RunOutput::snapshot`]): steps closer
+/// together than this are saved as one. Every save is a store transaction (the Job's status,
+/// the changed pods as JSON, events, the input log); saving after each engine event was a
+/// third of a run's CPU (docs/performance.md). Kubernetes' Job controller batches pod
+/// updates the same way, for longer (`syncJobBatchPeriod`, 1 s). The first state and the
+/// last are saved at once.
+const SNAPSHOT_BATCH: Duration = Duration::from_millis(100);
+
 /// Runs `job` (loaded by [`crate::job::load`]) in the foreground until it is Complete or
 /// Failed (or interrupted), streaming logs and status to `out`.
 pub async fn run_foreground<E: PodRuntime>(
@@ -197,6 +205,11 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     object_waits: HashMap<(String, String), u32>,
     /// `live` as the last snapshot showed it (see `report.rs`).
     reported_containers: Vec<RunContainer>,
+    /// Something may have changed since the last snapshot (an input, an engine event).
+    unsaved: bool,
+    /// When the last snapshot was taken, and when the next is due (see [`SNAPSHOT_BATCH`]).
+    last_snapshot: Option<Instant>,
+    snapshot_due: Option<Instant>,
 }
 
 impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
@@ -244,19 +257,53 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             final_pull: None,
             object_waits: HashMap::new(),
             reported_containers: Vec::new(),
+            unsaved: true,
+            last_snapshot: None,
+            snapshot_due: None,
         }
     }
 
     async fn main_loop(mut self) -> Result<JobRun, DriverError> {
+        let idle = match self.drive().await {
+            Ok(idle) => idle,
+            Err(e) => {
+                // What the batch still held is saved before the error ends the run.
+                self.report_and_save(true);
+                return Err(e);
+            }
+        };
+        if let Some(outcome) = idle {
+            return Ok(self.finish(outcome).await);
+        }
+        let outcome = self.ctl.outcome().cloned().unwrap_or_else(|| JobOutcome {
+            kind: OutcomeKind::Interrupted,
+            reason: "Interrupted".to_string(),
+            message: String::new(),
+        });
+        let gave_up = self.gave_up.take();
+        let run = self.finish(outcome).await;
+        match gave_up {
+            Some(error) => Err(error),
+            None => Ok(run),
+        }
+    }
+
+    /// The main loop: until the Job has an outcome (`None`) or can never change again
+    /// without a spec update (its [`Self::idle_outcome`]).
+    async fn drive(&mut self) -> Result<Option<JobOutcome>, DriverError> {
         loop {
             self.report();
             if self.ctl.outcome().is_some() {
                 break;
             }
             if let Some(outcome) = self.idle_outcome() {
-                return Ok(self.finish(outcome).await);
+                return Ok(Some(outcome));
             }
-            match self.next_wake().await {
+            let wake = self.next_wake().await;
+            if !matches!(wake, Wake::Timer | Wake::Log(..)) {
+                self.unsaved = true;
+            }
+            match wake {
                 Wake::Started(started) => {
                     let (follow, result) = *started;
                     self.on_started(follow, result).await?;
@@ -290,17 +337,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 self.run_actions(actions).await?;
             }
         }
-        let outcome = self.ctl.outcome().cloned().unwrap_or_else(|| JobOutcome {
-            kind: OutcomeKind::Interrupted,
-            reason: "Interrupted".to_string(),
-            message: String::new(),
-        });
-        let gave_up = self.gave_up.take();
-        let run = self.finish(outcome).await;
-        match gave_up {
-            Some(error) => Err(error),
-            None => Ok(run),
-        }
+        Ok(None)
     }
 
     /// A Job that can never change again without a spec update (suspended, or parallelism
@@ -343,6 +380,9 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
 
     async fn next_wake(&mut self) -> Wake {
         let mut deadline = self.ctl.next_wakeup().map(|t| self.clock.instant(t));
+        if let Some(due) = self.snapshot_due {
+            deadline = Some(deadline.map_or(due, |d| d.min(due)));
+        }
         for c in &self.live {
             if let Some((_, _, until)) = c.pending_exit {
                 deadline = Some(deadline.map_or(until, |d| d.min(until)));
@@ -469,6 +509,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
 
     /// Applies an input, telling the output first (stores log inputs for replay).
     fn step(&mut self, input: Input, now: Timestamp) -> Vec<Action> {
+        self.unsaved = true;
         self.out.controller_input(&input, now);
         self.ctl.step(input, now)
     }

@@ -5,13 +5,21 @@ use std::time::Duration;
 
 use futures_util::stream::StreamExt;
 
-use super::{Driver, JobRun, Progress, RunContainer, RunOutput, Snapshot, LOG_DRAIN_WAIT};
+use super::{
+    Driver, JobRun, Progress, RunContainer, RunOutput, Snapshot, LOG_DRAIN_WAIT, SNAPSHOT_BATCH,
+};
 use crate::engine::{ContainerExit, PodRuntime};
 use crate::job::controller::{time, JobEvent, JobOutcome, OutcomeKind};
 
 impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
-    /// Forwards new events and prints the status lines worth showing.
+    /// Forwards new events and prints the status lines worth showing; the state is saved
+    /// with the next batch ([`SNAPSHOT_BATCH`]).
     pub(super) fn report(&mut self) {
+        self.report_and_save(false);
+    }
+
+    /// [`Self::report`], saving the state at once when `now`.
+    pub(super) fn report_and_save(&mut self, now: bool) {
         self.reap_sandboxes();
         self.report_events();
         let status = self.ctl.status();
@@ -25,10 +33,31 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             self.last_progress = Some(progress);
             self.out.progress(&progress);
         }
+        self.save_snapshot(&status, now);
+    }
+
+    /// Hands the state to the output (the store) when something may have changed: at once
+    /// for the first state and when `now` (the run's end), else at most every
+    /// [`SNAPSHOT_BATCH`], with a wake-up set for the rest.
+    fn save_snapshot(&mut self, status: &k8s_openapi::api::batch::v1::JobStatus, now: bool) {
+        if !self.unsaved && !now {
+            return;
+        }
+        let at = tokio::time::Instant::now();
+        if let Some(last) = self.last_snapshot.filter(|_| !now) {
+            let due = last + SNAPSHOT_BATCH;
+            if at < due {
+                self.snapshot_due = Some(due);
+                return;
+            }
+        }
+        self.unsaved = false;
+        self.last_snapshot = Some(at);
+        self.snapshot_due = None;
         self.sync_reported_containers();
         self.out.snapshot(&Snapshot {
             job: self.ctl.job(),
-            status: &status,
+            status,
             pods: self.ctl.pods(),
             containers: &self.reported_containers,
         });
@@ -130,7 +159,8 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
             }
         };
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, drain).await;
-        self.report();
+        // The end is saved at once: the run returns next.
+        self.report_and_save(true);
         // Stops still in flight: the sandboxes of the last pods (a zero grace period).
         let stops = async { while self.stops.next().await.is_some() {} };
         let _ = tokio::time::timeout(LOG_DRAIN_WAIT, stops).await;
