@@ -312,3 +312,72 @@ fn login_with_p_warns_like_docker_and_never_prints_the_password() {
     assert_eq!(stdout(&output).trim(), "Login Succeeded");
     assert!(std::fs::read_to_string(&config).unwrap().contains(server));
 }
+
+/// Found by the red team: a password that starts with `-` was refused by clap, which printed
+/// it (`-p --S3cret` gave "unexpected argument '--S3cret' found"), and a password typed where
+/// a word was not expected was echoed the same way (`login -u me -- -p PASSWORD`, following
+/// clap's own tip). docker (pflag) takes the word after `-p` whatever it is, and its usage
+/// errors do not repeat the arguments.
+#[test]
+fn login_takes_a_password_that_starts_with_a_dash_and_usage_errors_never_echo_it() {
+    let env = TestEnv::new("harden-login-dash");
+    let password = "--Dash-pw-7";
+    let registry = Registry::start(&env.dir.path().join("registry"), Some(("bob", password)));
+    let server = registry.address.as_str();
+    let config = env.dir.path().join("docker-config/config.json");
+    let short_glued = format!("-p{password}");
+    let long_glued = format!("--password={password}");
+    let usage_errors: Vec<Vec<&str>> = vec![
+        vec!["login", server, "-u", "bob", "--", "-p", password],
+        vec!["login", server, "-u", "bob", "--", password],
+        vec!["login", "-u", "bob", server, password],
+        vec!["login", server, "-u", "bob", "-p", password, "--bogus"],
+        vec!["login", server, "-u", "bob", "-p", password, "-p", "x"],
+        vec![
+            "login",
+            server,
+            "-u",
+            "bob",
+            &short_glued,
+            "--password-stdin",
+        ],
+        vec!["login", server, "-u", "bob", &long_glued, server],
+        vec!["--progress", password, "login", server, "-u", "bob"],
+        vec!["login", server, "-u", "bob", "--pass", password],
+    ];
+    for args in &usage_errors {
+        let output = env.run(args);
+        let all = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
+        assert!(all.starts_with("error: "), "{args:?}: {all}");
+        assert!(
+            !all.contains("Dash-pw"),
+            "{args:?} printed the password: {all}"
+        );
+        assert!(!all.contains("tip: to pass"), "{args:?}: {all}");
+        assert!(!config.exists(), "{args:?} stored something");
+    }
+    // Names of options are still said.
+    let output = env.run(&["login", server, "-u", "bob", "-p", password, "-p", "x"]);
+    assert!(
+        stderr(&output).contains("'--password <PASSWORD>' cannot be used multiple times"),
+        "{}",
+        stderr(&output)
+    );
+
+    for args in [
+        vec!["login", server, "-u", "bob", "-p", password],
+        vec!["login", server, "-u", "bob", "--password", password],
+        vec!["login", server, "-u", "bob", &short_glued],
+        vec!["login", server, "-u", "bob", &long_glued],
+    ] {
+        std::fs::remove_file(&config).ok();
+        let output = env.run(&args);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {text}");
+        assert!(text.starts_with("WARNING! Using --password via the CLI is insecure."));
+        assert!(!text.contains("Dash-pw"), "{args:?}: {text}");
+        assert_eq!(stdout(&output).trim(), "Login Succeeded");
+        assert!(std::fs::read_to_string(&config).unwrap().contains(server));
+    }
+}
