@@ -100,9 +100,10 @@ pub fn spawn_controller(
 
 /// Restarts the controllers of unfinished Jobs whose lease expired (killed controller or
 /// `run`): the next command notices and a new controller adopts the containers. A finished
-/// Job with a `ttlSecondsAfterFinished` and no live controller gets one to enforce it. Errors
-/// are reported, not fatal: the view still prints.
-pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
+/// Job with a `ttlSecondsAfterFinished` and no live controller gets one to enforce it. A
+/// controller that cannot be started is a warning (the view still prints); a store that cannot
+/// be read is the command's error, said once (it was said as a warning and again as the error).
+pub fn revive_orphans(store: &Store, global: &GlobalArgs) -> anyhow::Result<()> {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
         for check in store.jobs_needing_controllers()? {
@@ -135,8 +136,13 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
         }
         Ok(())
     })();
-    if let Err(e) = result {
-        eprintln!("warning: checking Job controllers: {e:#}");
+    match result {
+        Err(e) if e.downcast_ref::<crate::store::StoreError>().is_some() => Err(e),
+        Err(e) => {
+            eprintln!("warning: checking Job controllers: {e:#}");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 
