@@ -381,3 +381,47 @@ fn login_takes_a_password_that_starts_with_a_dash_and_usage_errors_never_echo_it
         assert!(std::fs::read_to_string(&config).unwrap().contains(server));
     }
 }
+
+/// Found by the red team: only a loose `controllers/` directory had its logs tightened, so a
+/// log made readable inside a private directory (by hand, by a backup restore) stayed
+/// readable, as did any other file there; and a state directory given as a symlink was left
+/// as loose as it was (its link was "tightened" instead).
+#[test]
+fn every_file_of_a_state_dir_is_tightened_even_in_a_private_subdirectory_or_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new("harden-modes-2");
+    let real = env.dir.path().join("real-state");
+    let link = env.dir.path().join("state-link");
+    std::fs::create_dir_all(real.join("controllers")).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let log = real.join("controllers/0000-from-before.log");
+    let other = real.join("notes.txt");
+    std::fs::write(&log, "pod/x created\n").unwrap();
+    std::fs::write(&other, "left by hand\n").unwrap();
+    let set = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set(&real, 0o755);
+    set(&real.join("controllers"), 0o700);
+    set(&log, 0o644);
+    set(&other, 0o666);
+
+    let output = with_umask(
+        &env,
+        "000",
+        &format!("--state-dir {} get jobs", link.display()),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&real), 0o700, "the directory the link points to");
+    for (path, mode) in walk(&real) {
+        let want = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{} is {mode:o}", path.display());
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself is kept"
+    );
+}
