@@ -1,5 +1,6 @@
 //! Short-lived external programs dockjob starts and waits for: credential helpers
-//! (`docker-credential-*`) and `git`.
+//! (`docker-credential-*`), `git`, and `ssh-add` (`build --ssh id=KEYFILE`; the `ssh-agent` it
+//! loads into lives as long as the build, and must start within the same timeout).
 //!
 //! Owns [`run_bounded`], [`ExternalError`] and the timeout they run under, [`helper_timeout`]
 //! (`DOCKJOB_HELPER_TIMEOUT`, 30 s by default). A program that does not answer in time is
