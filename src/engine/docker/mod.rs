@@ -135,15 +135,21 @@ impl DockerEngine {
             None => transport::connect_tcp_pooled(&endpoint, bollard::API_DEFAULT_VERSION),
         }
         .map_err(|e| unreachable(e.to_string()))?;
-        let docker = docker
-            .with_timeout(PING_TIMEOUT)
-            .with_request_modifier(registry_auth_to_base64url);
-        docker
-            .ping()
-            .await
-            .map_err(|e| unreachable(describe_connect_error(&e)))?;
-        let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
+        // A shorter DOCKJOB_ENGINE_TIMEOUT bounds the ping too: an endpoint that accepts and
+        // never answers took 15 s whatever it said, and did not say how to change that.
         let timeout = engine_timeout();
+        let ping_limit = PING_TIMEOUT.min(timeout);
+        let docker = docker
+            .with_timeout(ping_limit)
+            .with_request_modifier(registry_auth_to_base64url);
+        docker.ping().await.map_err(|e| match e {
+            BollardError::RequestTimeoutError => unreachable(format!(
+                "the engine did not answer within {} s (set {ENGINE_TIMEOUT_ENV} to wait longer)",
+                ping_limit.as_secs()
+            )),
+            other => unreachable(describe_connect_error(&other)),
+        })?;
+        let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
         Ok(DockerEngine {
             streams: docker.clone().with_timeout(STREAM_REQUEST_TIMEOUT),
             docker: docker.with_timeout(timeout),
