@@ -567,3 +567,17 @@ pub fn store_foreground_job(
 pub fn controller_log(dir: &Path, uid: &str) -> PathBuf {
     dir.join("controllers").join(format!("{uid}.log"))
 }
+
+/// Removes the log of a Job's controller once the Job is deleted, so that a deleted Job
+/// leaves nothing behind in the state directory (its logs piled up, one per Job ever run,
+/// naming its containers and quoting their output). A controller still writing to it writes
+/// to the unlinked file.
+pub fn forget_controller_log(global: &GlobalArgs, uid: &str) {
+    let log = controller_log(&state_dir(global.state_dir.as_deref()), uid);
+    match std::fs::remove_file(&log) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            eprintln!("warning: cannot remove {}: {e}", log.display());
+        }
+        _ => {}
+    }
+}
