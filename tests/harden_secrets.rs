@@ -392,6 +392,15 @@ fn every_file_of_a_state_dir_is_tightened_even_in_a_private_subdirectory_or_thro
     let env = TestEnv::new("harden-modes-2");
     let real = env.dir.path().join("real-state");
     let link = env.dir.path().join("state-link");
+    // A store from before, then files that are not the database.
+    let made = env
+        .dockjob()
+        .arg("--state-dir")
+        .arg(&real)
+        .args(["get", "jobs"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
     std::fs::create_dir_all(real.join("controllers")).unwrap();
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let log = real.join("controllers/0000-from-before.log");
@@ -424,4 +433,61 @@ fn every_file_of_a_state_dir_is_tightened_even_in_a_private_subdirectory_or_thro
             .is_symlink(),
         "the link itself is kept"
     );
+}
+
+/// Found by the red team: an existing directory that holds no store was made 0700 as it was
+/// taken for the state directory (`--state-dir .` in a project, `DOCKJOB_STATE_DIR=$HOME`;
+/// as root, `--state-dir /sys/kernel` made it 0700), and with every file in it tightened it
+/// would have lost its scripts' execute bits. It is refused before anything runs, unchanged.
+#[test]
+fn a_directory_holding_other_files_is_not_taken_over_as_the_state_dir() {
+    let env = TestEnv::new("harden-foreign-dir");
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let script = project.join("build.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&project, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let manifest = env.write("job.yaml", &job("foreign", "dockjob-test/none:1"));
+    for args in [
+        vec!["get", "jobs"],
+        vec!["run", "-f", manifest.to_str().unwrap()],
+        vec!["apply", "-f", manifest.to_str().unwrap()],
+    ] {
+        let output = env
+            .dockjob()
+            .arg("--state-dir")
+            .arg(&project)
+            .args(&args)
+            .output()
+            .unwrap();
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!(
+                "state directory {} holds other files (build.sh) and no dockjob store",
+                project.display()
+            )),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("--state-dir"), "{text}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert_eq!(mode(&project), 0o755, "{args:?}");
+        assert_eq!(mode(&script), 0o755, "{args:?}");
+        assert!(!project.join("dockjob.db").exists(), "{args:?}");
+    }
+    // An empty one is taken, and made private.
+    let empty = env.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = env
+        .dockjob()
+        .arg("--state-dir")
+        .arg(&empty)
+        .args(["get", "jobs"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&empty), 0o700);
+    assert_eq!(mode(&empty.join("dockjob.db")), 0o600);
 }

@@ -68,6 +68,15 @@ pub fn prepare_state_dir(dir: &Path) -> Result<(), StoreError> {
             ),
         });
     }
+    if let Some(other) = foreign_entry(dir).map_err(dir_error)? {
+        return Err(StoreError::Unusable {
+            path: dir.display().to_string(),
+            reason: format!(
+                "holds other files ({other}) and no dockjob store ({DB_FILE}): dockjob makes \
+                 its directory private (0700, files 0600), so it takes an empty or new one"
+            ),
+        });
+    }
     // A state directory given as a symlink (`--state-dir ~/jobs` -> elsewhere) is the
     // directory it points to that must be private: `tighten` leaves symlinks alone.
     let real = fs::canonicalize(dir).map_err(dir_error)?;
@@ -89,6 +98,27 @@ pub fn prepare_state_dir(dir: &Path) -> Result<(), StoreError> {
     // file; best effort, as the directory itself is already private.
     tighten_entries(dir, 1);
     Ok(())
+}
+
+/// A file of an existing directory without a store that is none of dockjob's: such a
+/// directory is someone else's (`--state-dir .` in a project, `DOCKJOB_STATE_DIR=$HOME`), and
+/// was made 0700 (as root, `--state-dir /etc` made /etc 0700).
+fn foreign_entry(dir: &Path) -> io::Result<Option<String>> {
+    if fs::symlink_metadata(dir.join(DB_FILE)).is_ok() {
+        return Ok(None);
+    }
+    for entry in fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name == CONTROLLERS_DIR
+            || name
+                .strip_prefix(DB_FILE)
+                .is_some_and(|rest| COMPANIONS.contains(&rest));
+        if !ours {
+            return Ok(Some(name.into_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// Tightens every entry of `dir` (files 0600, directories 0700), and those of its
