@@ -89,4 +89,15 @@ fn a_store_with_damaged_tables_is_said_once_and_nothing_runs() {
         bytes,
         "the file was not changed"
     );
+
+    // Doing what it says gives a new, empty store (the directory is not refused as someone
+    // else's for the file moved aside).
+    std::fs::rename(&db, state.join("dockjob.db.bad")).unwrap();
+    let output = env.run_ok(&["get", "jobs"]);
+    assert!(
+        stderr(&output).contains("No resources found"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(state.join("dockjob.db").is_file());
 }

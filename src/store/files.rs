@@ -110,10 +110,8 @@ fn foreign_entry(dir: &Path) -> io::Result<Option<String>> {
     for entry in fs::read_dir(dir)?.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let ours = name == CONTROLLERS_DIR
-            || name
-                .strip_prefix(DB_FILE)
-                .is_some_and(|rest| COMPANIONS.contains(&rest));
+        // `dockjob.db.bad` too: what the damaged-store message tells the user to do.
+        let ours = name == CONTROLLERS_DIR || name.starts_with(DB_FILE);
         if !ours {
             return Ok(Some(name.into_owned()));
         }
