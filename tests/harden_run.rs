@@ -293,6 +293,36 @@ fn a_stalled_engine_call_times_out_naming_the_engine() {
         "{stderr}"
     );
     assert!(took < Duration::from_secs(15), "took {took:?}\n{stderr}");
+
+    // Found by the red team: an import and a pull, whose answers may come late, waited 24 h
+    // for one; now only as long as the engine neither answers nor reads what it is sent.
+    let rootfs = env.dir.path().join("rootfs");
+    std::fs::create_dir_all(&rootfs).expect("mkdir");
+    std::fs::write(rootfs.join("file"), "x").expect("write");
+    let rootfs = rootfs.to_str().expect("utf-8");
+    let commands: [&[&str]; 2] = [
+        &["image", "import", rootfs, "-t", "dockjob-test/stalled:1"],
+        &["image", "pull", "127.0.0.1:1/none:1"],
+    ];
+    for args in commands {
+        let started = Instant::now();
+        let output = env
+            .dockjob()
+            .args(["-H", &host])
+            .args(args)
+            .env("DOCKJOB_ENGINE_TIMEOUT", "2")
+            .output()
+            .expect("run dockjob");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("cannot reach the Docker engine at {host}"))
+                && stderr.contains("did not answer within 2 s"),
+            "{args:?}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+    }
 }
 
 #[test]
