@@ -1,5 +1,6 @@
 //! Short-lived external programs dockjob starts and waits for: credential helpers
-//! (`docker-credential-*`) and `git`.
+//! (`docker-credential-*`), `git`, and `ssh-add` (`build --ssh id=KEYFILE`; the `ssh-agent` it
+//! loads into lives as long as the build, and must start within the same timeout).
 //!
 //! Owns [`run_bounded`], [`ExternalError`] and the timeout they run under, [`helper_timeout`]
 //! (`DOCKJOB_HELPER_TIMEOUT`, 30 s by default). A program that does not answer in time is
@@ -213,11 +214,27 @@ fn kill_group(group: i32) {
     }
 }
 
+/// How much of a program's stdout or stderr is kept: a credential answer is a few hundred
+/// bytes. The rest is read and dropped, so that a program that writes without end (a broken
+/// helper, `yes`) costs no memory until its timeout kills it.
+const MAX_OUTPUT: usize = 1 << 20;
+
 fn reader<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+            let mut chunk = [0u8; 16 * 1024];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let room = MAX_OUTPUT.saturating_sub(bytes.len()).min(n);
+                        bytes.extend_from_slice(&chunk[..room]);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
         }
         bytes
     })
@@ -264,8 +281,25 @@ mod tests {
         assert_eq!(done.status.code(), Some(3));
     }
 
+    /// Held by the tests that check the global set of running groups.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    #[test]
+    fn endless_output_is_kept_bounded_until_the_timeout() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let mut command = Command::new("sh");
+        command.args(["-c", "exec yes"]);
+        let error = run_bounded(&mut command, "yes", b"", Duration::from_millis(500)).unwrap_err();
+        assert!(matches!(error, ExternalError::TimedOut { .. }), "{error}");
+        let mut command = Command::new("sh");
+        command.args(["-c", "head -c 3000000 /dev/zero"]);
+        let done = run_bounded(&mut command, "head", b"", Duration::from_secs(10)).unwrap();
+        assert_eq!(done.stdout.len(), MAX_OUTPUT);
+    }
+
     #[test]
     fn a_program_that_never_answers_is_killed_with_its_children() {
+        let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let pid_file = dir.path().join("pid");
         let mut command = Command::new("sh");

@@ -293,6 +293,36 @@ fn a_stalled_engine_call_times_out_naming_the_engine() {
         "{stderr}"
     );
     assert!(took < Duration::from_secs(15), "took {took:?}\n{stderr}");
+
+    // Found by the red team: an import and a pull, whose answers may come late, waited 24 h
+    // for one; now only as long as the engine neither answers nor reads what it is sent.
+    let rootfs = env.dir.path().join("rootfs");
+    std::fs::create_dir_all(&rootfs).expect("mkdir");
+    std::fs::write(rootfs.join("file"), "x").expect("write");
+    let rootfs = rootfs.to_str().expect("utf-8");
+    let commands: [&[&str]; 2] = [
+        &["image", "import", rootfs, "-t", "dockjob-test/stalled:1"],
+        &["image", "pull", "127.0.0.1:1/none:1"],
+    ];
+    for args in commands {
+        let started = Instant::now();
+        let output = env
+            .dockjob()
+            .args(["-H", &host])
+            .args(args)
+            .env("DOCKJOB_ENGINE_TIMEOUT", "2")
+            .output()
+            .expect("run dockjob");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("cannot reach the Docker engine at {host}"))
+                && stderr.contains("did not answer within 2 s"),
+            "{args:?}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+    }
 }
 
 #[test]
@@ -334,4 +364,54 @@ fn a_closed_stdout_is_success() {
     }
     env.run_ok(&["delete", "job", &name]);
     assert!(env.containers(&[]).is_empty(), "containers left behind");
+}
+
+/// Found by the red team: against an endpoint that accepts connections and never answers
+/// (not even `/_ping`), every command waited 15 s whatever `DOCKJOB_ENGINE_TIMEOUT` said,
+/// and then said only "the engine did not answer in time".
+#[test]
+fn a_mute_engine_is_given_up_on_after_the_engine_timeout_naming_it() {
+    let env = TestEnv::new("mute-timeout");
+    let host = format!("tcp://127.0.0.1:{}", stalling_engine(false));
+    let job = env.write(
+        "job.yaml",
+        &job_yaml("mute", "dockjob-test/none:1", 1, "true"),
+    );
+    let job = job.to_str().expect("utf-8");
+    let rootfs = env.dir.path().join("rootfs");
+    std::fs::create_dir_all(&rootfs).expect("mkdir");
+    std::fs::write(rootfs.join("Dockerfile"), "FROM scratch\nCOPY . /\n").expect("write");
+    let rootfs = rootfs.to_str().expect("utf-8");
+    let commands: [&[&str]; 7] = [
+        &["run", "-f", job],
+        &["apply", "-f", job],
+        &["create", "-f", job],
+        &["image", "pull", "127.0.0.1:1/none:1"],
+        &["image", "import", rootfs, "-t", "dockjob-test/mute:1"],
+        &["push", "127.0.0.1:1/none:1"],
+        &["build", rootfs],
+    ];
+    for args in commands {
+        let started = Instant::now();
+        let output = env
+            .dockjob()
+            .args(["-H", &host])
+            .args(args)
+            .env("DOCKJOB_ENGINE_TIMEOUT", "2")
+            .output()
+            .expect("run dockjob");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("cannot reach the Docker engine at {host}"))
+                && stderr.contains("did not answer within 2 s")
+                && stderr.contains("DOCKJOB_ENGINE_TIMEOUT"),
+            "{args:?}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(8), "{args:?} took {took:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    let stored = env.run_ok(&["get", "jobs", "-A", "-o", "name"]);
+    assert!(stored.stdout.is_empty(), "nothing was stored");
 }

@@ -312,3 +312,182 @@ fn login_with_p_warns_like_docker_and_never_prints_the_password() {
     assert_eq!(stdout(&output).trim(), "Login Succeeded");
     assert!(std::fs::read_to_string(&config).unwrap().contains(server));
 }
+
+/// Found by the red team: a password that starts with `-` was refused by clap, which printed
+/// it (`-p --S3cret` gave "unexpected argument '--S3cret' found"), and a password typed where
+/// a word was not expected was echoed the same way (`login -u me -- -p PASSWORD`, following
+/// clap's own tip). docker (pflag) takes the word after `-p` whatever it is, and its usage
+/// errors do not repeat the arguments.
+#[test]
+fn login_takes_a_password_that_starts_with_a_dash_and_usage_errors_never_echo_it() {
+    let env = TestEnv::new("harden-login-dash");
+    let password = "--Dash-pw-7";
+    let registry = Registry::start(&env.dir.path().join("registry"), Some(("bob", password)));
+    let server = registry.address.as_str();
+    let config = env.dir.path().join("docker-config/config.json");
+    let short_glued = format!("-p{password}");
+    let long_glued = format!("--password={password}");
+    let usage_errors: Vec<Vec<&str>> = vec![
+        vec!["login", server, "-u", "bob", "--", "-p", password],
+        vec!["login", server, "-u", "bob", "--", password],
+        vec!["login", "-u", "bob", server, password],
+        vec!["login", server, "-u", "bob", "-p", password, "--bogus"],
+        vec!["login", server, "-u", "bob", "-p", password, "-p", "x"],
+        vec![
+            "login",
+            server,
+            "-u",
+            "bob",
+            &short_glued,
+            "--password-stdin",
+        ],
+        vec!["login", server, "-u", "bob", &long_glued, server],
+        vec!["--progress", password, "login", server, "-u", "bob"],
+        vec!["login", server, "-u", "bob", "--pass", password],
+    ];
+    for args in &usage_errors {
+        let output = env.run(args);
+        let all = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
+        assert!(all.starts_with("error: "), "{args:?}: {all}");
+        assert!(
+            !all.contains("Dash-pw"),
+            "{args:?} printed the password: {all}"
+        );
+        assert!(!all.contains("tip: to pass"), "{args:?}: {all}");
+        assert!(!config.exists(), "{args:?} stored something");
+    }
+    // Names of options are still said.
+    let output = env.run(&["login", server, "-u", "bob", "-p", password, "-p", "x"]);
+    assert!(
+        stderr(&output).contains("'--password <PASSWORD>' cannot be used multiple times"),
+        "{}",
+        stderr(&output)
+    );
+
+    for args in [
+        vec!["login", server, "-u", "bob", "-p", password],
+        vec!["login", server, "-u", "bob", "--password", password],
+        vec!["login", server, "-u", "bob", &short_glued],
+        vec!["login", server, "-u", "bob", &long_glued],
+    ] {
+        std::fs::remove_file(&config).ok();
+        let output = env.run(&args);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {text}");
+        assert!(text.starts_with("WARNING! Using --password via the CLI is insecure."));
+        assert!(!text.contains("Dash-pw"), "{args:?}: {text}");
+        assert_eq!(stdout(&output).trim(), "Login Succeeded");
+        assert!(std::fs::read_to_string(&config).unwrap().contains(server));
+    }
+}
+
+/// Found by the red team: only a loose `controllers/` directory had its logs tightened, so a
+/// log made readable inside a private directory (by hand, by a backup restore) stayed
+/// readable, as did any other file there; and a state directory given as a symlink was left
+/// as loose as it was (its link was "tightened" instead).
+#[test]
+fn every_file_of_a_state_dir_is_tightened_even_in_a_private_subdirectory_or_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new("harden-modes-2");
+    let real = env.dir.path().join("real-state");
+    let link = env.dir.path().join("state-link");
+    // A store from before, then files that are not the database.
+    let made = env
+        .dockjob()
+        .arg("--state-dir")
+        .arg(&real)
+        .args(["get", "jobs"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    std::fs::create_dir_all(real.join("controllers")).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let log = real.join("controllers/0000-from-before.log");
+    let other = real.join("notes.txt");
+    std::fs::write(&log, "pod/x created\n").unwrap();
+    std::fs::write(&other, "left by hand\n").unwrap();
+    let set = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set(&real, 0o755);
+    set(&real.join("controllers"), 0o700);
+    set(&log, 0o644);
+    set(&other, 0o666);
+
+    let output = with_umask(
+        &env,
+        "000",
+        &format!("--state-dir {} get jobs", link.display()),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&real), 0o700, "the directory the link points to");
+    for (path, mode) in walk(&real) {
+        let want = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{} is {mode:o}", path.display());
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself is kept"
+    );
+}
+
+/// Found by the red team: an existing directory that holds no store was made 0700 as it was
+/// taken for the state directory (`--state-dir .` in a project, `DOCKJOB_STATE_DIR=$HOME`;
+/// as root, `--state-dir /sys/kernel` made it 0700), and with every file in it tightened it
+/// would have lost its scripts' execute bits. It is refused before anything runs, unchanged.
+#[test]
+fn a_directory_holding_other_files_is_not_taken_over_as_the_state_dir() {
+    let env = TestEnv::new("harden-foreign-dir");
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let script = project.join("build.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&project, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let manifest = env.write("job.yaml", &job("foreign", "dockjob-test/none:1"));
+    for args in [
+        vec!["get", "jobs"],
+        vec!["run", "-f", manifest.to_str().unwrap()],
+        vec!["apply", "-f", manifest.to_str().unwrap()],
+    ] {
+        let output = env
+            .dockjob()
+            .arg("--state-dir")
+            .arg(&project)
+            .args(&args)
+            .output()
+            .unwrap();
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!(
+                "state directory {} holds other files (build.sh) and no dockjob store",
+                project.display()
+            )),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("--state-dir"), "{text}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert_eq!(mode(&project), 0o755, "{args:?}");
+        assert_eq!(mode(&script), 0o755, "{args:?}");
+        assert!(!project.join("dockjob.db").exists(), "{args:?}");
+    }
+    // An empty one is taken, and made private.
+    let empty = env.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = env
+        .dockjob()
+        .arg("--state-dir")
+        .arg(&empty)
+        .args(["get", "jobs"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&empty), 0o700);
+    assert_eq!(mode(&empty.join("dockjob.db")), 0o600);
+}

@@ -11,11 +11,14 @@ pub struct LoginArgs {
     pub username: String,
     /// Password (or access token); insecure: it shows in the process list and the shell
     /// history, prefer --password-stdin
+    // A password may start with `-`: docker (pflag) takes the next word whatever it is, and
+    // clap's refusal would print it ("unexpected argument '--…'").
     #[arg(
         short = 'p',
         long = "password",
         value_name = "PASSWORD",
-        conflicts_with = "password_stdin"
+        conflicts_with = "password_stdin",
+        allow_hyphen_values = true
     )]
     pub password: Option<Password>,
     /// Read the password (or access token) from stdin, so it never appears in the process

@@ -54,11 +54,100 @@ pub fn completion_command() -> clap::Command {
 }
 
 /// Parses the process's arguments with [`command`]; prints help, the version or a usage error
-/// and exits as clap does.
+/// and exits as clap does. A usage error of `login` never repeats what was typed (see
+/// [`without_typed_values`]).
 pub fn parse() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = command();
-    let matches = cmd.get_matches_mut();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+    let parsed = cmd
+        .try_get_matches_from_mut(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd)));
+    match parsed {
+        Ok(cli) => cli,
+        Err(error) if is_login(&args) && error.use_stderr() => {
+            let shown = without_typed_values(&error.render().to_string());
+            // "tip: to pass '***' as a value, use '***'" helps no one.
+            for line in shown
+                .lines()
+                .filter(|l| !(l.contains("tip:") && l.contains("'***'")))
+            {
+                eprintln!("{line}");
+            }
+            std::process::exit(error.exit_code())
+        }
+        Err(error) => error.exit(),
+    }
+}
+
+/// Whether the command is `login`: its first word that is neither an option nor the value of
+/// a global option.
+fn is_login(args: &[std::ffi::OsString]) -> bool {
+    let mut words = args.iter().skip(1).filter_map(|word| word.to_str());
+    while let Some(word) = words.next() {
+        match word {
+            "-H" | "--host" | "--progress" | "--state-dir" | "-n" | "--namespace"
+            | "--scheduler" => {
+                words.next();
+            }
+            option if option.starts_with('-') => {}
+            command => return command == "login",
+        }
+    }
+    false
+}
+
+/// clap's usage error with every value it quotes from the command line replaced by `***`:
+/// the word it shows may be the password (`login -u me -- -p PASSWORD` says "unexpected
+/// argument 'PASSWORD'"; docker says "accepts at most 1 arg(s)" without it). Option names
+/// (`'--password <PASSWORD>'`, `'--help'`) are kept.
+pub fn without_typed_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find('\'') {
+        let Some(len) = rest[start + 1..].find('\'') else {
+            break;
+        };
+        let quoted = &rest[start + 1..start + 1 + len];
+        out.push_str(&rest[..=start]);
+        out.push_str(if is_option_name(quoted) {
+            quoted
+        } else {
+            "***"
+        });
+        out.push('\'');
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `--password`, `--password <PASSWORD>`, `-u`, `--help`: a name of one of `login`'s
+/// options (or a global one), as clap quotes it.
+fn is_option_name(quoted: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "-u",
+        "--username",
+        "-p",
+        "--password",
+        "--password-stdin",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+        "-H",
+        "--host",
+        "--progress",
+        "--state-dir",
+        "-n",
+        "--namespace",
+        "--scheduler",
+    ];
+    let name = quoted.split(' ').next().unwrap_or_default();
+    NAMES.contains(&name)
+        && quoted[name.len()..]
+            .trim()
+            .strip_prefix('<')
+            .map_or(quoted.len() == name.len(), |v| v.ends_with('>'))
 }
 
 /// Options that apply to every command. They may come before the command or after it; each
@@ -154,4 +243,49 @@ pub enum Command {
     Completion(CompletionArgs),
     /// Print the manual page dockjob(1), or write one page per command into a directory
     Man(ManArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_usage_errors_keep_option_names_and_hide_typed_words() {
+        let message =
+            "error: unexpected argument 'hunter2' found\n\n  tip: to pass '-x' as a value, \
+                       use '-- -x'\n\nUsage: dockjob login --username <USER> --password <PASSWORD> \
+                       [SERVER]\n\nFor more information, try '--help'.\n";
+        let shown = without_typed_values(message);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("'-x'"), "{shown}");
+        assert!(shown.contains("unexpected argument '***' found"), "{shown}");
+        assert!(shown.contains("try '--help'"), "{shown}");
+        let kept =
+            "error: the argument '--password <PASSWORD>' cannot be used with '--password-stdin'";
+        assert_eq!(without_typed_values(kept), kept);
+        assert_eq!(
+            without_typed_values("error: invalid value 'x y' for '--progress <PROGRESS>'"),
+            "error: invalid value '***' for '--progress <PROGRESS>'"
+        );
+    }
+
+    #[test]
+    fn login_is_found_after_global_options_only() {
+        let args = |words: &[&str]| -> Vec<std::ffi::OsString> {
+            std::iter::once("dockjob")
+                .chain(words.iter().copied())
+                .map(Into::into)
+                .collect()
+        };
+        assert!(is_login(&args(&["login", "-u", "a"])));
+        assert!(is_login(&args(&[
+            "-H",
+            "tcp://h:1",
+            "--progress",
+            "plain",
+            "login"
+        ])));
+        assert!(!is_login(&args(&["-n", "login", "get", "jobs"])));
+        assert!(!is_login(&args(&["get", "login"])));
+    }
 }

@@ -247,7 +247,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<Exit
     } else {
         store_for_engine(global).await?
     };
-    super::controller::revive_orphans(&store, global);
+    super::controller::revive_orphans(&store, global)?;
     let mut status = apply_objects(&mut store, &objects, &printing)?;
     for ManifestJob { ns, job, .. } in jobs {
         let name = job.metadata.name.clone().unwrap_or_default();

@@ -100,9 +100,10 @@ pub fn spawn_controller(
 
 /// Restarts the controllers of unfinished Jobs whose lease expired (killed controller or
 /// `run`): the next command notices and a new controller adopts the containers. A finished
-/// Job with a `ttlSecondsAfterFinished` and no live controller gets one to enforce it. Errors
-/// are reported, not fatal: the view still prints.
-pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
+/// Job with a `ttlSecondsAfterFinished` and no live controller gets one to enforce it. A
+/// controller that cannot be started is a warning (the view still prints); a store that cannot
+/// be read is the command's error, said once (it was said as a warning and again as the error).
+pub fn revive_orphans(store: &Store, global: &GlobalArgs) -> anyhow::Result<()> {
     let result = (|| -> anyhow::Result<()> {
         let now = now();
         for check in store.jobs_needing_controllers()? {
@@ -135,8 +136,13 @@ pub fn revive_orphans(store: &Store, global: &GlobalArgs) {
         }
         Ok(())
     })();
-    if let Err(e) = result {
-        eprintln!("warning: checking Job controllers: {e:#}");
+    match result {
+        Err(e) if e.downcast_ref::<crate::store::StoreError>().is_some() => Err(e),
+        Err(e) => {
+            eprintln!("warning: checking Job controllers: {e:#}");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 
@@ -560,4 +566,18 @@ pub fn store_foreground_job(
 /// The log file of a Job's controller: `<state-dir>/controllers/<uid>.log`.
 pub fn controller_log(dir: &Path, uid: &str) -> PathBuf {
     dir.join("controllers").join(format!("{uid}.log"))
+}
+
+/// Removes the log of a Job's controller once the Job is deleted, so that a deleted Job
+/// leaves nothing behind in the state directory (its logs piled up, one per Job ever run,
+/// naming its containers and quoting their output). A controller still writing to it writes
+/// to the unlinked file.
+pub fn forget_controller_log(global: &GlobalArgs, uid: &str) {
+    let log = controller_log(&state_dir(global.state_dir.as_deref()), uid);
+    match std::fs::remove_file(&log) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            eprintln!("warning: cannot remove {}: {e}", log.display());
+        }
+        _ => {}
+    }
 }

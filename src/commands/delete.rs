@@ -126,6 +126,7 @@ pub(super) async fn delete_stored(
         .await?;
     }
     store.remove_job(&job.uid)?;
+    super::controller::forget_controller_log(global, &job.uid);
     Ok(())
 }
 

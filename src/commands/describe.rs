@@ -25,7 +25,7 @@ pub async fn describe(global: &GlobalArgs, args: &DescribeArgs) -> anyhow::Resul
         return Ok(ExitStatus::Failure);
     }
     let store = open_store(global)?;
-    super::controller::revive_orphans(&store, global);
+    super::controller::revive_orphans(&store, global)?;
     let ns = namespace(global);
     let clock = DescribeClock {
         now: now(),

@@ -282,7 +282,7 @@ pub async fn get(global: &GlobalArgs, args: &GetArgs) -> anyhow::Result<ExitStat
     };
     check_selector(kinds[0], args.selector.as_deref())?;
     let store = open_store(global)?;
-    super::controller::revive_orphans(&store, global);
+    super::controller::revive_orphans(&store, global)?;
     let ns = namespace(global);
     let ns = (!args.all_namespaces).then_some(ns.as_str());
     let found = fetch_request(&store, &request, ns, args.selector.as_deref())?;

@@ -24,7 +24,7 @@ pub async fn logs<E: PodRuntime>(
     args: &LogsArgs,
 ) -> anyhow::Result<ExitStatus> {
     let store = open_store(global)?;
-    super::controller::revive_orphans(&store, global);
+    super::controller::revive_orphans(&store, global)?;
     let ns = namespace(global);
     let (kind, name) = match args.target.split_once('/') {
         Some((kind, name)) => match Kind::parse(kind) {

@@ -100,7 +100,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<ExitSt
     let started = Instant::now();
     let mut seen = false;
     loop {
-        super::controller::revive_orphans(&store, global);
+        super::controller::revive_orphans(&store, global)?;
         let job = store.get_job(&ns, &name)?;
         match (&condition, job) {
             (WaitFor::Delete, None) => {

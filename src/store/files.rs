@@ -68,7 +68,19 @@ pub fn prepare_state_dir(dir: &Path) -> Result<(), StoreError> {
             ),
         });
     }
-    tighten(dir, DIR_MODE).map_err(dir_error)?;
+    if let Some(other) = foreign_entry(dir).map_err(dir_error)? {
+        return Err(StoreError::Unusable {
+            path: dir.display().to_string(),
+            reason: format!(
+                "holds other files ({other}) and no dockjob store ({DB_FILE}): dockjob makes \
+                 its directory private (0700, files 0600), so it takes an empty or new one"
+            ),
+        });
+    }
+    // A state directory given as a symlink (`--state-dir ~/jobs` -> elsewhere) is the
+    // directory it points to that must be private: `tighten` leaves symlinks alone.
+    let real = fs::canonicalize(dir).map_err(dir_error)?;
+    tighten(&real, DIR_MODE).map_err(dir_error)?;
     let db = dir.join(DB_FILE);
     for companion in COMPANIONS {
         let mut name = db.clone().into_os_string();
@@ -81,15 +93,53 @@ pub fn prepare_state_dir(dir: &Path) -> Result<(), StoreError> {
             error,
         })?;
     }
-    let controllers = dir.join(CONTROLLERS_DIR);
-    // Files in a 0700 directory are out of others' reach; only a directory an older dockjob
-    // made 0755 needs its logs tightened one by one.
-    if tighten(&controllers, DIR_MODE).map_err(dir_error)? == Presence::Loosened {
-        for entry in fs::read_dir(&controllers).map_err(dir_error)?.flatten() {
-            tighten(&entry.path(), FILE_MODE).map_err(dir_error)?;
+    // Everything else in it, one level down (the controllers' logs, a file left by an older
+    // dockjob or by hand): a loose log in a private directory stayed loose. One `lstat` per
+    // file; best effort, as the directory itself is already private.
+    tighten_entries(dir, 1);
+    Ok(())
+}
+
+/// A file of an existing directory without a store that is none of dockjob's: such a
+/// directory is someone else's (`--state-dir .` in a project, `DOCKJOB_STATE_DIR=$HOME`), and
+/// was made 0700 (as root, `--state-dir /etc` made /etc 0700).
+fn foreign_entry(dir: &Path) -> io::Result<Option<String>> {
+    if fs::symlink_metadata(dir.join(DB_FILE)).is_ok() {
+        return Ok(None);
+    }
+    for entry in fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // `dockjob.db.bad` too: what the damaged-store message tells the user to do.
+        let ours = name == CONTROLLERS_DIR || name.starts_with(DB_FILE);
+        if !ours {
+            return Ok(Some(name.into_owned()));
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Tightens every entry of `dir` (files 0600, directories 0700), and those of its
+/// directories down to `depth` more levels. Symlinks are left alone (see [`tighten`]); an
+/// entry that cannot be changed (another user's, or gone meanwhile) is left as it is.
+fn tighten_entries(dir: &Path, depth: u32) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            let _ = tighten(&path, DIR_MODE);
+            if depth > 0 {
+                tighten_entries(&path, depth - 1);
+            }
+        } else if !kind.is_symlink() {
+            let _ = tighten(&path, FILE_MODE);
+        }
+    }
 }
 
 /// The directory of the controllers' logs inside the state directory.

@@ -29,9 +29,6 @@ const KEY_SSH_ID: &str = "buildkit.ssh.id";
 /// The id a mount without `id=` asks for.
 const DEFAULT_ID: &str = "default";
 
-/// How long `ssh-agent` and `ssh-add` may take to start and load keys.
-const AGENT_START_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The agents of one build, by id.
 #[derive(Clone, Default)]
 pub struct SshAgents {
@@ -205,53 +202,45 @@ impl PrivateAgent {
             socket,
             _dir: dir,
         };
-        let deadline = std::time::Instant::now() + AGENT_START_TIMEOUT;
+        // Dropping `agent` on an error below kills it.
+        let timeout = crate::external::helper_timeout()?;
+        let deadline = std::time::Instant::now() + timeout;
         while !is_socket(&agent.socket) {
             if std::time::Instant::now() > deadline {
-                return Err("ssh-agent did not start in time".to_string());
+                return Err(format!(
+                    "ssh-agent did not start within {}s and was stopped; set {}=SECONDS to give it longer",
+                    timeout.as_secs_f64(),
+                    crate::external::TIMEOUT_VARIABLE
+                ));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         for key in keys {
-            agent.add(key, deadline)?;
+            agent.add(key)?;
         }
         Ok(agent)
     }
 
-    fn add(&mut self, key: &Path, deadline: std::time::Instant) -> Result<(), String> {
-        let mut add = std::process::Command::new("ssh-add")
-            .arg("-q")
+    /// Loads `key` with `ssh-add`, under the external-program timeout
+    /// (`DOCKJOB_HELPER_TIMEOUT`): killed with what it started if it hangs, named if it fails.
+    fn add(&mut self, key: &Path) -> Result<(), String> {
+        let timeout = crate::external::helper_timeout()?;
+        let mut add = std::process::Command::new("ssh-add");
+        add.arg("-q")
             .arg(key)
             .env("SSH_AUTH_SOCK", &self.socket)
             // A key with a passphrase cannot be asked for here: fail instead of prompting.
-            .env("SSH_ASKPASS_REQUIRE", "never")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("ssh-add did not start: {e}"))?;
-        loop {
-            if let Some(status) = add.try_wait().map_err(|e| e.to_string())? {
-                if status.success() {
-                    return Ok(());
-                }
-                let mut text = String::new();
-                if let Some(mut err) = add.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut err, &mut text);
-                }
-                return Err(format!(
-                    "ssh-add could not load {}: {}",
-                    key.display(),
-                    text.trim()
-                ));
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = add.kill();
-                let _ = add.wait();
-                return Err(format!("ssh-add did not load {} in time", key.display()));
-            }
-            std::thread::sleep(Duration::from_millis(10));
+            .env("SSH_ASKPASS_REQUIRE", "never");
+        let done = crate::external::run_bounded(&mut add, "ssh-add", b"", timeout)
+            .map_err(|e| format!("loading {}: {e}", key.display()))?;
+        if done.status.success() {
+            return Ok(());
         }
+        Err(format!(
+            "ssh-add could not load {}: {}",
+            key.display(),
+            String::from_utf8_lossy(&done.stderr).trim()
+        ))
     }
 }
 

@@ -35,11 +35,14 @@ impl DockerEngine {
             .tag(tag)
             .changes(changes.to_vec())
             .build();
+        let activity = Activity::default();
+        let rootfs = activity.watch(rootfs);
         let mut stream =
             self.streams
                 .create_image(Some(options), Some(bollard::body_try_stream(rootfs)), None);
         let mut image_id = None;
-        while let Some(item) = stream.next().await {
+        let mut next = self.first_item(&mut stream, Some(&activity)).await?;
+        while let Some(item) = next {
             match item {
                 Ok(info) => {
                     if let Some(status) = info.status.filter(|s| s.starts_with("sha256:")) {
@@ -49,6 +52,7 @@ impl DockerEngine {
                 Err(e) if image_id.is_some() && is_trailing_stream_noise(&e) => break,
                 Err(e) => return Err(engine_error(e, NotFound::Other)),
             }
+            next = stream.next().await;
         }
         image_id.ok_or_else(|| EngineError::Daemon("the engine did not report an image ID".into()))
     }
@@ -164,15 +168,40 @@ impl DockerEngine {
             .from_image(reference)
             .build();
         let mut stream = self.streams.create_image(Some(options), None, credentials);
-        while let Some(item) = stream.next().await {
+        let mut next = self.first_item(&mut stream, None).await?;
+        while let Some(item) = next {
             let info = item.map_err(|e| engine_error(e, NotFound::Image(reference)))?;
             if let Some(status) = info.status {
                 let detail = info.progress_detail.unwrap_or_default();
                 let layer = info.id.filter(|id| !id.is_empty());
                 on_event(PushEvent::new(layer, status, detail.current, detail.total));
             }
+            next = stream.next().await;
         }
         Ok(())
+    }
+
+    /// The first item of an import or a pull, whose headers come late (see
+    /// `STREAM_REQUEST_TIMEOUT`): given up on once the engine has neither answered nor taken a
+    /// chunk of the request body (`activity`) for the engine timeout. Found by the red team:
+    /// against an engine that answers `/_ping` and then stalls, `image import` and `image
+    /// pull` waited 24 h whatever `DOCKJOB_ENGINE_TIMEOUT` said. Once it answers, the stream
+    /// is not limited.
+    async fn first_item<S: Stream + Unpin>(
+        &self,
+        stream: &mut S,
+        activity: Option<&Activity>,
+    ) -> Result<Option<S::Item>, EngineError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let last = activity.map_or(started, |a| a.last().max(started));
+            match tokio::time::timeout_at(last + self.timeout, stream.next()).await {
+                Ok(item) => return Ok(item),
+                // The body moved on meanwhile: wait from its last chunk.
+                Err(_) if activity.is_some_and(|a| a.last() > last) => {}
+                Err(_) => return Err(super::timed_out(self.endpoint.clone(), self.timeout)),
+            }
+        }
     }
 
     /// Adds the tag `repo:tag` to an existing image.
@@ -223,4 +252,30 @@ impl DockerEngine {
 /// different chunks (bollard #560); after a success marker it means nothing.
 fn is_trailing_stream_noise(error: &BollardError) -> bool {
     matches!(error, BollardError::IOError { .. })
+}
+
+/// When the engine last took a chunk of a request body.
+#[derive(Clone)]
+struct Activity(std::sync::Arc<std::sync::Mutex<tokio::time::Instant>>);
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity(std::sync::Arc::new(std::sync::Mutex::new(
+            tokio::time::Instant::now(),
+        )))
+    }
+}
+
+impl Activity {
+    fn last(&self) -> tokio::time::Instant {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `body`, noting the time each chunk is taken.
+    fn watch(&self, body: impl BodyStream) -> impl BodyStream {
+        let activity = self.clone();
+        body.inspect(move |_| {
+            *activity.0.lock().unwrap_or_else(|p| p.into_inner()) = tokio::time::Instant::now();
+        })
+    }
 }

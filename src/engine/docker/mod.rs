@@ -67,12 +67,9 @@ pub fn engine_timeout() -> Duration {
 }
 
 /// The error of an engine call that did not finish within `limit`.
-fn timed_out(limit: Duration) -> EngineError {
+fn timed_out(endpoint: String, limit: Duration) -> EngineError {
     EngineError::Unreachable {
-        endpoint: CONNECTED_ENDPOINT
-            .get()
-            .cloned()
-            .unwrap_or_else(|| "its endpoint".to_string()),
+        endpoint,
         detail: format!(
             "the engine accepted the request but did not answer within {} s \
              (set {ENGINE_TIMEOUT_ENV} to wait longer)",
@@ -136,15 +133,23 @@ impl DockerEngine {
             None => transport::connect_tcp_pooled(&endpoint, bollard::API_DEFAULT_VERSION),
         }
         .map_err(|e| unreachable(e.to_string()))?;
-        let docker = docker
-            .with_timeout(PING_TIMEOUT)
-            .with_request_modifier(registry_auth_to_base64url);
-        docker
-            .ping()
-            .await
-            .map_err(|e| unreachable(describe_connect_error(&e)))?;
-        let _ = CONNECTED_ENDPOINT.set(endpoint.clone());
+        // A shorter DOCKJOB_ENGINE_TIMEOUT bounds the ping too: an endpoint that accepts and
+        // never answers took 15 s whatever it said, and did not say how to change that.
         let timeout = engine_timeout();
+        let ping_limit = PING_TIMEOUT.min(timeout);
+        let docker = docker
+            .with_timeout(ping_limit)
+            .with_request_modifier(registry_auth_to_base64url);
+        docker.ping().await.map_err(|e| match e {
+            BollardError::RequestTimeoutError => unreachable(format!(
+                "the engine did not answer within {} s (set {ENGINE_TIMEOUT_ENV} to wait longer)",
+                ping_limit.as_secs()
+            )),
+            other => unreachable(describe_connect_error(&other)),
+        })?;
+        *CONNECTED_ENDPOINT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(endpoint.clone());
         Ok(DockerEngine {
             streams: docker.clone().with_timeout(STREAM_REQUEST_TIMEOUT),
             docker: docker.with_timeout(timeout),
@@ -180,7 +185,7 @@ impl DockerEngine {
         let limit = self.timeout.saturating_add(extra);
         tokio::time::timeout(limit, call)
             .await
-            .unwrap_or_else(|_| Err(timed_out(limit)))
+            .unwrap_or_else(|_| Err(timed_out(self.endpoint.clone(), limit)))
     }
 }
 
@@ -227,12 +232,9 @@ fn engine_error(error: BollardError, object: NotFound<'_>) -> EngineError {
         },
         BollardError::DockerResponseServerError { message, .. } => EngineError::Daemon(message),
         BollardError::DockerStreamError { error } => EngineError::Daemon(error),
-        BollardError::RequestTimeoutError => timed_out(engine_timeout()),
+        BollardError::RequestTimeoutError => timed_out(connected_endpoint(), engine_timeout()),
         other if lost_connection(&other) => EngineError::Unreachable {
-            endpoint: CONNECTED_ENDPOINT
-                .get()
-                .cloned()
-                .unwrap_or_else(|| "its endpoint".to_string()),
+            endpoint: connected_endpoint(),
             detail: describe_connect_error(&other),
         },
         other => EngineError::Daemon(describe_connect_error(&other)),
@@ -240,8 +242,18 @@ fn engine_error(error: BollardError, object: NotFound<'_>) -> EngineError {
 }
 
 /// The endpoint of this process's engine connection, for [`EngineError::Unreachable`] raised
-/// after the connection was made (a dockjob process talks to one engine).
-static CONNECTED_ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// after the connection was made. The latest connection's: a command that deletes Jobs of several engines connects to each
+/// in turn, and named the first for a later one's stall (found by the red team: `delete job
+/// A B` said `unix:///var/run/docker.sock` did not answer when B's `tcp://` engine stalled).
+static CONNECTED_ENDPOINT: Mutex<Option<String>> = Mutex::new(None);
+
+fn connected_endpoint() -> String {
+    CONNECTED_ENDPOINT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+        .unwrap_or_else(|| "its endpoint".to_string())
+}
 
 /// Whether the engine went away under a call: the socket vanished or refused (the engine
 /// stopped or restarts), or the connection broke mid-request. Such a failure must end a run
