@@ -27,9 +27,10 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
         }
     };
     let mut data_targets: Vec<(ObjectKind, String, String)> = Vec::new();
-    let targets: Vec<(String, String)> = match (&args.file, &args.resource) {
-        (Some(file), None) => {
-            let (jobs, objects) = super::apply::load(global, file, 1.0).await?;
+    let files = (!args.file.is_empty()).then_some(args.file.as_slice());
+    let targets: Vec<(String, String)> = match (files, &args.resource) {
+        (Some(files), None) => {
+            let (jobs, objects) = super::apply::load(global, files, 1.0).await?;
             for object in objects {
                 let ns = object.metadata().namespace.clone().unwrap_or_default();
                 data_targets.push((object.kind(), ns, object.name().to_string()));

@@ -31,6 +31,7 @@ pub mod directives;
 pub mod error;
 pub mod expand;
 pub mod frontend_support;
+mod healthcheck;
 pub mod heredoc;
 pub mod lint;
 pub mod model;

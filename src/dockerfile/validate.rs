@@ -1,6 +1,7 @@
 //! Checks Docker makes after parsing that `parse-dockerfile` does not: known flags and their
 //! values (moby/buildkit `frontend/dockerfile/instructions/bflag.go` and `parse.go`),
-//! `ONBUILD` limits, and where empty continuation lines are (`parser/parser.go`).
+//! `ONBUILD` limits, `HEALTHCHECK` durations ([`super::healthcheck`]), and where empty
+//! continuation lines are (`parser/parser.go`).
 
 use super::error::ParseError;
 use super::model::{Args, CommandForm, Instruction, Keyword, Span};
@@ -83,6 +84,9 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
             _ => {}
         }
     }
+    if inst.keyword == Keyword::Healthcheck && matches!(inst.args, Args::Command(_)) {
+        healthcheck_flags(inst, lines)?;
+    }
     if let Args::Command(CommandForm::Shell { text, span }) = &inst.args {
         // parseMaybeJSON: valid JSON that is not an array of strings is an error, not shell
         // form (moby/buildkit parser/line_parsers.go, errDockerfileNotStringArray).
@@ -141,6 +145,31 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 inst.span.start,
                 "SHELL requires at least one argument",
             ));
+        }
+    }
+    Ok(())
+}
+
+/// `HEALTHCHECK CMD`'s flag values, checked in BuildKit's order (the durations, then
+/// `--retries`); each error points at its flag.
+fn healthcheck_flags(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseError> {
+    let value_of = |name: &str| {
+        inst.flags
+            .iter()
+            .rev()
+            .find(|f| f.name == name)
+            .map(|f| (f.span.start, f.value.as_deref().unwrap_or("")))
+    };
+    for name in super::healthcheck::DURATION_FLAGS {
+        if let Some((at, value)) = value_of(name) {
+            if let Some(message) = super::healthcheck::duration_error(name, value) {
+                return Err(ParseError::at(lines, at, message));
+            }
+        }
+    }
+    if let Some((at, value)) = value_of("retries") {
+        if let Some(message) = super::healthcheck::retries_error(value) {
+            return Err(ParseError::at(lines, at, message));
         }
     }
     Ok(())

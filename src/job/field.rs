@@ -245,6 +245,18 @@ pub enum JobInputError {
         /// The bound, in bytes.
         limit: u64,
     },
+    /// A document whose aliases expand past go-yaml's limit (kubectl's YAML decoding says
+    /// `document contains excessive aliasing`); refused before parsing, see
+    /// [`super::yaml_depth`].
+    #[error("{origin}: line {line} column {column}: error converting YAML to JSON: yaml: document contains excessive aliasing")]
+    ExcessiveAliasing {
+        /// File name (or `-`).
+        origin: String,
+        /// 1-based line of the alias that tipped it.
+        line: usize,
+        /// 1-based column of it.
+        column: usize,
+    },
     /// The YAML nests deeper than dockjob parses (refused before parsing, see
     /// `load::MAX_DEPTH`).
     #[error("{origin}: line {line} column {column}: the YAML nests deeper than {limit} levels (a Job manifest needs about 20; deeper input is refused before it is parsed)")]

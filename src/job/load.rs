@@ -2,7 +2,7 @@
 //! [`Job`]s plus warnings, and the `v1` ConfigMaps and Secrets beside them
 //! ([`super::objects`]). Pure: takes text, returns data (file reading is in [`super::input`]).
 //!
-//! Before parsing, the nesting is bounded ([`super::yaml_depth`]); every mapping key must be a
+//! Before parsing, the nesting and the aliases' expansion are bounded ([`super::yaml_depth`]); every mapping key must be a
 //! string, number or boolean (as kubectl's YAML-to-JSON conversion), so the unknown-field check
 //! always sees the whole document.
 
@@ -15,7 +15,7 @@ use super::field::JobInputError;
 use super::names::random_uid;
 use super::objects::{DataObject, ObjectKind};
 use super::validate::{ignored_field_warnings, validate_job};
-use super::yaml_depth::MAX_DEPTH;
+use super::yaml_depth::{Refusal, MAX_DEPTH};
 
 /// A Job ready to run: defaults applied, UID and selector assigned, validation passed.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,13 +113,23 @@ pub fn load_manifests_in(
         origin: origin.to_string(),
         message: e.to_string(),
     };
-    if let Some((line, column)) = super::yaml_depth::first_too_deep(source, MAX_DEPTH) {
-        return Err(JobInputError::TooDeep {
-            origin: origin.to_string(),
-            line,
-            column,
-            limit: MAX_DEPTH,
-        });
+    match super::yaml_depth::check(source, MAX_DEPTH) {
+        Some(Refusal::TooDeep(line, column)) => {
+            return Err(JobInputError::TooDeep {
+                origin: origin.to_string(),
+                line,
+                column,
+                limit: MAX_DEPTH,
+            })
+        }
+        Some(Refusal::ExcessiveAliasing(line, column)) => {
+            return Err(JobInputError::ExcessiveAliasing {
+                origin: origin.to_string(),
+                line,
+                column,
+            })
+        }
+        None => {}
     }
     // First pass: untyped, to check kinds and keys and skip empty documents.
     let mut wanted = Vec::new();

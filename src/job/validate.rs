@@ -33,7 +33,7 @@ pub fn validate_job(job: &Job) -> Vec<FieldError> {
         ));
     }
     if let Some(labels) = job.metadata.labels.as_ref() {
-        pod_template::validate_label_values(labels, "metadata.labels", &mut errs);
+        validate_labels(labels, "metadata.labels", &mut errs);
     }
     if let Some(annotations) = job.metadata.annotations.as_ref() {
         validate_annotations(annotations, "metadata.annotations", &mut errs);
@@ -141,12 +141,21 @@ pub fn dns1123_label_errors(value: &str) -> Vec<String> {
     errs
 }
 
+/// apimachinery `ValidateLabels`: every key a qualified name, every value a label value.
+pub(crate) fn validate_labels(
+    labels: &std::collections::BTreeMap<String, String>,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    pod_template::validate_label_values(labels, path, errs);
+}
+
 /// apimachinery `TotalAnnotationSizeLimitB`: keys and values together, in bytes.
 pub const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
 
 /// apimachinery `ValidateAnnotations`: every key a qualified name (case-insensitive), and
 /// keys plus values at most 256 KiB.
-fn validate_annotations(
+pub(crate) fn validate_annotations(
     annotations: &std::collections::BTreeMap<String, String>,
     path: &str,
     errs: &mut Vec<FieldError>,
