@@ -349,3 +349,48 @@ fn json_manifests_and_read_errors() {
         .to_string();
     assert!(err.ends_with("no Job found (the input is empty)"), "{err}");
 }
+
+#[test]
+fn typed_decoding_from_json_keeps_yamls_scalars_and_positions() {
+    // The typed Job is decoded from the first pass's JSON when it can be (one parse fewer of
+    // a large manifest); a plain scalar where a string is wanted, and a type error's line and
+    // column, still come from the text as before.
+    let yaml = job(
+        "",
+        "      restartPolicy: Never\n",
+        "        env: [{name: A, value: 1}, {name: B, value: true}]\n        resources: {limits: {cpu: 1}}\n",
+    );
+    let loaded = load_jobs(&yaml, "job.yaml").expect("loads");
+    let pod = loaded[0]
+        .job
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap();
+    let env: Vec<_> = pod.containers[0]
+        .env
+        .iter()
+        .flatten()
+        .map(|e| e.value.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(env, ["1", "true"]);
+    let cpu = &pod.containers[0]
+        .resources
+        .as_ref()
+        .unwrap()
+        .limits
+        .as_ref()
+        .unwrap()["cpu"];
+    assert_eq!(cpu.0, "1");
+    assert_eq!(
+        error_of(&job(
+            "  parallelism: \"2\"\n",
+            "      restartPolicy: Never\n",
+            ""
+        )),
+        "job.yaml: spec.parallelism: invalid type: string \"2\", expected i32 at line 6 column 16"
+    );
+}

@@ -254,7 +254,9 @@ pub(super) fn validate_label_values(
     path: &str,
     errs: &mut Vec<FieldError>,
 ) {
-    let re = regex::Regex::new("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").ok();
+    static LABEL_VALUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").expect("static regex")
+    });
     for (key, value) in labels {
         // `ValidateLabelName` first: a key that is not a qualified name (`a b`, `-x`) was
         // accepted before.
@@ -269,7 +271,7 @@ pub(super) fn validate_label_values(
                 "must be no more than 63 characters",
             ));
         }
-        if re.as_ref().is_some_and(|re| !re.is_match(value)) {
+        if !LABEL_VALUE.is_match(value) {
             errs.push(FieldError::invalid(path, shown, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
         }
     }
