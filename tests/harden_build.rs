@@ -3,9 +3,10 @@
 //!
 //! - A Dockerfile line over 65 535 bytes: `lint` reports it (exit 1) with BuildKit's words,
 //!   and `build` refuses it before the engine sees anything (exit 2); 65 535 bytes pass.
-//! - `HEALTHCHECK` flag values BuildKit's parser refuses (a duration that is not Go's, under
-//!   1ms, a negative or non-numeric `--retries`, an unknown type): `lint` reports them with
-//!   BuildKit's words, and `build` stops before the engine.
+//! - `HEALTHCHECK` and `RUN --mount` values BuildKit refuses (a duration that is not Go's,
+//!   under 1ms, a negative or non-numeric `--retries`, an unknown type; an unknown mount type
+//!   or key, an option the mount type does not take): `lint` reports them with BuildKit's
+//!   words, and `build` stops before the engine.
 //! - A missing build context is docker's `path "X" not found`; a file is `context must be a
 //!   directory`.
 //! - Error chains say each cause once (a `.dockerignore` pattern error, an unreadable
@@ -127,9 +128,10 @@ fn every_cause_of_an_error_is_said_once() {
 }
 
 #[test]
-fn lint_reports_the_healthcheck_values_buildkit_refuses() {
+fn lint_reports_the_flag_values_buildkit_refuses() {
     // Regression: `lint` passed these; the engine's build then failed with "dockerfile parse
-    // error line 2: time: invalid duration \"abc\"" (checked by hand on Engine 20.10).
+    // error line 2: time: invalid duration \"abc\"" and "unsupported mount type \"foo\""
+    // (checked by hand on Engine 20.10).
     let env = TestEnv::new("healthcheck");
     for (name, line, want) in [
         (
@@ -186,10 +188,10 @@ fn lint_reports_the_healthcheck_values_buildkit_refuses() {
         assert_eq!(build.status.code(), Some(2), "{stderr}");
         assert!(!stderr.contains("cannot reach"), "{stderr}");
     }
-    // Valid values pass: Go durations, 0 (the default), a plain count.
+    // Valid values pass: Go durations, 0 (the default), a plain count, ordinary mounts.
     let ok = env.write(
         "ok/Dockerfile",
-        "FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=.5s --retries=3 CMD [\"true\"]\n",
+        "FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=.5s --retries=3 CMD [\"true\"]\nRUN --mount=type=cache,target=/c,sharing=locked --mount=type=secret,id=t [\"true\"]\n",
     );
     let lint = env.run(&["lint", ok.to_str().expect("utf-8")]);
     let out = text(&lint.stdout) + &text(&lint.stderr);

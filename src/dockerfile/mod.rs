@@ -39,6 +39,7 @@ mod patch;
 pub mod position;
 pub mod render;
 pub mod rewrite;
+mod run_mount;
 pub mod scope;
 mod upstream_error;
 mod validate;

@@ -1,6 +1,7 @@
 //! Checks Docker makes after parsing that `parse-dockerfile` does not: known flags and their
 //! values (moby/buildkit `frontend/dockerfile/instructions/bflag.go` and `parse.go`),
-//! `ONBUILD` limits, `HEALTHCHECK` durations ([`super::healthcheck`]), and where empty
+//! `ONBUILD` limits, `HEALTHCHECK` durations ([`super::healthcheck`]), `RUN --mount` values
+//! ([`super::run_mount`]), and where empty
 //! continuation lines are (`parser/parser.go`).
 
 use super::error::ParseError;
@@ -82,6 +83,13 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 ))
             }
             _ => {}
+        }
+    }
+    if inst.keyword == Keyword::Run {
+        for flag in inst.flags.iter().filter(|f| f.name == "mount") {
+            if let Some(message) = flag.value.as_deref().and_then(super::run_mount::error) {
+                return Err(ParseError::at(lines, flag.span.start, message));
+            }
         }
     }
     if inst.keyword == Keyword::Healthcheck && matches!(inst.args, Args::Command(_)) {
