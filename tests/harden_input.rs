@@ -290,6 +290,34 @@ fn point5_selectors_parse_as_the_api_server() {
 }
 
 #[test]
+fn point5_delete_takes_a_selector_as_kubectl() {
+    // Regression: `delete jobs -l app=x` was clap's "unexpected argument '-l'".
+    let env = TestEnv::new("delete-l");
+    let a = env.write("a.yaml", &manifest("sel-a", "  labels: {app: x}\n"));
+    let b = env.write("b.yaml", &manifest("sel-b", "  labels: {app: y}\n"));
+    env.run_ok(&[
+        "create",
+        "-f",
+        a.to_str().unwrap(),
+        "-f",
+        b.to_str().unwrap(),
+    ]);
+    let out = env.run(&["delete", "jobs", "-l", "a b"]);
+    assert_refused(&out, "Error from server (BadRequest): Unable to find \"batch/v1, Resource=jobs\" that match label selector \"a b\", field selector \"\": unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt");
+    let out = env.run(&["delete", "jobs", "sel-a", "-l", "app=x"]);
+    assert_refused(&out, "name cannot be provided when a selector is specified");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app in (z)"]);
+    assert_eq!(stdout(&out), "No resources found\n");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app=x"]);
+    assert_eq!(stdout(&out), "job.batch \"sel-a\" deleted\n");
+    let left = env.run_ok(&["get", "jobs", "-o", "name"]);
+    assert_eq!(stdout(&left), "job.batch/sel-b\n");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app"]);
+    assert_eq!(stdout(&out), "job.batch \"sel-b\" deleted\n");
+    assert_nothing_recorded(&env);
+}
+
+#[test]
 fn point5_dash_n_is_the_namespace_of_manifests_without_one() {
     let env = TestEnv::new("dashn");
     let path = env.write("job.yaml", &manifest("in-team", ""));

@@ -122,6 +122,9 @@ pub struct DeleteArgs {
     /// Delete the Jobs, ConfigMaps and Secrets of this manifest (may be repeated)
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub file: Vec<PathBuf>,
+    /// Delete the objects of TYPE whose labels match (`key=value`, `key in (a,b)`, `!key`, …)
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
     /// background (default), foreground, or orphan (keep the containers)
     #[arg(long, value_name = "MODE", default_value = "background")]
     pub cascade: String,
