@@ -2,9 +2,10 @@
 //! [`Job`]s plus warnings, and the `v1` ConfigMaps and Secrets beside them
 //! ([`super::objects`]). Pure: takes text, returns data (file reading is in [`super::input`]).
 //!
-//! Before parsing, the nesting and the aliases' expansion are bounded ([`super::yaml_depth`]); every mapping key must be a
-//! string, number or boolean (as kubectl's YAML-to-JSON conversion), so the unknown-field check
-//! always sees the whole document.
+//! Before parsing, the nesting and the aliases' expansion are bounded ([`super::yaml_depth`]);
+//! each document is then read into JSON ([`super::yaml_json`]), where every mapping key must be
+//! a string, number or boolean (as kubectl's YAML-to-JSON conversion), so the unknown-field
+//! check always sees the whole document.
 
 use k8s_openapi::api::batch::v1::Job;
 use rand::Rng;
@@ -134,21 +135,23 @@ pub fn load_manifests_in(
     // First pass: untyped, to check kinds and keys and skip empty documents.
     let mut wanted = Vec::new();
     for (i, document) in serde_yaml_ng::Deserializer::from_str(source).enumerate() {
-        let value = serde_yaml_ng::Value::deserialize(document).map_err(yaml_error)?;
-        if value.is_null() {
+        let (json, bad_key) = super::yaml_json::document(document).map_err(yaml_error)?;
+        if json.is_null() {
             wanted.push(None);
             continue;
         }
-        let kind = check_kind(&value, origin, i + 1)?;
-        let json = to_json(&value, "").map_err(|(path, key)| JobInputError::BadKey {
-            origin: origin.to_string(),
-            path: if path.is_empty() {
-                "<root>".to_string()
-            } else {
-                path
-            },
-            key,
-        })?;
+        let kind = check_kind(&json, origin, i + 1)?;
+        if let Some((path, key)) = bad_key {
+            return Err(JobInputError::BadKey {
+                origin: origin.to_string(),
+                path: if path.is_empty() {
+                    "<root>".to_string()
+                } else {
+                    path
+                },
+                key,
+            });
+        }
         wanted.push(Some((kind, json)));
     }
     // Second pass: typed (see `typed`).
@@ -286,55 +289,6 @@ fn octal_modes(value: &mut serde_json::Value) -> bool {
     changed
 }
 
-/// The document as JSON, keys converted as kubectl's YAML-to-JSON conversion does
-/// (sigs.k8s.io/yaml `convertToJSONableObject`: numbers and booleans become their text).
-/// Any other key (null, a sequence, a mapping) is `Err((path of its mapping, the key))`:
-/// JSON cannot hold it, and dropping it would hide the rest of the mapping from the
-/// unknown-field check.
-fn to_json(
-    value: &serde_yaml_ng::Value,
-    path: &str,
-) -> Result<serde_json::Value, (String, String)> {
-    use serde_yaml_ng::Value as Y;
-    Ok(match value {
-        Y::Null => serde_json::Value::Null,
-        Y::Bool(b) => serde_json::Value::Bool(*b),
-        Y::Number(n) => serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
-        Y::String(s) => serde_json::Value::String(s.clone()),
-        Y::Sequence(items) => serde_json::Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| to_json(item, &format!("{path}[{i}]")))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        let shown = serde_yaml_ng::to_string(other)
-                            .map(|s| s.trim_end().to_string())
-                            .unwrap_or_else(|_| "?".to_string());
-                        return Err((path.to_string(), shown));
-                    }
-                };
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                out.insert(key, to_json(item, &child)?);
-            }
-            serde_json::Value::Object(out)
-        }
-        Y::Tagged(tagged) => to_json(&tagged.value, path)?,
-    })
-}
-
 /// Defaults, admission and validation of one decoded Job, as the API server's create path.
 fn prepare(job: &mut Job, origin: &str, rng: &mut impl Rng) -> Result<Vec<String>, JobInputError> {
     apply_defaults(job);
@@ -399,7 +353,7 @@ fn reject_unknown_fields(
 
 /// `Some(())` for a Job, `None` for a ConfigMap or Secret; any other kind is refused.
 fn check_kind(
-    value: &serde_yaml_ng::Value,
+    value: &serde_json::Value,
     origin: &str,
     document: usize,
 ) -> Result<Option<()>, JobInputError> {

@@ -66,6 +66,7 @@ pub mod quantity;
 pub mod strict;
 pub mod validate;
 pub mod yaml_depth;
+pub mod yaml_json;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};
 pub use field::JobInputError;
