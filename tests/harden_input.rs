@@ -183,6 +183,46 @@ fn point5_every_metadata_is_validated_as_object_meta() {
 }
 
 #[test]
+fn point5_metadata_values_must_be_what_kubectl_decodes() {
+    // Regression: `labels: {app: 1}` and `annotations: {note: true}` were read as the strings
+    // "1" and "true"; kubectl refuses them before sending (texts checked against kubectl 1.32).
+    let env = TestEnv::new("meta-types");
+    for (extra, want) in [
+        (
+            "  labels: {app: 1}\n",
+            "number into Go struct field ObjectMeta.metadata.labels of type string",
+        ),
+        (
+            "  annotations: {note: true}\n",
+            "bool into Go struct field ObjectMeta.metadata.annotations of type string",
+        ),
+        (
+            "  annotations: [a]\n",
+            "array into Go struct field ObjectMeta.metadata.annotations of type map[string]string",
+        ),
+        (
+            "  namespace: 7\n",
+            "number into Go struct field ObjectMeta.metadata.namespace of type string",
+        ),
+    ] {
+        let path = env.write("m.yaml", &manifest("m", extra));
+        let out = env.run(&["create", "-f", path.to_str().unwrap()]);
+        assert_refused(
+            &out,
+            &format!(
+                "unable to decode {:?}: json: cannot unmarshal {want}",
+                path.display().to_string()
+            ),
+        );
+    }
+    // A null value is an empty string to Go's decoder, as here.
+    let path = env.write("null.yaml", &manifest("m", "  annotations: {note: null}\n"));
+    let out = env.run(&["create", "--dry-run=client", "-f", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_nothing_recorded(&env);
+}
+
+#[test]
 fn point5_repeated_dash_f_reads_every_file_each_bounded() {
     // Regression: `-f a.yaml -f b.yaml` was clap's "cannot be used multiple times" (kubectl
     // takes several); a file over 3 MiB among them refuses them all, nothing half-created.

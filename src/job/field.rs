@@ -226,6 +226,15 @@ pub enum JobInputError {
         /// The decoder's message.
         message: String,
     },
+    /// A document whose `metadata` kubectl cannot decode into its `ObjectMeta` (`labels:
+    /// {app: 1}`): kubectl refuses it before sending anything.
+    #[error("unable to decode {origin:?}: {message}")]
+    MetadataType {
+        /// File name (or `-`).
+        origin: String,
+        /// Go's `json.UnmarshalTypeError` text.
+        message: String,
+    },
     /// A valid Job that uses something dockjob cannot run.
     #[error("{origin}: job {name:?}: {message}")]
     Unsupported {

@@ -152,6 +152,12 @@ pub fn load_manifests_in(
                 key,
             });
         }
+        if let Some(message) = metadata_type_error(&json) {
+            return Err(JobInputError::MetadataType {
+                origin: origin.to_string(),
+                message,
+            });
+        }
         wanted.push(Some((kind, json)));
     }
     // Second pass: typed (see `typed`).
@@ -233,6 +239,47 @@ pub fn load_manifests_in(
         });
     }
     Ok(jobs)
+}
+
+/// Go's `encoding/json` error for the first `metadata` field kubectl's typed `ObjectMeta`
+/// cannot hold (kubectl decodes it before sending: `labels: {app: 1}` is `json: cannot
+/// unmarshal number into Go struct field ObjectMeta.metadata.labels of type string`, where
+/// serde_yaml_ng would read the number as the string "1"). Only the fields dockjob reads.
+fn metadata_type_error(document: &serde_json::Value) -> Option<String> {
+    use serde_json::Value as J;
+    let kind = |v: &J| match v {
+        J::Bool(_) => "bool",
+        J::Number(_) => "number",
+        J::String(_) => "string",
+        J::Array(_) => "array",
+        J::Object(_) => "object",
+        J::Null => "null",
+    };
+    let error = |value: &J, field: &str, go_type: &str| {
+        Some(format!(
+            "json: cannot unmarshal {} into Go struct field ObjectMeta.metadata.{field} of type {go_type}",
+            kind(value)
+        ))
+    };
+    let meta = document.get("metadata")?.as_object()?;
+    for (field, value) in meta {
+        match field.as_str() {
+            "name" | "generateName" | "namespace" if !matches!(value, J::String(_) | J::Null) => {
+                return error(value, field, "string")
+            }
+            "labels" | "annotations" => match value {
+                J::Object(map) => {
+                    if let Some(bad) = map.values().find(|v| !matches!(v, J::String(_) | J::Null)) {
+                        return error(bad, field, "string");
+                    }
+                }
+                J::Null => {}
+                other => return error(other, field, "map[string]string"),
+            },
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Document `index` of `source` as a `T`: from `untyped` (the first pass's JSON) when it
