@@ -216,12 +216,13 @@ pub enum JobInputError {
         /// Every cause, in validation order.
         causes: Vec<FieldError>,
     },
-    /// A ConfigMap or Secret the API server cannot decode (`data` that is not base64).
+    /// A Job, ConfigMap or Secret the API server cannot decode (`data` that is not base64, a
+    /// number where a string is wanted).
     #[error("Error from server (BadRequest): error when creating {origin:?}: {kind} in version \"v1\" cannot be handled as a {kind}: {message}")]
     Undecodable {
         /// File name (or `-`).
         origin: String,
-        /// `ConfigMap` or `Secret`.
+        /// `Job`, `ConfigMap` or `Secret`.
         kind: &'static str,
         /// The decoder's message.
         message: String,

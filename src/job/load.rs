@@ -174,6 +174,17 @@ pub fn load_manifests_in(
             } else {
                 ObjectKind::ConfigMap
             };
+            let kind_name = match object_kind {
+                ObjectKind::Secret => "Secret",
+                ObjectKind::ConfigMap => "ConfigMap",
+            };
+            if let Some(message) = super::go_types::object_error(kind_name, &untyped) {
+                return Err(JobInputError::Undecodable {
+                    origin: origin.to_string(),
+                    kind: kind_name,
+                    message,
+                });
+            }
             let typed = match object_kind {
                 ObjectKind::Secret => typed(&untyped, source, index).map(DataObject::Secret),
                 ObjectKind::ConfigMap => typed(&untyped, source, index).map(DataObject::ConfigMap),
@@ -197,6 +208,14 @@ pub fn load_manifests_in(
             continue;
         }
         let mut untyped = untyped;
+        // The API server's decoder refuses what serde_yaml_ng would read as a string.
+        if let Some(message) = super::go_types::job_error(&untyped) {
+            return Err(JobInputError::Undecodable {
+                origin: origin.to_string(),
+                kind: "Job",
+                message,
+            });
+        }
         let mut job = if octal_modes(&mut untyped) {
             // Read from the converted document: the text's `0400` is a string in YAML 1.2.
             Job::deserialize(untyped.clone()).map_err(|e| JobInputError::Yaml {

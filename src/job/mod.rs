@@ -55,6 +55,7 @@ pub mod driver;
 pub mod expansion;
 pub mod field;
 pub mod generate;
+pub mod go_types;
 pub mod indexes;
 pub mod input;
 pub mod load;
