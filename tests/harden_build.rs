@@ -188,10 +188,11 @@ fn lint_reports_the_flag_values_buildkit_refuses() {
         assert_eq!(build.status.code(), Some(2), "{stderr}");
         assert!(!stderr.contains("cannot reach"), "{stderr}");
     }
-    // Valid values pass: Go durations, 0 (the default), a plain count, ordinary mounts.
+    // Valid values pass: Go durations, 0 (the default), a plain count, ordinary mounts, and
+    // an ONBUILD trigger, whose flags BuildKit reads only in the image built from this one.
     let ok = env.write(
         "ok/Dockerfile",
-        "FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=.5s --retries=3 CMD [\"true\"]\nRUN --mount=type=cache,target=/c,sharing=locked --mount=type=secret,id=t [\"true\"]\n",
+        "FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=.5s --retries=3 CMD [\"true\"]\nRUN --mount=type=cache,target=/c,sharing=locked --mount=type=secret,id=t [\"true\"]\nONBUILD RUN --mount=type=later true\n",
     );
     let lint = env.run(&["lint", ok.to_str().expect("utf-8")]);
     let out = text(&lint.stdout) + &text(&lint.stderr);

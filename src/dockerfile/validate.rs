@@ -56,6 +56,12 @@ fn known_flags(keyword: Keyword) -> &'static [(&'static str, FlagKind)] {
 
 /// Rejects what BuildKit rejects when it turns the parse tree into instructions.
 pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseError> {
+    check(inst, lines, false)
+}
+
+/// [`instruction`]; `trigger` for an `ONBUILD` trigger, whose flag values BuildKit reads only
+/// when an image is built `FROM` this one (`parseOnBuild` keeps the text).
+fn check(inst: &Instruction, lines: &LineIndex, trigger: bool) -> Result<(), ParseError> {
     let known = known_flags(inst.keyword);
     for flag in &inst.flags {
         let Some(&(_, kind)) = known.iter().find(|(name, _)| *name == flag.name) else {
@@ -85,14 +91,14 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
             _ => {}
         }
     }
-    if inst.keyword == Keyword::Run {
+    if inst.keyword == Keyword::Run && !trigger {
         for flag in inst.flags.iter().filter(|f| f.name == "mount") {
             if let Some(message) = flag.value.as_deref().and_then(super::run_mount::error) {
                 return Err(ParseError::at(lines, flag.span.start, message));
             }
         }
     }
-    if inst.keyword == Keyword::Healthcheck && matches!(inst.args, Args::Command(_)) {
+    if inst.keyword == Keyword::Healthcheck && matches!(inst.args, Args::Command(_)) && !trigger {
         healthcheck_flags(inst, lines)?;
     }
     if let Args::Command(CommandForm::Shell { text, span }) = &inst.args {
@@ -144,7 +150,7 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 ),
             ));
         }
-        instruction(inner, lines)?;
+        check(inner, lines, true)?;
     }
     if let Args::Words { words, json: true } = &inst.args {
         if inst.keyword == Keyword::Shell && words.is_empty() {
