@@ -304,7 +304,7 @@ fn metadata_type_error(document: &serde_json::Value) -> Option<String> {
 /// Document `index` of `source` as a `T`: from `untyped` (the first pass's JSON) when it
 /// decodes, so a large manifest is not parsed a third time (a 3 MiB Job took 1.6 s of CPU
 /// with three parses); otherwise from the text, whose errors keep their line and column and
-/// whose plain scalars decode as serde_yaml_ng decodes them (`value: 1` as the string "1").
+/// whose plain scalars decode as serde_yaml_ng decodes them (`cpu: 1` as the Quantity "1").
 fn typed<T: serde::de::DeserializeOwned>(
     untyped: &serde_json::Value,
     source: &str,
