@@ -3,6 +3,10 @@
 //!
 //! - A Dockerfile line over 65 535 bytes: `lint` reports it (exit 1) with BuildKit's words,
 //!   and `build` refuses it before the engine sees anything (exit 2); 65 535 bytes pass.
+//! - `HEALTHCHECK` and `RUN --mount` values BuildKit refuses (a duration that is not Go's,
+//!   under 1ms, a negative or non-numeric `--retries`, an unknown type; an unknown mount type
+//!   or key, an option the mount type does not take): `lint` reports them with BuildKit's
+//!   words, and `build` stops before the engine.
 //! - A missing build context is docker's `path "X" not found`; a file is `context must be a
 //!   directory`.
 //! - Error chains say each cause once (a `.dockerignore` pattern error, an unreadable
@@ -121,4 +125,76 @@ fn every_cause_of_an_error_is_said_once() {
         1,
         "{stderr}"
     );
+}
+
+#[test]
+fn lint_reports_the_flag_values_buildkit_refuses() {
+    // Regression: `lint` passed these; the engine's build then failed with "dockerfile parse
+    // error line 2: time: invalid duration \"abc\"" and "unsupported mount type \"foo\""
+    // (checked by hand on Engine 20.10).
+    let env = TestEnv::new("healthcheck");
+    for (name, line, want) in [
+        (
+            "interval",
+            "HEALTHCHECK --interval=abc CMD true",
+            ":2:13: error: time: invalid duration \"abc\"",
+        ),
+        (
+            "unit",
+            "HEALTHCHECK --timeout=30 CMD true",
+            ":2:13: error: time: missing unit in duration \"30\"",
+        ),
+        (
+            "short",
+            "HEALTHCHECK --start-period=10us CMD true",
+            ":2:13: error: Interval \"start-period\" cannot be less than 1ms",
+        ),
+        (
+            "retries",
+            "HEALTHCHECK --retries=-1 CMD true",
+            ":2:13: error: --retries cannot be negative (-1)",
+        ),
+        (
+            "retries-nan",
+            "HEALTHCHECK --retries=x CMD true",
+            ":2:13: error: strconv.ParseInt: parsing \"x\": invalid syntax",
+        ),
+        (
+            "type",
+            "HEALTHCHECK FOO true",
+            ":2:1: error: Unknown type \"FOO\" in HEALTHCHECK (try CMD)",
+        ),
+    ] {
+        let file = env.write(
+            &format!("{name}/Dockerfile"),
+            &format!("FROM scratch\n{line}\n"),
+        );
+        let lint = env.run(&["lint", file.to_str().expect("utf-8")]);
+        let out = text(&lint.stdout) + &text(&lint.stderr);
+        assert_eq!(lint.status.code(), Some(1), "{out}");
+        assert!(
+            out.contains(&format!("{}{want}\n", file.display())),
+            "{out}"
+        );
+        let build = env.run(&[
+            "-H",
+            "tcp://127.0.0.1:1",
+            "build",
+            file.parent().expect("dir").to_str().expect("utf-8"),
+            "-t",
+            "dockjob-test/hc:1",
+        ]);
+        let stderr = text(&build.stderr);
+        assert_eq!(build.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("cannot reach"), "{stderr}");
+    }
+    // Valid values pass: Go durations, 0 (the default), a plain count, ordinary mounts, and
+    // an ONBUILD trigger, whose flags BuildKit reads only in the image built from this one.
+    let ok = env.write(
+        "ok/Dockerfile",
+        "FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=.5s --retries=3 CMD [\"true\"]\nRUN --mount=type=cache,target=/c,sharing=locked --mount=type=secret,id=t [\"true\"]\nONBUILD RUN --mount=type=later true\n",
+    );
+    let lint = env.run(&["lint", ok.to_str().expect("utf-8")]);
+    let out = text(&lint.stdout) + &text(&lint.stderr);
+    assert_eq!(lint.status.code(), Some(0), "{out}");
 }

@@ -1,8 +1,9 @@
 //! Issue 17, points 5 and 8, through the built binary: hostile or wrong input is refused with
 //! the API server's (or kubectl's) text and exit code 2, and nothing is recorded.
 //!
-//! Point 5: size limits (files, stdin, devices, Dockerfiles), YAML nesting, non-string keys,
-//! annotations, `metadata.namespace`, `-l` selectors, `-n` on create/apply. Point 8: the
+//! Point 5: size limits (files, stdin, devices, Dockerfiles, repeated `-f`), YAML nesting and
+//! alias expansion, non-string keys, annotations and labels (the Job's, its pod template's,
+//! ConfigMaps' and Secrets'), `metadata.namespace`, `-l` selectors, `-n` on create/apply. Point 8: the
 //! validation texts that were missing (the upstream table itself is in
 //! `job_validation_upstream.rs`). None of these asserts a duration; the times are measured
 //! by hand (see the issue's report).
@@ -135,6 +136,122 @@ fn point5_deep_nesting_is_refused_before_parsing() {
 }
 
 #[test]
+fn point5_alias_expansion_is_bounded_as_go_yaml_bounds_it() {
+    // Regression: 100 000 aliases of a 121-node anchor (400 KB) made the parser replay 24
+    // million events (600 000 of them, 2 MiB, ran for minutes and gigabytes); kubectl's
+    // go-yaml refuses such a document, and so does dockjob, before parsing it.
+    let env = TestEnv::new("aliases");
+    let nested = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+    let bomb = format!(
+        "apiVersion: batch/v1\nkind: Job\nx: &x {nested}\ny: [{}]\n",
+        vec!["*x"; 100_000].join(",")
+    );
+    let path = env.write("aliases.yaml", &bomb);
+    let out = env.run(&["create", "-f", path.to_str().unwrap()]);
+    assert_refused(&out, &format!("{}: line 4 column 1745: error converting YAML to JSON: yaml: document contains excessive aliasing", path.display()));
+    // An anchor reused a few times is ordinary YAML and still runs through to validation.
+    let reuse = manifest("reuse", "  labels: &l {app: x}\n  annotations: *l\n");
+    let path = env.write("reuse.yaml", &reuse);
+    let out = env.run(&["create", "--dry-run=client", "-f", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_nothing_recorded(&env);
+}
+
+#[test]
+fn point5_every_metadata_is_validated_as_object_meta() {
+    // Regression: the pod template's annotations, label keys, and the labels and annotations
+    // of ConfigMaps and Secrets were not validated (a 256 KiB template annotation and a
+    // label key `a b` were accepted).
+    let env = TestEnv::new("metadata");
+    let note = "x".repeat(256 * 1024);
+    let template = manifest("t", "").replace(
+        "    spec:\n      restartPolicy",
+        &format!("    metadata:\n      annotations:\n        note: {note}\n    spec:\n      restartPolicy"),
+    );
+    let name_part = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    for (file, text, want) in [
+        ("template.yaml", template, "The Job \"t\" is invalid: spec.template.annotations: Too long: may not be more than 262144 bytes".to_string()),
+        ("label.yaml", manifest("l", "  labels:\n    'a b': x\n"), format!("The Job \"l\" is invalid: metadata.labels: Invalid value: \"a b\": {name_part}")),
+        ("cm.yaml", format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    note: {note}\n"), "The ConfigMap \"c\" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes".to_string()),
+        ("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {'-a': b}\n".to_string(), format!("The Secret \"s\" is invalid: metadata.labels: Invalid value: \"-a\": {name_part}")),
+    ] {
+        let path = env.write(file, &text);
+        let out = env.run(&["create", "-f", path.to_str().unwrap()]);
+        assert_refused(&out, &want);
+    }
+    assert_nothing_recorded(&env);
+}
+
+#[test]
+fn point5_metadata_values_must_be_what_kubectl_decodes() {
+    // Regression: `labels: {app: 1}` and `annotations: {note: true}` were read as the strings
+    // "1" and "true"; kubectl refuses them before sending (texts checked against kubectl 1.32).
+    let env = TestEnv::new("meta-types");
+    for (extra, want) in [
+        (
+            "  labels: {app: 1}\n",
+            "number into Go struct field ObjectMeta.metadata.labels of type string",
+        ),
+        (
+            "  annotations: {note: true}\n",
+            "bool into Go struct field ObjectMeta.metadata.annotations of type string",
+        ),
+        (
+            "  annotations: [a]\n",
+            "array into Go struct field ObjectMeta.metadata.annotations of type map[string]string",
+        ),
+        (
+            "  namespace: 7\n",
+            "number into Go struct field ObjectMeta.metadata.namespace of type string",
+        ),
+    ] {
+        let path = env.write("m.yaml", &manifest("m", extra));
+        let out = env.run(&["create", "-f", path.to_str().unwrap()]);
+        assert_refused(
+            &out,
+            &format!(
+                "unable to decode {:?}: json: cannot unmarshal {want}",
+                path.display().to_string()
+            ),
+        );
+    }
+    // A null value is an empty string to Go's decoder, as here.
+    let path = env.write("null.yaml", &manifest("m", "  annotations: {note: null}\n"));
+    let out = env.run(&["create", "--dry-run=client", "-f", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_nothing_recorded(&env);
+}
+
+#[test]
+fn point5_repeated_dash_f_reads_every_file_each_bounded() {
+    // Regression: `-f a.yaml -f b.yaml` was clap's "cannot be used multiple times" (kubectl
+    // takes several); a file over 3 MiB among them refuses them all, nothing half-created.
+    let env = TestEnv::new("multi-f");
+    let a = env.write("a.yaml", &manifest("multi-a", ""));
+    let b = env.write("b.yaml", &manifest("multi-b", ""));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let out = env.run(&["create", "-f", a, "-f", "/dev/zero"]);
+    assert_refused(&out, &format!("Error from server (RequestEntityTooLarge): error when creating \"/dev/zero\": Request entity too large: limit is {LIMIT}"));
+    assert_nothing_recorded(&env);
+    let out = env.run_ok(&["create", "-f", a, "-f", b]);
+    assert_eq!(
+        stdout(&out),
+        "job.batch/multi-a created\njob.batch/multi-b created\n"
+    );
+    let out = env.run_ok(&["apply", "-f", a, "-f", b]);
+    assert_eq!(
+        stdout(&out),
+        "job.batch/multi-a unchanged\njob.batch/multi-b unchanged\n"
+    );
+    let out = env.run_ok(&["delete", "-f", a, "-f", b]);
+    assert_eq!(
+        stdout(&out),
+        "job.batch \"multi-a\" deleted\njob.batch \"multi-b\" deleted\n"
+    );
+    assert_nothing_recorded(&env);
+}
+
+#[test]
 fn point5_non_string_keys_are_refused_and_typos_still_found() {
     let env = TestEnv::new("keys");
     // A null key used to switch the unknown-field check off for the whole object.
@@ -209,6 +326,34 @@ fn point5_selectors_parse_as_the_api_server() {
         stderr(&out).trim(),
         "No resources found in default namespace."
     );
+    assert_nothing_recorded(&env);
+}
+
+#[test]
+fn point5_delete_takes_a_selector_as_kubectl() {
+    // Regression: `delete jobs -l app=x` was clap's "unexpected argument '-l'".
+    let env = TestEnv::new("delete-l");
+    let a = env.write("a.yaml", &manifest("sel-a", "  labels: {app: x}\n"));
+    let b = env.write("b.yaml", &manifest("sel-b", "  labels: {app: y}\n"));
+    env.run_ok(&[
+        "create",
+        "-f",
+        a.to_str().unwrap(),
+        "-f",
+        b.to_str().unwrap(),
+    ]);
+    let out = env.run(&["delete", "jobs", "-l", "a b"]);
+    assert_refused(&out, "Error from server (BadRequest): Unable to find \"batch/v1, Resource=jobs\" that match label selector \"a b\", field selector \"\": unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt");
+    let out = env.run(&["delete", "jobs", "sel-a", "-l", "app=x"]);
+    assert_refused(&out, "name cannot be provided when a selector is specified");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app in (z)"]);
+    assert_eq!(stdout(&out), "No resources found\n");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app=x"]);
+    assert_eq!(stdout(&out), "job.batch \"sel-a\" deleted\n");
+    let left = env.run_ok(&["get", "jobs", "-o", "name"]);
+    assert_eq!(stdout(&left), "job.batch/sel-b\n");
+    let out = env.run_ok(&["delete", "jobs", "-l", "app"]);
+    assert_eq!(stdout(&out), "job.batch \"sel-b\" deleted\n");
     assert_nothing_recorded(&env);
 }
 

@@ -349,3 +349,47 @@ fn json_manifests_and_read_errors() {
         .to_string();
     assert!(err.ends_with("no Job found (the input is empty)"), "{err}");
 }
+
+#[test]
+fn typed_decoding_from_json_keeps_yamls_scalars_and_positions() {
+    // The typed Job is decoded from the first pass's JSON when it can be (one parse fewer of
+    // a large manifest); a number where a Quantity is wanted, and a type error's line and
+    // column, still come from the text as before.
+    let yaml = job(
+        "",
+        "      restartPolicy: Never\n",
+        "        resources: {limits: {cpu: 1}}\n",
+    );
+    let loaded = load_jobs(&yaml, "job.yaml").expect("loads");
+    let pod = loaded[0]
+        .job
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap();
+    let cpu = &pod.containers[0]
+        .resources
+        .as_ref()
+        .unwrap()
+        .limits
+        .as_ref()
+        .unwrap()["cpu"];
+    assert_eq!(cpu.0, "1");
+    assert_eq!(
+        error_of(&job(
+            "  parallelism: \"2\"\n",
+            "      restartPolicy: Never\n",
+            ""
+        )),
+        "job.yaml: spec.parallelism: invalid type: string \"2\", expected i32 at line 6 column 16"
+    );
+    // Regression: an unquoted env value was read as a string and run; the API server's
+    // decoder refuses it.
+    assert_eq!(
+        error_of(&job("", "      restartPolicy: Never\n", "        env: [{name: PORT, value: 8080}]\n")),
+        "Error from server (BadRequest): error when creating \"job.yaml\": Job in version \"v1\" cannot be handled as a Job: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string"
+    );
+}

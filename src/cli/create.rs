@@ -17,9 +17,10 @@ pub struct CreateArgs {
     /// The kind of object to make from flags
     #[command(subcommand)]
     pub kind: Option<CreateKind>,
-    /// The manifest (YAML) of Jobs, ConfigMaps and Secrets; `-` reads it from stdin
+    /// The manifest (YAML) of Jobs, ConfigMaps and Secrets; `-` reads it from stdin (may be
+    /// repeated)
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub backoff_scale: f64,

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 /// `dockjob apply -f` / `dockjob create -f`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
-    /// The manifest (YAML) of Jobs, ConfigMaps and Secrets; `-` reads it from stdin
+    /// The manifest (YAML) of Jobs, ConfigMaps and Secrets; `-` reads it from stdin (may be
+    /// repeated)
     #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
-    pub file: PathBuf,
+    pub file: Vec<PathBuf>,
     /// Multiply every Kubernetes delay (pod-failure and restart backoff) by this factor
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub backoff_scale: f64,
@@ -118,9 +119,12 @@ pub struct DeleteArgs {
     /// Names to delete
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
-    /// Delete the Jobs, ConfigMaps and Secrets of this manifest
+    /// Delete the Jobs, ConfigMaps and Secrets of this manifest (may be repeated)
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
+    /// Delete the objects of TYPE whose labels match (`key=value`, `key in (a,b)`, `!key`, …)
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
     /// background (default), foreground, or orphan (keep the containers)
     #[arg(long, value_name = "MODE", default_value = "background")]
     pub cascade: String,

@@ -36,10 +36,10 @@ pub(crate) type Loaded = (Vec<ManifestJob>, Vec<DataObject>);
 /// `--backoff-scale` on them, and its ConfigMaps and Secrets.
 pub(crate) async fn load(
     global: &GlobalArgs,
-    file: &std::path::Path,
+    files: &[std::path::PathBuf],
     backoff_scale: f64,
 ) -> anyhow::Result<Loaded> {
-    load_from(global, &JobSource::File(file.to_path_buf()), backoff_scale).await
+    load_from(global, &JobSource::files(files.to_vec()), backoff_scale).await
 }
 
 /// [`load`] from any [`JobSource`].
@@ -175,6 +175,11 @@ fn manifest_source(source: &JobSource) -> String {
     match source {
         JobSource::File(path) if path.as_os_str() == "-" => "STDIN".to_string(),
         JobSource::File(path) => path.display().to_string(),
+        // Objects do not keep their file: the first is named (kubectl names each one's own).
+        JobSource::Files(paths) => paths
+            .first()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         JobSource::Flags(_) => String::new(),
     }
 }

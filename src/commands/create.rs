@@ -15,10 +15,10 @@ pub async fn create(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<Ex
         None => {
             // kubectl's text for `create` with neither -f nor a kind (cli-runtime
             // pkg/resource/builder.go, `FilenameParam`).
-            let Some(file) = &args.file else {
+            if args.file.is_empty() {
                 return Err(user_error("must specify one of -f and -k"));
-            };
-            let source = JobSource::File(file.clone());
+            }
+            let source = JobSource::files(args.file.clone());
             let creator = Creator::Create;
             super::apply::create(global, &source, &args.output, args.backoff_scale, creator).await
         }

@@ -1,4 +1,4 @@
-//! `delete job NAME…` / `delete -f job.yaml`: stops the Job's controller, stops and removes
+//! `delete job NAME…` / `delete -f job.yaml` / `delete jobs -l SELECTOR`: stops the Job's controller, stops and removes
 //! its containers (`--cascade=orphan` keeps them), forgets the Job; prints
 //! `job.batch "NAME" deleted`. `delete secret|configmap NAME…` (and the objects of `-f`)
 //! forget those objects (`secret "NAME" deleted`).
@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::controller::{remove_job_containers, LEASE_TTL};
 use super::print_data;
 use super::state::{
-    job_engine, namespace, not_found, now, open_store, parse_target, unknown_type, Kind,
+    check_selector, job_engine, namespace, not_found, now, open_store, parse_target,
+    selector_matches, unknown_type, Kind,
 };
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::error::{user_error, ExitStatus};
@@ -27,9 +28,10 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
         }
     };
     let mut data_targets: Vec<(ObjectKind, String, String)> = Vec::new();
-    let targets: Vec<(String, String)> = match (&args.file, &args.resource) {
-        (Some(file), None) => {
-            let (jobs, objects) = super::apply::load(global, file, 1.0).await?;
+    let files = (!args.file.is_empty()).then_some(args.file.as_slice());
+    let targets: Vec<(String, String)> = match (files, &args.resource) {
+        (Some(files), None) => {
+            let (jobs, objects) = super::apply::load(global, files, 1.0).await?;
             for object in objects {
                 let ns = object.metadata().namespace.clone().unwrap_or_default();
                 data_targets.push((object.kind(), ns, object.name().to_string()));
@@ -42,12 +44,29 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
             let Some((Kind::Data(kind), names)) = parse_target(resource, &args.names) else {
                 return Err(user_error("delete removes jobs, configmaps and secrets"));
             };
-            if names.is_empty() {
-                return Err(user_error(
-                    "resource(s) were provided, but no name was specified",
-                ));
-            }
             let ns = namespace(global);
+            let names = match args.selector.as_deref() {
+                Some(selector) => {
+                    let picked = selected(global, Kind::Data(kind), selector, &names, |store| {
+                        Ok(store
+                            .list_objects(kind, Some(&ns))?
+                            .into_iter()
+                            .filter(|o| selector_matches(selector, o.metadata().labels.as_ref()))
+                            .map(|o| o.name().to_string())
+                            .collect())
+                    })?;
+                    let Some(picked) = picked else {
+                        return Ok(ExitStatus::Success);
+                    };
+                    picked
+                }
+                None if names.is_empty() => {
+                    return Err(user_error(
+                        "resource(s) were provided, but no name was specified",
+                    ))
+                }
+                None => names,
+            };
             data_targets.extend(names.into_iter().map(|n| (kind, ns.clone(), n)));
             Vec::new()
         }
@@ -59,12 +78,29 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
             if kind != Kind::Job {
                 return Err(user_error("delete removes jobs (delete job NAME)"));
             }
-            if names.is_empty() {
-                return Err(user_error(
-                    "resource(s) were provided, but no name was specified",
-                ));
-            }
             let ns = namespace(global);
+            let names = match args.selector.as_deref() {
+                Some(selector) => {
+                    let picked = selected(global, Kind::Job, selector, &names, |store| {
+                        Ok(store
+                            .list_jobs(Some(&ns))?
+                            .into_iter()
+                            .filter(|j| selector_matches(selector, j.job.metadata.labels.as_ref()))
+                            .map(|j| j.job.metadata.name.unwrap_or_default())
+                            .collect())
+                    })?;
+                    let Some(picked) = picked else {
+                        return Ok(ExitStatus::Success);
+                    };
+                    picked
+                }
+                None if names.is_empty() => {
+                    return Err(user_error(
+                        "resource(s) were provided, but no name was specified",
+                    ))
+                }
+                None => names,
+            };
             names.into_iter().map(|n| (ns.clone(), n)).collect()
         }
         _ => return Err(user_error("give either job NAME… or -f FILE")),
@@ -91,6 +127,30 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
         print_data(&format!("job.batch \"{name}\" deleted"))?;
     }
     Ok(status)
+}
+
+/// The names `-l SELECTOR` picks with `list` (kubectl's checks first: no names beside a
+/// selector, a selector that parses); `None` when it picks nothing, after kubectl's `No
+/// resources found` (on stdout, exit 0).
+fn selected(
+    global: &GlobalArgs,
+    kind: Kind,
+    selector: &str,
+    names: &[String],
+    list: impl FnOnce(&Store) -> anyhow::Result<Vec<String>>,
+) -> anyhow::Result<Option<Vec<String>>> {
+    if !names.is_empty() {
+        return Err(user_error(
+            "name cannot be provided when a selector is specified",
+        ));
+    }
+    check_selector(kind, Some(selector))?;
+    let picked = list(&open_store(global)?)?;
+    if picked.is_empty() {
+        print_data("No resources found")?;
+        return Ok(None);
+    }
+    Ok(Some(picked))
 }
 
 /// Deletes one stored Job as `delete` does: its controller (or foreground `run`) stops its

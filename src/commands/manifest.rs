@@ -13,11 +13,23 @@ use crate::job::{input, LoadedJob};
 pub enum JobSource {
     /// `-f FILE` (a directory, or `-` for stdin).
     File(PathBuf),
+    /// `-f A -f B …` (`create`, `apply`, `delete`): every file's documents in order, each
+    /// file at most 3 MiB; one refusal refuses them all, so nothing is half-created.
+    Files(Vec<PathBuf>),
     /// `create job NAME --image …`, `run [NAME] --image …`.
     Flags(JobFlags),
 }
 
 impl JobSource {
+    /// `-f`'s files: one is [`JobSource::File`], more are [`JobSource::Files`].
+    pub fn files(mut paths: Vec<PathBuf>) -> JobSource {
+        if paths.len() == 1 {
+            JobSource::File(paths.remove(0))
+        } else {
+            JobSource::Files(paths)
+        }
+    }
+
     /// Loads the Jobs (defaulted, admitted, validated as the API server's create), in `-n`'s
     /// namespace when they name none, and a manifest's ConfigMaps and Secrets.
     pub async fn load(
@@ -29,6 +41,16 @@ impl JobSource {
             JobSource::File(path) => {
                 input::load_manifests_path_in(&path.to_string_lossy(), namespace.as_deref())
                     .map(crate::job::load::split)
+            }
+            JobSource::Files(paths) => {
+                let mut all = Vec::new();
+                for path in paths {
+                    all.extend(input::load_manifests_path_in(
+                        &path.to_string_lossy(),
+                        namespace.as_deref(),
+                    )?);
+                }
+                Ok(crate::job::load::split(all))
             }
             JobSource::Flags(flags) => {
                 // kubectl sends the object as JSON; dockjob's loader takes it the same way,
@@ -48,7 +70,7 @@ impl JobSource {
     pub fn client_object(&self) -> Option<ClientJob> {
         match self {
             JobSource::Flags(flags) => Some(ClientJob::from_flags(flags)),
-            JobSource::File(_) => None,
+            JobSource::File(_) | JobSource::Files(_) => None,
         }
     }
 }

@@ -2,8 +2,8 @@
 //! the right column (the crate's own column is wrong after line 1 in 0.1.9).
 //!
 //! Wording from moby/buildkit `frontend/dockerfile/instructions/parse.go`
-//! (`UnknownInstructionError` plus `suggest.WrapError`, `parseFrom`, "no build stage in
-//! current context") and `parser/parser.go`.
+//! (`UnknownInstructionError` plus `suggest.WrapError`, `parseFrom`, `parseHealthcheck`, "no
+//! build stage in current context") and `parser/parser.go`.
 
 use super::error::{printable, ParseError};
 use super::lint::suggest;
@@ -59,6 +59,19 @@ pub fn translate(e: &parse_dockerfile::Error, lines: &LineIndex) -> ParseError {
     } else {
         match message.as_str() {
             "expected FROM" => "no build stage in current context".to_owned(),
+            "expected CMD or NONE" if keyword.eq_ignore_ascii_case("healthcheck") => {
+                // BuildKit's `parseHealthcheck`: the first argument after the flags, upper-cased.
+                let typ = text
+                    .split_whitespace()
+                    .skip(1)
+                    .find(|w| !w.starts_with("--"))
+                    .unwrap_or("")
+                    .to_uppercase();
+                format!(
+                    "Unknown type {} in HEALTHCHECK (try CMD)",
+                    crate::job::field::go_quote(&typ)
+                )
+            }
             "expected AS" | "expected newline or eof" if keyword.eq_ignore_ascii_case("from") => {
                 "FROM requires either one or three arguments".to_owned()
             }

@@ -1,6 +1,8 @@
 //! Checks Docker makes after parsing that `parse-dockerfile` does not: known flags and their
 //! values (moby/buildkit `frontend/dockerfile/instructions/bflag.go` and `parse.go`),
-//! `ONBUILD` limits, and where empty continuation lines are (`parser/parser.go`).
+//! `ONBUILD` limits, `HEALTHCHECK` durations ([`super::healthcheck`]), `RUN --mount` values
+//! ([`super::run_mount`]), and where empty
+//! continuation lines are (`parser/parser.go`).
 
 use super::error::ParseError;
 use super::model::{Args, CommandForm, Instruction, Keyword, Span};
@@ -54,6 +56,12 @@ fn known_flags(keyword: Keyword) -> &'static [(&'static str, FlagKind)] {
 
 /// Rejects what BuildKit rejects when it turns the parse tree into instructions.
 pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseError> {
+    check(inst, lines, false)
+}
+
+/// [`instruction`]; `trigger` for an `ONBUILD` trigger, whose flag values BuildKit reads only
+/// when an image is built `FROM` this one (`parseOnBuild` keeps the text).
+fn check(inst: &Instruction, lines: &LineIndex, trigger: bool) -> Result<(), ParseError> {
     let known = known_flags(inst.keyword);
     for flag in &inst.flags {
         let Some(&(_, kind)) = known.iter().find(|(name, _)| *name == flag.name) else {
@@ -82,6 +90,16 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
             }
             _ => {}
         }
+    }
+    if inst.keyword == Keyword::Run && !trigger {
+        for flag in inst.flags.iter().filter(|f| f.name == "mount") {
+            if let Some(message) = flag.value.as_deref().and_then(super::run_mount::error) {
+                return Err(ParseError::at(lines, flag.span.start, message));
+            }
+        }
+    }
+    if inst.keyword == Keyword::Healthcheck && matches!(inst.args, Args::Command(_)) && !trigger {
+        healthcheck_flags(inst, lines)?;
     }
     if let Args::Command(CommandForm::Shell { text, span }) = &inst.args {
         // parseMaybeJSON: valid JSON that is not an array of strings is an error, not shell
@@ -132,7 +150,7 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 ),
             ));
         }
-        instruction(inner, lines)?;
+        check(inner, lines, true)?;
     }
     if let Args::Words { words, json: true } = &inst.args {
         if inst.keyword == Keyword::Shell && words.is_empty() {
@@ -141,6 +159,31 @@ pub fn instruction(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseErr
                 inst.span.start,
                 "SHELL requires at least one argument",
             ));
+        }
+    }
+    Ok(())
+}
+
+/// `HEALTHCHECK CMD`'s flag values, checked in BuildKit's order (the durations, then
+/// `--retries`); each error points at its flag.
+fn healthcheck_flags(inst: &Instruction, lines: &LineIndex) -> Result<(), ParseError> {
+    let value_of = |name: &str| {
+        inst.flags
+            .iter()
+            .rev()
+            .find(|f| f.name == name)
+            .map(|f| (f.span.start, f.value.as_deref().unwrap_or("")))
+    };
+    for name in super::healthcheck::DURATION_FLAGS {
+        if let Some((at, value)) = value_of(name) {
+            if let Some(message) = super::healthcheck::duration_error(name, value) {
+                return Err(ParseError::at(lines, at, message));
+            }
+        }
+    }
+    if let Some((at, value)) = value_of("retries") {
+        if let Some(message) = super::healthcheck::retries_error(value) {
+            return Err(ParseError::at(lines, at, message));
         }
     }
     Ok(())

@@ -216,14 +216,24 @@ pub enum JobInputError {
         /// Every cause, in validation order.
         causes: Vec<FieldError>,
     },
-    /// A ConfigMap or Secret the API server cannot decode (`data` that is not base64).
+    /// A Job, ConfigMap or Secret the API server cannot decode (`data` that is not base64, a
+    /// number where a string is wanted).
     #[error("Error from server (BadRequest): error when creating {origin:?}: {kind} in version \"v1\" cannot be handled as a {kind}: {message}")]
     Undecodable {
         /// File name (or `-`).
         origin: String,
-        /// `ConfigMap` or `Secret`.
+        /// `Job`, `ConfigMap` or `Secret`.
         kind: &'static str,
         /// The decoder's message.
+        message: String,
+    },
+    /// A document whose `metadata` kubectl cannot decode into its `ObjectMeta` (`labels:
+    /// {app: 1}`): kubectl refuses it before sending anything.
+    #[error("unable to decode {origin:?}: {message}")]
+    MetadataType {
+        /// File name (or `-`).
+        origin: String,
+        /// Go's `json.UnmarshalTypeError` text.
         message: String,
     },
     /// A valid Job that uses something dockjob cannot run.
@@ -244,6 +254,18 @@ pub enum JobInputError {
         origin: String,
         /// The bound, in bytes.
         limit: u64,
+    },
+    /// A document whose aliases expand past go-yaml's limit (kubectl's YAML decoding says
+    /// `document contains excessive aliasing`); refused before parsing, see
+    /// [`super::yaml_depth`].
+    #[error("{origin}: line {line} column {column}: error converting YAML to JSON: yaml: document contains excessive aliasing")]
+    ExcessiveAliasing {
+        /// File name (or `-`).
+        origin: String,
+        /// 1-based line of the alias that tipped it.
+        line: usize,
+        /// 1-based column of it.
+        column: usize,
     },
     /// The YAML nests deeper than dockjob parses (refused before parsing, see
     /// `load::MAX_DEPTH`).

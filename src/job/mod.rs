@@ -55,6 +55,7 @@ pub mod driver;
 pub mod expansion;
 pub mod field;
 pub mod generate;
+pub mod go_types;
 pub mod indexes;
 pub mod input;
 pub mod load;
@@ -66,6 +67,7 @@ pub mod quantity;
 pub mod strict;
 pub mod validate;
 pub mod yaml_depth;
+pub mod yaml_json;
 
 pub use controller::{JobEvent, JobOutcome, OutcomeKind};
 pub use field::JobInputError;

@@ -223,6 +223,13 @@ fn validate_meta(object: &DataObject, errs: &mut Vec<FieldError>) {
             msg,
         ));
     }
+    // The rest of `ValidateObjectMeta`: labels, then annotations (at most 256 KiB in all).
+    if let Some(labels) = meta.labels.as_ref() {
+        crate::job::validate::validate_labels(labels, "metadata.labels", errs);
+    }
+    if let Some(annotations) = meta.annotations.as_ref() {
+        crate::job::validate::validate_annotations(annotations, "metadata.annotations", errs);
+    }
 }
 
 fn str_value(s: &str) -> FieldValue {

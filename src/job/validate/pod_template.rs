@@ -21,6 +21,16 @@ pub(super) fn validate_template(spec: &JobSpec, errs: &mut Vec<FieldError>) {
     {
         validate_label_values(labels, "spec.template.labels", errs);
     }
+    // `ValidatePodTemplateSpec`: the annotations come after the labels, under the same
+    // path (`spec.template.annotations`, not `…metadata.annotations`).
+    if let Some(annotations) = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.annotations.as_ref())
+    {
+        super::validate_annotations(annotations, "spec.template.annotations", errs);
+    }
     let Some(pod) = spec.template.spec.as_ref() else {
         errs.push(FieldError::required(format!("{TEMPLATE}.containers"), ""));
         return;
@@ -237,14 +247,22 @@ pub(super) fn validate_restart_policy(spec: &JobSpec, errs: &mut Vec<FieldError>
     }
 }
 
-/// Label values: at most 63 characters of `[A-Za-z0-9._-]` (apimachinery `IsValidLabelValue`).
+/// apimachinery `ValidateLabels`: each key a qualified name (`ValidateLabelName`), then its
+/// value at most 63 characters of `[A-Za-z0-9._-]` (`IsValidLabelValue`).
 pub(super) fn validate_label_values(
     labels: &BTreeMap<String, String>,
     path: &str,
     errs: &mut Vec<FieldError>,
 ) {
-    let re = regex::Regex::new("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").ok();
-    for value in labels.values() {
+    static LABEL_VALUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").expect("static regex")
+    });
+    for (key, value) in labels {
+        // `ValidateLabelName` first: a key that is not a qualified name (`a b`, `-x`) was
+        // accepted before.
+        for msg in super::qualified_name_errors(key) {
+            errs.push(FieldError::invalid(path, FieldValue::Str(key.clone()), msg));
+        }
         let shown = FieldValue::Str(value.clone());
         if value.len() > 63 {
             errs.push(FieldError::invalid(
@@ -253,7 +271,7 @@ pub(super) fn validate_label_values(
                 "must be no more than 63 characters",
             ));
         }
-        if re.as_ref().is_some_and(|re| !re.is_match(value)) {
+        if !LABEL_VALUE.is_match(value) {
             errs.push(FieldError::invalid(path, shown, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
         }
     }
