@@ -1,6 +1,8 @@
 //! Events, aggregated like the kubelet's event correlator: an event identical to a stored one
 //! (same object, type, reason, message, source) bumps its count and last time.
 
+use std::collections::HashMap;
+
 use k8s_openapi::jiff::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -8,6 +10,99 @@ use super::objects::EventRow;
 use super::{Store, StoreError};
 use crate::job::controller::JobEvent;
 
+/// What makes two events the same event (aggregated into one row with a count): object,
+/// type, reason, message and source.
+pub(super) type EventKey = (String, String, String, &'static str, String, String, String);
+
+fn event_key(event: &JobEvent) -> EventKey {
+    (
+        event.namespace.clone(),
+        event.object_kind.clone(),
+        event.object_name.clone(),
+        event.type_.as_str(),
+        event.reason.clone(),
+        event.message.clone(),
+        event.source.clone(),
+    )
+}
+
+/// The events one writer (a Job's controller) stored, with their rows, so that an identical
+/// event is aggregated without searching the table. Kubernetes aggregates the same way, in
+/// memory: client-go's event correlator keeps the recent events of its process, and a new
+/// process starts new event objects. Searching the table instead cost a fifth of a run's CPU:
+/// every `SuccessfulCreate` read all the Job's earlier ones (docs/performance.md).
+#[derive(Default)]
+pub(super) struct EventRows {
+    rows: HashMap<EventKey, i64>,
+}
+
+impl EventRows {
+    /// Stores `event` in `tx`: a count more on its row when this writer stored an identical
+    /// one, else a new row. New rows are listed in `added`, to be [`EventRows::keep`]t once
+    /// the transaction committed.
+    pub(super) fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        job_uid: &str,
+        event: &JobEvent,
+        added: &mut Vec<(EventKey, i64)>,
+    ) -> rusqlite::Result<()> {
+        let key = event_key(event);
+        let known = self
+            .rows
+            .get(&key)
+            .copied()
+            .or_else(|| added.iter().find(|(k, _)| *k == key).map(|(_, id)| *id));
+        let time = event.time.to_string();
+        if let Some(id) = known {
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE events SET count = count + 1, last_seen = ?1 WHERE id = ?2",
+                )?
+                .execute(params![time, id])?;
+            // Gone (the Job's events were deleted meanwhile): stored anew below.
+            if updated == 1 {
+                return Ok(());
+            }
+        }
+        insert_row(tx, job_uid, event, &time)?;
+        added.push((key, tx.last_insert_rowid()));
+        Ok(())
+    }
+
+    /// Remembers the rows of a committed transaction.
+    pub(super) fn keep(&mut self, added: Vec<(EventKey, i64)>) {
+        self.rows.extend(added);
+    }
+}
+
+/// A new row for `event`.
+fn insert_row(
+    tx: &Transaction<'_>,
+    job_uid: &str,
+    event: &JobEvent,
+    time: &str,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO events (namespace, job_uid, object_kind, object_name, type, reason,
+            message, source, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        event.namespace,
+        job_uid,
+        event.object_kind,
+        event.object_name,
+        event.type_.as_str(),
+        event.reason,
+        event.message,
+        event.source,
+        time
+    ])
+}
+
+/// Stores `event`, aggregated with an identical stored event of any writer (for writers
+/// without an [`EventRows`]).
 pub(super) fn insert_event(
     tx: &Transaction<'_>,
     job_uid: &str,
@@ -41,23 +136,7 @@ pub(super) fn insert_event(
         Some(id) => tx
             .prepare_cached("UPDATE events SET count = count + 1, last_seen = ?1 WHERE id = ?2")?
             .execute(params![time, id])?,
-        None => tx
-            .prepare_cached(
-                "INSERT INTO events (namespace, job_uid, object_kind, object_name, type, reason,
-                message, source, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            )?
-            .execute(params![
-                event.namespace,
-                job_uid,
-                event.object_kind,
-                event.object_name,
-                event.type_.as_str(),
-                event.reason,
-                event.message,
-                event.source,
-                time
-            ])?,
+        None => insert_row(tx, job_uid, event, &time)?,
     };
     Ok(())
 }

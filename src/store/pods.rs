@@ -12,6 +12,7 @@ use k8s_openapi::api::batch::v1::{Job, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
 use rusqlite::params;
 
+use super::events::{EventKey, EventRows};
 use super::{Store, StoreError};
 use crate::engine::PodNetwork;
 use crate::job::controller::{JobEvent, PodRecord};
@@ -130,7 +131,7 @@ impl Store {
         events: &[JobEvent],
     ) -> Result<(), StoreError> {
         let rows = SnapshotRows::new(job, status, attempts);
-        self.write(|tx| rows.save(tx, events))
+        self.write(|tx| rows.save(tx, events, None))
     }
 }
 
@@ -168,11 +169,14 @@ impl<'a> SnapshotRows<'a> {
         }
     }
 
-    /// Writes the status, the pod rows and `events` (identical events aggregated) in `tx`.
+    /// Writes the status, the pod rows and `events` (identical events aggregated) in `tx`:
+    /// with those a writer stored before (`events_to`: its [`EventRows`] and where to list
+    /// new rows), else with any stored one.
     pub(super) fn save(
         &self,
         tx: &rusqlite::Transaction<'_>,
         events: &[JobEvent],
+        events_to: Option<(&EventRows, &mut Vec<(EventKey, i64)>)>,
     ) -> Result<(), rusqlite::Error> {
         let SnapshotRows {
             uid,
@@ -235,8 +239,17 @@ impl<'a> SnapshotRows<'a> {
                     .filter(|v| !v.is_empty()),
             ])?;
         }
-        for event in events {
-            super::events::insert_event(tx, uid, event)?;
+        match events_to {
+            Some((stored, added)) => {
+                for event in events {
+                    stored.insert(tx, uid, event, added)?;
+                }
+            }
+            None => {
+                for event in events {
+                    super::events::insert_event(tx, uid, event)?;
+                }
+            }
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use crate::engine::{LogStream, PodNetwork};
 use crate::job::controller::{Input, JobEvent, PodRecord};
 use crate::job::driver::{Progress, ReplayStep, RunContainer, RunOutput, Snapshot};
 
+use super::events::{EventKey, EventRows};
 use super::inputs::{append_inputs_in, start_input_log_in};
 use super::pods::{PodAttempt, SnapshotRows};
 use super::Store;
@@ -30,6 +31,8 @@ pub struct StoreRecorder<'a, O: RunOutput> {
     pod_containers: PodContainers,
     /// The Job status as last saved.
     saved_status: Option<JobStatus>,
+    /// The events saved, to aggregate identical ones ([`EventRows`]).
+    stored_events: EventRows,
     /// The last write's failure, while no later write has succeeded.
     failure: Option<super::StoreError>,
     warned: bool,
@@ -47,6 +50,7 @@ impl<'a, O: RunOutput> StoreRecorder<'a, O> {
             saved_pods: Vec::new(),
             pod_containers: PodContainers::default(),
             saved_status: None,
+            stored_events: EventRows::default(),
             failure: None,
             warned: false,
         }
@@ -278,6 +282,7 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
             status: snapshot.status,
             pods: &changed,
             events: &events,
+            stored_events: &self.stored_events,
         });
         // The start and inputs are kept until written: inputs logged without the start would
         // be dropped by the start that a later write makes, and a state saved without its
@@ -286,7 +291,8 @@ impl<O: RunOutput> RunOutput for StoreRecorder<'_, O> {
             .store
             .save_step(&uid, self.started, &self.pending_inputs, changes)
         {
-            Ok(()) => {
+            Ok(added) => {
+                self.stored_events.keep(added);
                 self.started = None;
                 self.pending_inputs.clear();
                 if state_changed {
@@ -319,6 +325,8 @@ struct StepChanges<'a> {
     pods: &'a [PodAttempt],
     /// Events recorded since the last save.
     events: &'a [JobEvent],
+    /// The events this recorder stored before.
+    stored_events: &'a EventRows,
 }
 
 impl Store {
@@ -332,19 +340,24 @@ impl Store {
         started: Option<(Timestamp, u64)>,
         inputs: &[(ReplayStep, Timestamp)],
         changes: Option<StepChanges<'_>>,
-    ) -> Result<(), super::StoreError> {
-        let rows = changes
-            .as_ref()
-            .map(|c| (SnapshotRows::new(c.job, c.status, c.pods), c.events));
+    ) -> Result<Vec<(EventKey, i64)>, super::StoreError> {
+        let rows = changes.as_ref().map(|c| {
+            (
+                SnapshotRows::new(c.job, c.status, c.pods),
+                c.events,
+                c.stored_events,
+            )
+        });
         self.write(|tx| {
             if let Some((at, seed)) = started {
                 start_input_log_in(tx, job_uid, at, seed)?;
             }
             append_inputs_in(tx, job_uid, inputs)?;
-            if let Some((rows, events)) = &rows {
-                rows.save(tx, events)?;
+            let mut added = Vec::new();
+            if let Some((rows, events, stored)) = &rows {
+                rows.save(tx, events, Some((stored, &mut added)))?;
             }
-            Ok(())
+            Ok(added)
         })
     }
 }

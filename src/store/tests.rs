@@ -605,3 +605,60 @@ fn a_new_store_has_the_schema_the_migrations_make() {
     assert!(expected.iter().any(|line| line.starts_with("pods.pod_ips")));
     assert_eq!(schema_shape(&fresh.conn), expected);
 }
+
+/// A recorder aggregates an event identical to one it stored (a count more on its row)
+/// without searching the table, in the same step or a later one; a different event, or one
+/// whose row was deleted meanwhile, gets a row of its own.
+#[test]
+fn a_recorder_aggregates_the_identical_events_it_stored() {
+    use crate::job::controller::{Controller, ControllerConfig, EventType, JobEvent};
+    use crate::job::driver::{PlainOutput, RunOutput};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let stored = store
+        .create_job("default", &job(PI), t(0))
+        .unwrap()
+        .unwrap();
+    let config = ControllerConfig {
+        backoff_scale: 1.0,
+        seed: 1,
+    };
+    let (ctl, _) = Controller::new(stored.job.clone(), config, t(0));
+    let mut out = PlainOutput::new(std::io::sink(), std::io::sink());
+    let mut recorder = StoreRecorder::new(Store::open(dir.path()).unwrap(), &mut out);
+    let event = |reason: &str, at: i64| JobEvent {
+        type_: EventType::Warning,
+        reason: reason.to_string(),
+        message: "Back-off restarting failed container".to_string(),
+        object_kind: "Pod".to_string(),
+        object_name: "pi-abcde".to_string(),
+        namespace: "default".to_string(),
+        source: "kubelet".to_string(),
+        time: t(at),
+    };
+    let rows = |store: &Store| -> Vec<(String, i32, String)> {
+        store
+            .list_events(Some("default"), Some(("Pod", "pi-abcde")))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.reason, e.count, e.last_seen.to_string()))
+            .collect()
+    };
+    recorder.event(&event("BackOff", 1));
+    recorder.event(&event("BackOff", 2));
+    record(&mut recorder, &ctl);
+    recorder.event(&event("BackOff", 3));
+    recorder.event(&event("Other", 3));
+    record(&mut recorder, &ctl);
+    assert_eq!(
+        rows(&store),
+        [
+            ("BackOff".to_string(), 3, t(3).to_string()),
+            ("Other".to_string(), 1, t(3).to_string())
+        ]
+    );
+    store.conn.execute("DELETE FROM events", []).unwrap();
+    recorder.event(&event("BackOff", 4));
+    record(&mut recorder, &ctl);
+    assert_eq!(rows(&store), [("BackOff".to_string(), 1, t(4).to_string())]);
+}

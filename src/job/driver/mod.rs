@@ -43,7 +43,7 @@ const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
 /// third of a run's CPU (docs/performance.md). Kubernetes' Job controller batches pod
 /// updates the same way, for longer (`syncJobBatchPeriod`, 1 s). The first state and the
 /// last are saved at once.
-const SNAPSHOT_BATCH: Duration = Duration::from_millis(100);
+const SNAPSHOT_BATCH: Duration = Duration::from_millis(250);
 
 /// Runs `job` (loaded by [`crate::job::load`]) in the foreground until it is Complete or
 /// Failed (or interrupted), streaming logs and status to `out`.
