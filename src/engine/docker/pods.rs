@@ -8,7 +8,7 @@ use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    LogsOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 
@@ -93,9 +93,9 @@ impl PodRuntime for DockerEngine {
             ));
         }
         self.bounded(Duration::ZERO, async {
-            self.docker
-                .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            self.container_call(http::Method::POST, &format!("/containers/{id}/start"))
                 .await
+                .map(drop)
                 .map_err(|e| engine_error(e, NotFound::Container(id)))
         })
         .await?;
@@ -121,14 +121,10 @@ impl PodRuntime for DockerEngine {
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
         // The wait itself is a stream (the engine answers when the container stops), so it is
         // not bounded; the engine sends its headers at once.
-        let mut waits = self
-            .docker
-            .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
-        match waits.next().await {
-            // bollard turns a non-zero exit into an error; for us it is an ordinary end.
-            None | Some(Ok(_)) | Some(Err(BollardError::DockerContainerWaitError { .. })) => {}
-            Some(Err(e)) => return Err(engine_error(e, NotFound::Container(id))),
-        }
+        // Its body (the exit code) is not read: the inspect below has it too.
+        self.container_call(http::Method::POST, &format!("/containers/{id}/wait"))
+            .await
+            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
             .bounded(Duration::ZERO, self.inspect_container(id))
@@ -388,12 +384,9 @@ impl DockerEngine {
                 Err(e) => return Err(e),
             }
         };
-        let options = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        match self.docker.remove_container(id, Some(options)).await {
-            Ok(())
+        let path = format!("/containers/{id}?force=true&v=true");
+        match self.container_call(http::Method::DELETE, &path).await {
+            Ok(_)
             | Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
             }) => {}
