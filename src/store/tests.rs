@@ -483,27 +483,42 @@ fn record<O: crate::job::driver::RunOutput>(
     });
 }
 
-/// Bug (issue 17, CPU per pod): every controller step rewrote every pod's row. A step writes
-/// the pods that changed; a spec update (the Pod objects come from the Job) writes them all.
-#[test]
-fn a_run_step_writes_only_the_pods_that_changed() {
-    use crate::job::controller::{Action, Controller, ControllerConfig, Input};
-    use crate::job::driver::{PlainOutput, RunOutput};
+/// A new store in a temporary directory holding the Job `yaml`, and a controller for it
+/// (seed 1) with the actions it starts with.
+fn store_and_controller(
+    yaml: &str,
+) -> (
+    tempfile::TempDir,
+    Store,
+    crate::job::controller::Controller,
+    Vec<crate::job::controller::Action>,
+) {
+    use crate::job::controller::{Controller, ControllerConfig};
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    let two = PI.replace(
-        "spec:\n  template",
-        "spec:\n  completions: 2\n  parallelism: 2\n  template",
-    );
     let stored = store
-        .create_job("default", &job(&two), t(0))
+        .create_job("default", &job(yaml), t(0))
         .unwrap()
         .unwrap();
     let config = ControllerConfig {
         backoff_scale: 1.0,
         seed: 1,
     };
-    let (mut ctl, actions) = Controller::new(stored.job.clone(), config, t(0));
+    let (ctl, actions) = Controller::new(stored.job, config, t(0));
+    (dir, store, ctl, actions)
+}
+
+/// Bug (issue 17, CPU per pod): every controller step rewrote every pod's row. A step writes
+/// the pods that changed; a spec update (the Pod objects come from the Job) writes them all.
+#[test]
+fn a_run_step_writes_only_the_pods_that_changed() {
+    use crate::job::controller::{Action, Input};
+    use crate::job::driver::{PlainOutput, RunOutput};
+    let two = PI.replace(
+        "spec:\n  template",
+        "spec:\n  completions: 2\n  parallelism: 2\n  template",
+    );
+    let (dir, store, mut ctl, actions) = store_and_controller(&two);
     let pods: Vec<String> = actions
         .iter()
         .filter_map(|a| match a {
@@ -611,19 +626,9 @@ fn a_new_store_has_the_schema_the_migrations_make() {
 /// whose row was deleted meanwhile, gets a row of its own.
 #[test]
 fn a_recorder_aggregates_the_identical_events_it_stored() {
-    use crate::job::controller::{Controller, ControllerConfig, EventType, JobEvent};
+    use crate::job::controller::{EventType, JobEvent};
     use crate::job::driver::{PlainOutput, RunOutput};
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
-    let stored = store
-        .create_job("default", &job(PI), t(0))
-        .unwrap()
-        .unwrap();
-    let config = ControllerConfig {
-        backoff_scale: 1.0,
-        seed: 1,
-    };
-    let (ctl, _) = Controller::new(stored.job.clone(), config, t(0));
+    let (dir, store, ctl, _) = store_and_controller(PI);
     let mut out = PlainOutput::new(std::io::sink(), std::io::sink());
     let mut recorder = StoreRecorder::new(Store::open(dir.path()).unwrap(), &mut out);
     let event = |reason: &str, at: i64| JobEvent {
