@@ -32,6 +32,9 @@ fn created_objects_and_errors_are_kubectls() {
     let envfile = envfile.to_str().expect("utf-8");
     let dir = dir.parent().expect("dir").to_str().expect("utf-8");
     let from_file = format!("--from-file={file}");
+    // A path made absent here, not a fixed one that some machine may have (a probe once
+    // made `/nonexistent/x`, and this case then compared two different outputs).
+    let missing = format!("--from-file={dir}/absent");
     let keyed = format!("--from-file=k2={file}");
     let dir_source = format!("--from-file={dir}");
     let env_source = format!("--from-env-file={envfile}");
@@ -80,7 +83,7 @@ fn created_objects_and_errors_are_kubectls() {
             "--from-literal=a=1",
             "--from-literal=a=2",
         ],
-        vec!["secret", "generic", "s", "--from-file=/nonexistent/x"],
+        vec!["secret", "generic", "s", &missing],
         vec!["secret", "docker-registry", "r", "--docker-username=u"],
         vec!["configmap", "c", "--from-literal=a b=c"],
         vec!["configmap", "c", "--from-literal=a=b", &env_source],
