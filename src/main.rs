@@ -4,11 +4,6 @@ use std::process::ExitCode;
 
 use dockjob::error::{exit_status_for, is_closed_stdout, report, ExitStatus};
 
-/// mimalloc rather than glibc's malloc: faster for the many small allocations of a run
-/// (docs/performance.md, CPU per pod).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // SIGINT and SIGTERM wait (blocked) until the command has installed its handlers, which
     // then see them: a Ctrl-C in the first milliseconds is neither lost nor a kill by the
