@@ -127,14 +127,26 @@ fn ctrl_c_at_any_moment_of_run_ends_it_and_leaves_nothing() {
             &job_yaml(&name, &base, 2, "echo started; exec sleep 60"),
         );
         let started = Instant::now();
-        let mut child = env
-            .dockjob()
+        let mut command = env.dockjob();
+        command
             .args(["--progress", "plain", "run", "--rm", "-f"])
             .arg(&job)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start dockjob");
+            .stderr(Stdio::piped());
+        // A terminal's Ctrl-C reaches a program whose SIGINT is at its default. A test run
+        // started in the background of a non-interactive shell inherits SIGINT ignored, and
+        // a SIGINT before dockjob's first instruction is then dropped, as it must be (a
+        // background job is not interrupted): the case would wait for a Ctrl-C that was
+        // never seen. Found when `.ci/run` was started with `&`.
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("start dockjob");
         std::thread::sleep(Duration::from_millis(delay));
         sigint(&child);
         // Grace period 1 s, then the kill; the rest is the engine's own time.
