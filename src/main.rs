@@ -33,7 +33,12 @@ fn main() -> ExitCode {
         }
     };
     // `dockjob … | head` closes stdout early: that is success, not an error (as in ripgrep).
-    match runtime.block_on(dockjob::commands::dispatch(cli)) {
+    let outcome = runtime.block_on(dockjob::commands::dispatch(cli));
+    // Tasks still holding store connections end with the runtime; then the store's log is
+    // checkpointed once (see `store::kept`).
+    drop(runtime);
+    dockjob::store::close_kept_connections();
+    match outcome {
         Ok(status) => status.into(),
         Err(error) if is_closed_stdout(&error) => ExitStatus::Success.into(),
         Err(error) => {

@@ -97,6 +97,7 @@ pub fn exit_on_stop_signal() -> std::io::Result<()> {
             eprintln!("{}: stopping", stop.name());
             // Credential helpers and git run in process groups of their own.
             crate::external::kill_running();
+            crate::store::close_kept_connections();
             std::process::exit(stop.exit_code());
         }
     });

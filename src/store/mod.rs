@@ -12,6 +12,7 @@ mod events;
 pub mod files;
 mod inputs;
 mod jobs;
+mod kept;
 mod lease;
 pub mod objects;
 mod pods;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use data_objects::{ObjectApplyOutcome, StoreObjects};
+pub use kept::close_kept_connections;
 pub use jobs::{as_created, ApplyOutcome, ControllerCheck, StoredJob};
 pub use lease::Lease;
 pub use pods::{pod_object, PodAttempt, StoredPod};
@@ -301,37 +303,6 @@ fn set_wal_mode(conn: &Connection) -> Result<(), rusqlite::Error> {
     }
 }
 
-/// Database files this process has opened, set to WAL and migrated, by path and inode (a
-/// file removed and made again is new): a command opens its store several times (the run,
-/// its lease heartbeat, its cleanup), and each open repeated that work (a tenth of the fixed
-/// CPU cost of a `run`, docs/performance.md).
-static OPENED: std::sync::Mutex<Vec<(PathBuf, u64)>> = std::sync::Mutex::new(Vec::new());
-
-fn file_identity(path: &Path) -> Option<(PathBuf, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    let inode = std::fs::metadata(path).ok()?.ino();
-    Some((path.to_path_buf(), inode))
-}
-
-fn opened_in_this_process(path: &Path) -> bool {
-    let Some(identity) = file_identity(path) else {
-        return false;
-    };
-    OPENED
-        .lock()
-        .map(|opened| opened.contains(&identity))
-        .unwrap_or(false)
-}
-
-fn remember_opened(path: &Path) {
-    let (Some(identity), Ok(mut opened)) = (file_identity(path), OPENED.lock()) else {
-        return;
-    };
-    if !opened.contains(&identity) {
-        opened.push(identity);
-    }
-}
-
 impl Store {
     /// Opens (creating and migrating as needed) the store in `dir`.
     /// The directory is made private first (see [`files`]).
@@ -365,10 +336,17 @@ impl Store {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         let conn = &self.conn;
-        let first_open = !opened_in_this_process(&self.path);
+        let first_open = !kept::opened_in_this_process(&self.path);
         let result = conn.busy_timeout(BUSY_TIMEOUT).and_then(|()| {
             // WAL is a property of the file, kept across connections: set once per process.
             if first_open {
+                // A new, empty file: the switch writes its first page through a rollback
+                // journal, with four fsyncs (journal, directory, journal, database) to protect
+                // a database that holds nothing yet. A crash there loses no data either way.
+                let empty = std::fs::metadata(&self.path).is_ok_and(|m| m.len() == 0);
+                if empty {
+                    conn.pragma_update(None, "synchronous", "OFF")?;
+                }
                 set_wal_mode(conn)?;
             }
             // These hold for this connection only.
@@ -382,7 +360,7 @@ impl Store {
         // Up to date (the usual case): no write transaction, whose lock every open took.
         // Migrations only ever raise the version, so one seen current stays current.
         if self.schema_version()? == known {
-            remember_opened(&self.path);
+            kept::remember_opened(&self.path);
             return Ok(());
         }
         let path = self.path.display().to_string();
@@ -426,7 +404,7 @@ impl Store {
             }
         }
         tx.commit().map_err(sqlite)?;
-        remember_opened(&self.path);
+        kept::remember_opened(&self.path);
         Ok(())
     }
 
