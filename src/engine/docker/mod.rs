@@ -7,6 +7,7 @@
 mod build_args;
 mod buildkit;
 mod data_volumes;
+mod engine_socket;
 mod images;
 mod inspect;
 mod json_lines;

@@ -22,7 +22,8 @@ use hyper::Response;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::client::legacy::{Client, Error as ClientError};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use hyperlocal::UnixConnector;
+
+use super::engine_socket::EngineSocketConnector;
 
 /// Idle connections kept per engine: one per pod that a parallel Job may run at once,
 /// within reason.
@@ -65,9 +66,10 @@ pub fn connect_unix_pooled(
     version: &ClientVersion,
 ) -> Result<(Docker, RawTransport), bollard::errors::Error> {
     // hyperlocal's URI form: scheme `unix`, the socket path hex-encoded as the host, which is
-    // also what bollard writes for its own unix transport (bollard `src/uri.rs`).
+    // also what bollard writes for its own unix transport (bollard `src/uri.rs`) and what
+    // `EngineSocketConnector` decodes.
     let host = hex_encode(path.as_bytes());
-    let raw = raw_transport(UnixConnector, format!("unix://{host}:0"));
+    let raw = raw_transport(EngineSocketConnector, format!("unix://{host}:0"));
     let docker = bollard_on(&raw, format!("unix://{host}"), version)?;
     Ok((docker, raw))
 }
@@ -183,8 +185,8 @@ pub fn innermost_cause(error: &dyn std::error::Error) -> String {
     source.to_string()
 }
 
-/// Lower-case hex, as hyperlocal decodes it.
-fn hex_encode(bytes: &[u8]) -> String {
+/// Lower-case hex, as hyperlocal and `EngineSocketConnector` decode it.
+pub(super) fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
