@@ -85,7 +85,10 @@ mod tests {
         assert!(exists(&db, "-wal"), "the kept connection keeps the log");
         assert!(opened_in_this_process(&db));
         close_kept_connections();
-        assert!(!exists(&db, "-wal"), "the last close checkpoints and removes the log");
+        assert!(
+            !exists(&db, "-wal"),
+            "the last close checkpoints and removes the log"
+        );
         assert!(!exists(&db, "-shm"));
         assert!(!opened_in_this_process(&db));
     }

@@ -24,8 +24,8 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use data_objects::{ObjectApplyOutcome, StoreObjects};
-pub use kept::close_kept_connections;
 pub use jobs::{as_created, ApplyOutcome, ControllerCheck, StoredJob};
+pub use kept::close_kept_connections;
 pub use lease::Lease;
 pub use pods::{pod_object, PodAttempt, StoredPod};
 pub use recorder::StoreRecorder;
