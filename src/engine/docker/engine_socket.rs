@@ -88,23 +88,26 @@ impl EngineSocket {
     }
 
     fn fd(&self) -> io::Result<&AsyncFd<UnixStream>> {
-        self.registered
-            .as_ref()
-            .ok_or_else(|| io::Error::other("the engine connection could not be registered"))
+        self.registered.as_ref().ok_or_else(unregistered)
     }
 
     /// Registers the socket for writes too. The old registration's wakers are gone with it:
     /// the caller wakes its task so that it polls its reads again on the new one.
     fn watch_writes(&mut self) -> io::Result<()> {
-        let stream = match self.registered.take() {
-            Some(fd) => fd.into_inner(),
-            None => return Err(self.fd().unwrap_err()),
-        };
+        let stream = self
+            .registered
+            .take()
+            .ok_or_else(unregistered)?
+            .into_inner();
         let both = Interest::READABLE | Interest::WRITABLE;
         self.registered = Some(register(stream, both)?);
         self.watching_writes = true;
         Ok(())
     }
+}
+
+fn unregistered() -> io::Error {
+    io::Error::other("the engine connection could not be registered with the runtime")
 }
 
 fn register(stream: UnixStream, interest: Interest) -> io::Result<AsyncFd<UnixStream>> {
