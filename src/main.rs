@@ -34,9 +34,8 @@ fn main() -> ExitCode {
     };
     // `dockjob … | head` closes stdout early: that is success, not an error (as in ripgrep).
     let outcome = runtime.block_on(dockjob::commands::dispatch(cli));
-    // Tasks still holding store connections end with the runtime; then the store's log is
-    // checkpointed once (see `store::kept`).
-    drop(runtime);
+    // The store's log is checkpointed by whichever connection closes last: this one, or one
+    // that a task still holds until the runtime ends (see `store::kept`).
     dockjob::store::close_kept_connections();
     match outcome {
         Ok(status) => status.into(),
