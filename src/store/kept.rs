@@ -4,7 +4,7 @@
 //! A command opens its store several times (the run, its lease heartbeat, its recorder, its
 //! cleanup). In WAL mode the last connection to close checkpoints the log into the database
 //! and deletes it, with four fsyncs; the next open makes the log and its shared-memory index
-//! again. A `run` did that once per open, about a sixth of its fixed CPU cost
+//! again. A `run` did that once per open, about a fifth of its fixed CPU cost
 //! (docs/performance.md). The kept connection makes every other close a plain close: the
 //! checkpoint happens once, when [`close_kept_connections`] runs at the end of the command,
 //! or earlier when the log reaches SQLite's automatic checkpoint size.
