@@ -45,27 +45,17 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
                 return Err(user_error("delete removes jobs, configmaps and secrets"));
             };
             let ns = namespace(global);
-            let names = match args.selector.as_deref() {
-                Some(selector) => {
-                    let picked = selected(global, Kind::Data(kind), selector, &names, |store| {
-                        Ok(store
-                            .list_objects(kind, Some(&ns))?
-                            .into_iter()
-                            .filter(|o| selector_matches(selector, o.metadata().labels.as_ref()))
-                            .map(|o| o.name().to_string())
-                            .collect())
-                    })?;
-                    let Some(picked) = picked else {
-                        return Ok(ExitStatus::Success);
-                    };
-                    picked
-                }
-                None if names.is_empty() => {
-                    return Err(user_error(
-                        "resource(s) were provided, but no name was specified",
-                    ))
-                }
-                None => names,
+            let selector = args.selector.as_deref();
+            let picked = target_names(global, Kind::Data(kind), selector, names, |store, sel| {
+                Ok(store
+                    .list_objects(kind, Some(&ns))?
+                    .into_iter()
+                    .filter(|o| selector_matches(sel, o.metadata().labels.as_ref()))
+                    .map(|o| o.name().to_string())
+                    .collect())
+            })?;
+            let Some(names) = picked else {
+                return Ok(ExitStatus::Success);
             };
             data_targets.extend(names.into_iter().map(|n| (kind, ns.clone(), n)));
             Vec::new()
@@ -79,27 +69,17 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
                 return Err(user_error("delete removes jobs (delete job NAME)"));
             }
             let ns = namespace(global);
-            let names = match args.selector.as_deref() {
-                Some(selector) => {
-                    let picked = selected(global, Kind::Job, selector, &names, |store| {
-                        Ok(store
-                            .list_jobs(Some(&ns))?
-                            .into_iter()
-                            .filter(|j| selector_matches(selector, j.job.metadata.labels.as_ref()))
-                            .map(|j| j.job.metadata.name.unwrap_or_default())
-                            .collect())
-                    })?;
-                    let Some(picked) = picked else {
-                        return Ok(ExitStatus::Success);
-                    };
-                    picked
-                }
-                None if names.is_empty() => {
-                    return Err(user_error(
-                        "resource(s) were provided, but no name was specified",
-                    ))
-                }
-                None => names,
+            let selector = args.selector.as_deref();
+            let picked = target_names(global, Kind::Job, selector, names, |store, sel| {
+                Ok(store
+                    .list_jobs(Some(&ns))?
+                    .into_iter()
+                    .filter(|j| selector_matches(sel, j.job.metadata.labels.as_ref()))
+                    .map(|j| j.job.metadata.name.unwrap_or_default())
+                    .collect())
+            })?;
+            let Some(names) = picked else {
+                return Ok(ExitStatus::Success);
             };
             names.into_iter().map(|n| (ns.clone(), n)).collect()
         }
@@ -129,23 +109,31 @@ pub async fn delete(global: &GlobalArgs, args: &DeleteArgs) -> anyhow::Result<Ex
     Ok(status)
 }
 
-/// The names `-l SELECTOR` picks with `list` (kubectl's checks first: no names beside a
-/// selector, a selector that parses); `None` when it picks nothing, after kubectl's `No
-/// resources found` (on stdout, exit 0).
-fn selected(
+/// The names to delete: those given, or those `-l SELECTOR` picks with `list` (kubectl's
+/// checks first: some name or a selector, not both, a selector that parses); `None` when the
+/// selector picks nothing, after kubectl's `No resources found` (on stdout, exit 0).
+fn target_names(
     global: &GlobalArgs,
     kind: Kind,
-    selector: &str,
-    names: &[String],
-    list: impl FnOnce(&Store) -> anyhow::Result<Vec<String>>,
+    selector: Option<&str>,
+    names: Vec<String>,
+    list: impl FnOnce(&Store, &str) -> anyhow::Result<Vec<String>>,
 ) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(selector) = selector else {
+        if names.is_empty() {
+            return Err(user_error(
+                "resource(s) were provided, but no name was specified",
+            ));
+        }
+        return Ok(Some(names));
+    };
     if !names.is_empty() {
         return Err(user_error(
             "name cannot be provided when a selector is specified",
         ));
     }
     check_selector(kind, Some(selector))?;
-    let picked = list(&open_store(global)?)?;
+    let picked = list(&open_store(global)?, selector)?;
     if picked.is_empty() {
         print_data("No resources found")?;
         return Ok(None);
