@@ -123,3 +123,54 @@ fn an_invalid_manifest_exits_2_naming_the_field() {
         stderr(&output)
     );
 }
+
+/// Issue 17, point 9: a pod's exit comes from the one event stream the run reads, not from a
+/// wait and an inspect per pod; a failed pod still gets its exit code (from the inspect that
+/// a non-zero exit is followed by).
+#[test]
+fn pod_exits_come_from_one_event_stream() {
+    let env = TestEnv::new("exitstream");
+    let image = env.base_image();
+    let (address, requests) = common::recording_engine_proxy();
+    let host = format!("tcp://{address}");
+    let manifest = |name: &str, script: &str, pods: u32| {
+        let container = format!("        command: [\"sh\", \"-c\", \"{script}\"]\n");
+        job_yaml(&env, name, &image, &container, 0).replace(
+            "  backoffLimit: 0\n",
+            &format!("  backoffLimit: 0\n  completions: {pods}\n  parallelism: {pods}\n"),
+        )
+    };
+    let ok = env.write("ok.yaml", &manifest("exits-zero", "echo done", 3));
+    let output = env.run(&["-H", &host, "run", "--rm", "-f", ok.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).matches("done").count(), 3);
+    let asked = std::mem::take(&mut *requests.lock().unwrap());
+    let count = |suffix: &str| asked.iter().filter(|r| r.ends_with(suffix)).count();
+    assert_eq!(count("/containers/create"), 3, "{asked:#?}");
+    assert_eq!(count(" /events"), 1, "{asked:#?}");
+    assert_eq!(count("/wait"), 0, "no per-pod wait: {asked:#?}");
+
+    let failing = env.write("fail.yaml", &manifest("exits-three", "exit 3", 1));
+    let output = env.run(&["-H", &host, "run", "-f", failing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let asked = std::mem::take(&mut *requests.lock().unwrap());
+    assert_eq!(
+        asked.iter().filter(|r| r.ends_with("/wait")).count(),
+        0,
+        "{asked:#?}"
+    );
+    let pods = env.run_ok(&["get", "pods", "-o", "json"]);
+    let pods: serde_json::Value = serde_json::from_slice(&pods.stdout).unwrap();
+    let codes: Vec<i64> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["labels"]["batch.kubernetes.io/job-name"] == "exits-three")
+        .map(|p| {
+            p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(codes, [3]);
+}

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
@@ -323,6 +324,18 @@ pub fn stderr(output: &Output) -> String {
 /// Forwards `127.0.0.1:<port>` to the engine's unix socket, so that dockjob can be pointed at
 /// a `tcp://` engine. Serves until the test process ends.
 pub fn tcp_to_engine_socket() -> String {
+    engine_proxy(None)
+}
+
+/// [`tcp_to_engine_socket`] that also records each request's method and path (no query),
+/// in order, as `POST /containers/create`: what a command asked the engine.
+pub fn recording_engine_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let address = engine_proxy(Some(Arc::clone(&requests)));
+    (address, requests)
+}
+
+fn engine_proxy(requests: Option<Arc<Mutex<Vec<String>>>>) -> String {
     let socket = std::env::var("DOCKER_HOST")
         .ok()
         .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
@@ -337,8 +350,14 @@ pub fn tcp_to_engine_socket() -> String {
             };
             let (mut client_in, mut engine_out) =
                 (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            let requests = requests.clone();
             std::thread::spawn(move || {
-                let _ = std::io::copy(&mut client_in, &mut engine_out);
+                match requests {
+                    Some(requests) => copy_recording(&mut client_in, &mut engine_out, &requests),
+                    None => {
+                        let _ = std::io::copy(&mut client_in, &mut engine_out);
+                    }
+                }
                 let _ = engine_out.shutdown(std::net::Shutdown::Write);
             });
             let (mut engine_in, mut client_out) = (engine, client);
@@ -351,4 +370,44 @@ pub fn tcp_to_engine_socket() -> String {
         }
     });
     address
+}
+
+/// Copies `from` to `to`, noting every line that looks like an HTTP request line.
+fn copy_recording(
+    from: &mut impl std::io::Read,
+    to: &mut impl std::io::Write,
+    requests: &Mutex<Vec<String>>,
+) {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if to.write_all(&chunk[..n]).is_err() {
+            return;
+        }
+        pending.extend_from_slice(&chunk[..n]);
+        while let Some(end) = pending.windows(2).position(|w| w == b"\r\n") {
+            let line: Vec<u8> = pending.drain(..end + 2).collect();
+            let line = String::from_utf8_lossy(&line[..end]);
+            // A request on a kept-alive connection follows the previous body on its line.
+            let Some(request) = line.strip_suffix(" HTTP/1.1") else {
+                continue;
+            };
+            let start = ["GET /", "POST /", "PUT /", "DELETE /", "HEAD /"]
+                .iter()
+                .filter_map(|method| request.rfind(method))
+                .max();
+            if let Some((method, target)) = start.and_then(|s| request[s..].split_once(' ')) {
+                let path = target.split('?').next().unwrap_or_default();
+                requests.lock().unwrap().push(format!("{method} {path}"));
+            }
+        }
+        // A body without line breaks (an uploaded tar) is not kept whole.
+        if pending.len() > 64 * 1024 {
+            pending.drain(..pending.len() - 1024);
+        }
+    }
 }

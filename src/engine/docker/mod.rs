@@ -8,6 +8,7 @@ mod build_args;
 mod buildkit;
 mod data_volumes;
 mod engine_socket;
+mod exits;
 mod images;
 mod inspect;
 mod json_lines;
@@ -103,6 +104,8 @@ pub struct DockerEngine {
     /// inspect to find volumes (one engine request and a large JSON decode less per pod).
     /// Others (sandboxes, containers of an earlier process) are inspected first.
     without_volumes: Arc<Mutex<HashSet<String>>>,
+    /// The exits of the containers this connection creates, from one event stream.
+    exits: exits::ExitWatch,
 }
 
 impl DockerEngine {
@@ -160,6 +163,7 @@ impl DockerEngine {
             stop_requested: Arc::default(),
             node_name: Arc::default(),
             without_volumes: Arc::default(),
+            exits: exits::ExitWatch::default(),
         })
     }
 

@@ -12,6 +12,7 @@ use bollard::query_parameters::{
 };
 use futures_util::stream::{BoxStream, StreamExt};
 
+use super::exits::Died;
 use super::{engine_error, DockerEngine, NotFound};
 use crate::engine::{
     ContainerExit, ContainerSpec, ContainerSummary, EngineError, ImageInfo, LogChunk, LogStream,
@@ -71,6 +72,8 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        // Before the create: the stream that tells its exit must see its `create`.
+        self.exits.ensure_streaming(&self.raw, self.timeout);
         self.bounded(Duration::ZERO, self.create_container_unbounded(spec))
             .await
     }
@@ -119,12 +122,31 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn wait_container(&self, id: &str) -> Result<ContainerExit, EngineError> {
-        // The wait itself is a stream (the engine answers when the container stops), so it is
-        // not bounded; the engine sends its headers at once.
-        // Its body (the exit code) is not read: the inspect below has it too.
-        self.container_call(http::Method::POST, &format!("/containers/{id}/wait"))
-            .await
-            .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+        match self.exits.exit_of(id).await {
+            // Exit 0 and no OOM kill: nothing more to learn (the engine sets a container's
+            // error only when it failed to start or restart it).
+            Some(Died {
+                code: 0,
+                oom: false,
+            }) => {
+                return Ok(ContainerExit {
+                    code: 0,
+                    oom_killed: false,
+                    error: None,
+                })
+            }
+            // It ended; its state below has OOMKilled and the engine's error.
+            Some(_) => {}
+            // The event stream does not cover it: wait for it here. The wait is a stream
+            // (the engine answers when the container stops), so it is not bounded; the
+            // engine sends its headers at once. Its body (the exit code) is not read: the
+            // inspect below has it too.
+            None => {
+                self.container_call(http::Method::POST, &format!("/containers/{id}/wait"))
+                    .await
+                    .map_err(|e| engine_error(e, NotFound::Container(id)))?;
+            }
+        }
         // The wait response lacks OOMKilled; the container's state has both.
         let inspect = self
             .bounded(Duration::ZERO, self.inspect_container(id))
