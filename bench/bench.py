@@ -793,7 +793,8 @@ class Bench:
             cpu_text = f"{cpu:.2f}" if cpu else ""
             if notes.startswith("per-pod CPU") and name.startswith("dockjob"):
                 pods = int(notes.split()[-1]) if notes.split()[-1].isdigit() else 50
-                cpu_text = f"{cpu:.2f} ({cpu / pods * 1000:.1f} ms/pod)"
+                # Two decimals: at one, 2.04 ms/pod read as "2.0" next to a ❌.
+                cpu_text = f"{cpu:.3f} ({cpu / pods * 1000:.2f} ms/pod)"
             rss_text = f"{rss:.1f}" if rss else ""
             if notes == "RSS" and name.startswith("dockjob"):
                 rss_text += " ✅ ≤ 64" if rss <= 64 else " ❌ > 64"

@@ -2,19 +2,22 @@
 //! `/containers/{id}/wait` and an inspect per container.
 //!
 //! A pod cost seven engine requests, and each answer wakes the process: the wait and the
-//! inspect after it were two of them (docs/performance.md, "Fourth pass"). One stream of
-//! `create`, `oom` and `die` events of dockjob's containers carries the same news for every
-//! container at once; `die` has the exit code.
+//! inspect after it were two of them (docs/performance.md, "Fourth pass"). One stream of the
+//! `oom` and `die` events of dockjob's containers carries the same news for every container
+//! at once; `die` has the exit code.
 //!
-//! Nothing here may lose an exit, so the stream is trusted for a container only when it
-//! showed that container's `create`: then its `die` comes on the same stream after it. The
-//! engine flushes the stream's headers *before* it subscribes (moby
-//! `api/server/router/system/system_routes.go`), so the headers prove nothing; `since` makes
-//! the engine replay what it logged since just before the stream was asked for, atomically
-//! with the subscription (moby `daemon/events/events.go`), which covers a `create` made
-//! meanwhile. Any container the stream did not show (created before it, by another process,
-//! or while it was down) is waited for the old way, and so is one whose `die` is late: the
-//! engine drops events for a subscriber that stops reading for 100 ms with 1024 queued.
+//! Nothing here may lose an exit. The stream covers a container created after the stream was
+//! asked for, while that stream lasts: the engine flushes the stream's headers just *before*
+//! it subscribes (moby `api/server/router/system/system_routes.go`), and `since` makes it
+//! replay what it logged from just before the request, atomically with the subscription
+//! (moby `daemon/events/events.go`), so a `die` in between is replayed, not lost. Any other
+//! container (created before the stream, or by another process), a lost stream, or a `die`
+//! that is late (the engine drops events for a subscriber that stops reading for 100 ms with
+//! 1024 queued) is waited for the old way.
+//!
+//! An earlier version trusted the stream only for containers whose `create` it had shown:
+//! that cost a `create` event (all of the container's labels) per pod, for a race the replay
+//! closes already.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,15 +33,15 @@ use crate::engine::{EngineError, LABEL_MANAGED};
 /// the engine dropped delays a pod by this much at most.
 pub(super) const STREAM_TRUST: Duration = Duration::from_secs(30);
 
-/// Containers remembered at once: `create`s of other processes' containers are remembered
-/// too, and forgotten first.
+/// Containers covered at once; the oldest are forgotten first (and waited for the old way).
 const REMEMBERED: usize = 4096;
 
 /// A stream that failed this many times is not asked for again on this connection.
 const ATTEMPTS: u32 = 3;
 
-/// How far back the stream's replay starts: the `create` of a container made while the
-/// stream was being asked for is replayed, not lost.
+/// How far back the stream's replay starts, before the request: events logged while the
+/// stream was being asked for are replayed, not lost (and a `tcp://` engine's clock may be a
+/// little behind this one's).
 const REPLAY: Duration = Duration::from_secs(2);
 
 /// How a container ended, as its `die` (and an `oom` before it) said.
@@ -53,7 +56,7 @@ pub(super) struct Died {
 /// What the stream knows of one container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Known {
-    /// Its `create` was seen (and maybe an `oom`), not yet its `die`.
+    /// Created while the stream ran, not yet ended (maybe an `oom` seen).
     Running { oom: bool },
     /// Its `die`, not yet asked for.
     Ended(Died),
@@ -77,20 +80,29 @@ pub(super) struct Seen {
     waiters: HashMap<String, oneshot::Sender<Died>>,
     /// A stream is being read (or asked for).
     streaming: bool,
+    /// Which stream: a container covered by one is not covered by the next.
+    generation: u64,
     /// Streams that ended with an error.
     failures: u32,
 }
 
 impl Seen {
+    /// Container `id` was created while stream `generation` was asked for or read: its end
+    /// will come on that stream.
+    pub fn cover(&mut self, id: &str, generation: u64) {
+        if !self.streaming || generation != self.generation {
+            return;
+        }
+        self.containers
+            .insert(id.to_string(), Known::Running { oom: false });
+        self.order.push_back(id.to_string());
+        self.forget_oldest();
+    }
+
     /// One event of the stream: `action` of container `id`, with its `exitCode` attribute.
+    /// Events of containers not covered (another process's) are ignored.
     pub fn on_event(&mut self, action: &str, id: &str, exit_code: Option<&str>) {
         match action {
-            "create" => {
-                self.containers
-                    .insert(id.to_string(), Known::Running { oom: false });
-                self.order.push_back(id.to_string());
-                self.forget_oldest();
-            }
             "oom" => {
                 if let Some(Known::Running { oom }) = self.containers.get_mut(id) {
                     *oom = true;
@@ -150,13 +162,18 @@ impl Seen {
         self.waiters.clear();
     }
 
-    /// Whether a new stream should be asked for (none is read, and not too many failed).
-    fn should_start(&mut self) -> bool {
-        if self.streaming || self.failures >= ATTEMPTS {
-            return false;
+    /// The stream containers created now are covered by, starting a new one when none is
+    /// read (`Err`: ask for it, as this generation) unless too many failed (`None`).
+    fn stream_for_new_container(&mut self) -> Option<Result<u64, u64>> {
+        if self.streaming {
+            return Some(Ok(self.generation));
+        }
+        if self.failures >= ATTEMPTS {
+            return None;
         }
         self.streaming = true;
-        true
+        self.generation += 1;
+        Some(Err(self.generation))
     }
 
     fn forget_oldest(&mut self) {
@@ -191,14 +208,14 @@ struct Owner {
 
 impl ExitWatch {
     /// Starts reading the stream unless it is read already (or failed too often, or there is
-    /// no runtime to read it on). Called before each container is created.
-    pub fn ensure_streaming(&self, raw: &RawTransport, timeout: Duration) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
+    /// no runtime to read it on). Called before each container is created; what it returns
+    /// goes to [`Self::cover`] once the container exists.
+    pub fn before_create(&self, raw: &RawTransport, timeout: Duration) -> Option<u64> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let generation = match lock(&self.owner.seen).stream_for_new_container()? {
+            Ok(running) => return Some(running),
+            Err(new) => new,
         };
-        if !lock(&self.owner.seen).should_start() {
-            return;
-        }
         let (stop, stopped) = oneshot::channel();
         *self
             .owner
@@ -207,13 +224,22 @@ impl ExitWatch {
             .unwrap_or_else(PoisonError::into_inner) = Some(stop);
         let seen = Arc::clone(&self.owner.seen);
         let raw = raw.clone();
+        let since = SystemTime::now();
         runtime.spawn(async move {
             let outcome = tokio::select! {
                 _ = stopped => Ok(()),
-                read = read_stream(&raw, timeout, &seen) => read,
+                read = read_stream(&raw, since, timeout, &seen) => read,
             };
             lock(&seen).lost(outcome.is_err());
         });
+        Some(generation)
+    }
+
+    /// Container `id` was made after [`Self::before_create`] gave `generation`.
+    pub fn cover(&self, id: &str, generation: Option<u64>) {
+        if let Some(generation) = generation {
+            lock(&self.owner.seen).cover(id, generation);
+        }
     }
 
     /// How container `id` ended, from the stream, when the stream covers it and says so
@@ -258,8 +284,8 @@ struct Attributes {
     exit_code: Option<String>,
 }
 
-/// The query of the stream: dockjob's containers' `create`, `oom` and `die`, replayed from
-/// [`REPLAY`] ago.
+/// The query of the stream: dockjob's containers' `oom` and `die`, replayed from [`REPLAY`]
+/// before `now`.
 fn stream_path(now: SystemTime) -> String {
     let since = now
         .checked_sub(REPLAY)
@@ -268,7 +294,7 @@ fn stream_path(now: SystemTime) -> String {
         .unwrap_or_default();
     let filters = serde_json::json!({
         "type": ["container"],
-        "event": ["create", "oom", "die"],
+        "event": ["oom", "die"],
         "label": [LABEL_MANAGED],
     });
     let query = form_urlencoded::Serializer::new(String::new())
@@ -281,14 +307,16 @@ fn stream_path(now: SystemTime) -> String {
     format!("/events?{query}")
 }
 
-/// Reads the stream into `seen` until it ends; its headers must come within `timeout`.
+/// Reads the stream asked for at `since` into `seen` until it ends; its headers must come
+/// within `timeout`.
 async fn read_stream(
     raw: &RawTransport,
+    since: SystemTime,
     timeout: Duration,
     seen: &Mutex<Seen>,
 ) -> Result<(), EngineError> {
     let failed = |detail: String| EngineError::Daemon(format!("the engine's events: {detail}"));
-    let uri = raw.uri(&stream_path(SystemTime::now())).map_err(failed)?;
+    let uri = raw.uri(&stream_path(since)).map_err(failed)?;
     let request = http::Request::builder()
         .method(http::Method::GET)
         .uri(uri)
@@ -316,6 +344,16 @@ async fn read_stream(
 mod tests {
     use super::*;
 
+    /// A store of what the stream showed, with a stream running: its generation.
+    fn streaming() -> (Seen, u64) {
+        let mut seen = Seen::default();
+        let generation = seen
+            .stream_for_new_container()
+            .expect("a stream may start")
+            .expect_err("none was running");
+        (seen, generation)
+    }
+
     fn ended(seen: &mut Seen, id: &str) -> Option<Died> {
         match seen.watch(id)? {
             Watch::Ended(died) => Some(died),
@@ -324,9 +362,9 @@ mod tests {
     }
 
     #[test]
-    fn a_die_after_its_create_is_the_exit() {
-        let mut seen = Seen::default();
-        seen.on_event("create", "a", None);
+    fn the_die_of_a_covered_container_is_its_exit() {
+        let (mut seen, stream) = streaming();
+        seen.cover("a", stream);
         seen.on_event("die", "a", Some("3"));
         assert_eq!(
             ended(&mut seen, "a"),
@@ -340,16 +378,35 @@ mod tests {
     }
 
     #[test]
-    fn a_container_whose_create_was_not_seen_is_not_covered() {
-        let mut seen = Seen::default();
+    fn a_container_not_covered_is_waited_for_the_old_way() {
+        let (mut seen, _) = streaming();
+        // Another process's container, or one made before the stream.
         seen.on_event("die", "b", Some("0"));
         assert!(seen.watch("b").is_none());
     }
 
     #[test]
-    fn an_oom_before_the_die_is_kept() {
+    fn no_container_is_covered_without_a_stream_or_by_an_earlier_one() {
         let mut seen = Seen::default();
-        seen.on_event("create", "c", None);
+        seen.cover("x", 0);
+        assert!(seen.watch("x").is_none());
+        let (mut seen, first) = streaming();
+        seen.lost(true);
+        let second = seen
+            .stream_for_new_container()
+            .unwrap()
+            .expect_err("a new stream");
+        assert_ne!(first, second);
+        // Created while the first stream was asked for, registered after it was lost.
+        seen.cover("y", first);
+        seen.on_event("die", "y", Some("0"));
+        assert!(seen.watch("y").is_none());
+    }
+
+    #[test]
+    fn an_oom_before_the_die_is_kept() {
+        let (mut seen, stream) = streaming();
+        seen.cover("c", stream);
         seen.on_event("oom", "c", None);
         seen.on_event("die", "c", Some("137"));
         assert_eq!(
@@ -363,8 +420,8 @@ mod tests {
 
     #[test]
     fn a_waiter_gets_the_die_that_comes_after_it() {
-        let mut seen = Seen::default();
-        seen.on_event("create", "d", None);
+        let (mut seen, stream) = streaming();
+        seen.cover("d", stream);
         let Some(Watch::Pending(mut receiver)) = seen.watch("d") else {
             panic!("not pending");
         };
@@ -381,9 +438,9 @@ mod tests {
 
     #[test]
     fn a_lost_stream_sends_its_waiters_and_later_waits_the_old_way() {
-        let mut seen = Seen::default();
-        seen.on_event("create", "e", None);
-        seen.on_event("create", "f", None);
+        let (mut seen, stream) = streaming();
+        seen.cover("e", stream);
+        seen.cover("f", stream);
         seen.on_event("die", "f", Some("0"));
         let Some(Watch::Pending(mut receiver)) = seen.watch("e") else {
             panic!("not pending");
@@ -398,16 +455,16 @@ mod tests {
 
     #[test]
     fn an_unreadable_exit_code_is_not_trusted() {
-        let mut seen = Seen::default();
-        seen.on_event("create", "g", None);
+        let (mut seen, stream) = streaming();
+        seen.cover("g", stream);
         seen.on_event("die", "g", None);
         assert!(seen.watch("g").is_none());
     }
 
     #[test]
     fn a_die_for_a_waiter_that_gave_up_is_kept_for_the_next() {
-        let mut seen = Seen::default();
-        seen.on_event("create", "h", None);
+        let (mut seen, stream) = streaming();
+        seen.cover("h", stream);
         drop(seen.watch("h"));
         seen.on_event("die", "h", Some("1"));
         assert_eq!(
@@ -421,9 +478,9 @@ mod tests {
 
     #[test]
     fn the_oldest_containers_are_forgotten_first() {
-        let mut seen = Seen::default();
+        let (mut seen, stream) = streaming();
         for i in 0..=REMEMBERED {
-            seen.on_event("create", &format!("c{i}"), None);
+            seen.cover(&format!("c{i}"), stream);
         }
         assert!(seen.watch("c0").is_none());
         assert!(seen.watch(&format!("c{REMEMBERED}")).is_some());
@@ -434,15 +491,19 @@ mod tests {
     fn streams_are_not_asked_for_again_after_repeated_failures() {
         let mut seen = Seen::default();
         for _ in 0..ATTEMPTS {
-            assert!(seen.should_start());
-            assert!(!seen.should_start(), "one stream at a time");
+            let generation = seen.stream_for_new_container().unwrap().unwrap_err();
+            assert_eq!(
+                seen.stream_for_new_container(),
+                Some(Ok(generation)),
+                "one stream at a time"
+            );
             seen.lost(true);
         }
-        assert!(!seen.should_start());
+        assert_eq!(seen.stream_for_new_container(), None);
     }
 
     #[test]
-    fn the_stream_asks_for_dockjobs_container_events_from_just_before_now() {
+    fn the_stream_asks_for_dockjobs_container_exits_from_just_before_now() {
         let now = UNIX_EPOCH + Duration::from_millis(1_700_000_000_250);
         let path = stream_path(now);
         let query: HashMap<String, String> =
@@ -451,10 +512,7 @@ mod tests {
                 .collect();
         assert_eq!(query["since"], "1699999998.250000000");
         let filters: serde_json::Value = serde_json::from_str(&query["filters"]).unwrap();
-        assert_eq!(
-            filters["event"],
-            serde_json::json!(["create", "oom", "die"])
-        );
+        assert_eq!(filters["event"], serde_json::json!(["oom", "die"]));
         assert_eq!(filters["label"], serde_json::json!([LABEL_MANAGED]));
         assert_eq!(filters["type"], serde_json::json!(["container"]));
     }

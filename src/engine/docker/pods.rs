@@ -72,10 +72,13 @@ impl PodRuntime for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
-        // Before the create: the stream that tells its exit must see its `create`.
-        self.exits.ensure_streaming(&self.raw, self.timeout);
-        self.bounded(Duration::ZERO, self.create_container_unbounded(spec))
-            .await
+        // The stream that tells its exit is asked for before the create.
+        let stream = self.exits.before_create(&self.raw, self.timeout);
+        let id = self
+            .bounded(Duration::ZERO, self.create_container_unbounded(spec))
+            .await?;
+        self.exits.cover(&id, stream);
+        Ok(id)
     }
 
     async fn write_files(

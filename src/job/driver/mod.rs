@@ -41,9 +41,10 @@ const LOG_DRAIN_WAIT: Duration = Duration::from_secs(2);
 /// together than this are saved as one. Every save is a store transaction (the Job's status,
 /// the changed pods as JSON, events, the input log); saving after each engine event was a
 /// third of a run's CPU (docs/performance.md). Kubernetes' Job controller batches pod
-/// updates the same way, for longer (`syncJobBatchPeriod`, 1 s). The first state and the
-/// last are saved at once.
-const SNAPSHOT_BATCH: Duration = Duration::from_millis(250);
+/// updates the same way and as long (`syncJobBatchPeriod`, 1 s); at 250 ms a short pod's
+/// row was still written three or four times. The first state and the last are saved at
+/// once.
+const SNAPSHOT_BATCH: Duration = Duration::from_secs(1);
 
 /// Runs `job` (loaded by [`crate::job::load`]) in the foreground until it is Complete or
 /// Failed (or interrupted), streaming logs and status to `out`.
