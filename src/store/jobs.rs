@@ -24,6 +24,15 @@ pub struct StoredJob {
     pub engine: Option<String>,
 }
 
+/// See [`Store::job_liveness`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobLiveness {
+    /// `delete` has marked it.
+    pub deleting: bool,
+    /// Bumped on every `configured` apply.
+    pub generation: i64,
+}
+
 /// A Job that may need a (new) controller: see [`Store::jobs_needing_controllers`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControllerCheck {
@@ -180,6 +189,23 @@ impl Store {
             .optional()
             .map_err(|e| self.sqlite(e))?;
         row.map(|r| self.decode(r)).transpose()
+    }
+
+    /// Whether the Job `uid` is being deleted, and its generation: what a controller's
+    /// heartbeat checks every second, without decoding the Job (`None`: no such Job).
+    pub fn job_liveness(&self, uid: &str) -> Result<Option<JobLiveness>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT deleted_at IS NOT NULL, generation FROM jobs WHERE uid = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![uid], |r| {
+                    Ok(JobLiveness {
+                        deleting: r.get(0)?,
+                        generation: r.get(1)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.sqlite(e))
     }
 
     /// Jobs of a namespace (`None`: all), sorted by namespace then name.

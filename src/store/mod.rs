@@ -24,7 +24,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use data_objects::{ObjectApplyOutcome, StoreObjects};
-pub use jobs::{as_created, ApplyOutcome, ControllerCheck, StoredJob};
+pub use jobs::{as_created, ApplyOutcome, ControllerCheck, JobLiveness, StoredJob};
 pub use kept::close_kept_connections;
 pub use lease::Lease;
 pub use pods::{pod_object, PodAttempt, StoredPod};
@@ -259,7 +259,8 @@ impl StoreError {
 
 /// An open state store.
 pub struct Store {
-    conn: Connection,
+    /// Given back to [`kept`] when the store is dropped, for the next open to take.
+    conn: std::mem::ManuallyDrop<Connection>,
     path: PathBuf,
     /// The engine endpoint Jobs created through this handle are recorded with.
     engine: Option<String>,
@@ -309,12 +310,23 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         files::prepare_state_dir(dir)?;
         let path = dir.join(DB_FILE);
+        // Its pragmas were set by the open it was made for; the schema version is checked
+        // again (another dockjob may have migrated the file since).
+        if let Some(conn) = kept::take_idle(&path) {
+            let mut store = Self {
+                conn: std::mem::ManuallyDrop::new(conn),
+                path,
+                engine: None,
+            };
+            store.migrate()?;
+            return Ok(store);
+        }
         let conn = Connection::open(&path).map_err(|error| StoreError::Sqlite {
             path: path.display().to_string(),
             error,
         })?;
         let mut store = Self {
-            conn,
+            conn: std::mem::ManuallyDrop::new(conn),
             path,
             engine: None,
         };
@@ -447,6 +459,14 @@ impl Store {
         let value = f(&tx).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
         Ok(value)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // SAFETY: `conn` is taken once, here, and the store is not used after its drop.
+        let conn = unsafe { std::mem::ManuallyDrop::take(&mut self.conn) };
+        kept::give_back(&self.path, conn);
     }
 }
 

@@ -65,7 +65,8 @@ pub struct Snapshot<'a> {
     pub containers: &'a [RunContainer],
 }
 
-/// Plain text: logs to `stdout`, status and progress lines to `stderr`.
+/// Plain text: logs to `stdout`, status and progress lines to `stderr`. Each line is one
+/// write: stderr is unbuffered, and `writeln!` made one `write(2)` per piece of a line.
 pub struct PlainOutput<O: Write, E: Write> {
     /// Log destination.
     pub stdout: O,
@@ -92,13 +93,12 @@ impl<O: Write, E: Write> RunOutput for PlainOutput<O, E> {
             LogStream::Stdout => &mut self.stdout,
             LogStream::Stderr => &mut self.stderr,
         };
-        let _ = out.write_all(line);
-        let _ = out.write_all(b"\n");
+        let _ = out.write_all(&[line, b"\n"].concat());
         let _ = out.flush();
     }
 
     fn status(&mut self, line: &str) {
-        let _ = writeln!(self.stderr, "{line}");
+        let _ = self.stderr.write_all(format!("{line}\n").as_bytes());
     }
 
     fn progress(&mut self, progress: &Progress) {
@@ -108,7 +108,8 @@ impl<O: Write, E: Write> RunOutput for PlainOutput<O, E> {
             let total = progress
                 .completions
                 .map_or_else(|| "1".to_string(), |c| c.to_string());
-            let _ = writeln!(self.stderr, "completions: {}/{total}", progress.succeeded);
+            let line = format!("completions: {}/{total}\n", progress.succeeded);
+            let _ = self.stderr.write_all(line.as_bytes());
         }
     }
 }
