@@ -89,7 +89,7 @@ impl DockerEngine {
     }
 
     /// `method path` (no request body) on the pooled transport, its body read whole: the
-    /// calls every pod makes (start, wait, inspect, remove) go here rather than through
+    /// calls every pod makes (create, start, wait, inspect, remove) go here rather than through
     /// bollard, whose building of each request (URL parsing and query encoding) was ~10 % of
     /// a run's CPU. Answers are judged as bollard judges them (below 400 is success, as the
     /// engine's 304 for a container already started or stopped) and failures come back as
@@ -99,6 +99,25 @@ impl DockerEngine {
         method: http::Method,
         path: &str,
     ) -> Result<bytes::Bytes, BollardError> {
+        self.call_with_body(method, path, None).await
+    }
+
+    /// [`Self::container_call`] with a JSON request body.
+    pub(super) async fn json_call(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<bytes::Bytes, BollardError> {
+        self.call_with_body(method, path, Some(body)).await
+    }
+
+    async fn call_with_body(
+        &self,
+        method: http::Method,
+        path: &str,
+        json: Option<Vec<u8>>,
+    ) -> Result<bytes::Bytes, BollardError> {
         let uri =
             self.raw
                 .uri(path)
@@ -106,10 +125,13 @@ impl DockerEngine {
                     status_code: 400,
                     message,
                 })?;
-        let request = http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .body(bollard::body_full(bytes::Bytes::new()))
+        let mut request = http::Request::builder().method(method).uri(uri);
+        if json.is_some() {
+            // The engine refuses a body of any other type.
+            request = request.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(bollard::body_full(json.unwrap_or_default().into()))
             .map_err(BollardError::from)?;
         let response = self.raw.send(request).await.map_err(BollardError::from)?;
         let status = response.status();

@@ -4,6 +4,7 @@
 //! translation of bollard's types and errors into the engine seam's types. Nothing above this
 //! module sees a bollard type.
 
+mod attach;
 mod build_args;
 mod buildkit;
 mod data_volumes;

@@ -21,12 +21,16 @@ impl<E: PodRuntime, O: RunOutput> Driver<'_, E, O> {
                 let is_err = chunk.stream == LogStream::Stderr;
                 let buffer = self.buffers.entry((id.to_string(), is_err)).or_default();
                 buffer.extend_from_slice(&chunk.bytes);
-                while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..pos).collect();
-                    buffer.drain(..1);
+                // The lines are cut out of the buffer once, after the loop: draining each
+                // from the front moved the rest of the chunk once per line.
+                let mut start = 0;
+                while let Some(pos) = buffer[start..].iter().position(|b| *b == b'\n') {
+                    let line = buffer[start..start + pos].to_vec();
+                    start += pos + 1;
                     let line = prefixed(self.opts.prefix, &who, line);
                     self.out.pod_log(&pod, chunk.stream, &line);
                 }
+                buffer.drain(..start);
             }
             // Gone (stopped on a Swarm, which removes its service): its wait reports the end.
             LogItem::Chunk(Err(crate::engine::EngineError::ContainerNotFound(_))) => {}
