@@ -67,6 +67,7 @@ struct State {
     pull_time: Duration,
     start_time: Duration,
     image_inspections: usize,
+    network_lookups: usize,
 }
 
 /// The scripted engine. Clone-free: share it by reference.
@@ -92,6 +93,7 @@ impl FakeEngine {
                 pull_time: Duration::ZERO,
                 start_time: Duration::ZERO,
                 image_inspections: 0,
+                network_lookups: 0,
             }),
             chooser: Arc::new(chooser),
             epoch: Instant::now(),
@@ -152,6 +154,11 @@ impl FakeEngine {
     /// How many times `inspect_image` was called.
     pub fn image_inspections(&self) -> usize {
         self.lock().image_inspections
+    }
+
+    /// How many times `container_network` was called.
+    pub fn network_lookups(&self) -> usize {
+        self.lock().network_lookups
     }
 
     /// Every call so far with its virtual time since the fake was built.
@@ -319,7 +326,8 @@ impl PodRuntime for FakeEngine {
     }
 
     async fn container_network(&self, id: &str) -> Result<Option<PodNetwork>, EngineError> {
-        let state = self.lock();
+        let mut state = self.lock();
+        state.network_lookups += 1;
         let Some(c) = state.containers.get(id) else {
             return Ok(None);
         };

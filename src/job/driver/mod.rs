@@ -175,6 +175,9 @@ struct Driver<'a, E: PodRuntime, O: RunOutput> {
     /// Address lookups of started containers, run beside their waits so that a lookup never
     /// delays seeing an exit.
     network_lookups: FuturesUnordered<BoxFuture<'a, Option<(String, PodNetwork)>>>,
+    /// Tells a container's delayed address lookup that it ended (see
+    /// [`start::NETWORK_LOOKUP_DELAY`]), by container ID.
+    lookup_cancels: HashMap<String, tokio::sync::oneshot::Sender<()>>,
     logs: SelectAll<BoxStream<'static, (String, LogItem)>>,
     events_seen: usize,
     last_progress: Option<Progress>,
@@ -244,6 +247,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
             waits: FuturesUnordered::new(),
             stops: FuturesUnordered::new(),
             network_lookups: FuturesUnordered::new(),
+            lookup_cancels: HashMap::new(),
             logs: SelectAll::new(),
             events_seen,
             last_progress: None,
@@ -441,6 +445,7 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
                 error: Some(format!("container vanished: {e}")),
             },
         };
+        self.container_ended(id);
         let now = self.clock.now();
         if let Some(c) = self.live.iter_mut().find(|c| c.id == id) {
             c.exited = true;

@@ -254,6 +254,37 @@ async fn each_started_container_records_where_it_ran() {
     assert_eq!(ips, vec!["10.88.0.2", "10.88.0.3"]);
 }
 
+/// The address lookup waits a little (`NETWORK_LOOKUP_DELAY`): a container that has ended
+/// by then is not asked about, one still running is.
+#[tokio::test(start_paused = true)]
+async fn a_container_that_ends_at_once_is_not_asked_for_its_address() {
+    let engine = engine_with_image(Script::exit(0, 0));
+    let yaml = manifest(
+        "quick",
+        "  completions: 3\n  parallelism: 3\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    let (quick, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(quick.outcome.reason, "CompletionsReached");
+    assert_eq!(engine.network_lookups(), 0);
+    // Still the node they ran on (`spec.nodeName`).
+    for c in &quick.containers {
+        let network = c.network.clone().expect("scheduled");
+        assert_eq!(network.node_name, crate::engine::fake::FAKE_NODE);
+        assert!(network.pod_ips.is_empty(), "{network:?}");
+    }
+    let slower = engine_with_image(Script::exit(0, 1));
+    let yaml = manifest(
+        "slower",
+        "  completions: 3\n  parallelism: 3\n",
+        "      restartPolicy: Never\n",
+        "",
+    );
+    run(&slower, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(slower.network_lookups(), 3);
+}
+
 #[tokio::test(start_paused = true)]
 async fn ttl_zero_removes_the_containers_when_the_job_finishes() {
     let engine = engine_with_image(Script::exit(0, 1));
