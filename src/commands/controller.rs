@@ -360,8 +360,8 @@ impl Heartbeat {
             let renewed = store
                 .renew_lease(&self.uid, &self.holder, now())
                 .unwrap_or(true);
-            // Two columns, not the Job: decoding its JSON every second was ~1 % of a short
-            // run's CPU. The Job itself is read only when something changed.
+            // Two columns, not the Job, whose JSON was decoded every second for nothing: the
+            // Job itself is read only when it was reconfigured or its deletion is announced.
             let liveness = store.job_liveness(&self.uid);
             // A state directory removed under it (`rm -r` of it, a test's temporary one) leaves
             // a Job that no command can see or delete: it is as deleted. SQLite keeps writing
