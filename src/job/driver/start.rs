@@ -10,7 +10,7 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{EventType, Input};
 
 /// How long after its start a container's addresses are looked up, when its pod's node is
-/// known. Most of a short Job's containers have ended by then, and the lookup is a request
+/// known and it has one container. Most of a short Job's containers have ended by then, and the lookup is a request
 /// and a wake-up: without it a 40-pod run took 1.62 ms of CPU per pod instead of 1.88
 /// (docs/performance.md). The engine forgets the addresses of a stopped container, so a pod
 /// that ends sooner shows none (docs/differences.md); about half of them did before, the
@@ -67,15 +67,19 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         // The pod's addresses (`describe pod`, `get pods -o wide`), looked up while the
         // container runs: the engine forgets them when it stops. An engine that cannot say
         // leaves them unknown. When the pod's node is known already (its `Scheduled` is
-        // recorded), the lookup waits NETWORK_LOOKUP_DELAY first, and a container that ends
-        // before then is not asked about.
+        // recorded) and it has one container, the lookup waits NETWORK_LOOKUP_DELAY first, and
+        // a container that ends before then is not asked about. A pod with several
+        // containers is asked at once: its address is its sandbox's, and its containers may
+        // each end quickly while the pod as a whole ran for longer.
         let (running_tx, running_rx) = tokio::sync::oneshot::channel::<()>();
         let (ended_tx, ended_rx) = tokio::sync::oneshot::channel::<()>();
         let delay = self
             .live
             .iter()
             .find(|c| c.id == id)
-            .is_some_and(|c| self.nodes.contains_key(&c.pod))
+            .is_some_and(|c| {
+                self.nodes.contains_key(&c.pod) && !self.sandboxes.iter().any(|s| s.pod == c.pod)
+            })
             .then_some(NETWORK_LOOKUP_DELAY);
         self.lookup_cancels.insert(id.clone(), ended_tx);
         let lookup_id = id.clone();

@@ -307,3 +307,28 @@ async fn prefixed_logs_name_the_container() {
         ]
     );
 }
+
+/// A pod with several containers is asked for its (sandbox's) address at once: each of its
+/// containers may end quickly while the pod ran for longer (e2e_multi_container's pod lost
+/// its IP when its lookups waited `NETWORK_LOOKUP_DELAY`).
+#[tokio::test(start_paused = true)]
+async fn the_containers_of_a_pod_with_a_sandbox_are_asked_for_its_address_at_once() {
+    // a ends after 50 ms (before the delay would have run out), b after a second.
+    let engine = per_container(|name, _| match name {
+        "a" => Script::Exit {
+            after: Duration::from_millis(50),
+            code: 0,
+            oom_killed: false,
+            logs: Vec::new(),
+        },
+        _ => Script::exit(0, 1),
+    });
+    let yaml = two_containers(
+        "quick",
+        "  backoffLimit: 0\n",
+        "      restartPolicy: Never\n",
+    );
+    let (run, _) = run(&engine, yaml.as_str(), RunOptions::default()).await;
+    assert_eq!(run.outcome.reason, "CompletionsReached");
+    assert_eq!(engine.network_lookups(), 2, "a was asked too");
+}
