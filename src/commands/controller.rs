@@ -377,8 +377,10 @@ impl Heartbeat {
                 &liveness,
                 Ok(Some(job)) if self.spec.is_some() && generation != Some(job.generation)
             );
-            let announce_deletion = deleted && *self.kill.borrow() == 0 && self.spec.is_none();
-            let job = if reconfigured || (announce_deletion && !store_gone) {
+            // Deleted and its pods not told to stop yet.
+            let stopping = deleted && *self.kill.borrow() == 0;
+            let announce_deletion = stopping && self.spec.is_none() && !store_gone;
+            let job = if reconfigured || announce_deletion {
                 store.get_job_by_uid(&self.uid)
             } else {
                 Ok(None)
@@ -388,7 +390,7 @@ impl Heartbeat {
                 // owns the containers now, so leave them running and stop at once, as if killed.
                 eprintln!("{}: lost the lease of job {}; exiting", now(), self.uid);
                 std::process::exit(0);
-            } else if deleted && *self.kill.borrow() == 0 {
+            } else if stopping {
                 // Deleted: stop the pods with their grace period, as the kubelet would. A
                 // foreground run says why first: its "Interrupted" line comes next and nobody
                 // pressed Ctrl-C (`delete job` or `run --replace` from another terminal).

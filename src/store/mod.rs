@@ -310,27 +310,26 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         files::prepare_state_dir(dir)?;
         let path = dir.join(DB_FILE);
-        // Its pragmas were set by the open it was made for; the schema version is checked
-        // again (another dockjob may have migrated the file since).
-        if let Some(conn) = kept::take_idle(&path) {
-            let mut store = Self {
-                conn: std::mem::ManuallyDrop::new(conn),
-                path,
-                engine: None,
-            };
-            store.migrate()?;
-            return Ok(store);
-        }
-        let conn = Connection::open(&path).map_err(|error| StoreError::Sqlite {
-            path: path.display().to_string(),
-            error,
-        })?;
+        // A connection kept from an earlier open has its pragmas set already; the schema
+        // version is checked either way (another dockjob may have migrated the file since).
+        let (conn, fresh) = match kept::take_idle(&path) {
+            Some(conn) => (conn, false),
+            None => {
+                let conn = Connection::open(&path).map_err(|error| StoreError::Sqlite {
+                    path: path.display().to_string(),
+                    error,
+                })?;
+                (conn, true)
+            }
+        };
         let mut store = Self {
             conn: std::mem::ManuallyDrop::new(conn),
             path,
             engine: None,
         };
-        store.configure()?;
+        if fresh {
+            store.configure()?;
+        }
         store.migrate()?;
         Ok(store)
     }

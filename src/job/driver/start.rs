@@ -10,11 +10,11 @@ use crate::engine::{ContainerExit, EngineError, LogChunk, PodRuntime};
 use crate::job::controller::{EventType, Input};
 
 /// How long after its start a container's addresses are looked up, when its pod's node is
-/// known and it has one container. Most of a short Job's containers have ended by then, and the lookup is a request
-/// and a wake-up: without it a 40-pod run took 1.62 ms of CPU per pod instead of 1.88
-/// (docs/performance.md). The engine forgets the addresses of a stopped container, so a pod
-/// that ends sooner shows none (docs/differences.md); about half of them did before, the
-/// lookup arriving after the end.
+/// known and it has one container. Most of a short Job's containers have ended by then, and
+/// the lookup is a request and a wake-up: without it a 40-pod run took 1.62 ms of CPU per pod
+/// instead of 1.88 (docs/performance.md). The engine forgets the addresses of a stopped
+/// container, so a pod that ends sooner shows none (docs/differences.md); about half of them
+/// did before, the lookup arriving after the end.
 pub(super) const NETWORK_LOOKUP_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A container's output from its start on.
@@ -72,23 +72,22 @@ impl<'a, E: PodRuntime, O: RunOutput> Driver<'a, E, O> {
         // containers is asked at once: its address is its sandbox's, and its containers may
         // each end quickly while the pod as a whole ran for longer.
         let (running_tx, running_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ended_tx, ended_rx) = tokio::sync::oneshot::channel::<()>();
-        let delay = self
-            .live
-            .iter()
-            .find(|c| c.id == id)
-            .is_some_and(|c| {
-                self.nodes.contains_key(&c.pod) && !self.sandboxes.iter().any(|s| s.pod == c.pod)
-            })
-            .then_some(NETWORK_LOOKUP_DELAY);
-        self.lookup_cancels.insert(id.clone(), ended_tx);
+        let delayed = self.live.iter().find(|c| c.id == id).is_some_and(|c| {
+            self.nodes.contains_key(&c.pod) && !self.sandboxes.iter().any(|s| s.pod == c.pod)
+        });
+        // Told of the container's end by `container_ended`.
+        let ended = delayed.then(|| {
+            let (ended_tx, ended_rx) = tokio::sync::oneshot::channel::<()>();
+            self.lookup_cancels.insert(id.clone(), ended_tx);
+            ended_rx
+        });
         let lookup_id = id.clone();
         self.network_lookups.push(Box::pin(async move {
             running_rx.await.ok()?;
-            if let Some(delay) = delay {
+            if let Some(ended) = ended {
                 tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    _ = ended_rx => return None,
+                    () = tokio::time::sleep(NETWORK_LOOKUP_DELAY) => {}
+                    _ = ended => return None,
                 }
             }
             let network = engine.container_network(&lookup_id).await.ok()??;
